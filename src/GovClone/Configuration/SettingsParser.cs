@@ -1,0 +1,271 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using GovClone.Guards;
+
+namespace GovClone.Configuration;
+
+/// <summary>
+/// Turns raw <c>govclone:*</c> values (strings, keyed by short name) into validated <see cref="GovCloneSettings"/>.
+/// The CLI and the Pulumi program both call this, so a bad setting fails the same way in
+/// <c>govclone</c> and in <c>pulumi preview</c>: a <see cref="ConfigurationException"/> or
+/// <see cref="GuardException"/> naming the key and the fix, before anything runs.
+/// </summary>
+public static partial class SettingsParser
+{
+    public static readonly IReadOnlySet<string> KnownFollowUps = new HashSet<string>(StringComparer.Ordinal) { "axis", "emit", "dot" };
+
+    [GeneratedRegex("^[A-Za-z0-9_][A-Za-z0-9_.:-]*$")]
+    private static partial Regex HostName();
+
+    [GeneratedRegex("^[A-Za-z0-9_][A-Za-z0-9_.@-]*$")]
+    private static partial Regex SshDestination();
+
+    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9_.-]*$")]
+    private static partial Regex ContainerName();
+
+    [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_.@-]*$")]
+    private static partial Regex RoleName();
+
+    private static readonly string[] SslModes = ["disable", "allow", "prefer", "require", "verify-ca", "verify-full"];
+
+    /// <param name="raw">Values by short key name (e.g. <c>cloneDatabase</c>); missing keys take their defaults.</param>
+    /// <param name="password">The secret password, if any (never part of <paramref name="raw"/>).</param>
+    public static GovCloneSettings Parse(IReadOnlyDictionary<string, string?> raw, Secret? password = null)
+    {
+        ArgumentNullException.ThrowIfNull(raw);
+        foreach (var name in raw.Keys)
+        {
+            var key = SettingKeys.Find(name);
+            if (key is null)
+            {
+                throw new ConfigurationException(SettingKeys.Namespace + ":" + name, "is not a known setting",
+                    "remove it or fix its spelling; known settings: " + string.Join(", ", SettingKeys.All.Select(k => k.Name)));
+            }
+
+            if (key.IsSecret && raw[name] is not null)
+            {
+                throw new ConfigurationException(key.ConfigKey, "must not be stored in plain text",
+                    "use `pulumi config set --secret govclone:password`, or GOVCLONE_PASSWORD / PGPASSWORD in the environment, or govclone:pgpassFile");
+            }
+        }
+
+        string Get(SettingKey key)
+        {
+            raw.TryGetValue(key.Name, out var v);
+            v ??= key.Default;
+            if (v is null)
+            {
+                throw new ConfigurationException(key.ConfigKey, "is not set", $"set {key.ConfigKey} ({key.Description})");
+            }
+
+            return v.Trim();
+        }
+
+        string? GetOptional(SettingKey key)
+        {
+            raw.TryGetValue(key.Name, out var v);
+            v ??= key.Default;
+            return string.IsNullOrWhiteSpace(v) ? null : v.Trim();
+        }
+
+        var source = Get(SettingKeys.SourceDatabase);
+        DatabaseNameGuard.RequireIdentifier(source, SettingKeys.SourceDatabase.ConfigKey);
+        var maintenance = Get(SettingKeys.MaintenanceDatabase);
+        DatabaseNameGuard.RequireIdentifier(maintenance, SettingKeys.MaintenanceDatabase.ConfigKey);
+        var app = Get(SettingKeys.AppDatabase);
+        DatabaseNameGuard.RequireIdentifier(app, SettingKeys.AppDatabase.ConfigKey);
+        var allowlist = ParseList(SettingKeys.QueryAllowlist, GetOptional(SettingKeys.QueryAllowlist));
+        foreach (var db in allowlist)
+        {
+            DatabaseNameGuard.RequireIdentifier(db, SettingKeys.QueryAllowlist.ConfigKey);
+        }
+
+        // The clone name is checked as a guard: nothing may be mutated under a wrong name.
+        raw.TryGetValue(SettingKeys.CloneDatabase.Name, out var cloneRaw);
+        var clone = cloneRaw ?? SettingKeys.CloneDatabase.Default!;
+        DatabaseNameGuard.RequireClone(clone, source, SettingKeys.CloneDatabase.ConfigKey);
+        if (string.Equals(clone, maintenance, StringComparison.Ordinal))
+        {
+            throw new GuardException(SettingKeys.CloneDatabase.ConfigKey, $"'{clone}' is also the maintenance database", $"use a separate maintenance database (govclone:maintenanceDatabase, usually postgres)");
+        }
+
+        if (string.Equals(clone, app, StringComparison.Ordinal))
+        {
+            throw new GuardException(SettingKeys.CloneDatabase.ConfigKey, $"'{clone}' is the app's own database (govclone:appDatabase)", "the clone must stay invisible to the app: give it its own name");
+        }
+
+        if (allowlist.Contains(clone, StringComparer.Ordinal))
+        {
+            throw new GuardException(SettingKeys.QueryAllowlist.ConfigKey, $"lists the clone '{clone}'", "remove the clone from the query tool's allowlist: the clone must stay unreadable by it");
+        }
+
+        var host = Get(SettingKeys.Host);
+        if (!(HostName().IsMatch(host) || (host.StartsWith('/') && !host.Any(char.IsWhiteSpace))))
+        {
+            throw new ConfigurationException(SettingKeys.Host.ConfigKey, $"'{host}' is not a host name, IP address or socket folder", "set govclone:host to e.g. 127.0.0.1 (use an ssh tunnel for a remote server)");
+        }
+
+        var port = ParseInt(SettingKeys.Port, Get(SettingKeys.Port), 1, 65535);
+        var user = Get(SettingKeys.User);
+        if (!RoleName().IsMatch(user) || user.Length > DatabaseNameGuard.MaxIdentifierBytes)
+        {
+            throw new ConfigurationException(SettingKeys.User.ConfigKey, $"'{user}' is not a role name", "set govclone:user to the database role, e.g. workflow_admin");
+        }
+
+        var sslMode = Get(SettingKeys.SslMode).ToLowerInvariant();
+        if (!SslModes.Contains(sslMode, StringComparer.Ordinal))
+        {
+            throw new ConfigurationException(SettingKeys.SslMode.ConfigKey, $"'{sslMode}' is not an sslmode", "use one of " + string.Join(", ", SslModes));
+        }
+
+        var pgpass = GetOptional(SettingKeys.PgpassFile);
+        if (pgpass is not null)
+        {
+            RequireReadableFile(SettingKeys.PgpassFile, pgpass);
+        }
+
+        var transport = Get(SettingKeys.Transport).ToLowerInvariant() switch
+        {
+            "local" => TransportKind.Local,
+            "docker" => TransportKind.Docker,
+            "ssh" => TransportKind.Ssh,
+            var other => throw new ConfigurationException(SettingKeys.Transport.ConfigKey, $"'{other}' is not a transport", "use local, docker or ssh"),
+        };
+
+        var container = Get(SettingKeys.DockerContainer);
+        if (!ContainerName().IsMatch(container))
+        {
+            throw new ConfigurationException(SettingKeys.DockerContainer.ConfigKey, $"'{container}' is not a container name", "set govclone:dockerContainer to the container's name, e.g. postgres");
+        }
+
+        var sshHost = GetOptional(SettingKeys.SshHost);
+        if (sshHost is not null && !SshDestination().IsMatch(sshHost))
+        {
+            throw new ConfigurationException(SettingKeys.SshHost.ConfigKey, $"'{sshHost}' is not an ssh destination (no spaces, quotes or leading '-')", "set govclone:sshHost to a host or ~/.ssh/config alias, e.g. contabo");
+        }
+
+        if (transport == TransportKind.Ssh && sshHost is null)
+        {
+            throw new ConfigurationException(SettingKeys.SshHost.ConfigKey, "is required by transport ssh", "set govclone:sshHost (e.g. contabo), or use transport local/docker");
+        }
+
+        var binDir = GetOptional(SettingKeys.PgBinDir);
+        if (binDir is not null)
+        {
+            if (!Path.IsPathFullyQualified(binDir) || !File.Exists(Path.Combine(binDir, "psql")) || !File.Exists(Path.Combine(binDir, "pg_dump")))
+            {
+                throw new ConfigurationException(SettingKeys.PgBinDir.ConfigKey, $"'{binDir}' is not an absolute folder holding psql and pg_dump", "point it at e.g. /usr/lib/postgresql/15/bin, or unset it to use PATH");
+            }
+        }
+
+        var followUps = ParseList(SettingKeys.FollowUps, GetOptional(SettingKeys.FollowUps));
+        foreach (var f in followUps)
+        {
+            if (!KnownFollowUps.Contains(f))
+            {
+                throw new ConfigurationException(SettingKeys.FollowUps.ConfigKey, $"'{f}' is not a follow-up", "use any of axis, emit, dot (or an empty list)");
+            }
+        }
+
+        var profile = Get(SettingKeys.SeedProfile).ToLowerInvariant() switch
+        {
+            "committed" => SeedProfile.Committed,
+            "baseline" => SeedProfile.Baseline,
+            var other => throw new ConfigurationException(SettingKeys.SeedProfile.ConfigKey, $"'{other}' is not a seed profile", "use committed or baseline"),
+        };
+
+        var freeRaw = GetOptional(SettingKeys.HostFreeBytes);
+        long? free = freeRaw is null ? null : ParseLong(SettingKeys.HostFreeBytes, freeRaw);
+
+        return new GovCloneSettings
+        {
+            SourceDatabase = source,
+            CloneDatabase = clone,
+            MaintenanceDatabase = maintenance,
+            Host = host,
+            Port = port,
+            User = user,
+            SslMode = sslMode,
+            Password = password,
+            PgpassFile = pgpass is null ? null : Path.GetFullPath(pgpass),
+            Transport = transport,
+            DockerContainer = container,
+            SshHost = sshHost,
+            PgBinDir = binDir,
+            AppDatabase = app,
+            QueryAllowlist = allowlist,
+            ProductionRolloutLanded = ParseBool(SettingKeys.ProductionRolloutLanded, Get(SettingKeys.ProductionRolloutLanded)),
+            ProductionSeedVerified = ParseBool(SettingKeys.ProductionSeedVerified, Get(SettingKeys.ProductionSeedVerified)),
+            FollowUps = followUps,
+            CloneGeneration = ParseInt(SettingKeys.CloneGeneration, Get(SettingKeys.CloneGeneration), 0, int.MaxValue),
+            CompactGeneration = ParseInt(SettingKeys.CompactGeneration, Get(SettingKeys.CompactGeneration), 0, int.MaxValue),
+            SeedProfile = profile,
+            LockTimeoutSeconds = ParseInt(SettingKeys.LockTimeoutSeconds, Get(SettingKeys.LockTimeoutSeconds), 0, 3600),
+            HostFreeBytes = free,
+        };
+    }
+
+    private static void RequireReadableFile(SettingKey key, string path)
+    {
+        try
+        {
+            using var stream = File.OpenRead(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        {
+            throw new ConfigurationException(key.ConfigKey, $"'{path}' cannot be read ({ex.GetType().Name})", "point it at a readable pgpass file (chmod 0600), or unset it and use GOVCLONE_PASSWORD");
+        }
+    }
+
+    private static int ParseInt(SettingKey key, string value, int min, int max)
+    {
+        if (!int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var n) || n < min || n > max)
+        {
+            throw new ConfigurationException(key.ConfigKey, $"'{value}' is not a whole number from {min} to {max}", $"set {key.ConfigKey} to a number in that range");
+        }
+
+        return n;
+    }
+
+    private static long ParseLong(SettingKey key, string value)
+    {
+        if (!long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var n))
+        {
+            throw new ConfigurationException(key.ConfigKey, $"'{value}' is not a whole number of bytes", $"set {key.ConfigKey} to e.g. 22000000000, or unset it");
+        }
+
+        return n;
+    }
+
+    private static bool ParseBool(SettingKey key, string value) => value.ToLowerInvariant() switch
+    {
+        "true" or "yes" or "1" => true,
+        "false" or "no" or "0" => false,
+        _ => throw new ConfigurationException(key.ConfigKey, $"'{value}' is not true or false", $"set {key.ConfigKey} to true or false"),
+    };
+
+    /// <summary>A list arrives as a JSON array (Pulumi's structured config), or comma-separated (flags, environment).</summary>
+    internal static IReadOnlyList<string> ParseList(SettingKey key, string? value)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            return [];
+        }
+
+        if (value.TrimStart().StartsWith('['))
+        {
+            try
+            {
+                var items = JsonSerializer.Deserialize<string[]>(value) ?? [];
+                return items.Select(i => i.Trim()).Where(i => i.Length > 0).ToArray();
+            }
+            catch (JsonException)
+            {
+                throw new ConfigurationException(key.ConfigKey, $"'{value}' is not a list of strings", $"write {key.ConfigKey} as a YAML list or a comma-separated string");
+            }
+        }
+
+        return value.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+    }
+}

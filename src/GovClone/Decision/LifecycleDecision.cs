@@ -1,0 +1,190 @@
+using System.Globalization;
+using System.Text.Json.Serialization;
+
+namespace GovClone.Decision;
+
+[JsonConverter(typeof(JsonStringEnumConverter<LifecycleVerdict>))]
+public enum LifecycleVerdict
+{
+    /// <summary>Keep the clone as the regression harness host.</summary>
+    RETAIN,
+
+    /// <summary>The clone has served its purpose: tear it down.</summary>
+    DROP,
+}
+
+[JsonConverter(typeof(JsonStringEnumConverter<FactorStatus>))]
+public enum FactorStatus
+{
+    Ok,
+    Warn,
+    Unknown,
+}
+
+/// <summary>The facts a decision is made from: live ones from the server, the rest from configuration.</summary>
+public sealed record LifecycleFacts
+{
+    public required string CloneDatabase { get; init; }
+    public required bool CloneExists { get; init; }
+    public required bool CloneComplete { get; init; }
+    public long? CloneSizeBytes { get; init; }
+    public long? HostFreeBytes { get; init; }
+    public long? HostTotalBytes { get; init; }
+
+    /// <summary>Sessions on the clone other than govclone's own; null when unknown.</summary>
+    public int? AppConnections { get; init; }
+    public int? WorkerLeases { get; init; }
+    public bool? ConnectRevokedFromPublic { get; init; }
+    public required bool InAppDatabaseSetting { get; init; }
+    public required bool InQueryAllowlist { get; init; }
+
+    /// <summary>Null when the state could not be measured (no clone).</summary>
+    public bool? StateMatchesProfile { get; init; }
+    public string? Evidence { get; init; }
+    public required bool NameHasPrefix { get; init; }
+    public required bool ProductionRolloutLanded { get; init; }
+    public required bool ProductionSeedVerified { get; init; }
+    public required IReadOnlyList<string> FollowUps { get; init; }
+}
+
+public sealed record DecisionFactor(string Factor, string Assessment, FactorStatus Status);
+
+public sealed record LifecycleDecision(LifecycleVerdict Verdict, string Reason, IReadOnlyList<DecisionFactor> Factors);
+
+/// <summary>
+/// The seed's Objective G decision as a pure function. RETAIN until the production rollout (the human
+/// gate) has landed and the production seed and verify have run; then DROP, unless an axis, emit or DOT
+/// follow-up is still queued. The factor table (disk, value, isolation, drift, naming) is assessed from
+/// the same facts; the factors inform people, the gate decides.
+/// </summary>
+public static class LifecycleDecider
+{
+    /// <summary>The clone's disk cost counts as negligible below this share of the host's free space.</summary>
+    public const double NegligibleShareOfFree = 0.10;
+
+    public static LifecycleDecision Decide(LifecycleFacts facts)
+    {
+        ArgumentNullException.ThrowIfNull(facts);
+        var factors = new[] { Disk(facts), Value(facts), Isolation(facts), Drift(facts), Naming(facts) };
+
+        string reason;
+        LifecycleVerdict verdict;
+        if (!facts.ProductionRolloutLanded)
+        {
+            verdict = LifecycleVerdict.RETAIN;
+            reason = "the production rollout (the human gate) has not landed";
+        }
+        else if (!facts.ProductionSeedVerified)
+        {
+            verdict = LifecycleVerdict.RETAIN;
+            reason = "the rollout landed, but the production seed and verify have not been run";
+        }
+        else if (facts.FollowUps.Count > 0)
+        {
+            verdict = LifecycleVerdict.RETAIN;
+            reason = "a follow-up is still queued: " + string.Join(", ", facts.FollowUps);
+        }
+        else
+        {
+            verdict = LifecycleVerdict.DROP;
+            reason = "the production rollout landed, production seed and verify ran, and no axis/emit/DOT follow-up is queued: the clone has served its purpose";
+        }
+
+        return new LifecycleDecision(verdict, reason, factors);
+    }
+
+    public static string FormatBytes(long bytes)
+    {
+        const double mb = 1024d * 1024d;
+        const double gb = mb * 1024d;
+        return bytes >= gb
+            ? (bytes / gb).ToString("0.#", CultureInfo.InvariantCulture) + " GB"
+            : (bytes / mb).ToString("0", CultureInfo.InvariantCulture) + " MB";
+    }
+
+    private static DecisionFactor Disk(LifecycleFacts f)
+    {
+        if (!f.CloneExists || f.CloneSizeBytes is null)
+        {
+            return new("Disk cost", "No clone on the server: nothing is spent.", FactorStatus.Ok);
+        }
+
+        var size = FormatBytes(f.CloneSizeBytes.Value);
+        if (f.HostFreeBytes is null)
+        {
+            return new("Disk cost", $"{size}; the host's free space could not be measured (set govclone:hostFreeBytes).", FactorStatus.Unknown);
+        }
+
+        var used = f.HostTotalBytes is { } total
+            ? string.Create(CultureInfo.InvariantCulture, $" ({FormatBytes(total - f.HostFreeBytes.Value)}/{FormatBytes(total)} used)")
+            : string.Empty;
+        var share = (double)f.CloneSizeBytes.Value / Math.Max(1, f.HostFreeBytes.Value);
+        return share < NegligibleShareOfFree
+            ? new("Disk cost", $"{size} on a host with {FormatBytes(f.HostFreeBytes.Value)} free{used}. Negligible.", FactorStatus.Ok)
+            : new("Disk cost", string.Create(CultureInfo.InvariantCulture, $"{size} on a host with {FormatBytes(f.HostFreeBytes.Value)} free{used}: {share:P0} of the free space. Consider compact or drop + re-clone."), FactorStatus.Warn);
+    }
+
+    private static DecisionFactor Value(LifecycleFacts f)
+    {
+        var size = f.CloneSizeBytes is { } s ? FormatBytes(s) : "the source's size";
+        var queued = f.FollowUps.Count == 0 ? "no follow-up queued" : "queued follow-ups: " + string.Join(", ", f.FollowUps);
+        return new("Value",
+            $"Hosts the reusable regression suite and is the re-run target for the axis prototype, event sim and DOT rehearsal ({queued}). Re-cloning costs ~{size} of dump/restore each time.",
+            FactorStatus.Ok);
+    }
+
+    private static DecisionFactor Isolation(LifecycleFacts f)
+    {
+        var problems = new List<string>();
+        if (f.InAppDatabaseSetting)
+        {
+            problems.Add("it is the app's DB_DATABASE");
+        }
+
+        if (f.InQueryAllowlist)
+        {
+            problems.Add("it is in the query tool's allowlist");
+        }
+
+        if (f.AppConnections is > 0)
+        {
+            problems.Add($"{f.AppConnections} app connection(s)");
+        }
+
+        if (f.WorkerLeases is > 0)
+        {
+            problems.Add($"{f.WorkerLeases} active worker lease(s)");
+        }
+
+        if (f.ConnectRevokedFromPublic == false)
+        {
+            problems.Add("CONNECT is granted to PUBLIC");
+        }
+
+        if (problems.Count > 0)
+        {
+            return new("Isolation", "BROKEN: " + string.Join("; ", problems) + ".", FactorStatus.Warn);
+        }
+
+        if (!f.CloneExists)
+        {
+            return new("Isolation", "No clone; the name is outside the app's DB_DATABASE and the query tool's allowlist.", FactorStatus.Ok);
+        }
+
+        var conns = f.AppConnections is null ? "connections unknown" : "0 app connections";
+        var leases = f.WorkerLeases is null ? "worker leases unknown" : "0 worker leases";
+        return new("Isolation", $"Proven: not the app's DB_DATABASE, not in the query tool's allowlist, CONNECT revoked from PUBLIC, {conns}, {leases}.",
+            f.AppConnections is null || f.WorkerLeases is null ? FactorStatus.Unknown : FactorStatus.Ok);
+    }
+
+    private static DecisionFactor Drift(LifecycleFacts f) => f.StateMatchesProfile switch
+    {
+        true => new("Drift risk", $"Low: committed state is small and verified ({f.Evidence}); the regression suite detects any drift on each run.", FactorStatus.Ok),
+        false => new("Drift risk", $"DRIFT detected ({f.Evidence}): run govclone up (reset + seed) or investigate.", FactorStatus.Warn),
+        null => new("Drift risk", f.CloneExists && !f.CloneComplete ? "The clone is incomplete: govclone up re-clones it." : "No clone to measure.", FactorStatus.Unknown),
+    };
+
+    private static DecisionFactor Naming(LifecycleFacts f) => f.NameHasPrefix
+        ? new("Naming", $"Clearly non-production ({f.CloneDatabase}, directus_gov_test_ prefix); every mutation hard-guards on it in C# and in SQL.", FactorStatus.Ok)
+        : new("Naming", $"{f.CloneDatabase} lacks the directus_gov_test_ prefix: every mutation refuses it.", FactorStatus.Warn);
+}

@@ -1,0 +1,531 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.RegularExpressions;
+using GovClone.Configuration;
+using GovClone.Decision;
+using GovClone.Guards;
+using GovClone.Processes;
+using GovClone.Sql;
+using GovClone.Transport;
+using Npgsql;
+
+namespace GovClone.Lifecycle;
+
+/// <summary>
+/// Every lever of the runbook as an async, cancellable, idempotent operation against a real server.
+/// Each mutation (1) re-checks the clone name in C#, (2) takes the run lock, (3) proves on the
+/// connection that <c>current_database()</c> is the clone, and (4) sends SQL whose own guard block
+/// checks again. Production is only ever read.
+/// </summary>
+public sealed partial class CloneLifecycle
+{
+    private readonly GovCloneSettings _settings;
+    private readonly Connections _connections;
+    private readonly ServerTransport _transport;
+    private readonly IProgress<CloneProgress>? _progress;
+
+    public CloneLifecycle(GovCloneSettings settings, IProgress<CloneProgress>? progress = null)
+    {
+        _settings = settings ?? throw new ArgumentNullException(nameof(settings));
+        DatabaseNameGuard.RequireClone(settings.CloneDatabase, settings.SourceDatabase);
+        _connections = new Connections(settings);
+        _transport = new ServerTransport(settings);
+        _progress = progress;
+    }
+
+    public GovCloneSettings Settings => _settings;
+
+    public Connections Connections => _connections;
+
+    // ------------------------------------------------------------------ read-only
+
+    public async Task<CloneState> ReadStateAsync(NpgsqlConnection maintenance, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(maintenance);
+        const string sql = """
+            SELECT coalesce(shobj_description(d.oid, 'pg_database'), ''),
+                   pg_database_size(d.oid),
+                   d.datacl IS NOT NULL AND NOT EXISTS (
+                     SELECT 1 FROM aclexplode(d.datacl) a WHERE a.grantee = 0 AND a.privilege_type = 'CONNECT')
+            FROM pg_database d WHERE d.datname = $1
+            """;
+        await using var cmd = new NpgsqlCommand(sql, maintenance);
+        cmd.Parameters.AddWithValue(_settings.CloneDatabase);
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        if (!await r.ReadAsync(ct))
+        {
+            return CloneState.Absent;
+        }
+
+        var marker = r.GetString(0);
+        var complete = marker.StartsWith(ServerScripts.CompleteMarker + " ", StringComparison.Ordinal);
+        int? generation = null;
+        var m = GenerationPattern().Match(marker);
+        if (complete && m.Success)
+        {
+            generation = int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture);
+        }
+
+        return new CloneState(true, complete, marker.Length == 0 ? null : marker, generation, r.GetInt64(1), r.GetBoolean(2));
+    }
+
+    [GeneratedRegex(@"\bgeneration=(\d+)\b")]
+    private static partial Regex GenerationPattern();
+
+    /// <summary>Complete and of the configured generation: nothing to copy.</summary>
+    public bool IsCurrent(CloneState state) =>
+        state is { Exists: true, Complete: true } && state.MarkerGeneration == _settings.CloneGeneration;
+
+    public async Task<CloneStatus> StatusAsync(CancellationToken ct = default)
+    {
+        await using var maintenance = await _connections.OpenMaintenanceAsync(ct);
+        var state = await ReadStateAsync(maintenance, ct);
+        IReadOnlyList<MetricValue>? metrics = null;
+        int? leases = null;
+        int? appConnections = null;
+        if (state.Exists)
+        {
+            appConnections = await CountAppConnectionsAsync(maintenance, ct);
+            if (state.Complete)
+            {
+                await using var clone = await _connections.OpenCloneAsync(ct);
+                metrics = await ReadMetricsReadOnlyAsync(clone, ct);
+                leases = await CountLeasesAsync(clone, ct);
+            }
+        }
+
+        var (free, total) = await MeasureDiskAsync(maintenance, ct);
+        var want = ExpectedState.For(_settings.SeedProfile);
+        var checks = metrics is null ? null : ExpectedState.Compare(want, metrics);
+        var facts = new LifecycleFacts
+        {
+            CloneDatabase = _settings.CloneDatabase,
+            CloneExists = state.Exists,
+            CloneComplete = state.Complete,
+            CloneSizeBytes = state.SizeBytes,
+            HostFreeBytes = free ?? _settings.HostFreeBytes,
+            HostTotalBytes = total,
+            AppConnections = appConnections,
+            WorkerLeases = leases,
+            ConnectRevokedFromPublic = state.ConnectRevokedFromPublic,
+            InAppDatabaseSetting = _settings.CloneDatabase == _settings.AppDatabase,
+            InQueryAllowlist = _settings.QueryAllowlist.Contains(_settings.CloneDatabase),
+            StateMatchesProfile = checks?.All(c => c.Ok),
+            Evidence = metrics is null ? null : ExpectedState.EvidenceLine(metrics),
+            NameHasPrefix = DatabaseNameGuard.HasClonePrefix(_settings.CloneDatabase),
+            ProductionRolloutLanded = _settings.ProductionRolloutLanded,
+            ProductionSeedVerified = _settings.ProductionSeedVerified,
+            FollowUps = _settings.FollowUps,
+        };
+        return new CloneStatus
+        {
+            CloneDatabase = _settings.CloneDatabase,
+            SourceDatabase = _settings.SourceDatabase,
+            Transport = _settings.Transport.ToString().ToLowerInvariant(),
+            State = state,
+            Profile = _settings.SeedProfile.ToString().ToLowerInvariant(),
+            Metrics = metrics,
+            Checks = checks,
+            AppConnections = appConnections,
+            WorkerLeases = leases,
+            HostFreeBytes = facts.HostFreeBytes,
+            HostTotalBytes = total,
+            Facts = facts,
+            Decision = LifecycleDecider.Decide(facts),
+        };
+    }
+
+    /// <summary>The regression suite through Npgsql: the metrics of <c>sql/metrics.sql</c> against the profile's expectations.</summary>
+    public async Task<VerifyResult> VerifyAsync(SeedProfile? profile = null, CancellationToken ct = default)
+    {
+        var p = profile ?? _settings.SeedProfile;
+        await RequireCompleteCloneAsync(ct);
+        await using var clone = await _connections.OpenCloneAsync(ct);
+        var metrics = await ReadMetricsReadOnlyAsync(clone, ct);
+        return new VerifyResult(p, ExpectedState.Compare(ExpectedState.For(p), metrics));
+    }
+
+    /// <summary>Reads the source's fingerprint in a read-only session.</summary>
+    public async Task<SourceFingerprint> FingerprintSourceAsync(CancellationToken ct = default)
+    {
+        await using var source = await _connections.OpenSourceAsync(ct);
+        return await FingerprintAsync(source, ct);
+    }
+
+    public static async Task<SourceFingerprint> FingerprintAsync(NpgsqlConnection connection, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        await using var cmd = new NpgsqlCommand(SqlScripts.Get(SqlScripts.Fingerprint), connection);
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        if (!await r.ReadAsync(ct))
+        {
+            throw new OperationFailedException("fingerprint.sql returned no row");
+        }
+
+        return new SourceFingerprint(r.GetString(0), r.GetString(1));
+    }
+
+    // ------------------------------------------------------------------ levers
+
+    /// <summary>clone: stream pg_dump SOURCE | psql CLONE. Copies nothing when this generation is already complete, unless <paramref name="force"/>.</summary>
+    public async Task<LeverResult> CloneAsync(bool force = false, CancellationToken ct = default)
+    {
+        await using var runLock = await RunLock.AcquireAsync(_connections, _settings, "clone", ct);
+        return await CloneLockedAsync(force, ct);
+    }
+
+    public async Task<LeverResult> SeedAsync(SeedProfile? profile = null, CancellationToken ct = default)
+    {
+        await using var runLock = await RunLock.AcquireAsync(_connections, _settings, "seed", ct);
+        return await SeedLockedAsync(profile ?? _settings.SeedProfile, ct);
+    }
+
+    public async Task<LeverResult> ResetAsync(CancellationToken ct = default)
+    {
+        await using var runLock = await RunLock.AcquireAsync(_connections, _settings, "reset", ct);
+        return await SeedLockedAsync(SeedProfile.Baseline, ct);
+    }
+
+    /// <summary>compact: VACUUM (FULL, ANALYZE) of the clone, after the guard block of sql/compact.sql.</summary>
+    public async Task<LeverResult> CompactAsync(CancellationToken ct = default)
+    {
+        await using var runLock = await RunLock.AcquireAsync(_connections, _settings, "compact", ct);
+        await RequireCompleteCloneAsync(ct);
+        long before;
+        await using (var maintenance = await _connections.OpenMaintenanceAsync(ct))
+        {
+            before = (await ReadStateAsync(maintenance, ct)).SizeBytes ?? 0;
+        }
+
+        await using (var clone = await _connections.OpenCloneAsync(ct))
+        {
+            // VACUUM cannot run inside a transaction block, and Npgsql sends a multi-statement text as one
+            // implicit transaction: so the file's guard part and its VACUUM go as two commands.
+            var (guard, body) = SplitAfterGuard(SqlScripts.Get(SqlScripts.Compact));
+            await ExecuteAsync(clone, guard, ct);
+            await ExecuteAsync(clone, body, ct);
+        }
+
+        await using (var maintenance = await _connections.OpenMaintenanceAsync(ct))
+        {
+            var after = (await ReadStateAsync(maintenance, ct)).SizeBytes ?? 0;
+            return new LeverResult("compact", before != after,
+                $"VACUUM (FULL, ANALYZE) done: {LifecycleDecider.FormatBytes(before)} -> {LifecycleDecider.FormatBytes(after)}");
+        }
+    }
+
+    /// <summary>drop: DROP DATABASE IF EXISTS … WITH (FORCE). A second drop is a no-op.</summary>
+    public async Task<LeverResult> DropAsync(CancellationToken ct = default)
+    {
+        await using var runLock = await RunLock.AcquireAsync(_connections, _settings, "drop", ct);
+        return await DropLockedAsync(ct);
+    }
+
+    /// <summary>up: clone if absent, incomplete or of another generation; seed if not at the profile; verify. A second up changes nothing.</summary>
+    public async Task<UpResult> UpAsync(CancellationToken ct = default)
+    {
+        await using var runLock = await RunLock.AcquireAsync(_connections, _settings, "up", ct);
+        var before = await FingerprintSourceAsync(ct);
+        var steps = new List<LeverResult>();
+
+        CloneState state;
+        await using (var maintenance = await _connections.OpenMaintenanceAsync(ct))
+        {
+            state = await ReadStateAsync(maintenance, ct);
+        }
+
+        if (!IsCurrent(state))
+        {
+            steps.Add(await CloneLockedAsync(force: state.Complete, ct));
+        }
+        else
+        {
+            steps.Add(new LeverResult("clone", false, $"clone is complete (generation {state.MarkerGeneration}); nothing copied"));
+        }
+
+        var verify = await VerifyAsync(_settings.SeedProfile, ct);
+        if (!verify.Passed)
+        {
+            steps.Add(await SeedLockedAsync(_settings.SeedProfile, ct));
+            verify = await VerifyAsync(_settings.SeedProfile, ct);
+        }
+        else
+        {
+            steps.Add(new LeverResult("seed", false, $"state already {_settings.SeedProfile.ToString().ToLowerInvariant()}; nothing written"));
+        }
+
+        var after = await FingerprintSourceAsync(ct);
+        return new UpResult(steps, verify, before == after);
+    }
+
+    // ------------------------------------------------------------------ internals
+
+    private async Task<LeverResult> CloneLockedAsync(bool force, CancellationToken ct)
+    {
+        long? sourceBytes;
+        await using (var maintenance = await _connections.OpenMaintenanceAsync(ct))
+        {
+            sourceBytes = await SourceSizeAsync(maintenance, ct);
+            if (!force && IsCurrent(await ReadStateAsync(maintenance, ct)))
+            {
+                return new LeverResult("clone", false, "clone is complete; nothing copied");
+            }
+        }
+
+        var script = ServerScripts.Clone(_settings, _transport, force);
+        var stopwatch = Stopwatch.StartNew();
+        var phase = "starting";
+        var spec = _transport.BashScript(script, "govclone-clone", line =>
+        {
+            if (line.StartsWith("govclone: clone ", StringComparison.Ordinal))
+            {
+                phase = line["govclone: ".Length..];
+                _progress?.Report(new CloneProgress(phase, 0, 0, sourceBytes, stopwatch.Elapsed, phase));
+            }
+        });
+
+        using var pollCts = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var poller = _progress is null ? Task.CompletedTask : PollProgressAsync(sourceBytes, stopwatch, () => phase, pollCts.Token);
+        ProcessResult result;
+        try
+        {
+            result = await ProcessRunner.RunAsync(spec, ct);
+        }
+        finally
+        {
+            await pollCts.CancelAsync();
+            try { await poller; } catch (OperationCanceledException) { }
+        }
+
+        if (!result.Succeeded)
+        {
+            throw new OperationFailedException(DescribeCloneFailure(result));
+        }
+
+        CloneState state;
+        long rows;
+        await using (var maintenance = await _connections.OpenMaintenanceAsync(ct))
+        {
+            state = await ReadStateAsync(maintenance, ct);
+        }
+
+        if (!IsCurrent(state))
+        {
+            throw new OperationFailedException($"the clone script exited 0 but {_settings.CloneDatabase} carries no complete marker for generation {_settings.CloneGeneration} (marker: '{state.Marker}')");
+        }
+
+        await using (var clone = await _connections.OpenCloneAsync(ct))
+        {
+            await using var cmd = new NpgsqlCommand("SELECT coalesce(sum(greatest(c.reltuples, 0)), 0)::bigint FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind IN ('r','p') AND n.nspname NOT IN ('pg_catalog','information_schema') AND n.nspname NOT LIKE 'pg\\_%'", clone);
+            rows = (long)(await cmd.ExecuteScalarAsync(ct))!;
+        }
+
+        var changed = !result.StandardOutput.Contains("govclone: changed=false", StringComparison.Ordinal);
+        _progress?.Report(new CloneProgress("done", state.SizeBytes ?? 0, rows, sourceBytes, stopwatch.Elapsed, "clone complete"));
+        return new LeverResult("clone", changed, changed
+            ? string.Create(CultureInfo.InvariantCulture, $"cloned {_settings.SourceDatabase} -> {_settings.CloneDatabase}: {LifecycleDecider.FormatBytes(state.SizeBytes ?? 0)}, ~{rows:N0} rows, in {stopwatch.Elapsed.TotalSeconds:0.0}s (analyzed, marked complete)")
+            : "clone is complete; nothing copied");
+    }
+
+    private string DescribeCloneFailure(ProcessResult result)
+    {
+        var stderr = result.StandardError.Trim();
+        var tail = string.Join('\n', stderr.Split('\n').TakeLast(8));
+        var hint = stderr.Contains("No space left on device", StringComparison.OrdinalIgnoreCase) || stderr.Contains("could not extend file", StringComparison.OrdinalIgnoreCase)
+            ? "The server ran out of disk: free space there (or compact/drop other clones), then run govclone up."
+            : stderr.Contains("does not exist", StringComparison.Ordinal) && stderr.Contains(_settings.SourceDatabase, StringComparison.Ordinal)
+                ? $"Check govclone:sourceDatabase ('{_settings.SourceDatabase}')."
+                : "Fix the cause above, then run govclone up: it converges from here.";
+        return $"clone failed (exit {result.ExitCode}); the restore was rolled back and {_settings.CloneDatabase} carries no complete marker, so nothing will take it for a clone.\n{tail}\n{hint}";
+    }
+
+    private async Task PollProgressAsync(long? sourceBytes, Stopwatch stopwatch, Func<string> phase, CancellationToken ct)
+    {
+        await using var conn = await _connections.OpenMaintenanceAsync(ct);
+        var maxRowsByRelation = new Dictionary<uint, long>();
+        const string sql = """
+            SELECT coalesce((SELECT pg_database_size(oid) FROM pg_database WHERE datname = $1), 0),
+                   p.relid::oid, p.tuples_processed
+            FROM (SELECT 1) one LEFT JOIN pg_stat_progress_copy p ON p.datname = $1
+            """;
+        while (!ct.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(500, ct);
+                long bytes = 0;
+                await using (var cmd = new NpgsqlCommand(sql, conn))
+                {
+                    cmd.Parameters.AddWithValue(_settings.CloneDatabase);
+                    await using var r = await cmd.ExecuteReaderAsync(ct);
+                    while (await r.ReadAsync(ct))
+                    {
+                        bytes = r.GetInt64(0);
+                        if (!await r.IsDBNullAsync(1, ct))
+                        {
+                            var rel = r.GetFieldValue<uint>(1);
+                            var rows = r.GetInt64(2);
+                            maxRowsByRelation[rel] = Math.Max(rows, maxRowsByRelation.GetValueOrDefault(rel));
+                        }
+                    }
+                }
+
+                _progress!.Report(new CloneProgress(phase(), bytes, maxRowsByRelation.Values.Sum(), sourceBytes, stopwatch.Elapsed));
+            }
+            catch (NpgsqlException) when (!ct.IsCancellationRequested)
+            {
+                // Progress is best effort; the clone's own exit code is what counts.
+            }
+        }
+    }
+
+    private async Task<LeverResult> SeedLockedAsync(SeedProfile profile, CancellationToken ct)
+    {
+        await RequireCompleteCloneAsync(ct);
+        await using var clone = await _connections.OpenCloneAsync(ct);
+        var before = await GovernanceMetrics.ReadAsync(clone, ct);
+        var file = profile == SeedProfile.Committed ? SqlScripts.SeedCommitted : SqlScripts.ResetInPlace;
+        await ExecuteAsync(clone, SqlScripts.Get(file), ct);
+        var after = await GovernanceMetrics.ReadAsync(clone, ct);
+        var lever = profile == SeedProfile.Committed ? "seed" : "reset";
+        var changed = !before.SequenceEqual(after);
+        return new LeverResult(lever, changed, $"{lever} ({file}): {ExpectedState.EvidenceLine(after)}");
+    }
+
+    private async Task<LeverResult> DropLockedAsync(CancellationToken ct)
+    {
+        DatabaseNameGuard.RequireClone(_settings.CloneDatabase, _settings.SourceDatabase);
+        await using var maintenance = await _connections.OpenMaintenanceAsync(ct);
+        var existed = (await ReadStateAsync(maintenance, ct)).Exists;
+        var lit = DatabaseNameGuard.QuoteLiteral(_settings.CloneDatabase);
+        await ExecuteAsync(maintenance, $"""
+            DO $guard$
+            BEGIN
+              IF {lit} NOT LIKE 'directus\_gov\_test\_%' THEN
+                RAISE EXCEPTION 'govclone guard: refusing to drop %: no directus_gov_test_ prefix', {lit};
+              END IF;
+            END
+            $guard$;
+            """, ct);
+        await ExecuteAsync(maintenance, $"DROP DATABASE IF EXISTS {DatabaseNameGuard.QuoteIdentifier(_settings.CloneDatabase)} WITH (FORCE)", ct);
+        return new LeverResult("drop", existed, existed ? $"dropped {_settings.CloneDatabase} (sessions terminated)" : $"{_settings.CloneDatabase} does not exist; nothing to drop");
+    }
+
+    private async Task RequireCompleteCloneAsync(CancellationToken ct)
+    {
+        await using var maintenance = await _connections.OpenMaintenanceAsync(ct);
+        var state = await ReadStateAsync(maintenance, ct);
+        if (!state.Exists)
+        {
+            throw new OperationFailedException($"{_settings.CloneDatabase} does not exist. Run `govclone up` (or `govclone clone`) first.");
+        }
+
+        if (!state.Complete)
+        {
+            throw new OperationFailedException($"{_settings.CloneDatabase} is incomplete (an interrupted or failed clone: no complete marker). Run `govclone up`, which re-clones it.");
+        }
+    }
+
+    private static async Task<IReadOnlyList<MetricValue>> ReadMetricsReadOnlyAsync(NpgsqlConnection clone, CancellationToken ct)
+    {
+        await using var tx = await clone.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, ct);
+        await using (var ro = new NpgsqlCommand("SET TRANSACTION READ ONLY", clone, tx))
+        {
+            await ro.ExecuteNonQueryAsync(ct);
+        }
+
+        var metrics = await GovernanceMetrics.ReadAsync(clone, ct);
+        await tx.CommitAsync(ct);
+        return metrics;
+    }
+
+    private async Task<int> CountAppConnectionsAsync(NpgsqlConnection maintenance, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand(
+            "SELECT count(*)::int FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid() AND coalesce(application_name, '') NOT LIKE 'govclone%'", maintenance);
+        cmd.Parameters.AddWithValue(_settings.CloneDatabase);
+        return (int)(await cmd.ExecuteScalarAsync(ct))!;
+    }
+
+    private static async Task<int> CountLeasesAsync(NpgsqlConnection clone, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand(SqlScripts.Get(SqlScripts.WorkerLeases), clone);
+        return Convert.ToInt32(await cmd.ExecuteScalarAsync(ct), CultureInfo.InvariantCulture);
+    }
+
+    private async Task<long?> SourceSizeAsync(NpgsqlConnection maintenance, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand("SELECT pg_database_size(oid) FROM pg_database WHERE datname = $1", maintenance);
+        cmd.Parameters.AddWithValue(_settings.SourceDatabase);
+        var v = await cmd.ExecuteScalarAsync(ct);
+        if (v is null)
+        {
+            throw new ConfigurationException(SettingKeys.SourceDatabase.ConfigKey, $"database '{_settings.SourceDatabase}' does not exist on {_settings.Host}:{_settings.Port}",
+                "set govclone:sourceDatabase to the production database's name");
+        }
+
+        return (long)v;
+    }
+
+    /// <summary>Free and total bytes of the filesystem holding the data directory, by df through the transport; null when it cannot be measured.</summary>
+    private async Task<(long? Free, long? Total)> MeasureDiskAsync(NpgsqlConnection maintenance, CancellationToken ct)
+    {
+        string? dataDir;
+        try
+        {
+            await using var cmd = new NpgsqlCommand("SELECT current_setting('data_directory')", maintenance);
+            dataDir = (string?)await cmd.ExecuteScalarAsync(ct);
+        }
+        catch (PostgresException)
+        {
+            return (null, null); // not superuser / pg_read_all_settings
+        }
+
+        if (string.IsNullOrEmpty(dataDir))
+        {
+            return (null, null);
+        }
+
+        try
+        {
+            var result = await ProcessRunner.RunAsync(_transport.BashScript($"df -P -B1 {ShellQuote.Word(dataDir)} | tail -n 1\n"), ct).WaitAsync(TimeSpan.FromSeconds(15), ct);
+            var parts = result.StandardOutput.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
+            if (result.Succeeded && parts.Length >= 4
+                && long.TryParse(parts[1], CultureInfo.InvariantCulture, out var total)
+                && long.TryParse(parts[3], CultureInfo.InvariantCulture, out var free))
+            {
+                return (free, total);
+            }
+        }
+        catch (Exception ex) when (ex is GovCloneException or TimeoutException)
+        {
+        }
+
+        return (null, null);
+    }
+
+    private static (string Guard, string Body) SplitAfterGuard(string text)
+    {
+        const string end = "$guard$;";
+        var i = text.IndexOf(end, text.IndexOf("DO $guard$", StringComparison.Ordinal) + 10, StringComparison.Ordinal);
+        if (i < 0)
+        {
+            throw new InvalidOperationException("SQL file has no guard block");
+        }
+
+        return (text[..(i + end.Length)], text[(i + end.Length)..]);
+    }
+
+    private static async Task ExecuteAsync(NpgsqlConnection connection, string sql, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand(sql, connection);
+        try
+        {
+            await cmd.ExecuteNonQueryAsync(ct);
+        }
+        catch (PostgresException ex) when (ex.MessageText.StartsWith("govclone guard:", StringComparison.Ordinal))
+        {
+            throw new GuardException(SettingKeys.CloneDatabase.ConfigKey, ex.MessageText, ex.Hint ?? "point the connection at the clone");
+        }
+    }
+}

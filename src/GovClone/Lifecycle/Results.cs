@@ -1,0 +1,56 @@
+using GovClone.Configuration;
+using GovClone.Decision;
+
+namespace GovClone.Lifecycle;
+
+/// <summary>What the server says about the clone database itself.</summary>
+public sealed record CloneState(bool Exists, bool Complete, string? Marker, int? MarkerGeneration, long? SizeBytes, bool? ConnectRevokedFromPublic)
+{
+    public static CloneState Absent { get; } = new(false, false, null, null, null, null);
+}
+
+/// <summary>Everything <c>govclone status</c> shows.</summary>
+public sealed record CloneStatus
+{
+    public required string CloneDatabase { get; init; }
+    public required string SourceDatabase { get; init; }
+    public required string Transport { get; init; }
+    public required CloneState State { get; init; }
+    public required string Profile { get; init; }
+    public IReadOnlyList<MetricValue>? Metrics { get; init; }
+    public IReadOnlyList<MetricCheck>? Checks { get; init; }
+    public int? AppConnections { get; init; }
+    public int? WorkerLeases { get; init; }
+    public long? HostFreeBytes { get; init; }
+    public long? HostTotalBytes { get; init; }
+    public required LifecycleFacts Facts { get; init; }
+    public required LifecycleDecision Decision { get; init; }
+}
+
+/// <summary>The have/want of every metric against a profile.</summary>
+public sealed record VerifyResult(SeedProfile Profile, IReadOnlyList<MetricCheck> Checks)
+{
+    public bool Passed => Checks.All(c => c.Ok);
+
+    public IEnumerable<MetricCheck> Drift => Checks.Where(c => !c.Ok);
+}
+
+/// <summary>One lever's outcome: whether it changed anything, in a sentence.</summary>
+public sealed record LeverResult(string Lever, bool Changed, string Summary);
+
+/// <summary>The outcome of <c>up</c>: the steps that ran, the suite's verdict, and the production check.</summary>
+public sealed record UpResult(IReadOnlyList<LeverResult> Steps, VerifyResult Verify, bool ProductionUnchanged)
+{
+    public int Changes => Steps.Count(s => s.Changed);
+}
+
+/// <summary>Progress of a clone, for a live bar or periodic lines.</summary>
+public sealed record CloneProgress(string Phase, long BytesWritten, long RowsCopied, long? SourceBytes, TimeSpan Elapsed, string? Message = null)
+{
+    public double? Fraction => SourceBytes is > 0 ? Math.Min(1.0, (double)BytesWritten / SourceBytes.Value) : null;
+
+    public TimeSpan? Estimate => Fraction is > 0.02 and < 1.0 ? TimeSpan.FromSeconds(Elapsed.TotalSeconds * (1 - Fraction.Value) / Fraction.Value) : null;
+}
+
+/// <summary>A fingerprint of the source's governance tables and catalog: equal before and after means production was not changed.</summary>
+public sealed record SourceFingerprint(string Governance, string Catalog);

@@ -1,0 +1,151 @@
+using System.Diagnostics;
+using System.Text;
+
+namespace GovClone.Processes;
+
+/// <summary>What a finished child process left behind.</summary>
+public sealed record ProcessResult(int ExitCode, string StandardOutput, string StandardError)
+{
+    public bool Succeeded => ExitCode == 0;
+}
+
+/// <summary>How to start a child: argv (never a shell string), extra environment, optional stdin text.</summary>
+public sealed record ProcessSpec(string FileName, IReadOnlyList<string> Arguments)
+{
+    /// <summary>Added to (or, with a null value, removed from) the inherited environment. Secrets travel here, never in argv.</summary>
+    public IReadOnlyDictionary<string, string?> Environment { get; init; } = new Dictionary<string, string?>();
+
+    public string? StandardInput { get; init; }
+
+    public string? WorkingDirectory { get; init; }
+
+    /// <summary>Called with each line of stdout as it arrives (progress), besides capturing it.</summary>
+    public Action<string>? OnOutputLine { get; init; }
+
+    public Action<string>? OnErrorLine { get; init; }
+
+    /// <summary>argv for messages: program and arguments, shell-quoted. Environment values are never included.</summary>
+    public string Display => Transport.ShellQuote.Join([FileName, .. Arguments]);
+}
+
+/// <summary>
+/// Runs child processes with argv lists, secrets in the environment, and cancellation that kills
+/// the whole process tree (so a cancelled clone leaves no pg_dump behind).
+/// </summary>
+public static class ProcessRunner
+{
+    public static async Task<ProcessResult> RunAsync(ProcessSpec spec, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        using var process = new Process { StartInfo = CreateStartInfo(spec) };
+        var stdout = new StringBuilder();
+        var stderr = new StringBuilder();
+        var outDone = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var errDone = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is null) { outDone.TrySetResult(); return; }
+            lock (stdout) { stdout.Append(e.Data).Append('\n'); }
+            spec.OnOutputLine?.Invoke(e.Data);
+        };
+        process.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data is null) { errDone.TrySetResult(); return; }
+            lock (stderr) { stderr.Append(e.Data).Append('\n'); }
+            spec.OnErrorLine?.Invoke(e.Data);
+        };
+
+        try
+        {
+            process.Start();
+        }
+        catch (System.ComponentModel.Win32Exception ex)
+        {
+            throw new OperationFailedException(
+                $"cannot start '{spec.FileName}': {ex.Message}. Install it or put it on PATH (for PostgreSQL tools: apt-get install postgresql-client, or set govclone:pgBinDir).", ex);
+        }
+
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        try
+        {
+            if (spec.StandardInput is not null)
+            {
+                try
+                {
+                    await process.StandardInput.WriteAsync(spec.StandardInput.AsMemory(), cancellationToken);
+                }
+                catch (IOException)
+                {
+                    // The child exited before reading all of stdin; its exit code tells why.
+                }
+            }
+
+            try { process.StandardInput.Close(); } catch (IOException) { }
+
+            await process.WaitForExitAsync(cancellationToken);
+            await Task.WhenAll(outDone.Task, errDone.Task).WaitAsync(cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            Kill(process);
+            throw;
+        }
+
+        string o, e2;
+        lock (stdout) { o = stdout.ToString(); }
+        lock (stderr) { e2 = stderr.ToString(); }
+        return new ProcessResult(process.ExitCode, o, e2);
+    }
+
+    private static void Kill(Process process)
+    {
+        try
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+            }
+        }
+        catch (InvalidOperationException)
+        {
+            // Already gone.
+        }
+    }
+
+    private static ProcessStartInfo CreateStartInfo(ProcessSpec spec)
+    {
+        var info = new ProcessStartInfo(spec.FileName)
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            StandardOutputEncoding = Encoding.UTF8,
+            StandardErrorEncoding = Encoding.UTF8,
+        };
+        if (spec.WorkingDirectory is not null)
+        {
+            info.WorkingDirectory = spec.WorkingDirectory;
+        }
+
+        foreach (var arg in spec.Arguments)
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        foreach (var (name, value) in spec.Environment)
+        {
+            if (value is null)
+            {
+                info.Environment.Remove(name);
+            }
+            else
+            {
+                info.Environment[name] = value;
+            }
+        }
+
+        return info;
+    }
+}

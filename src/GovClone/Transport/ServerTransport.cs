@@ -1,0 +1,137 @@
+using GovClone.Configuration;
+using GovClone.Processes;
+
+namespace GovClone.Transport;
+
+/// <summary>
+/// How commands reach the database server's tools: <c>local</c>, <c>docker exec -i CONTAINER</c>, or
+/// <c>ssh HOST "docker exec -i CONTAINER …"</c>, exactly as the runbook does it. Every server-side step is a
+/// bash script fed on stdin to <c>bash -s</c> at the far end, so a script's text never has to survive
+/// quoting; only the fixed transport words do, and they go through <see cref="ShellQuote"/>.
+/// </summary>
+public sealed class ServerTransport
+{
+    private readonly GovCloneSettings _settings;
+
+    public ServerTransport(GovCloneSettings settings)
+    {
+        _settings = settings ?? throw new ArgumentNullException(nameof(settings));
+    }
+
+    public TransportKind Kind => _settings.Transport;
+
+    /// <summary>Environment variable names forwarded into the container (names only: values never reach argv).</summary>
+    public IReadOnlyList<string> ForwardedVariables =>
+        _settings.Password is null ? ["PGAPPNAME"] : ["PGAPPNAME", "PGPASSWORD"];
+
+    /// <summary>argv of the server-side part: what runs on the host that has the tools.</summary>
+    public IReadOnlyList<string> ServerSideArgv(params string[] command)
+    {
+        if (Kind == TransportKind.Local)
+        {
+            return command;
+        }
+
+        var docker = new List<string> { "docker", "exec", "-i" };
+        foreach (var name in ForwardedVariables)
+        {
+            docker.Add("-e");
+            docker.Add(name);
+        }
+
+        docker.Add(_settings.DockerContainer);
+        docker.AddRange(command);
+        return docker;
+    }
+
+    /// <summary>argv to run <paramref name="command"/> on the server, from this machine.</summary>
+    public IReadOnlyList<string> Argv(params string[] command)
+    {
+        var serverSide = ServerSideArgv(command);
+        if (Kind != TransportKind.Ssh)
+        {
+            return serverSide;
+        }
+
+        var ssh = new List<string> { "ssh", "-o", "BatchMode=yes" };
+        if (_settings.Password is not null)
+        {
+            // The server's sshd must AcceptEnv PGPASSWORD; peer/trust auth inside the container needs none.
+            ssh.Add("-o");
+            ssh.Add("SendEnv=PGPASSWORD");
+        }
+
+        ssh.Add(_settings.SshHost!);
+        ssh.Add(ShellQuote.Join(serverSide));
+        return ssh;
+    }
+
+    /// <summary>The command line (for <c>sh -c</c>) that runs a bash script given on stdin at the server.</summary>
+    public string BashCommandLine => ShellQuote.Join(Argv("bash", "-s"));
+
+    /// <summary>For a Pulumi remote Command (ssh handled by Pulumi): the part that runs on the ssh host.</summary>
+    public string RemoteBashCommandLine => ShellQuote.Join(ServerSideArgv("bash", "-s"));
+
+    /// <summary>Path of a PostgreSQL tool as the server-side script calls it.</summary>
+    public string Tool(string name) =>
+        Kind == TransportKind.Local && _settings.PgBinDir is not null ? Path.Combine(_settings.PgBinDir, name) : name;
+
+    /// <summary>Connection flags of psql/pg_dump inside the script. Inside a container the tools use its local socket, as in the runbook.</summary>
+    public IReadOnlyList<string> ConnectionArgs => Kind == TransportKind.Local
+        ? ["-h", _settings.Host, "-p", _settings.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "-U", _settings.User]
+        : ["-U", _settings.User];
+
+    /// <summary>
+    /// Environment for the child that starts the transport. The password goes here (PGPASSWORD), never in
+    /// argv; docker forwards it by name with <c>-e PGPASSWORD</c>.
+    /// </summary>
+    public IReadOnlyDictionary<string, string?> Environment(string applicationName = "govclone")
+    {
+        var env = new Dictionary<string, string?>(StringComparer.Ordinal)
+        {
+            ["PGAPPNAME"] = applicationName,
+            ["PGCONNECT_TIMEOUT"] = "10",
+            // Never let a stray psqlrc or service file of the caller change what a script does.
+            ["PSQLRC"] = "/dev/null",
+            ["PGPASSWORD"] = _settings.Password?.Reveal(),
+        };
+        if (Kind == TransportKind.Local)
+        {
+            env["PGSSLMODE"] = _settings.SslMode;
+            if (_settings.PgpassFile is not null)
+            {
+                env["PGPASSFILE"] = _settings.PgpassFile;
+            }
+        }
+
+        return env;
+    }
+
+    /// <summary>A process that runs <paramref name="script"/> with bash at the server.</summary>
+    public ProcessSpec BashScript(string script, string applicationName = "govclone", Action<string>? onOutputLine = null)
+    {
+        var argv = Argv("bash", "-s");
+        return new ProcessSpec(argv[0], argv.Skip(1).ToArray())
+        {
+            StandardInput = script,
+            Environment = Environment(applicationName),
+            OnOutputLine = onOutputLine,
+        };
+    }
+
+    // ---- Human-readable lever commands (the decision record's "exact commands") ----
+
+    /// <summary><c>cat FILE | [ssh HOST "]docker exec -i postgres psql … -f -["]</c>.</summary>
+    public string HumanPsqlFile(string sqlFile, string database)
+    {
+        var psql = Argv([Tool("psql"), .. ConnectionArgs, "-X", "-v", "ON_ERROR_STOP=1", "-d", database, "-P", "pager=off", "-f", "-"]);
+        return "cat " + ShellQuote.Word(sqlFile) + " | " + ShellQuote.Join(psql);
+    }
+
+    /// <summary><c>[ssh HOST "]docker exec postgres psql … -c "SQL"["]</c>.</summary>
+    public string HumanPsqlCommand(string database, string sql)
+    {
+        var psql = Argv([Tool("psql"), .. ConnectionArgs, "-X", "-v", "ON_ERROR_STOP=1", "-d", database, "-c", sql]);
+        return ShellQuote.Join(psql);
+    }
+}
