@@ -1,0 +1,102 @@
+using System.Security.Cryptography;
+using GovClone.Configuration;
+
+namespace GovClone.Sandbox;
+
+/// <summary>
+/// The one-command sandbox: a private server in <c>.govclone/sandbox</c>, the generated source, and the
+/// stack file <c>Pulumi.sandbox.yaml</c> (git-ignored) that points govclone at it, so
+/// <c>govclone status --stack sandbox</c> talks to it. The password lives only in a 0600 pgpass file.
+/// </summary>
+public sealed class SandboxEnvironment
+{
+    public const string StackName = "sandbox";
+
+    public SandboxEnvironment(string projectDirectory)
+    {
+        ProjectDirectory = projectDirectory;
+        StateDirectory = Environment.GetEnvironmentVariable("GOVCLONE_SANDBOX_DIR") is { Length: > 0 } dir
+            ? Path.GetFullPath(dir)
+            : Path.Combine(projectDirectory, ".govclone", "sandbox");
+    }
+
+    public string ProjectDirectory { get; }
+
+    public string StateDirectory { get; }
+
+    public string ServerDirectory => Path.Combine(StateDirectory, "server");
+
+    public string PgpassFile => Path.Combine(StateDirectory, "pgpass");
+
+    public string StackFile => Path.Combine(ProjectDirectory, $"Pulumi.{StackName}.yaml");
+
+    /// <summary>Starts (or reuses) the server, generates the source if absent, and writes the sandbox stack file.</summary>
+    public async Task<(LocalPostgresServer Server, bool SourceCreated)> StartAsync(string sourceDatabase = "directus", CancellationToken ct = default)
+    {
+        Directory.CreateDirectory(StateDirectory);
+        var password = ReadOrCreatePassword();
+        var server = await LocalPostgresServer.StartAsync(new LocalServerOptions
+        {
+            StateDirectory = ServerDirectory,
+            Password = password,
+        }, ct);
+        var created = await SourceGenerator.EnsureAsync(server, sourceDatabase, ct);
+        WriteStackFile(server);
+        return (server, created);
+    }
+
+    /// <summary>Stops the server and removes every trace: state folder and stack file.</summary>
+    public async Task<bool> DestroyAsync(CancellationToken ct = default)
+    {
+        var existed = Directory.Exists(StateDirectory) || File.Exists(StackFile);
+        var server = LocalPostgresServer.Attach(ServerDirectory);
+        if (server is not null)
+        {
+            await server.StopAsync("fast", ct);
+        }
+
+        if (Directory.Exists(StateDirectory))
+        {
+            Directory.Delete(StateDirectory, recursive: true);
+        }
+
+        File.Delete(StackFile);
+        return existed;
+    }
+
+    private string ReadOrCreatePassword()
+    {
+        if (File.Exists(PgpassFile))
+        {
+            var line = File.ReadAllText(PgpassFile).Trim();
+            return line[(line.LastIndexOf(':') + 1)..];
+        }
+
+        var password = Convert.ToHexString(RandomNumberGenerator.GetBytes(16)).ToLowerInvariant();
+        File.WriteAllText(PgpassFile, $"127.0.0.1:*:*:workflow_admin:{password}\n");
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(PgpassFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
+
+        return password;
+    }
+
+    private void WriteStackFile(LocalPostgresServer server)
+    {
+        var config = new Dictionary<string, string>
+        {
+            [SettingKeys.Host.ConfigKey] = server.Host,
+            [SettingKeys.Port.ConfigKey] = server.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            [SettingKeys.User.ConfigKey] = server.SuperUser,
+            [SettingKeys.SslMode.ConfigKey] = "disable",
+            [SettingKeys.PgpassFile.ConfigKey] = PgpassFile,
+            [SettingKeys.Transport.ConfigKey] = "local",
+            [SettingKeys.PgBinDir.ConfigKey] = server.BinDirectory,
+            [SettingKeys.SourceDatabase.ConfigKey] = "directus",
+            [SettingKeys.CloneDatabase.ConfigKey] = SettingKeys.CloneDatabase.Default!,
+        };
+        Configuration.StackFile.Write(StackFile, config,
+            "Written by `govclone sandbox up` for the private sandbox server; removed by `govclone sandbox down`.\nGit-ignored: the port and paths are this machine's.");
+    }
+}
