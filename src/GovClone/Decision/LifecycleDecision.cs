@@ -97,7 +97,8 @@ public static class LifecycleDecider
     {
         const double mb = 1024d * 1024d;
         const double gb = mb * 1024d;
-        return bytes >= gb
+        // The seed writes "1200 MB" and "22 GB": megabytes below 10 GB, gigabytes above.
+        return bytes >= 10 * gb
             ? (bytes / gb).ToString("0.#", CultureInfo.InvariantCulture) + " GB"
             : (bytes / mb).ToString("0", CultureInfo.InvariantCulture) + " MB";
     }

@@ -1,0 +1,106 @@
+using GovClone.Configuration;
+
+namespace GovClone.Tests.Configuration;
+
+public class SettingsParserTests
+{
+    private static GovCloneSettings Parse(params (string Key, string? Value)[] values) =>
+        SettingsParser.Parse(values.ToDictionary(v => v.Key, v => v.Value));
+
+    [Fact]
+    public void Defaults_are_the_runbooks()
+    {
+        var s = Parse();
+        Assert.Equal("directus", s.SourceDatabase);
+        Assert.Equal("directus_gov_test_20260602", s.CloneDatabase);
+        Assert.Equal("workflow_admin", s.User);
+        Assert.Equal(TransportKind.Local, s.Transport);
+        Assert.Equal(SeedProfile.Committed, s.SeedProfile);
+        Assert.False(s.ProductionRolloutLanded);
+        Assert.Empty(s.FollowUps);
+        Assert.Equal(["directus"], s.QueryAllowlist);
+    }
+
+    [Theory]
+    [InlineData("port", "0", "govclone:port")]
+    [InlineData("port", "65536", "govclone:port")]
+    [InlineData("port", "54x", "govclone:port")]
+    [InlineData("port", "-1", "govclone:port")]
+    [InlineData("transport", "telnet", "govclone:transport")]
+    [InlineData("transport", "", "govclone:transport")]
+    [InlineData("sslMode", "maybe", "govclone:sslMode")]
+    [InlineData("host", "-oProxyCommand=evil", "govclone:host")]
+    [InlineData("host", "db host", "govclone:host")]
+    [InlineData("user", "bob; rm -rf /", "govclone:user")]
+    [InlineData("dockerContainer", "-it", "govclone:dockerContainer")]
+    [InlineData("dockerContainer", "pg\"x", "govclone:dockerContainer")]
+    [InlineData("sshHost", "-oProxyCommand=touch /tmp/x", "govclone:sshHost")]
+    [InlineData("sshHost", "contabo \"rm -rf\"", "govclone:sshHost")]
+    [InlineData("sourceDatabase", "", "govclone:sourceDatabase")]
+    [InlineData("sourceDatabase", "directus; DROP TABLE x", "govclone:sourceDatabase")]
+    [InlineData("followUps", "axis,bogus", "govclone:followUps")]
+    [InlineData("productionRolloutLanded", "perhaps", "govclone:productionRolloutLanded")]
+    [InlineData("seedProfile", "half", "govclone:seedProfile")]
+    [InlineData("cloneGeneration", "one", "govclone:cloneGeneration")]
+    [InlineData("lockTimeoutSeconds", "99999", "govclone:lockTimeoutSeconds")]
+    [InlineData("pgBinDir", "relative/bin", "govclone:pgBinDir")]
+    [InlineData("pgBinDir", "/nonexistent/bin", "govclone:pgBinDir")]
+    [InlineData("pgpassFile", "/nonexistent/pgpass", "govclone:pgpassFile")]
+    [InlineData("hostFreeBytes", "lots", "govclone:hostFreeBytes")]
+    [InlineData("cloneDatbase", "x", "govclone:cloneDatbase")]
+    public void Bad_values_name_the_setting_and_the_fix(string key, string value, string setting)
+    {
+        var ex = Assert.Throws<ConfigurationException>(() => Parse((key, value)));
+        Assert.Equal(setting, ex.Setting);
+        Assert.False(string.IsNullOrWhiteSpace(ex.Fix));
+        Assert.Equal(2, ex.ExitCode);
+    }
+
+    [Theory]
+    [InlineData("cloneDatabase", "directus")]
+    [InlineData("cloneDatabase", "prod_copy")]
+    [InlineData("cloneDatabase", "postgres")]
+    public void Clone_names_are_guarded(string key, string value)
+    {
+        var ex = Assert.Throws<GuardException>(() => Parse((key, value)));
+        Assert.Equal("govclone:cloneDatabase", ex.Setting);
+    }
+
+    [Fact]
+    public void The_clone_may_not_be_the_apps_database_nor_in_the_query_allowlist()
+    {
+        Assert.Throws<GuardException>(() => Parse(("appDatabase", "directus_gov_test_20260602")));
+        var ex = Assert.Throws<GuardException>(() => Parse(("queryAllowlist", "directus,directus_gov_test_20260602")));
+        Assert.Equal("govclone:queryAllowlist", ex.Setting);
+    }
+
+    [Fact]
+    public void Ssh_transport_requires_a_host()
+    {
+        var ex = Assert.Throws<ConfigurationException>(() => Parse(("transport", "ssh")));
+        Assert.Equal("govclone:sshHost", ex.Setting);
+    }
+
+    [Fact]
+    public void A_plain_text_password_is_refused()
+    {
+        var ex = Assert.Throws<ConfigurationException>(() => Parse(("password", "hunter2")));
+        Assert.Equal("govclone:password", ex.Setting);
+        Assert.DoesNotContain("hunter2", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Lists_come_as_json_or_comma_separated()
+    {
+        Assert.Equal(["axis", "dot"], Parse(("followUps", "[\"axis\",\"dot\"]")).FollowUps);
+        Assert.Equal(["emit"], Parse(("followUps", " emit ")).FollowUps);
+    }
+
+    [Fact]
+    public void Secrets_do_not_render()
+    {
+        var s = SettingsParser.Parse(new Dictionary<string, string?>(), new Secret("hunter2"));
+        Assert.DoesNotContain("hunter2", s.ToString(), StringComparison.Ordinal);
+        Assert.Equal("hunter2", s.Password!.Reveal());
+    }
+}

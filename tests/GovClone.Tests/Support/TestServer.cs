@@ -1,0 +1,109 @@
+using GovClone.Configuration;
+using GovClone.Sandbox;
+using Npgsql;
+
+namespace GovClone.Tests.Support;
+
+/// <summary>
+/// One real PostgreSQL for the whole test run, started by the tests themselves (initdb + pg_ctl in a
+/// temp folder, loopback, free port, password auth), with the generated production stand-in
+/// <c>directus</c>. Never a mock. Tests share the source (it is only ever read) and each uses its own
+/// clone name, so they run in parallel. The transport stand-ins (docker, ssh) go first on PATH.
+/// </summary>
+public sealed class TestServer
+{
+    public const string Source = "directus";
+
+    private static readonly Lazy<Task<TestServer>> Shared = new(StartAsync);
+    private static int _cloneCounter;
+
+    private TestServer(LocalPostgresServer server, string password, string standInLog)
+    {
+        Server = server;
+        Password = password;
+        StandInLog = standInLog;
+    }
+
+    public LocalPostgresServer Server { get; }
+
+    /// <summary>The superuser's password: tests assert it never shows in argv, output or exceptions.</summary>
+    public string Password { get; }
+
+    public string StandInLog { get; }
+
+    public static Task<TestServer> GetAsync() => Shared.Value;
+
+    /// <summary>A fresh clone name for one test: directus_gov_test_t&lt;n&gt;_&lt;pid&gt;.</summary>
+    public static string NewCloneName() =>
+        $"{SettingKeys.ClonePrefix}t{Interlocked.Increment(ref _cloneCounter)}_{Environment.ProcessId}";
+
+    /// <summary>Raw settings for this server (local transport) through the real parser; override any key.</summary>
+    public GovCloneSettings Settings(string clone, IReadOnlyDictionary<string, string?>? overrides = null, bool withPassword = true)
+    {
+        var raw = new Dictionary<string, string?>
+        {
+            ["host"] = Server.Host,
+            ["port"] = Server.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["user"] = Server.SuperUser,
+            ["sslMode"] = "disable",
+            ["sourceDatabase"] = Source,
+            ["cloneDatabase"] = clone,
+            ["pgBinDir"] = Server.BinDirectory,
+            ["lockTimeoutSeconds"] = "60",
+        };
+        foreach (var (k, v) in overrides ?? new Dictionary<string, string?>())
+        {
+            raw[k] = v;
+        }
+
+        return SettingsParser.Parse(raw, withPassword ? new Secret(Password) : null);
+    }
+
+    public async Task<NpgsqlConnection> OpenAsync(string database)
+    {
+        var conn = new NpgsqlConnection(Server.ConnectionString(database));
+        await conn.OpenAsync();
+        return conn;
+    }
+
+    public async Task<object?> ScalarAsync(string database, string sql)
+    {
+        await using var conn = await OpenAsync(database);
+        await using var cmd = new NpgsqlCommand(sql, conn);
+        return await cmd.ExecuteScalarAsync();
+    }
+
+    public async Task ExecuteAsync(string database, string sql)
+    {
+        await using var conn = await OpenAsync(database);
+        await using var cmd = new NpgsqlCommand(sql, conn);
+        await cmd.ExecuteNonQueryAsync();
+    }
+
+    public async Task<bool> DatabaseExistsAsync(string database) =>
+        await ScalarAsync("postgres", $"SELECT 1 FROM pg_database WHERE datname = '{database}'") is not null;
+
+    private static async Task<TestServer> StartAsync()
+    {
+        var dir = Path.Combine(Path.GetTempPath(), $"govclone-tests-{Environment.ProcessId}-{Guid.NewGuid():N}"[..40]);
+        var password = "pw-" + Guid.NewGuid().ToString("N");
+        var server = await LocalPostgresServer.StartAsync(new LocalServerOptions { StateDirectory = dir, Password = password });
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => server.DestroyAsync().GetAwaiter().GetResult();
+        await SourceGenerator.EnsureAsync(server, Source);
+
+        var standIns = Path.Combine(AppContext.BaseDirectory, "stand-ins");
+        foreach (var file in Directory.GetFiles(standIns))
+        {
+            // MSBuild's copy does not keep the execute bit everywhere.
+            File.SetUnixFileMode(file, File.GetUnixFileMode(file) | UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute);
+        }
+
+        var log = Path.Combine(dir, "stand-in-argv.log");
+        Environment.SetEnvironmentVariable("PATH", standIns + ":" + Environment.GetEnvironmentVariable("PATH"));
+        Environment.SetEnvironmentVariable("GOVCLONE_STANDIN_PGHOST", server.Host);
+        Environment.SetEnvironmentVariable("GOVCLONE_STANDIN_PGPORT", server.Port.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Environment.SetEnvironmentVariable("GOVCLONE_STANDIN_PGBIN", server.BinDirectory);
+        Environment.SetEnvironmentVariable("GOVCLONE_STANDIN_LOG", log);
+        return new TestServer(server, password, log);
+    }
+}
