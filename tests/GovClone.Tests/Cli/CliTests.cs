@@ -1,0 +1,118 @@
+using System.Globalization;
+using System.Text.Json;
+using GovClone.Cli;
+using GovClone.Tests.Support;
+
+namespace GovClone.Tests.Cli;
+
+/// <summary>`govclone` in-process, with its own environment: exit codes, tables, JSON, bad input.</summary>
+public class CliTests : CloneTestBase
+{
+    private async Task<(int Exit, string Out, string Err)> RunAsync(params string[] args)
+    {
+        var env = new Dictionary<string, string>
+        {
+            ["GOVCLONE_HOST"] = Pg.Server.Host,
+            ["GOVCLONE_PORT"] = Pg.Server.Port.ToString(CultureInfo.InvariantCulture),
+            ["GOVCLONE_TRANSPORT"] = "local",
+            ["GOVCLONE_SSL_MODE"] = "disable",
+            ["GOVCLONE_PG_BIN_DIR"] = Pg.Server.BinDirectory,
+            ["GOVCLONE_CLONE_DATABASE"] = Clone,
+            ["GOVCLONE_PASSWORD"] = Pg.Password,
+        };
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        var repo = GovClone.Configuration.SettingsLoader.FindProjectDirectory(AppContext.BaseDirectory);
+        var exit = await GovCloneCli.RunAsync(args, new CliHost(stdout, stderr, repo, env) { IsTerminal = false });
+        var (o, e) = (stdout.ToString(), stderr.ToString());
+        Assert.DoesNotContain(Pg.Password, o, StringComparison.Ordinal);
+        Assert.DoesNotContain(Pg.Password, e, StringComparison.Ordinal);
+        return (exit, o, e);
+    }
+
+    [Fact]
+    public async Task Up_twice_then_status_json_and_verify()
+    {
+        var (exit, output, _) = await RunAsync("up");
+        Assert.Equal(0, exit);
+        Assert.Contains("up: converged, 2 change(s)", output, StringComparison.Ordinal);
+        (exit, output, _) = await RunAsync("up");
+        Assert.Equal(0, exit);
+        Assert.Contains("up: converged, 0 change(s)", output, StringComparison.Ordinal);
+        Assert.Contains("production: unchanged", output, StringComparison.Ordinal);
+
+        (exit, output, _) = await RunAsync("status", "--json");
+        Assert.Equal(0, exit);
+        using var json = JsonDocument.Parse(output);
+        var root = json.RootElement;
+        Assert.True(root.GetProperty("complete").GetBoolean());
+        Assert.Equal(30, root.GetProperty("metrics").GetProperty("own").GetProperty("value").GetInt64());
+        Assert.Equal("clone-test-worker, wm-2, events_seen=20", root.GetProperty("metrics").GetProperty("cursor").GetProperty("detail").GetString());
+        Assert.Equal(309, root.GetProperty("metrics").GetProperty("dot_tools").GetProperty("value").GetInt64());
+        Assert.Equal("RETAIN", root.GetProperty("decision").GetProperty("verdict").GetString());
+
+        (exit, output, _) = await RunAsync("verify");
+        Assert.Equal(0, exit);
+        Assert.Contains("verify: PASS", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Verify_exits_1_on_drift_with_the_have_want_table()
+    {
+        await RunAsync("up");
+        await Pg.ExecuteAsync(Clone, "UPDATE governance_ruleset SET is_active = true");
+        var (exit, output, _) = await RunAsync("verify");
+        Assert.Equal(1, exit);
+        Assert.Contains("gov_active have 1 want 0", output, StringComparison.Ordinal);
+        Assert.Contains("DRIFT", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Decide_markdown_renders_the_seeds_shape_from_live_facts()
+    {
+        await RunAsync("up");
+        var (exit, output, _) = await RunAsync("decide", "--markdown");
+        Assert.Equal(0, exit);
+        Assert.Contains("Decision: **RETAIN** the clone `" + Clone + "`", output, StringComparison.Ordinal);
+        Assert.Contains("| factor | assessment |", output, StringComparison.Ordinal);
+        Assert.Contains("own=30 (CLONE_TEST_F6_SEED) | gap=0 | ruleset=1 (RS-CLONE-TEST-1)", output, StringComparison.Ordinal);
+        Assert.Contains("Reset-in-place", output, StringComparison.Ordinal);
+        Assert.Contains("DROP DATABASE IF EXISTS", output, StringComparison.Ordinal);
+
+        var (_, drop, _) = await RunAsync("decide", "--json", "--production-rollout-landed", "true", "--production-seed-verified", "true");
+        Assert.Equal("DROP", JsonDocument.Parse(drop).RootElement.GetProperty("verdict").GetString());
+    }
+
+    [Theory]
+    [InlineData("--clone-database", "directus")]
+    [InlineData("--clone-database", "directus_gov_test_x;drop")]
+    [InlineData("--port", "99999")]
+    [InlineData("--transport", "carrier-pigeon")]
+    [InlineData("--source-database", "")]
+    public async Task Bad_input_exits_2_naming_the_setting_and_mutates_nothing(string flag, string value)
+    {
+        var (exit, _, err) = await RunAsync("up", flag, value);
+        Assert.Equal(2, exit);
+        Assert.Contains("govclone:", err, StringComparison.Ordinal);
+        Assert.Contains("Fix:", err, StringComparison.Ordinal);
+        Assert.False(await Pg.DatabaseExistsAsync(Clone));
+    }
+
+    [Fact]
+    public async Task Unknown_commands_exit_2()
+    {
+        var (exit, _, err) = await RunAsync("frobnicate");
+        Assert.Equal(2, exit);
+        Assert.Contains("frobnicate", err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Drop_twice_is_idempotent()
+    {
+        await RunAsync("clone");
+        Assert.Equal(0, (await RunAsync("drop")).Exit);
+        var (exit, output, _) = await RunAsync("drop");
+        Assert.Equal(0, exit);
+        Assert.Contains("nothing to drop", output, StringComparison.Ordinal);
+    }
+}

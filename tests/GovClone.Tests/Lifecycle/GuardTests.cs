@@ -1,0 +1,66 @@
+using GovClone.Lifecycle;
+using GovClone.Sql;
+using GovClone.Tests.Support;
+using Npgsql;
+
+namespace GovClone.Tests.Lifecycle;
+
+/// <summary>Both halves of the guard against a real server: C# refuses before connecting; the SQL refuses on the server.</summary>
+public class GuardTests : CloneTestBase
+{
+    [Theory]
+    [InlineData(SqlScripts.SeedCommitted)]
+    [InlineData(SqlScripts.ResetInPlace)]
+    [InlineData(SqlScripts.Compact)]
+    public async Task Every_mutating_file_refuses_to_run_in_production(string file)
+    {
+        var before = await Lifecycle.FingerprintSourceAsync();
+        await using var conn = await Pg.OpenAsync(TestServer.Source);
+        await using var cmd = new NpgsqlCommand(SqlScripts.Get(file), conn);
+        var ex = await Assert.ThrowsAsync<PostgresException>(() => cmd.ExecuteNonQueryAsync());
+        Assert.StartsWith("govclone guard: refusing to modify database \"directus\"", ex.MessageText, StringComparison.Ordinal);
+        Assert.Equal(before, await Lifecycle.FingerprintSourceAsync());
+    }
+
+    [Fact]
+    public async Task The_sql_guard_refuses_a_clone_other_than_the_expected_one()
+    {
+        await Lifecycle.CloneAsync();
+        await using var conn = await Pg.OpenAsync(Clone);
+        await using var cmd = new NpgsqlCommand("SET govclone.expected_database = 'directus_gov_test_other';\n" + SqlScripts.Get(SqlScripts.SeedCommitted), conn);
+        var ex = await Assert.ThrowsAsync<PostgresException>(() => cmd.ExecuteNonQueryAsync());
+        Assert.Contains("expected \"directus_gov_test_other\"", ex.MessageText, StringComparison.Ordinal);
+        Assert.Equal(0L, await Pg.ScalarAsync(Clone, "SELECT count(*) FROM governance_object_ownership"));
+    }
+
+    [Fact]
+    public async Task Every_mutating_file_opens_with_the_same_guard_block()
+    {
+        foreach (var file in new[] { SqlScripts.SeedCommitted, SqlScripts.ResetInPlace, SqlScripts.Compact })
+        {
+            Assert.Contains(GovClone.Transport.ServerScripts.GuardBlock, SqlScripts.Get(file), StringComparison.Ordinal);
+        }
+
+        await Task.CompletedTask;
+    }
+
+    [Theory]
+    [InlineData("directus")]
+    [InlineData("directus_copy")]
+    [InlineData("DIRECTUS_GOV_TEST_X")]
+    public async Task A_lifecycle_for_a_wrong_name_is_refused_before_any_connection(string clone)
+    {
+        var settings = Pg.Settings(Clone) with { CloneDatabase = clone, Port = 1 }; // port 1: any connection attempt would fail differently
+        Assert.Throws<GuardException>(() => new CloneLifecycle(settings));
+        await Task.CompletedTask;
+    }
+
+    [Fact]
+    public async Task The_source_connection_is_read_only()
+    {
+        await using var source = await Lifecycle.Connections.OpenSourceAsync(CancellationToken.None);
+        await using var cmd = new NpgsqlCommand("CREATE TABLE govclone_must_not_exist (x int)", source);
+        var ex = await Assert.ThrowsAsync<PostgresException>(() => cmd.ExecuteNonQueryAsync());
+        Assert.Equal("25006", ex.SqlState); // read_only_sql_transaction
+    }
+}
