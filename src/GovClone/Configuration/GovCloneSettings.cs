@@ -45,6 +45,8 @@ public sealed record GovCloneSettings
     public required TransportKind Transport { get; init; }
     public required string DockerContainer { get; init; }
     public string? SshHost { get; init; }
+    public string? SshUser { get; init; }
+    public int? SshPort { get; init; }
     public string? PgBinDir { get; init; }
     public required string AppDatabase { get; init; }
     public required IReadOnlyList<string> QueryAllowlist { get; init; }

@@ -51,6 +51,9 @@ public static class SettingKeys
     public static readonly SettingKey Transport = new("transport", "local", "local | docker | ssh: how psql and pg_dump reach the server");
     public static readonly SettingKey DockerContainer = new("dockerContainer", "postgres", "container name for docker and ssh transports");
     public static readonly SettingKey SshHost = new("sshHost", null, "ssh destination for the ssh transport (an ~/.ssh/config alias like contabo)");
+    public static readonly SettingKey SshUser = new("sshUser", null, "ssh login name (default: your ssh config's)");
+    public static readonly SettingKey SshPort = new("sshPort", null, "ssh port (default: your ssh config's)");
+    public static readonly SettingKey SshPrivateKey = new("sshPrivateKey", null, "Pulumi only, secret: run the commands with Pulumi's own ssh (remote Command) instead of the ssh client", IsSecret: true);
     public static readonly SettingKey PgBinDir = new("pgBinDir", null, "folder of psql/pg_dump for the local transport (default: PATH)");
     public static readonly SettingKey AppDatabase = new("appDatabase", "directus", "the app's DB_DATABASE; the clone must differ (isolation)");
     public static readonly SettingKey QueryAllowlist = new("queryAllowlist", "directus", "databases the query tool (MCP query_pg) may read; the clone must not be listed");
@@ -66,7 +69,7 @@ public static class SettingKeys
     public static IReadOnlyList<SettingKey> All { get; } =
     [
         SourceDatabase, CloneDatabase, MaintenanceDatabase, Host, Port, User, SslMode, Password, PgpassFile,
-        Transport, DockerContainer, SshHost, PgBinDir, AppDatabase, QueryAllowlist,
+        Transport, DockerContainer, SshHost, SshUser, SshPort, SshPrivateKey, PgBinDir, AppDatabase, QueryAllowlist,
         ProductionRolloutLanded, ProductionSeedVerified, FollowUps, CloneGeneration, CompactGeneration,
         SeedProfile, LockTimeoutSeconds, HostFreeBytes,
     ];

@@ -145,6 +145,15 @@ public static partial class SettingsParser
             throw new ConfigurationException(SettingKeys.SshHost.ConfigKey, $"'{sshHost}' is not an ssh destination (no spaces, quotes or leading '-')", "set govclone:sshHost to a host or ~/.ssh/config alias, e.g. contabo");
         }
 
+        var sshUser = GetOptional(SettingKeys.SshUser);
+        if (sshUser is not null && !RoleName().IsMatch(sshUser))
+        {
+            throw new ConfigurationException(SettingKeys.SshUser.ConfigKey, $"'{sshUser}' is not a login name", "set govclone:sshUser to the ssh login, e.g. root, or unset it");
+        }
+
+        var sshPortRaw = GetOptional(SettingKeys.SshPort);
+        int? sshPort = sshPortRaw is null ? null : ParseInt(SettingKeys.SshPort, sshPortRaw, 1, 65535);
+
         if (transport == TransportKind.Ssh && sshHost is null)
         {
             throw new ConfigurationException(SettingKeys.SshHost.ConfigKey, "is required by transport ssh", "set govclone:sshHost (e.g. contabo), or use transport local/docker");
@@ -192,6 +201,8 @@ public static partial class SettingsParser
             Transport = transport,
             DockerContainer = container,
             SshHost = sshHost,
+            SshUser = sshUser,
+            SshPort = sshPort,
             PgBinDir = binDir,
             AppDatabase = app,
             QueryAllowlist = allowlist,

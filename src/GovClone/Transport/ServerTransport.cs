@@ -61,6 +61,18 @@ public sealed class ServerTransport
             ssh.Add("SendEnv=PGPASSWORD");
         }
 
+        if (_settings.SshPort is { } port)
+        {
+            ssh.Add("-p");
+            ssh.Add(port.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        if (_settings.SshUser is not null)
+        {
+            ssh.Add("-l");
+            ssh.Add(_settings.SshUser);
+        }
+
         ssh.Add(_settings.SshHost!);
         ssh.Add(ShellQuote.Join(serverSide));
         return ssh;

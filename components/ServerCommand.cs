@@ -1,0 +1,83 @@
+using GovClone.Configuration;
+using GovClone.Transport;
+using Pulumi;
+using Local = Pulumi.Command.Local;
+using Remote = Pulumi.Command.Remote;
+
+namespace GovCloneInfra;
+
+/// <summary>What one server-side step runs: a bash script (fed on stdin) and, optionally, a delete script.</summary>
+public sealed record ServerStep(string Script, string? DeleteScript = null, object[]? Triggers = null);
+
+/// <summary>
+/// Creates the Command that runs a server-side step over the stack's transport: a local Command running
+/// the runbook's own command line (<c>bash -s</c>, <c>docker exec -i postgres bash -s</c>, or
+/// <c>ssh contabo "docker exec -i postgres bash -s"</c> with your ssh config and agent), or, when
+/// <c>govclone:sshPrivateKey</c> is set, a remote Command over Pulumi's own ssh. The password only ever
+/// travels in the environment, as a secret.
+/// </summary>
+public static class ServerCommand
+{
+    public static CustomResource Create(string name, StackSettings stack, ServerStep step, CustomResourceOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(stack);
+        ArgumentNullException.ThrowIfNull(step);
+        var transport = new ServerTransport(stack.Settings);
+        var env = new InputMap<string>();
+        foreach (var (key, value) in transport.Environment("govclone-pulumi"))
+        {
+            if (value is not null && key != "PGPASSWORD")
+            {
+                env[key] = value;
+            }
+        }
+
+        if (stack.Password is not null)
+        {
+            env["PGPASSWORD"] = stack.Password;
+        }
+
+        options.AdditionalSecretOutputs = ["environment"];
+        if (stack.SshPrivateKey is not null)
+        {
+            var s = stack.Settings;
+            return new Remote.Command(name, new Remote.CommandArgs
+            {
+                Connection = new Remote.Inputs.ConnectionArgs
+                {
+                    Host = s.SshHost!,
+                    User = s.SshUser!,
+                    Port = s.SshPort ?? 22,
+                    PrivateKey = stack.SshPrivateKey,
+                },
+                Create = transport.RemoteBashCommandLine,
+                Stdin = step.Script,
+                Delete = step.DeleteScript is null ? null : ShellQuote.Join(transport.ServerSideArgv("bash", "-c", step.DeleteScript)),
+                Environment = env,
+                Triggers = step.Triggers ?? [],
+                AddPreviousOutputInEnv = false,
+                Logging = Pulumi.Command.Common.Logging.StdoutAndStderr,
+            }, options);
+        }
+
+        return new Local.Command(name, new Local.CommandArgs
+        {
+            Create = transport.BashCommandLine,
+            Stdin = step.Script,
+            Delete = step.DeleteScript is null ? null : ShellQuote.Join(transport.Argv("bash", "-c", step.DeleteScript)),
+            Environment = env,
+            Triggers = step.Triggers ?? [],
+            AddPreviousOutputInEnv = false,
+            Logging = Pulumi.Command.Common.Logging.StdoutAndStderr,
+            Interpreter = new[] { "/bin/sh", "-c" },
+        }, options);
+    }
+
+    /// <summary>The stdout of either kind of Command.</summary>
+    public static Output<string> Stdout(CustomResource command) => command switch
+    {
+        Local.Command l => l.Stdout,
+        Remote.Command r => r.Stdout,
+        _ => throw new ArgumentException("not a command", nameof(command)),
+    };
+}
