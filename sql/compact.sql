@@ -1,0 +1,19 @@
+-- compact.sql: VACUUM (FULL, ANALYZE) the clone (rewrites every table, refreshes statistics).
+-- VACUUM cannot run inside a transaction block, so it stands alone after the guard.
+--   cat sql/compact.sql | psql -X -v ON_ERROR_STOP=1 -d directus_gov_test_20260602 -f -
+-- Refuses (guard) any database not named directus_gov_test_*.
+-- govclone guard: refuse any database that is not a governance test clone.
+DO $guard$
+BEGIN
+  IF current_database() NOT LIKE 'directus\_gov\_test\_%' THEN
+    RAISE EXCEPTION 'govclone guard: refusing to modify database "%": its name does not start with directus_gov_test_', current_database()
+      USING HINT = 'Point the connection at the clone (govclone:cloneDatabase), never at production.';
+  END IF;
+  IF coalesce(current_setting('govclone.expected_database', true), '') NOT IN ('', current_database()) THEN
+    RAISE EXCEPTION 'govclone guard: connected to "%" but the caller expected "%"', current_database(), current_setting('govclone.expected_database', true)
+      USING HINT = 'The connection string and govclone:cloneDatabase disagree; fix the connection.';
+  END IF;
+END
+$guard$;
+
+VACUUM (FULL, ANALYZE);

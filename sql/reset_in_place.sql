@@ -1,0 +1,27 @@
+-- reset_in_place.sql: reset the clone in place to the clean F-6 baseline (keep the DB, wipe only the
+-- governance test data). Result: own=0, gap=210, candidates=0.
+--   cat sql/reset_in_place.sql | psql -X -v ON_ERROR_STOP=1 -d directus_gov_test_20260602 -f -
+-- Refuses (guard) any database not named directus_gov_test_*.
+-- govclone guard: refuse any database that is not a governance test clone.
+DO $guard$
+BEGIN
+  IF current_database() NOT LIKE 'directus\_gov\_test\_%' THEN
+    RAISE EXCEPTION 'govclone guard: refusing to modify database "%": its name does not start with directus_gov_test_', current_database()
+      USING HINT = 'Point the connection at the clone (govclone:cloneDatabase), never at production.';
+  END IF;
+  IF coalesce(current_setting('govclone.expected_database', true), '') NOT IN ('', current_database()) THEN
+    RAISE EXCEPTION 'govclone guard: connected to "%" but the caller expected "%"', current_database(), current_setting('govclone.expected_database', true)
+      USING HINT = 'The connection string and govclone:cloneDatabase disagree; fix the connection.';
+  END IF;
+END
+$guard$;
+
+BEGIN;
+-- The runbook's reset, in FK order: object -> state -> scan_run -> cursor -> ruleset, then ownership.
+DELETE FROM governance_candidate_object WHERE ruleset_version='RS-CLONE-TEST-1';
+DELETE FROM governance_candidate_state WHERE ruleset_version='RS-CLONE-TEST-1';
+DELETE FROM candidate_scan_run WHERE run_id LIKE 'SCAN-CLONE-TEST-%';
+DELETE FROM gov_worker_cursor WHERE worker_name='clone-test-worker';
+DELETE FROM governance_ruleset WHERE ruleset_version='RS-CLONE-TEST-1';
+DELETE FROM governance_object_ownership WHERE created_by='CLONE_TEST_F6_SEED';
+COMMIT;

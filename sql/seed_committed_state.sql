@@ -1,0 +1,70 @@
+-- seed_committed_state.sql: bring the clone to the committed state EXACTLY, from any state:
+--   own=30 (CLONE_TEST_F6_SEED) | gap=0 | ruleset=1 (RS-CLONE-TEST-1) | scan_run=2 | cand_state=5 |
+--   cand_object=35 | cursor=1 (clone-test-worker, wm-2, events_seen=20) | gov_emit=0 | gov_active=0 |
+--   dot_tools=309 | axis_tables=0
+-- The reset's deletes first, then the committed rows, in one transaction. Deterministic (fixed timestamps).
+--   cat sql/seed_committed_state.sql | psql -X -v ON_ERROR_STOP=1 -d directus_gov_test_20260602 -f -
+-- Refuses (guard) any database not named directus_gov_test_*.
+-- govclone guard: refuse any database that is not a governance test clone.
+DO $guard$
+BEGIN
+  IF current_database() NOT LIKE 'directus\_gov\_test\_%' THEN
+    RAISE EXCEPTION 'govclone guard: refusing to modify database "%": its name does not start with directus_gov_test_', current_database()
+      USING HINT = 'Point the connection at the clone (govclone:cloneDatabase), never at production.';
+  END IF;
+  IF coalesce(current_setting('govclone.expected_database', true), '') NOT IN ('', current_database()) THEN
+    RAISE EXCEPTION 'govclone guard: connected to "%" but the caller expected "%"', current_database(), current_setting('govclone.expected_database', true)
+      USING HINT = 'The connection string and govclone:cloneDatabase disagree; fix the connection.';
+  END IF;
+END
+$guard$;
+
+BEGIN;
+-- The runbook's reset, in FK order: object -> state -> scan_run -> cursor -> ruleset, then ownership.
+DELETE FROM governance_candidate_object WHERE ruleset_version='RS-CLONE-TEST-1';
+DELETE FROM governance_candidate_state WHERE ruleset_version='RS-CLONE-TEST-1';
+DELETE FROM candidate_scan_run WHERE run_id LIKE 'SCAN-CLONE-TEST-%';
+DELETE FROM gov_worker_cursor WHERE worker_name='clone-test-worker';
+DELETE FROM governance_ruleset WHERE ruleset_version='RS-CLONE-TEST-1';
+DELETE FROM governance_object_ownership WHERE created_by='CLONE_TEST_F6_SEED';
+
+-- 30 ownership rows, one per folder group: together they cover all 210 governed collections (gap=0).
+INSERT INTO governance_object_ownership (object_type, object_key, owner_team, steward_email, created_by, created_at)
+SELECT 'group', dc.collection, replace(dc.collection, 'grp_', '') || '-stewards',
+       replace(dc.collection, 'grp_', '') || '-steward@example.internal', 'CLONE_TEST_F6_SEED',
+       timestamptz '2026-06-02 09:00:00+00' + (row_number() OVER (ORDER BY dc.collection)) * interval '1 minute'
+FROM directus_collections dc
+WHERE dc.collection LIKE 'grp\_%' AND EXISTS (SELECT 1 FROM directus_collections m WHERE m."group" = dc.collection)
+ORDER BY dc.collection;
+
+-- The test ruleset, in shadow mode: inactive, so it enforces nothing (gov_active=0).
+INSERT INTO governance_ruleset (ruleset_version, status, is_active, description, rules, created_at)
+VALUES ('RS-CLONE-TEST-1', 'shadow', false, 'Clone regression test ruleset (F-6 seed)',
+        '[{"rule": "owner-required", "scope": "group"}, {"rule": "stale-item", "days": 90}]'::jsonb,
+        timestamptz '2026-06-02 09:30:00+00');
+
+INSERT INTO candidate_scan_run (run_id, ruleset_version, started_at, finished_at, objects_scanned)
+VALUES ('SCAN-CLONE-TEST-1', 'RS-CLONE-TEST-1', timestamptz '2026-06-02 10:00:00+00', timestamptz '2026-06-02 10:04:00+00', 210),
+       ('SCAN-CLONE-TEST-2', 'RS-CLONE-TEST-1', timestamptz '2026-06-02 11:00:00+00', timestamptz '2026-06-02 11:03:00+00', 210);
+
+-- 5 candidates: the first three from scan 1, the last two from scan 2.
+INSERT INTO governance_candidate_state (ruleset_version, run_id, candidate_key, state, updated_at)
+SELECT 'RS-CLONE-TEST-1', CASE WHEN n <= 3 THEN 'SCAN-CLONE-TEST-1' ELSE 'SCAN-CLONE-TEST-2' END,
+       'CAND-CLONE-TEST-' || n, (ARRAY['new', 'triaged', 'accepted', 'deferred', 'new'])[n],
+       timestamptz '2026-06-02 12:00:00+00' + n * interval '5 minutes'
+FROM generate_series(1, 5) n;
+
+-- 35 candidate objects, 7 per candidate: the 7 collections of one folder group each, linked to its ownership row.
+INSERT INTO governance_candidate_object (ruleset_version, candidate_state_id, ownership_id, collection, item)
+SELECT 'RS-CLONE-TEST-1', s.id, o.id, m.collection, '1'
+FROM governance_candidate_state s
+JOIN LATERAL (SELECT g.collection AS grp FROM directus_collections g
+              WHERE g.collection LIKE 'grp\_%' AND EXISTS (SELECT 1 FROM directus_collections x WHERE x."group" = g.collection)
+              ORDER BY g.collection OFFSET (substr(s.candidate_key, 17)::int - 1) * 6 LIMIT 1) grp ON true
+JOIN directus_collections m ON m."group" = grp.grp
+JOIN governance_object_ownership o ON o.object_type = 'group' AND o.object_key = grp.grp
+WHERE s.ruleset_version = 'RS-CLONE-TEST-1';
+
+INSERT INTO gov_worker_cursor (worker_name, ruleset_version, watermark, events_seen, updated_at)
+VALUES ('clone-test-worker', 'RS-CLONE-TEST-1', 'wm-2', 20, timestamptz '2026-06-02 13:00:00+00');
+COMMIT;
