@@ -321,7 +321,7 @@ public sealed partial class CloneLifecycle
         }
 
         var changed = !result.StandardOutput.Contains("govclone: changed=false", StringComparison.Ordinal);
-        _progress?.Report(new CloneProgress("done", state.SizeBytes ?? 0, rows, sourceBytes, stopwatch.Elapsed, "clone complete"));
+        _progress?.Report(new CloneProgress("done", state.SizeBytes ?? 0, rows, sourceBytes, stopwatch.Elapsed));
         return new LeverResult("clone", changed, changed
             ? string.Create(CultureInfo.InvariantCulture, $"cloned {_settings.SourceDatabase} -> {_settings.CloneDatabase}: {LifecycleDecider.FormatBytes(state.SizeBytes ?? 0)}, ~{rows:N0} rows, in {stopwatch.Elapsed.TotalSeconds:0.0}s (analyzed, marked complete)")
             : "clone is complete; nothing copied");

@@ -83,8 +83,28 @@ public sealed class TestServer
     public async Task<bool> DatabaseExistsAsync(string database) =>
         await ScalarAsync("postgres", $"SELECT 1 FROM pg_database WHERE datname = '{database}'") is not null;
 
+    /// <summary>Removes the folders of earlier test runs whose process is gone (the test host may exit before its cleanup finishes).</summary>
+    private static void SweepStaleServers()
+    {
+        foreach (var dir in Directory.GetDirectories(Path.GetTempPath(), "govclone-tests-*"))
+        {
+            var parts = Path.GetFileName(dir).Split('-');
+            if (parts.Length > 2 && int.TryParse(parts[2], out var pid) && !Directory.Exists($"/proc/{pid}"))
+            {
+                try
+                {
+                    Directory.Delete(dir, recursive: true);
+                }
+                catch (IOException)
+                {
+                }
+            }
+        }
+    }
+
     private static async Task<TestServer> StartAsync()
     {
+        SweepStaleServers();
         var dir = Path.Combine(Path.GetTempPath(), $"govclone-tests-{Environment.ProcessId}-{Guid.NewGuid():N}"[..40]);
         var password = "pw-" + Guid.NewGuid().ToString("N");
         var server = await LocalPostgresServer.StartAsync(new LocalServerOptions { StateDirectory = dir, Password = password });
