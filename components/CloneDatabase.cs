@@ -34,7 +34,7 @@ public sealed class CloneDatabase : ComponentResource
             ConnectTimeout = 15,
         }, new CustomResourceOptions { Parent = this });
 
-        Database = new Pg.Database(name, new Pg.DatabaseArgs
+        Database = new Pg.Database($"{name}-database", new Pg.DatabaseArgs
         {
             Name = s.CloneDatabase,
         }, new CustomResourceOptions { Parent = this, Provider = Provider });

@@ -16,7 +16,7 @@ public static class GovCloneStack
         var s = stack.Settings;
         var before = new ProductionFingerprint("production", new ProductionFingerprintArgs { Stack = stack });
         var database = new CloneDatabase("clone", new CloneDatabaseArgs { Stack = stack });
-        var clone = new DumpRestore("clone", new DumpRestoreArgs { Stack = stack, Database = database, After = [before.Command] });
+        var clone = new DumpRestore("dump-restore", new DumpRestoreArgs { Stack = stack, Database = database, After = [before.Command] });
         var seed = new SeededState("governance", new SeededStateArgs { Stack = stack, Database = database, Clone = clone });
         var after = new List<Resource> { seed.Command };
         if (s.CompactGeneration > 0)
