@@ -18,6 +18,8 @@ public sealed record ServerStep(string Script, string? DeleteScript = null, obje
 /// </summary>
 public static class ServerCommand
 {
+    private static readonly string[] Shell = ["/bin/sh", "-c"];
+
     public static CustomResource Create(string name, StackSettings stack, ServerStep step, CustomResourceOptions options)
     {
         ArgumentNullException.ThrowIfNull(stack);
@@ -41,7 +43,7 @@ public static class ServerCommand
         if (stack.SshPrivateKey is not null)
         {
             var s = stack.Settings;
-            return new Remote.Command(name, new Remote.CommandArgs
+            var remoteArgs = new Remote.CommandArgs
             {
                 Connection = new Remote.Inputs.ConnectionArgs
                 {
@@ -52,25 +54,35 @@ public static class ServerCommand
                 },
                 Create = transport.RemoteBashCommandLine,
                 Stdin = step.Script,
-                Delete = step.DeleteScript is null ? null : ShellQuote.Join(transport.ServerSideArgv("bash", "-c", step.DeleteScript)),
                 Environment = env,
                 Triggers = step.Triggers ?? [],
                 AddPreviousOutputInEnv = false,
-                Logging = Pulumi.Command.Common.Logging.StdoutAndStderr,
-            }, options);
+                Logging = Remote.Logging.StdoutAndStderr,
+            };
+            if (step.DeleteScript is not null)
+            {
+                remoteArgs.Delete = ShellQuote.Join(transport.ServerSideArgv("bash", "-c", step.DeleteScript));
+            }
+
+            return new Remote.Command(name, remoteArgs, options);
         }
 
-        return new Local.Command(name, new Local.CommandArgs
+        var localArgs = new Local.CommandArgs
         {
             Create = transport.BashCommandLine,
             Stdin = step.Script,
-            Delete = step.DeleteScript is null ? null : ShellQuote.Join(transport.Argv("bash", "-c", step.DeleteScript)),
             Environment = env,
             Triggers = step.Triggers ?? [],
             AddPreviousOutputInEnv = false,
-            Logging = Pulumi.Command.Common.Logging.StdoutAndStderr,
-            Interpreter = new[] { "/bin/sh", "-c" },
-        }, options);
+            Logging = Local.Logging.StdoutAndStderr,
+            Interpreter = Shell,
+        };
+        if (step.DeleteScript is not null)
+        {
+            localArgs.Delete = ShellQuote.Join(transport.Argv("bash", "-c", step.DeleteScript));
+        }
+
+        return new Local.Command(name, localArgs, options);
     }
 
     /// <summary>The stdout of either kind of Command.</summary>

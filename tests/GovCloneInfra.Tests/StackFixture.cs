@@ -8,7 +8,7 @@ using Pulumi.Testing;
 namespace GovCloneInfra.Tests;
 
 /// <summary>
-/// Runs the real program (<see cref="GovCloneStack.Define"/>) against a Moq <see cref="IMocks"/> that fails
+/// Runs the real program (<see cref="GovCloneProgram.Define"/>) against a Moq <see cref="IMocks"/> that fails
 /// fast on any resource type the program is not meant to create, records every registration, and answers
 /// the Commands' stdout the way the real scripts print it.
 /// </summary>
@@ -52,12 +52,14 @@ public sealed class StackRun
         var mocks = new Mock<IMocks>(MockBehavior.Strict);
         mocks.Setup(m => m.NewResourceAsync(It.IsAny<MockResourceArgs>()))
             .Returns((MockResourceArgs args) => Task.FromResult(run.NewResource(args)));
+        mocks.Setup(m => m.RegisterResourceOutputs(It.IsAny<MockRegisterResourceOutputsRequest>()))
+            .Returns(Task.CompletedTask);
         mocks.Setup(m => m.CallAsync(It.IsAny<MockCallArgs>()))
             .Returns((MockCallArgs args) => Task.FromResult<object>(args.Args));
 
         var (resources, outputs) = await Deployment.TestAsync(mocks.Object,
             new TestOptions { IsPreview = preview, StackName = "nonprod", ProjectName = "govclone" },
-            () => GovCloneStack.Define(StackSettings.Load(new Config("govclone"))));
+            () => GovCloneProgram.Define(StackSettings.Load(new Config("govclone"))));
         run.Resources = resources;
         run.Outputs = outputs;
         return run;

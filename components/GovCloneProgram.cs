@@ -8,7 +8,7 @@ namespace GovCloneInfra;
 /// (compaction) → regression suite, and the stack outputs computed by the core from what the suite
 /// reports. Used by Program.cs and by the mock tests.
 /// </summary>
-public static class GovCloneStack
+public static class GovCloneProgram
 {
     public static Dictionary<string, object?> Define(StackSettings stack)
     {
