@@ -19,7 +19,7 @@ public sealed class Compaction : ComponentResource
     {
         ArgumentNullException.ThrowIfNull(args);
         var s = args.Stack.Settings;
-        Script = ServerScripts.Psql(new ServerTransport(s), s.CloneDatabase, SqlScripts.Get(SqlScripts.Compact));
+        Script = ServerScripts.Psql(args.Stack.Transport, s.CloneDatabase, SqlScripts.Get(SqlScripts.Compact));
         Command = ServerCommand.Create($"{name}-vacuum-full", args.Stack,
             new ServerStep(Script, Triggers: [s.CompactGeneration]),
             new CustomResourceOptions { Parent = this, DependsOn = [args.Seed.Command] });

@@ -19,7 +19,7 @@ public sealed class ProductionFingerprint : ComponentResource
     {
         ArgumentNullException.ThrowIfNull(args);
         var s = args.Stack.Settings;
-        Script = DeployScripts.Fingerprint(s, new ServerTransport(s));
+        Script = DeployScripts.Fingerprint(s, args.Stack.Transport);
         Command = ServerCommand.Create($"{name}-read", args.Stack,
             new ServerStep(Script, Triggers: [args.Stack.RunId]),
             new CustomResourceOptions { Parent = this });

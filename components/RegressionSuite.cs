@@ -23,7 +23,7 @@ public sealed class RegressionSuite : ComponentResource
     {
         ArgumentNullException.ThrowIfNull(args);
         var s = args.Stack.Settings;
-        Script = DeployScripts.SuiteAndReport(s, new ServerTransport(s), s.SeedProfile);
+        Script = DeployScripts.SuiteAndReport(s, args.Stack.Transport, s.SeedProfile);
         Command = ServerCommand.Create($"{name}-run", args.Stack,
             new ServerStep(Script, Triggers: [args.Stack.RunId]),
             new CustomResourceOptions { Parent = this, DependsOn = [.. args.After] });

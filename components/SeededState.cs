@@ -28,7 +28,7 @@ public sealed class SeededState : ComponentResource
     {
         ArgumentNullException.ThrowIfNull(args);
         var s = args.Stack.Settings;
-        var t = new ServerTransport(s);
+        var t = args.Stack.Transport;
         var reset = ServerScripts.Psql(t, s.CloneDatabase, SqlScripts.Get(SqlScripts.ResetInPlace));
         Script = s.SeedProfile == SeedProfile.Committed
             ? ServerScripts.Psql(t, s.CloneDatabase, SqlScripts.Get(SqlScripts.SeedCommitted))

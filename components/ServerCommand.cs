@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using GovClone.Configuration;
 using GovClone.Transport;
 using Pulumi;
@@ -24,21 +25,8 @@ public static class ServerCommand
     {
         ArgumentNullException.ThrowIfNull(stack);
         ArgumentNullException.ThrowIfNull(step);
-        var transport = new ServerTransport(stack.Settings);
-        var env = new InputMap<string>();
-        foreach (var (key, value) in transport.Environment("govclone-pulumi"))
-        {
-            if (value is not null && key != "PGPASSWORD")
-            {
-                env[key] = value;
-            }
-        }
-
-        if (stack.Password is not null)
-        {
-            env["PGPASSWORD"] = stack.Password;
-        }
-
+        var transport = stack.Transport;
+        var env = EnvironmentFor(stack);
         options.AdditionalSecretOutputs = ["environment"];
         if (stack.SshPrivateKey is not null)
         {
@@ -83,6 +71,29 @@ public static class ServerCommand
         }
 
         return new Local.Command(name, localArgs, options);
+    }
+
+    /// <summary>
+    /// The Command's environment: PGAPPNAME, PSQLRC, connect timeout and, when the stack has one, PGPASSWORD.
+    /// The whole map is a secret Output, so the engine stores and shows it encrypted (and
+    /// <c>AdditionalSecretOutputs</c> keeps the provider's echo of it secret too).
+    /// </summary>
+    public static Output<ImmutableDictionary<string, string>> EnvironmentFor(StackSettings stack)
+    {
+        ArgumentNullException.ThrowIfNull(stack);
+        var plain = ImmutableDictionary.CreateBuilder<string, string>(StringComparer.Ordinal);
+        foreach (var (key, value) in stack.Transport.Environment("govclone-pulumi"))
+        {
+            if (value is not null && key != "PGPASSWORD")
+            {
+                plain[key] = value;
+            }
+        }
+
+        var env = plain.ToImmutable();
+        return stack.Password is null
+            ? Output.CreateSecret(env)
+            : Output.CreateSecret(stack.Password.Apply(p => env.SetItem("PGPASSWORD", p)));
     }
 
     /// <summary>The stdout of either kind of Command.</summary>

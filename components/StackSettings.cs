@@ -1,5 +1,6 @@
 using GovClone;
 using GovClone.Configuration;
+using GovClone.Transport;
 using Pulumi;
 
 namespace GovCloneInfra;
@@ -11,6 +12,12 @@ namespace GovCloneInfra;
 /// </summary>
 public sealed record StackSettings(GovCloneSettings Settings, Output<string>? Password, Output<string>? SshPrivateKey, string RunId)
 {
+    /// <summary>
+    /// The stack's transport. The password is a secret Output, not in <see cref="Settings"/>, so the
+    /// transport is told it will be in the environment (forwarded by name: <c>-e PGPASSWORD</c>, <c>SendEnv</c>).
+    /// </summary>
+    public ServerTransport Transport => new(Settings, passwordInEnvironment: Password is not null);
+
     public static StackSettings Load(Config config)
     {
         ArgumentNullException.ThrowIfNull(config);

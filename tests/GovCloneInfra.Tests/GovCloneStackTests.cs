@@ -68,7 +68,7 @@ public class GovCloneStackTests
     {
         var config = Nonprod();
         var settings = Settings(config);
-        var transport = new ServerTransport(settings with { Password = new Secret("x") });
+        var transport = new ServerTransport(settings, passwordInEnvironment: true);
         var run = await StackRun.RunAsync(config);
         var cmds = Commands(run).ToDictionary(c => c.Name);
 
@@ -80,7 +80,10 @@ public class GovCloneStackTests
 
         var seed = cmds["governance-committed"];
         Assert.Contains(SqlScripts.Get(SqlScripts.SeedCommitted).TrimEnd(), seed.Stdin, StringComparison.Ordinal);
-        Assert.Contains(SqlScripts.Get(SqlScripts.ResetInPlace).TrimEnd(), seed.Delete, StringComparison.Ordinal);
+        // The delete (reset in place) runs the same reset script, passed as one quoted bash -c argument.
+        var reset = ServerScripts.Psql(transport, settings.CloneDatabase, SqlScripts.Get(SqlScripts.ResetInPlace));
+        Assert.Contains(SqlScripts.Get(SqlScripts.ResetInPlace).TrimEnd(), reset, StringComparison.Ordinal);
+        Assert.Equal(ShellQuote.Join(transport.Argv("bash", "-c", reset)), seed.Delete);
 
         var suite = cmds["regression-suite-run"];
         Assert.Equal(DeployScripts.SuiteAndReport(settings, transport, SeedProfile.Committed), suite.Stdin);
@@ -98,10 +101,9 @@ public class GovCloneStackTests
             Assert.DoesNotContain("s3cret-pw", c.Delete ?? string.Empty, StringComparison.Ordinal);
         }
 
-        foreach (var command in run.Resources.OfType<Local.Command>())
-        {
-            Assert.True(await Output.IsSecretAsync(command.Environment!), "the Command environment must be secret");
-        }
+        Assert.True(run.EnvironmentIsSecret, "the Command environment must be a secret Output");
+        Assert.True(run.PasswordIsSecret, "the password must be read with RequireSecret");
+        Assert.All(Commands(run), c => Assert.Equal("s3cret-pw", c.Environment["PGPASSWORD"]));
 
         var provider = run.Registrations.Single(r => r.Type == "pulumi:providers:postgresql");
         Assert.DoesNotContain("s3cret-pw", provider.Inputs.ToString(), StringComparison.Ordinal);
@@ -187,10 +189,12 @@ public class GovCloneStackTests
         var remote = run.Registrations.Where(r => r.Type == "command:remote:Command").Select(r => new MockResourceArgsView(r)).ToList();
         Assert.Equal(4, remote.Count); // fingerprint, clone, seed, suite
         Assert.All(remote, c => Assert.StartsWith("docker exec -i", c.Create, StringComparison.Ordinal));
-        foreach (var command in run.Resources.OfType<Remote.Command>())
+        Assert.True(run.SshKeyIsSecret, "the ssh private key must be a secret Output");
+        Assert.All(remote, c =>
         {
-            Assert.True(await Output.IsSecretAsync(command.Connection), "the ssh connection (private key) must be secret");
-        }
+            Assert.DoesNotContain("BEGIN KEY", c.Create, StringComparison.Ordinal);
+            Assert.DoesNotContain("BEGIN KEY", c.Stdin, StringComparison.Ordinal);
+        });
     }
 
     [Fact]
@@ -221,6 +225,11 @@ public sealed class MockResourceArgsView
     public string? Stdin => Inputs.TryGetValue("stdin", out var v) ? v as string : null;
 
     public string? Delete => Inputs.TryGetValue("delete", out var v) ? v as string : null;
+
+    public IReadOnlyDictionary<string, string> Environment =>
+        Inputs.TryGetValue("environment", out var v) && v is IEnumerable<KeyValuePair<string, object>> map
+            ? map.ToDictionary(kv => kv.Key, kv => kv.Value?.ToString() ?? string.Empty, StringComparer.Ordinal)
+            : new Dictionary<string, string>();
 
     public IReadOnlyList<object> Triggers => Inputs.TryGetValue("triggers", out var v) && v is IEnumerable<object> list ? list.ToList() : [];
 }

@@ -38,6 +38,15 @@ public sealed class StackRun
 
     public IDictionary<string, object?> Outputs { get; private set; } = new Dictionary<string, object?>();
 
+    /// <summary>Whether the Commands' environment (ServerCommand.EnvironmentFor) was a secret Output during the run.</summary>
+    public bool EnvironmentIsSecret { get; private set; }
+
+    /// <summary>Whether the stack's ssh private key, when set, was a secret Output during the run.</summary>
+    public bool? SshKeyIsSecret { get; private set; }
+
+    /// <summary>The password Output's secretness during the run (null when no password is configured).</summary>
+    public bool? PasswordIsSecret { get; private set; }
+
     /// <summary>What the fingerprint Command prints after the run (equal to before unless a test says otherwise).</summary>
     public string FingerprintAfter { get; init; } = "aaaa bbbb";
 
@@ -57,11 +66,24 @@ public sealed class StackRun
         mocks.Setup(m => m.CallAsync(It.IsAny<MockCallArgs>()))
             .Returns((MockCallArgs args) => Task.FromResult<object>(args.Args));
 
+        Task<bool>? envSecret = null, keySecret = null, passwordSecret = null;
         var (resources, outputs) = await Deployment.TestAsync(mocks.Object,
             new TestOptions { IsPreview = preview, StackName = "nonprod", ProjectName = "govclone" },
-            () => GovCloneProgram.Define(StackSettings.Load(new Config("govclone"))));
+            () =>
+            {
+                var stack = StackSettings.Load(new Config("govclone"));
+                // Secretness is a property of the Outputs the program builds; the mock monitor drops it
+                // from the inputs it hands to IMocks, so it is observed here, inside the run.
+                envSecret = Output.IsSecretAsync(ServerCommand.EnvironmentFor(stack));
+                keySecret = stack.SshPrivateKey is null ? null : Output.IsSecretAsync(stack.SshPrivateKey);
+                passwordSecret = stack.Password is null ? null : Output.IsSecretAsync(stack.Password);
+                return GovCloneProgram.Define(stack);
+            });
         run.Resources = resources;
         run.Outputs = outputs;
+        run.EnvironmentIsSecret = envSecret is not null && await envSecret;
+        run.SshKeyIsSecret = keySecret is null ? null : await keySecret;
+        run.PasswordIsSecret = passwordSecret is null ? null : await passwordSecret;
         return run;
     }
 

@@ -12,17 +12,29 @@ namespace GovClone.Transport;
 public sealed class ServerTransport
 {
     private readonly GovCloneSettings _settings;
+    private readonly bool _passwordInEnvironment;
 
     public ServerTransport(GovCloneSettings settings)
+        : this(settings, settings?.Password is not null)
+    {
+    }
+
+    /// <param name="settings">The stack's settings.</param>
+    /// <param name="passwordInEnvironment">
+    /// Whether PGPASSWORD will be in the environment of the command (forwarded by name into the container
+    /// and over ssh). The Pulumi program knows this without holding the value: its password is a secret Output.
+    /// </param>
+    public ServerTransport(GovCloneSettings settings, bool passwordInEnvironment)
     {
         _settings = settings ?? throw new ArgumentNullException(nameof(settings));
+        _passwordInEnvironment = passwordInEnvironment;
     }
 
     public TransportKind Kind => _settings.Transport;
 
     /// <summary>Environment variable names forwarded into the container (names only: values never reach argv).</summary>
     public IReadOnlyList<string> ForwardedVariables =>
-        _settings.Password is null ? ["PGAPPNAME"] : ["PGAPPNAME", "PGPASSWORD"];
+        _passwordInEnvironment ? ["PGAPPNAME", "PGPASSWORD"] : ["PGAPPNAME"];
 
     /// <summary>argv of the server-side part: what runs on the host that has the tools.</summary>
     public IReadOnlyList<string> ServerSideArgv(params string[] command)
@@ -54,7 +66,7 @@ public sealed class ServerTransport
         }
 
         var ssh = new List<string> { "ssh", "-o", "BatchMode=yes" };
-        if (_settings.Password is not null)
+        if (_passwordInEnvironment)
         {
             // The server's sshd must AcceptEnv PGPASSWORD; peer/trust auth inside the container needs none.
             ssh.Add("-o");
