@@ -116,8 +116,9 @@ public static class LeverCommands
         var inner = string.Join(" && ",
             Psql(s.MaintenanceDatabase, $"DROP DATABASE IF EXISTS {clone} WITH (FORCE);"),
             Psql(s.MaintenanceDatabase, $"CREATE DATABASE {clone};"),
-            "set -o pipefail; " + ShellQuote.Join([t.Tool("pg_dump"), .. t.ConnectionArgs, "--no-owner", "--no-privileges", "-d", s.SourceDatabase])
-                + " | " + ShellQuote.Join([t.Tool("psql"), .. t.ConnectionArgs, "-X", "-q", "-v", "ON_ERROR_STOP=1", "--single-transaction", "-o", "/dev/null", "-d", s.CloneDatabase]));
+            // COMMIT only after pg_dump exits 0: a dump cut short is rolled back, never committed half-way.
+            "set -o pipefail; { echo 'BEGIN;'; " + ShellQuote.Join([t.Tool("pg_dump"), .. t.ConnectionArgs, "--no-owner", "--no-privileges", "-d", s.SourceDatabase])
+                + " && echo 'COMMIT;'; } | " + ShellQuote.Join([t.Tool("psql"), .. t.ConnectionArgs, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-o", "/dev/null", "-d", s.CloneDatabase]));
         return ShellQuote.Join(t.Argv("bash", "-c", inner));
     }
 }

@@ -171,7 +171,7 @@ public sealed partial class CloneLifecycle
     public async Task<LeverResult> CloneAsync(bool force = false, CancellationToken ct = default)
     {
         await using var runLock = await RunLock.AcquireAsync(_connections, _settings, "clone", ct);
-        return await CloneLockedAsync(force, ct);
+        return await CloneLockedAsync(force, runLock.Holder, ct);
     }
 
     public async Task<LeverResult> SeedAsync(SeedProfile? profile = null, CancellationToken ct = default)
@@ -236,7 +236,7 @@ public sealed partial class CloneLifecycle
 
         if (!IsCurrent(state))
         {
-            steps.Add(await CloneLockedAsync(force: state.Complete, ct));
+            steps.Add(await CloneLockedAsync(force: state.Complete, runLock.Holder, ct));
         }
         else
         {
@@ -260,7 +260,7 @@ public sealed partial class CloneLifecycle
 
     // ------------------------------------------------------------------ internals
 
-    private async Task<LeverResult> CloneLockedAsync(bool force, CancellationToken ct)
+    private async Task<LeverResult> CloneLockedAsync(bool force, LockHolder holder, CancellationToken ct)
     {
         long? sourceBytes;
         await using (var maintenance = await _connections.OpenMaintenanceAsync(ct))
@@ -272,7 +272,7 @@ public sealed partial class CloneLifecycle
             }
         }
 
-        var script = ServerScripts.Clone(_settings, _transport, force);
+        var script = ServerScripts.Clone(_settings, _transport, force, holder);
         var stopwatch = Stopwatch.StartNew();
         var phase = "starting";
         var spec = _transport.BashScript(script, "govclone-clone", line =>

@@ -14,7 +14,14 @@ public sealed class RunLock : IAsyncDisposable
 {
     private readonly NpgsqlConnection _connection;
 
-    private RunLock(NpgsqlConnection connection) => _connection = connection;
+    private RunLock(NpgsqlConnection connection, long key)
+    {
+        _connection = connection;
+        Holder = new LockHolder(connection.ProcessID, key);
+    }
+
+    /// <summary>The session holding the lock: server scripts check it is still alive before each irreversible step.</summary>
+    public LockHolder Holder { get; }
 
     public static async Task<RunLock> AcquireAsync(Connections connections, GovCloneSettings settings, string operation, CancellationToken ct)
     {
@@ -37,7 +44,8 @@ public sealed class RunLock : IAsyncDisposable
                     cmd.Parameters.AddWithValue(key);
                     if ((bool)(await cmd.ExecuteScalarAsync(ct))!)
                     {
-                        return new RunLock(conn);
+                        await TerminateOrphansAsync(conn, settings.CloneDatabase, ct);
+                        return new RunLock(conn, key);
                     }
                 }
 
@@ -70,6 +78,28 @@ public sealed class RunLock : IAsyncDisposable
         }
 
         return unchecked((long)hash);
+    }
+
+    /// <summary>
+    /// With the lock held, any clone-script session still connected to the clone belongs to a run whose tool
+    /// died (its server-side script went on as an orphan): end it, so it stops now rather than at its next
+    /// holder check. Only the clone's own database and only govclone's clone sessions, never the source.
+    /// </summary>
+    private static async Task TerminateOrphansAsync(NpgsqlConnection conn, string clone, CancellationToken ct)
+    {
+        if (!Guards.DatabaseNameGuard.HasClonePrefix(clone))
+        {
+            return;
+        }
+
+        const string sql = """
+            SELECT count(pg_terminate_backend(pid))
+            FROM pg_stat_activity
+            WHERE datname = $1 AND pid <> pg_backend_pid() AND application_name = 'govclone-clone'
+            """;
+        await using var cmd = new NpgsqlCommand(sql, conn);
+        cmd.Parameters.AddWithValue(clone);
+        await cmd.ExecuteScalarAsync(ct);
     }
 
     private static async Task<string> DescribeHolderAsync(NpgsqlConnection conn, long key, CancellationToken ct)

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using GovClone.Configuration;
 using GovClone.Guards;
+using GovClone.Lifecycle;
 using GovClone.Sql;
 
 namespace GovClone.Transport;
@@ -28,7 +29,16 @@ public static class ServerScripts
     /// one transaction with ON_ERROR_STOP (an interrupted restore rolls back), ANALYZE, and only then write
     /// the marker. So an interrupted clone is never taken for a complete one, and re-running converges.
     /// </summary>
-    public static string Clone(GovCloneSettings s, ServerTransport t, bool force = false)
+    /// <param name="s">The stack's settings.</param>
+    /// <param name="t">The transport the script's tools are reached through.</param>
+    /// <param name="force">Re-clone even when the clone is complete.</param>
+    /// <param name="holder">
+    /// The run lock this clone runs under (govclone passes its own). The script then proves, before it
+    /// empties the clone, at the start of the restore and before it marks the clone complete, that this
+    /// lock is still held by that session: a run whose tool was killed (the server-side script goes on
+    /// as an orphan) can never wipe a newer run's clone nor mark a clone complete under it.
+    /// </param>
+    public static string Clone(GovCloneSettings s, ServerTransport t, bool force = false, LockHolder? holder = null)
     {
         ArgumentNullException.ThrowIfNull(s);
         ArgumentNullException.ThrowIfNull(t);
@@ -72,7 +82,7 @@ public static class ServerScripts
 
         sb.Append(CultureInfo.InvariantCulture, $"""
             echo "govclone: clone 2/5: unmark and empty any earlier or partial restore"
-            maint -c {ShellQuote.Word($"COMMENT ON DATABASE {cloneIdent} IS NULL")}
+            {StillOurs(holder)}maint -c {ShellQuote.Word($"COMMENT ON DATABASE {cloneIdent} IS NULL")}
             in_clone <<'{HereDoc}'
             {GuardPreamble(clone)}
             DO $wipe$
@@ -90,12 +100,16 @@ public static class ServerScripts
             {HereDoc}
 
             echo "govclone: clone 3/5: streaming pg_dump {s.SourceDatabase} | psql {clone} (one transaction, ON_ERROR_STOP)"
+            # One transaction, committed only when pg_dump has exited 0: if pg_dump dies mid-stream (even in
+            # the middle of a COPY), psql reaches EOF with the transaction still open and the server rolls it
+            # back. (psql --single-transaction would COMMIT at EOF: a truncated dump would be committed.)
             {'{'}
               cat <<'{HereDoc}'
-            {GuardPreamble(clone)}
+            BEGIN;
+            {GuardPreamble(clone)}{HolderCheck(holder)}
             {HereDoc}
-              PGOPTIONS='-c default_transaction_read_only=on' {pgDump}
-            {'}'} | in_clone --single-transaction -o /dev/null
+              PGOPTIONS='-c default_transaction_read_only=on' {pgDump} && echo 'COMMIT;'
+            {'}'} | in_clone -o /dev/null
 
             echo "govclone: clone 4/5: ANALYZE (a restore has no planner statistics)"
             in_clone <<'{HereDoc}'
@@ -105,6 +119,7 @@ public static class ServerScripts
 
             echo "govclone: clone 5/5: mark complete"
             maint <<'{HereDoc}'
+            {HolderCheck(holder).TrimStart('\n')}
             DO $mark$
             BEGIN
               IF {cloneLit} NOT LIKE 'directus\_gov\_test\_%' THEN
@@ -144,6 +159,25 @@ public static class ServerScripts
 
             """;
     }
+
+    private static string StillOurs(LockHolder? holder) => holder is null ? string.Empty : $"""
+        maint <<'{HereDoc}'{HolderCheck(holder)}
+        {HereDoc}
+
+        """;
+
+    /// <summary>SQL that fails unless the run lock is still held by the session that started this clone.</summary>
+    private static string HolderCheck(LockHolder? holder) => holder is null ? string.Empty : string.Create(CultureInfo.InvariantCulture, $"""
+
+        DO $holder$
+        BEGIN
+          IF NOT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted AND pid = {holder.BackendPid}
+                         AND classid = {(uint)(holder.Key >> 32)}::oid AND objid = {(uint)holder.Key}::oid AND objsubid = 1) THEN
+            RAISE EXCEPTION 'govclone guard: the run that started this clone (lock session pid {holder.BackendPid}) is gone; stopping without marking it complete';
+          END IF;
+        END
+        $holder$;
+        """);
 
     private static string GuardPreamble(string clone) =>
         SqlScripts.ExpectDatabase(clone) + "\n" + GuardBlock;

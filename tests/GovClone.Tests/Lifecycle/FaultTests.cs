@@ -1,0 +1,244 @@
+using System.Diagnostics;
+using GovClone.Lifecycle;
+using GovClone.Processes;
+using GovClone.Tests.Support;
+using GovClone.Transport;
+
+namespace GovClone.Tests.Lifecycle;
+
+/// <summary>
+/// The quick half of the fault suite (scripts/faults runs the slow, randomized half): interrupted and
+/// truncated clones, orphaned server-side scripts, concurrent runs, and secrets in argv.
+/// </summary>
+public class FaultTests : CloneTestBase
+{
+    [Fact]
+    public async Task A_dump_cut_short_mid_copy_is_rolled_back_and_never_marked_complete()
+    {
+        // A pg_dump that dies inside a COPY's data. psql --single-transaction would commit what it had read;
+        // the clone script commits only after pg_dump exited 0, so nothing of the partial restore remains.
+        var dump = await CaptureDumpAsync();
+        var copy = dump.IndexOf("\nCOPY public.dot_tools", StringComparison.Ordinal);
+        Assert.True(copy > 0, "the source dump has the dot_tools COPY");
+        var cut = System.Text.Encoding.UTF8.GetByteCount(dump[..(dump.IndexOf('\n', copy + 1) + 1)]) + 200;
+
+        using var bin = new TempDirectory();
+        WriteTool(bin.Path, "psql", $"exec {Pg.Server.BinDirectory}/psql \"$@\"");
+        WriteTool(bin.Path, "pg_dump", $"{Pg.Server.BinDirectory}/pg_dump \"$@\" | head -c {cut}\nexit 1");
+        var lifecycle = new CloneLifecycle(Pg.Settings(Clone, new Dictionary<string, string?> { ["pgBinDir"] = bin.Path }));
+
+        var ex = await Assert.ThrowsAsync<OperationFailedException>(() => lifecycle.CloneAsync());
+        Assert.Contains("carries no complete marker", ex.Message, StringComparison.Ordinal);
+
+        var status = await Lifecycle.StatusAsync();
+        Assert.True(status.State.Exists);
+        Assert.False(status.State.Complete);
+        Assert.Equal(0L, await Pg.ScalarAsync(Clone, "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"));
+
+        var up = await Lifecycle.UpAsync();
+        Assert.True(up.Verify.Passed, "up converges from a truncated restore");
+    }
+
+    [Fact]
+    public async Task A_clone_script_whose_run_is_gone_changes_nothing_and_never_marks_complete()
+    {
+        Assert.True((await Lifecycle.UpAsync()).Verify.Passed);
+        var markerBefore = (await Lifecycle.StatusAsync()).State.Marker;
+
+        // The lock session of a run whose tool was killed: it held the lock, then went away.
+        LockHolder gone;
+        await using (var runLock = await RunLock.AcquireAsync(Lifecycle.Connections, Settings, "test", CancellationToken.None))
+        {
+            gone = runLock.Holder;
+        }
+
+        var transport = new ServerTransport(Settings);
+        var orphan = ServerScripts.Clone(Settings, transport, force: true, holder: gone);
+        var result = await ProcessRunner.RunAsync(transport.BashScript(orphan, "govclone-clone"));
+
+        Assert.False(result.Succeeded);
+        Assert.Contains("the run that started this clone", result.StandardError, StringComparison.Ordinal);
+        var after = await Lifecycle.StatusAsync();
+        Assert.True(after.State.Complete);
+        Assert.Equal(markerBefore, after.State.Marker);
+        Assert.True((await Lifecycle.VerifyAsync()).Passed, "the orphan neither unmarked nor emptied the clone");
+    }
+
+    [Fact]
+    public async Task A_live_holder_passes_the_same_check()
+    {
+        await using var runLock = await RunLock.AcquireAsync(Lifecycle.Connections, Settings, "test", CancellationToken.None);
+        var transport = new ServerTransport(Settings);
+        var result = await ProcessRunner.RunAsync(transport.BashScript(ServerScripts.Clone(Settings, transport, holder: runLock.Holder), "govclone-clone"));
+        Assert.True(result.Succeeded, result.StandardError);
+        Assert.True((await Lifecycle.StatusAsync()).State.Complete);
+    }
+
+    [Fact]
+    public async Task Cancelling_a_clone_mid_restore_kills_it_leaves_no_complete_clone_and_up_converges()
+    {
+        using var cts = new CancellationTokenSource();
+        var progress = new SyncProgress(p =>
+        {
+            if (p.Phase.StartsWith("clone 3/5", StringComparison.Ordinal))
+            {
+                cts.Cancel();
+            }
+        });
+        var lifecycle = new CloneLifecycle(Settings, progress);
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => lifecycle.CloneAsync(ct: cts.Token));
+
+        await WaitForNoCloneSessionsAsync();
+        Assert.False((await Lifecycle.StatusAsync()).State.Complete);
+        var refused = await Assert.ThrowsAsync<OperationFailedException>(() => Lifecycle.VerifyAsync());
+        Assert.Contains("is incomplete", refused.Message, StringComparison.Ordinal); // verify never takes it for a clone
+
+        var up = await Lifecycle.UpAsync();
+        Assert.True(up.Verify.Passed);
+        Assert.Contains(up.Steps, s => s.Lever == "clone" && s.Changed);
+    }
+
+    [Fact]
+    public async Task Two_ups_at_once_are_serialized_and_copy_once()
+    {
+        var a = new CloneLifecycle(Settings);
+        var b = new CloneLifecycle(Settings);
+        var results = await Task.WhenAll(a.UpAsync(), b.UpAsync());
+        Assert.All(results, r => Assert.True(r.Verify.Passed));
+        Assert.Equal(1, results.Count(r => r.Steps.Any(s => s.Lever == "clone" && s.Changed)));
+        Assert.Equal(1, results.Count(r => r.Steps.Any(s => s.Lever == "seed" && s.Changed)));
+    }
+
+    [Fact]
+    public async Task Up_and_drop_at_once_leave_a_complete_clone_or_none()
+    {
+        var up = new CloneLifecycle(Settings).UpAsync();
+        var drop = new CloneLifecycle(Settings).DropAsync();
+        await Task.WhenAll(up, drop);
+        var state = (await Lifecycle.StatusAsync()).State;
+        Assert.True(!state.Exists || state.Complete, $"half state after concurrent up and drop: {state}");
+        if (state.Exists)
+        {
+            Assert.True((await Lifecycle.VerifyAsync()).Passed);
+        }
+    }
+
+    [Fact]
+    public async Task A_run_that_cannot_get_the_lock_fails_naming_the_setting_and_changes_nothing()
+    {
+        await using var held = await RunLock.AcquireAsync(Lifecycle.Connections, Settings, "holder", CancellationToken.None);
+        var impatient = new CloneLifecycle(Pg.Settings(Clone, new Dictionary<string, string?> { ["lockTimeoutSeconds"] = "1" }));
+        var ex = await Assert.ThrowsAsync<OperationFailedException>(() => impatient.UpAsync());
+        Assert.Contains("another govclone run holds the lock", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("govclone:lockTimeoutSeconds", ex.Message, StringComparison.Ordinal);
+        Assert.False(await Pg.DatabaseExistsAsync(Clone));
+    }
+
+    [Theory]
+    [InlineData("local")]
+    [InlineData("docker")]
+    [InlineData("ssh")]
+    public async Task No_password_appears_in_any_argv_output_or_status_during_a_clone(string transport)
+    {
+        var settings = Pg.Settings(Clone, new Dictionary<string, string?>
+        {
+            ["transport"] = transport,
+            ["sshHost"] = transport == "ssh" ? "contabo" : null, // the ssh stand-in's host
+            ["pgBinDir"] = transport == "local" ? Pg.Server.BinDirectory : null,
+        });
+        var lines = new List<string>();
+        var lifecycle = new CloneLifecycle(settings, new SyncProgress(p => lines.Add(p.Phase + " " + p.Message)));
+        UpResult up;
+        await using (var watch = new ArgvWatch(Pg.Password))
+        {
+            up = await lifecycle.UpAsync();
+            Assert.Empty(watch.Leaks);
+            Assert.Contains("pg_dump", watch.ProgramsSeen); // the sampler saw the clone's children
+        }
+
+        Assert.True(up.Verify.Passed);
+        var status = await lifecycle.StatusAsync();
+        Assert.DoesNotContain(Pg.Password, System.Text.Json.JsonSerializer.Serialize(status), StringComparison.Ordinal);
+        Assert.DoesNotContain(Pg.Password, string.Join('\n', lines), StringComparison.Ordinal);
+        Assert.DoesNotContain(Pg.Password, string.Join('\n', up.Steps.Select(s => s.Summary)), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_argv_watch_sees_a_secret_on_a_command_line()
+    {
+        // The scanner the secret tests rely on must be able to fail: a process with the secret in its argv.
+        const string canary = "canary-not-a-real-secret-91f3";
+        await using var watch = new ArgvWatch(canary);
+        using var p = Process.Start("/bin/sh", ["-c", "sleep 0.5", canary])!;
+        await p.WaitForExitAsync();
+        await Task.Delay(50);
+        Assert.NotEmpty(watch.Leaks);
+    }
+
+    private async Task<string> CaptureDumpAsync()
+    {
+        var psi = new ProcessStartInfo(Path.Combine(Pg.Server.BinDirectory, "pg_dump"))
+        {
+            RedirectStandardOutput = true,
+            UseShellExecute = false,
+        };
+        foreach (var a in new[] { "-h", Pg.Server.Host, "-p", Pg.Server.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "-U", Pg.Server.SuperUser, "--no-owner", "--no-privileges", "-d", TestServer.Source })
+        {
+            psi.ArgumentList.Add(a);
+        }
+
+        psi.Environment["PGPASSWORD"] = Pg.Password;
+        using var p = Process.Start(psi)!;
+        var text = await p.StandardOutput.ReadToEndAsync();
+        await p.WaitForExitAsync();
+        Assert.Equal(0, p.ExitCode);
+        return text;
+    }
+
+    private static void WriteTool(string dir, string name, string body)
+    {
+        var path = System.IO.Path.Combine(dir, name);
+        File.WriteAllText(path, "#!/bin/bash\n" + body + "\n");
+        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
+    }
+
+    private async Task WaitForNoCloneSessionsAsync()
+    {
+        for (var i = 0; i < 100; i++)
+        {
+            if ((long)(await Pg.ScalarAsync("postgres", $"SELECT count(*) FROM pg_stat_activity WHERE datname = '{Clone}'"))! == 0)
+            {
+                return;
+            }
+
+            await Task.Delay(100);
+        }
+    }
+
+    /// <summary>IProgress that reports synchronously (Progress&lt;T&gt; posts to the thread pool).</summary>
+    private sealed class SyncProgress(Action<CloneProgress> report) : IProgress<CloneProgress>
+    {
+        private readonly object _gate = new();
+
+        public void Report(CloneProgress value)
+        {
+            lock (_gate)
+            {
+                report(value);
+            }
+        }
+    }
+
+    private sealed class TempDirectory : IDisposable
+    {
+        public TempDirectory()
+        {
+            Path = Directory.CreateTempSubdirectory("govclone-bin-").FullName;
+            File.SetUnixFileMode(Path, (UnixFileMode)0b111_101_101);
+        }
+
+        public string Path { get; }
+
+        public void Dispose() => Directory.Delete(Path, recursive: true);
+    }
+}
