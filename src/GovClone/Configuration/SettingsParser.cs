@@ -227,6 +227,16 @@ public static partial class SettingsParser
         {
             throw new ConfigurationException(key.ConfigKey, $"'{path}' cannot be read ({ex.GetType().Name})", "point it at a readable pgpass file (chmod 0600), or unset it and use GOVCLONE_PASSWORD");
         }
+
+        // libpq (psql, pg_dump) silently ignores a pgpass file that group or others can read: refuse it here
+        // rather than let the server-side tools fail later with a confusing authentication error.
+        const UnixFileMode open = UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.GroupExecute
+            | UnixFileMode.OtherRead | UnixFileMode.OtherWrite | UnixFileMode.OtherExecute;
+        if (!OperatingSystem.IsWindows() && (File.GetUnixFileMode(path) & open) != 0)
+        {
+            throw new ConfigurationException(key.ConfigKey, $"'{path}' can be read by group or others, so psql and pg_dump would ignore it",
+                $"chmod 0600 '{path}'");
+        }
     }
 
     private static int ParseInt(SettingKey key, string value, int min, int max)

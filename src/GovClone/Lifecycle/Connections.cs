@@ -120,6 +120,12 @@ public sealed class Connections
             };
         }
 
+        if (ex is NpgsqlException && ex.Message.Contains("No password has been provided", StringComparison.Ordinal))
+        {
+            return new ConfigurationException("password", $"the server asks {where} for a password and none is configured",
+                "set GOVCLONE_PASSWORD (or PGPASSWORD), or govclone:pgpassFile (mode 0600)");
+        }
+
         return new ConfigurationException(SettingKeys.Host.ConfigKey, $"cannot reach {_settings.Host}:{_settings.Port} ({ex.GetBaseException().Message})",
             "check govclone:host and govclone:port, that the server runs, and for a server behind ssh that the tunnel is up (ssh -N -L 5432:localhost:5432 HOST)");
     }

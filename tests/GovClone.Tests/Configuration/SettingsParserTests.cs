@@ -82,6 +82,27 @@ public class SettingsParserTests
     }
 
     [Fact]
+    public void A_pgpass_file_others_can_read_is_refused_and_0600_is_accepted()
+    {
+        var path = Path.GetTempFileName();
+        try
+        {
+            File.WriteAllText(path, "*:*:*:*:pw\n");
+            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+            var ex = Assert.Throws<ConfigurationException>(() => Parse(("pgpassFile", path)));
+            Assert.Equal("govclone:pgpassFile", ex.Setting);
+            Assert.Contains("chmod 0600", ex.Message, StringComparison.Ordinal);
+
+            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            Assert.Equal(Path.GetFullPath(path), Parse(("pgpassFile", path)).PgpassFile);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
     public void A_plain_text_password_is_refused()
     {
         var ex = Assert.Throws<ConfigurationException>(() => Parse(("password", "hunter2")));

@@ -1,0 +1,162 @@
+using System.Net;
+using System.Net.Sockets;
+
+namespace GovClone.Faults;
+
+/// <summary>
+/// Malformed configurations and arguments, each run through the real CLI against a converged clone: each
+/// must exit non-zero with a message naming the setting (or what to fix), leave every database as it was,
+/// and never print the password.
+/// </summary>
+public static class BadInputScenarios
+{
+    private sealed record Case(string Name, string[] Args, string Mentions, Dictionary<string, string?>? Env = null, string? StackFile = null);
+
+    public static async Task RunAsync(FaultLab lab, FaultReport report, Action<string> log)
+    {
+        var work = lab.WorkDirectory;
+        var loosePgpass = Path.Combine(work, "pgpass-0644");
+        File.WriteAllText(loosePgpass, $"*:*:*:*:{lab.Password}\n");
+        File.SetUnixFileMode(loosePgpass, (UnixFileMode)0b110_100_100);
+        var unknownKey = Path.Combine(work, "Pulumi.unknown-key.yaml");
+        lab.WriteStackFile(unknownKey, new Dictionary<string, string>(), "  govclone:cloneDatabse: directus_gov_test_typo\n");
+        var plainPassword = Path.Combine(work, "Pulumi.plain-password.yaml");
+        lab.WriteStackFile(plainPassword, new Dictionary<string, string>(), "  govclone:password: hunter2-not-secret\n");
+        var diskFullBin = WriteDiskFullTools(lab);
+        var noPassword = new Dictionary<string, string?> { ["GOVCLONE_PASSWORD"] = null };
+
+        Case[] cases =
+        [
+            new("clone name without the prefix", ["up", "--clone-database", "prod_copy"], "govclone:cloneDatabase"),
+            new("clone name with a misspelt prefix", ["up", "--clone-database", "directus_gov_tset_1"], "govclone:cloneDatabase"),
+            new("clone name = the source's", ["up", "--clone-database", "directus"], "govclone:cloneDatabase"),
+            new("clone = source, both prefixed", ["up", "--source-database", "directus_gov_test_x", "--clone-database", "directus_gov_test_x"], "govclone:cloneDatabase"),
+            new("SQL injection, double quote", ["up", "--clone-database", "directus_gov_test_x\"; DROP DATABASE directus; --"], "govclone:cloneDatabase"),
+            new("SQL injection, single quote", ["up", "--clone-database", "directus_gov_test_x'; DROP DATABASE directus; --"], "govclone:cloneDatabase"),
+            new("SQL injection in the source name", ["up", "--source-database", "directus; DROP DATABASE directus"], "govclone:sourceDatabase"),
+            new("clone name over 63 bytes", ["up", "--clone-database", "directus_gov_test_" + new string('a', 46)], "govclone:cloneDatabase"),
+            new("unicode look-alike (Cyrillic e)", ["up", "--clone-database", "dir\u0435ctus_gov_test_1"], "govclone:cloneDatabase"),
+            new("zero-width space in the name", ["up", "--clone-database", "directus_gov_test_\u200b1"], "govclone:cloneDatabase"),
+            new("upper-case clone name", ["up", "--clone-database", "DIRECTUS_GOV_TEST_1"], "govclone:cloneDatabase"),
+            new("empty clone name", ["up", "--clone-database", ""], "govclone:cloneDatabase"),
+            new("empty source name", ["up", "--source-database", ""], "govclone:sourceDatabase"),
+            new("port 0", ["up", "--port", "0"], "govclone:port"),
+            new("port 70000", ["up", "--port", "70000"], "govclone:port"),
+            new("port not a number", ["up", "--port", "fivefourthree"], "govclone:port"),
+            new("unknown transport", ["up", "--transport", "ftp"], "govclone:transport"),
+            new("ssh transport without a host", ["up", "--transport", "ssh"], "govclone:sshHost"),
+            new("ssh host that is an ssh option", ["up", "--transport", "ssh", "--ssh-host", "-oProxyCommand=touch /tmp/pwned"], "govclone:sshHost"),
+            new("docker container with shell syntax", ["up", "--transport", "docker", "--docker-container", "pg; rm -rf /"], "govclone:dockerContainer"),
+            new("pgpass file that does not exist", ["up", "--pgpass-file", Path.Combine(work, "no-such-pgpass")], "govclone:pgpassFile", noPassword),
+            new("pgpass file readable by others", ["up", "--pgpass-file", loosePgpass], "govclone:pgpassFile", noPassword),
+            new("unreachable server", ["up", "--port", FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture)], "govclone:host"),
+            new("wrong password", ["up"], "GOVCLONE_PASSWORD", new() { ["GOVCLONE_PASSWORD"] = "not-the-password" }),
+            new("no password at all", ["up"], "GOVCLONE_PASSWORD", noPassword),
+            new("a source that does not exist", ["up", "--source-database", "directus_missing"], "govclone:sourceDatabase"),
+            new("a maintenance database that does not exist", ["up", "--maintenance-database", "no_such_maintenance"], "govclone:maintenanceDatabase"),
+            new("unknown seed profile", ["up", "--seed-profile", "everything"], "govclone:seedProfile"),
+            new("not a boolean", ["up", "--production-rollout-landed", "maybe"], "govclone:productionRolloutLanded"),
+            new("unknown follow-up", ["decide", "--follow-ups", "axis,bogus"], "govclone:followUps"),
+            new("negative clone generation", ["up", "--clone-generation", "-1"], "govclone:cloneGeneration"),
+            new("negative lock timeout", ["up", "--lock-timeout-seconds", "-5"], "govclone:lockTimeoutSeconds"),
+            new("unknown ssl mode", ["up", "--ssl-mode", "sometimes"], "govclone:sslMode"),
+            new("pg bin dir that does not exist", ["up", "--pg-bin-dir", Path.Combine(work, "no-such-bin")], "govclone:pgBinDir"),
+            new("clone = the app's database", ["up", "--app-database", FaultLab.Clone], "govclone:appDatabase"),
+            new("clone in the query tool's allowlist", ["up", "--query-allowlist", "directus," + FaultLab.Clone], "govclone:queryAllowlist"),
+            new("a stack that does not exist", ["up", "--stack", "nope"], "Pulumi.nope.yaml", StackFile: ""),
+            new("a misspelt key in the stack file", ["up"], "govclone:cloneDatabse", StackFile: unknownKey),
+            new("a plain-text password in the stack file", ["up"], "govclone:password", StackFile: plainPassword),
+            new("drop of a name without the prefix", ["drop", "--clone-database", "prod_copy"], "govclone:cloneDatabase"),
+            new("drop of the source", ["drop", "--clone-database", "directus"], "govclone:cloneDatabase"),
+            new("unknown option", ["up", "--clone-databse", FaultLab.Clone], "--clone-databse"),
+            new("restore fails: disk full", ["clone", "--clone-database", "directus_gov_test_diskfull", "--pg-bin-dir", diskFullBin], "free space"),
+        ];
+
+        var before = await SnapshotAsync(lab);
+        foreach (var c in cases)
+        {
+            var run = await lab.RunCliAsync(c.Args, c.Env, c.StackFile);
+            var problems = new List<string>();
+            if (run.ExitCode == 0)
+            {
+                problems.Add("exit 0");
+            }
+
+            if (!run.Output.Contains(c.Mentions, StringComparison.Ordinal))
+            {
+                problems.Add($"the message does not name '{c.Mentions}'");
+            }
+
+            if (run.Output.Contains(lab.Password, StringComparison.Ordinal))
+            {
+                problems.Add("the password appears in the output");
+                report.Add("secrets: bad-input output", secrets: 1);
+            }
+
+            if (c.Name.StartsWith("restore fails", StringComparison.Ordinal))
+            {
+                var state = await lab.CloneStateAsync("directus_gov_test_diskfull");
+                if (state.Complete)
+                {
+                    problems.Add("the failed restore was marked complete");
+                }
+
+                await lab.RunCliAsync(["drop", "--clone-database", "directus_gov_test_diskfull"]);
+            }
+
+            var after = await SnapshotAsync(lab);
+            if (after != before)
+            {
+                problems.Add("something changed on the server");
+                before = after;
+            }
+
+            report.BadInput(c.Name, problems.Count == 0, string.Join("; ", problems) + " | " + FirstLine(run.Output));
+            log($"bad input: {c.Name,-44} exit {run.ExitCode} {(problems.Count == 0 ? "refused cleanly" : "PROBLEM: " + string.Join("; ", problems))}  | {FirstLine(run.Output)}");
+        }
+
+        await report.CheckProductionAsync(lab, "bad input");
+    }
+
+    /// <summary>Every database with its marker, and the clone's exact table counts.</summary>
+    private static async Task<string> SnapshotAsync(FaultLab lab) =>
+        await lab.ScalarAsync<string>("postgres", "SELECT string_agg(datname || ':' || coalesce(shobj_description(oid, 'pg_database'), ''), ',' ORDER BY datname) FROM pg_database")
+        + "|" + await lab.TableCountsAsync(FaultLab.Clone);
+
+    /// <summary>A psql that dies like a server out of disk after part of the restore.</summary>
+    private static string WriteDiskFullTools(FaultLab lab)
+    {
+        var bin = Path.Combine(lab.WorkDirectory, "diskfull-bin");
+        Directory.CreateDirectory(bin);
+        var real = lab.Server.BinDirectory;
+        File.WriteAllText(Path.Combine(bin, "pg_dump"), $"#!/bin/bash\nexec {real}/pg_dump \"$@\"\n");
+        File.WriteAllText(Path.Combine(bin, "psql"), $$"""
+            #!/bin/bash
+            # The restore's psql (-o /dev/null) reads part of the stream, then fails as a full disk does.
+            case " $* " in
+              *" -o /dev/null "*)
+                head -c 300000 | {{real}}/psql "$@" >/dev/null 2>&1
+                echo 'ERROR:  could not extend file "base/16384/16385": No space left on device' >&2
+                exit 3 ;;
+              *) exec {{real}}/psql "$@" ;;
+            esac
+
+            """);
+        foreach (var f in Directory.GetFiles(bin))
+        {
+            File.SetUnixFileMode(f, (UnixFileMode)0b111_101_101);
+        }
+
+        return bin;
+    }
+
+    private static int FreePort()
+    {
+        using var l = new TcpListener(IPAddress.Loopback, 0);
+        l.Start();
+        return ((IPEndPoint)l.LocalEndpoint).Port;
+    }
+
+    private static string FirstLine(string text) =>
+        text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault() ?? "";
+}

@@ -1,0 +1,236 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using GovClone.Configuration;
+using GovClone.Lifecycle;
+using GovClone.Sandbox;
+using Npgsql;
+
+namespace GovClone.Faults;
+
+/// <summary>What one govclone process did.</summary>
+public sealed record CliRun(int ExitCode, string Stdout, string Stderr)
+{
+    public string Output => Stdout + "\n" + Stderr;
+}
+
+/// <summary>
+/// The laboratory: a private PostgreSQL with a generated production stand-in, a stack file for it, and
+/// the built govclone, run as a separate process (so it can be killed) with the password only in its
+/// environment.
+/// </summary>
+public sealed class FaultLab : IAsyncDisposable
+{
+    public const string Source = "directus";
+    public const string Clone = "directus_gov_test_faults";
+
+    private FaultLab(LocalPostgresServer server, string password, string workDirectory, string cliDll)
+    {
+        Server = server;
+        Password = password;
+        WorkDirectory = workDirectory;
+        CliDll = cliDll;
+        StackFile = Path.Combine(workDirectory, "Pulumi.faults.yaml");
+        WriteStackFile(StackFile, new Dictionary<string, string>());
+    }
+
+    public LocalPostgresServer Server { get; }
+
+    public string Password { get; }
+
+    public string WorkDirectory { get; }
+
+    public string CliDll { get; }
+
+    public string StackFile { get; }
+
+    public GovCloneSettings Settings => SettingsParser.Parse(RawSettings(), new Secret(Password));
+
+    public static async Task<FaultLab> StartAsync(long padBytes, Action<string> log)
+    {
+        var cli = Path.Combine(AppContext.BaseDirectory, "GovClone.Cli.dll");
+        if (!File.Exists(cli))
+        {
+            throw new FileNotFoundException("GovClone.Cli.dll is not beside the fault runner; build tests/GovClone.Faults", cli);
+        }
+
+        var work = Directory.CreateTempSubdirectory($"govclone-faults-{Environment.ProcessId}-").FullName;
+        File.SetUnixFileMode(work, (UnixFileMode)0b111_101_101); // the postgres account must reach its data folder
+        var password = "fault-" + Convert.ToHexString(RandomNumberGenerator.GetBytes(12)).ToLowerInvariant();
+        log($"starting a private PostgreSQL in {work}");
+        var server = await LocalPostgresServer.StartAsync(new LocalServerOptions { StateDirectory = Path.Combine(work, "server"), Password = password });
+        await SourceGenerator.EnsureAsync(server, Source);
+        if (padBytes > 0)
+        {
+            log($"padding the source to ~{padBytes / (1024 * 1024)} MB of Directus-like activity/revisions");
+            await SourceGenerator.PadAsync(server, Source, padBytes);
+        }
+
+        return new FaultLab(server, password, work, cli);
+    }
+
+    public Dictionary<string, string?> RawSettings() => new()
+    {
+        ["host"] = Server.Host,
+        ["port"] = Server.Port.ToString(CultureInfo.InvariantCulture),
+        ["user"] = Server.SuperUser,
+        ["sslMode"] = "disable",
+        ["sourceDatabase"] = Source,
+        ["cloneDatabase"] = Clone,
+        ["pgBinDir"] = Server.BinDirectory,
+        ["lockTimeoutSeconds"] = "120",
+    };
+
+    /// <summary>Writes a stack file with the lab's settings, <paramref name="overrides"/> applied (null removes a key).</summary>
+    public void WriteStackFile(string path, IReadOnlyDictionary<string, string> overrides, string extraYaml = "")
+    {
+        var raw = RawSettings();
+        var sb = new StringBuilder("config:\n");
+        foreach (var (key, value) in raw)
+        {
+            var v = overrides.TryGetValue(key, out var o) ? o : value;
+            sb.Append(CultureInfo.InvariantCulture, $"  govclone:{key}: \"{v}\"\n");
+        }
+
+        foreach (var (key, value) in overrides.Where(kv => !raw.ContainsKey(kv.Key)))
+        {
+            sb.Append(CultureInfo.InvariantCulture, $"  govclone:{key}: \"{value}\"\n");
+        }
+
+        File.WriteAllText(path, sb.Append(extraYaml).ToString());
+    }
+
+    /// <summary>Starts govclone with the lab's stack file; the password only in its environment.</summary>
+    public Process StartCli(IEnumerable<string> args, IReadOnlyDictionary<string, string?>? env = null, string? stackFile = null)
+    {
+        var psi = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = WorkDirectory,
+        };
+        psi.ArgumentList.Add(CliDll);
+        foreach (var a in args)
+        {
+            psi.ArgumentList.Add(a);
+        }
+
+        if (stackFile != "")
+        {
+            psi.ArgumentList.Add("--stack-file");
+            psi.ArgumentList.Add(stackFile ?? StackFile);
+        }
+
+        psi.Environment["GOVCLONE_PASSWORD"] = Password;
+        psi.Environment.Remove("PGPASSWORD");
+        foreach (var (k, v) in env ?? new Dictionary<string, string?>())
+        {
+            if (v is null)
+            {
+                psi.Environment.Remove(k);
+            }
+            else
+            {
+                psi.Environment[k] = v;
+            }
+        }
+
+        return Process.Start(psi)!;
+    }
+
+    public async Task<CliRun> RunCliAsync(IEnumerable<string> args, IReadOnlyDictionary<string, string?>? env = null, string? stackFile = null, Action<string>? onLine = null)
+    {
+        using var p = StartCli(args, env, stackFile);
+        return await CollectAsync(p, onLine);
+    }
+
+    public static async Task<CliRun> CollectAsync(Process p, Action<string>? onLine = null)
+    {
+        var stdout = new StringBuilder();
+        var readOut = Task.Run(async () =>
+        {
+            while (await p.StandardOutput.ReadLineAsync() is { } line)
+            {
+                stdout.AppendLine(line);
+                onLine?.Invoke(line);
+            }
+        });
+        var stderr = p.StandardError.ReadToEndAsync();
+        await p.WaitForExitAsync();
+        await readOut;
+        return new CliRun(p.ExitCode, stdout.ToString(), await stderr);
+    }
+
+    public async Task<NpgsqlConnection> OpenAsync(string database)
+    {
+        var conn = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(Server.ConnectionString(database)) { Password = Password, Pooling = false }.ConnectionString);
+        await conn.OpenAsync();
+        return conn;
+    }
+
+    public async Task<T?> ScalarAsync<T>(string database, string sql)
+    {
+        await using var conn = await OpenAsync(database);
+        await using var cmd = new NpgsqlCommand(sql, conn);
+        var v = await cmd.ExecuteScalarAsync();
+        return v is null or DBNull ? default : (T)v;
+    }
+
+    public async Task<SourceFingerprint> SourceFingerprintAsync() => await new CloneLifecycle(Settings).FingerprintSourceAsync();
+
+    public async Task<CloneState> CloneStateAsync(string clone = Clone)
+    {
+        var settings = SettingsParser.Parse(new Dictionary<string, string?>(RawSettings()) { ["cloneDatabase"] = clone }, new Secret(Password));
+        var lifecycle = new CloneLifecycle(settings);
+        await using var conn = await lifecycle.Connections.OpenMaintenanceAsync(CancellationToken.None);
+        return await lifecycle.ReadStateAsync(conn, CancellationToken.None);
+    }
+
+    /// <summary>Exact row count of every table: equal on source and clone means the data was copied whole.</summary>
+    public async Task<string> TableCountsAsync(string database)
+    {
+        const string sql = """
+            SELECT coalesce(string_agg(format('%s.%s=%s', table_schema, table_name,
+                     (xpath('/row/c/text()', query_to_xml(format('SELECT count(*) AS c FROM %I.%I', table_schema, table_name), false, true, '')))[1]::text),
+                     ',' ORDER BY table_schema, table_name), '')
+            FROM information_schema.tables
+            WHERE table_type = 'BASE TABLE' AND table_schema NOT IN ('pg_catalog', 'information_schema')
+            """;
+        return await ScalarAsync<string>(database, sql) ?? string.Empty;
+    }
+
+    /// <summary>Waits until no clone-script session is left on the clone (an orphan finishing or failing).</summary>
+    public async Task SettleAsync(TimeSpan max)
+    {
+        var sw = Stopwatch.StartNew();
+        var quietSince = Stopwatch.StartNew();
+        while (sw.Elapsed < max)
+        {
+            var busy = await ScalarAsync<long>("postgres", $"SELECT count(*) FROM pg_stat_activity WHERE datname = '{Clone}' OR application_name LIKE 'govclone%'");
+            if (busy > 0)
+            {
+                quietSince.Restart();
+            }
+            else if (quietSince.Elapsed > TimeSpan.FromSeconds(1))
+            {
+                return;
+            }
+
+            await Task.Delay(100);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Server.DestroyAsync();
+        try
+        {
+            Directory.Delete(WorkDirectory, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}

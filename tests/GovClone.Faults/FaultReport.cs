@@ -1,0 +1,140 @@
+using System.Globalization;
+using GovClone.Lifecycle;
+using Spectre.Console;
+
+namespace GovClone.Faults;
+
+/// <summary>Tallies per scenario, the production fingerprint watch, and the targets.</summary>
+public sealed class FaultReport
+{
+    public const int MinDistinctKillPoints = 10;
+    public const int MinBadInputs = 30;
+
+    private readonly Dictionary<string, Row> _rows = new(StringComparer.Ordinal);
+    private readonly List<string> _order = [];
+    private readonly HashSet<string> _distinctKillPoints = new(StringComparer.Ordinal);
+    private readonly List<string> _problems = [];
+    private SourceFingerprint? _production;
+
+    public sealed class Row
+    {
+        public int Runs { get; set; }
+        public int Kills { get; set; }
+        public int Missed { get; set; }
+        public int Converged { get; set; }
+        public int Half { get; set; }
+        public int ProductionChanges { get; set; }
+        public int Secrets { get; set; }
+        public int Failed { get; set; }
+    }
+
+    public int Scenarios => _rows.Values.Sum(r => r.Runs);
+    public int Kills => _rows.Values.Sum(r => r.Kills);
+    public int Converged => _rows.Values.Sum(r => r.Converged);
+    public int Half => _rows.Values.Sum(r => r.Half);
+    public int ProductionChanges => _rows.Values.Sum(r => r.ProductionChanges);
+    public int Secrets => _rows.Values.Sum(r => r.Secrets);
+    public int BadInputs { get; private set; }
+    public int BadInputsRefused { get; private set; }
+    public int DistinctKillPoints => _distinctKillPoints.Count;
+
+    public IReadOnlyList<string> Problems => _problems;
+
+    public Row Add(string scenario, int kills = 0, int converged = 0, int half = 0, int secrets = 0, int missed = 0, string? distinctPoint = null, bool failed = false)
+    {
+        if (!_rows.TryGetValue(scenario, out var row))
+        {
+            _rows[scenario] = row = new Row();
+            _order.Add(scenario);
+        }
+
+        row.Runs++;
+        row.Kills += kills;
+        row.Converged += converged;
+        row.Half += half;
+        row.Secrets += secrets;
+        row.Missed += missed;
+        row.Failed += failed ? 1 : 0;
+        if (distinctPoint is not null)
+        {
+            _distinctKillPoints.Add(distinctPoint);
+        }
+
+        return row;
+    }
+
+    public void BadInput(string name, bool refused, string why)
+    {
+        BadInputs++;
+        BadInputsRefused += refused ? 1 : 0;
+        Add("bad input", failed: !refused);
+        if (!refused)
+        {
+            _problems.Add($"bad input '{name}' not refused cleanly: {why}");
+        }
+    }
+
+    public void Problem(string text) => _problems.Add(text);
+
+    public async Task StartProductionWatchAsync(FaultLab lab) => _production = await lab.SourceFingerprintAsync();
+
+    /// <summary>Compares production's fingerprint with the one taken before the first scenario.</summary>
+    public async Task CheckProductionAsync(FaultLab lab, string scenario)
+    {
+        var now = await lab.SourceFingerprintAsync();
+        if (_production is not null && now != _production)
+        {
+            _rows[scenario].ProductionChanges++;
+            _problems.Add($"production fingerprint changed during '{scenario}'");
+            _production = now;
+        }
+    }
+
+    public bool MeetsTargets(out IReadOnlyList<string> misses)
+    {
+        var m = new List<string>();
+        if (DistinctKillPoints < MinDistinctKillPoints)
+        {
+            m.Add($"kills hit {DistinctKillPoints} distinct points of a clone (target ≥ {MinDistinctKillPoints})");
+        }
+
+        if (Converged < Kills)
+        {
+            m.Add($"{Kills - Converged} killed clones did not converge with one `up`");
+        }
+
+        if (Half > 0) { m.Add($"{Half} half clones seen"); }
+        if (ProductionChanges > 0) { m.Add($"{ProductionChanges} production changes"); }
+        if (Secrets > 0) { m.Add($"{Secrets} secrets found"); }
+        if (BadInputs < MinBadInputs) { m.Add($"only {BadInputs} bad inputs tried (target ≥ {MinBadInputs})"); }
+        if (BadInputsRefused < BadInputs) { m.Add($"{BadInputs - BadInputsRefused} bad inputs not refused cleanly"); }
+        var failedRows = _rows.Where(kv => !kv.Key.StartsWith("kill ", StringComparison.Ordinal) && kv.Key != "bad input" && kv.Value.Failed > 0).Select(kv => kv.Key).ToList();
+        if (failedRows.Count > 0) { m.Add("failed scenarios: " + string.Join(", ", failedRows)); }
+        misses = m;
+        return m.Count == 0;
+    }
+
+    public void Render(IAnsiConsole console)
+    {
+        var table = new Table().Border(TableBorder.Markdown)
+            .AddColumns("scenario", "runs", "kills", "missed", "converged", "half clones", "prod changes", "secrets", "failed");
+        foreach (var name in _order)
+        {
+            var r = _rows[name];
+            table.AddRow(Markup.Escape(name), N(r.Runs), N(r.Kills), N(r.Missed), N(r.Converged), N(r.Half), N(r.ProductionChanges), N(r.Secrets), N(r.Failed));
+        }
+
+        console.Write(table);
+        console.WriteLine();
+        console.WriteLine($"distinct kill points: {DistinctKillPoints}; bad inputs refused: {BadInputsRefused}/{BadInputs}");
+        foreach (var p in _problems)
+        {
+            console.WriteLine("problem: " + p);
+        }
+    }
+
+    public string SummaryLine() => string.Create(CultureInfo.InvariantCulture,
+        $"faults: {Scenarios} scenarios, {Kills} kills, {Converged} converged, {Half} half clones, {ProductionChanges} production changes, {Secrets} secrets, {BadInputsRefused}/{BadInputs} bad inputs refused");
+
+    private static string N(int n) => n.ToString(CultureInfo.InvariantCulture);
+}
