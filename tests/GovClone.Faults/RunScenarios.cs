@@ -58,6 +58,7 @@ public static class RunScenarios
             // "Inside the container" the stand-in docker points libpq at the lab's server.
             ["GOVCLONE_STANDIN_PGHOST"] = lab.Server.Host,
             ["GOVCLONE_STANDIN_PGPORT"] = lab.Server.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["GOVCLONE_STANDIN_PGBIN"] = lab.Server.BinDirectory,
         };
         foreach (var transport in new[] { "local", "docker", "ssh" })
         {
