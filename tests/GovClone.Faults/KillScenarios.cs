@@ -70,7 +70,7 @@ public static class KillScenarios
     public static async Task RunAsync(FaultLab lab, FaultReport report, IReadOnlyList<KillPoint> points, int iterations, Random random, Action<string> log)
     {
         var sourceBytes = await lab.ScalarAsync<long>("postgres", $"SELECT pg_database_size('{FaultLab.Source}')");
-        var sourceCounts = await lab.TableCountsAsync(FaultLab.Source);
+        var sourceCounts = await lab.TableCountsAsync(FaultLab.Source, exceptSeeded: true);
         var run = 0;
         for (var i = 0; i < iterations; i++)
         {
@@ -91,8 +91,10 @@ public static class KillScenarios
                 var half = false;
                 if (state.Complete)
                 {
-                    // Complete is only honest if the data is the source's, table by table.
-                    half = await lab.TableCountsAsync(FaultLab.Clone) != sourceCounts;
+                    // Complete is only honest if the data is the source's, table by table. (A kill before the
+                    // unmark leaves the previous clone, seeded by the last `up`: its governance tables differ
+                    // from the source by design and are the suite's to check, so they are left out here.)
+                    half = await lab.TableCountsAsync(FaultLab.Clone, exceptSeeded: true) != sourceCounts;
                 }
 
                 var verify = await lab.RunCliAsync(["verify"]);
