@@ -19,9 +19,9 @@ public static class BadInputScenarios
         File.WriteAllText(loosePgpass, $"*:*:*:*:{lab.Password}\n");
         File.SetUnixFileMode(loosePgpass, (UnixFileMode)0b110_100_100);
         var unknownKey = Path.Combine(work, "Pulumi.unknown-key.yaml");
-        lab.WriteStackFile(unknownKey, new Dictionary<string, string>(), "  govclone:cloneDatabse: directus_gov_test_typo\n");
+        lab.WriteStackFile(unknownKey, new Dictionary<string, string> { ["cloneDatabse"] = "directus_gov_test_typo" });
         var plainPassword = Path.Combine(work, "Pulumi.plain-password.yaml");
-        lab.WriteStackFile(plainPassword, new Dictionary<string, string>(), "  govclone:password: hunter2-not-secret\n");
+        lab.WriteStackFile(plainPassword, new Dictionary<string, string> { ["password"] = "hunter2-not-secret" });
         var diskFullBin = WriteDiskFullTools(lab);
         var noPassword = new Dictionary<string, string?> { ["GOVCLONE_PASSWORD"] = null };
 

@@ -70,35 +70,25 @@ public sealed class FaultLab : IAsyncDisposable
         return new FaultLab(server, password, work, cli);
     }
 
-    public Dictionary<string, string?> RawSettings() => new()
+    public Dictionary<string, string?> RawSettings()
     {
-        ["host"] = Server.Host,
-        ["port"] = Server.Port.ToString(CultureInfo.InvariantCulture),
-        ["user"] = Server.SuperUser,
-        ["sslMode"] = "disable",
-        ["sourceDatabase"] = Source,
-        ["cloneDatabase"] = Clone,
-        ["pgBinDir"] = Server.BinDirectory,
-        ["lockTimeoutSeconds"] = "120",
-    };
+        var raw = Server.ClientSettings();
+        raw["sourceDatabase"] = Source;
+        raw["cloneDatabase"] = Clone;
+        raw["lockTimeoutSeconds"] = "120";
+        return raw;
+    }
 
-    /// <summary>Writes a stack file with the lab's settings, <paramref name="overrides"/> applied (null removes a key).</summary>
-    public void WriteStackFile(string path, IReadOnlyDictionary<string, string> overrides, string extraYaml = "")
+    /// <summary>Writes a stack file with the lab's settings plus <paramref name="extra"/> (by setting name, even unknown or forbidden ones).</summary>
+    public void WriteStackFile(string path, IReadOnlyDictionary<string, string> extra)
     {
-        var raw = RawSettings();
-        var sb = new StringBuilder("config:\n");
-        foreach (var (key, value) in raw)
+        var config = RawSettings().ToDictionary(kv => SettingKeys.Namespace + ":" + kv.Key, kv => kv.Value!, StringComparer.Ordinal);
+        foreach (var (key, value) in extra)
         {
-            var v = overrides.TryGetValue(key, out var o) ? o : value;
-            sb.Append(CultureInfo.InvariantCulture, $"  govclone:{key}: \"{v}\"\n");
+            config[SettingKeys.Namespace + ":" + key] = value;
         }
 
-        foreach (var (key, value) in overrides.Where(kv => !raw.ContainsKey(kv.Key)))
-        {
-            sb.Append(CultureInfo.InvariantCulture, $"  govclone:{key}: \"{value}\"\n");
-        }
-
-        File.WriteAllText(path, sb.Append(extraYaml).ToString());
+        GovClone.Configuration.StackFile.Write(path, config, "Written by the fault runner for its private server.");
     }
 
     /// <summary>Starts govclone with the lab's stack file; the password only in its environment.</summary>
@@ -165,7 +155,7 @@ public sealed class FaultLab : IAsyncDisposable
 
     public async Task<NpgsqlConnection> OpenAsync(string database)
     {
-        var conn = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(Server.ConnectionString(database)) { Password = Password, Pooling = false }.ConnectionString);
+        var conn = new NpgsqlConnection(Server.ConnectionString(database)); // superuser, with the lab's password
         await conn.OpenAsync();
         return conn;
     }

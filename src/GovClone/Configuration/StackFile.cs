@@ -74,7 +74,7 @@ public sealed class StackFile
         return new StackFile(values, secure);
     }
 
-    /// <summary>Writes a stack file holding only plain <c>config</c> values (the sandbox's).</summary>
+    /// <summary>Writes a stack file holding only plain <c>config</c> values (the sandbox's, the fault runner's).</summary>
     public static void Write(string path, IReadOnlyDictionary<string, string> config, string? headerComment = null)
     {
         var root = new YamlMappingNode();

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
+using GovClone.Configuration;
 using GovClone.Processes;
 
 namespace GovClone.Sandbox;
@@ -162,6 +163,21 @@ public sealed class LocalPostgresServer : IAsyncDisposable
     }
 
     public async ValueTask DisposeAsync() => await StopAsync("fast");
+
+    /// <summary>
+    /// The govclone settings, by setting name, that reach this server as its superuser with the local
+    /// transport (no password: that comes from the environment or a pgpass file). The sandbox's stack file,
+    /// the tests and the fault runner all start from these.
+    /// </summary>
+    public Dictionary<string, string?> ClientSettings() => new(StringComparer.Ordinal)
+    {
+        [SettingKeys.Host.Name] = Host,
+        [SettingKeys.Port.Name] = Port.ToString(CultureInfo.InvariantCulture),
+        [SettingKeys.User.Name] = SuperUser,
+        [SettingKeys.SslMode.Name] = "disable",
+        [SettingKeys.Transport.Name] = "local",
+        [SettingKeys.PgBinDir.Name] = BinDirectory,
+    };
 
     /// <summary>An Npgsql connection string as the superuser.</summary>
     public string ConnectionString(string database = "postgres")

@@ -84,18 +84,11 @@ public sealed class SandboxEnvironment
 
     private void WriteStackFile(LocalPostgresServer server)
     {
-        var config = new Dictionary<string, string>
-        {
-            [SettingKeys.Host.ConfigKey] = server.Host,
-            [SettingKeys.Port.ConfigKey] = server.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            [SettingKeys.User.ConfigKey] = server.SuperUser,
-            [SettingKeys.SslMode.ConfigKey] = "disable",
-            [SettingKeys.PgpassFile.ConfigKey] = PgpassFile,
-            [SettingKeys.Transport.ConfigKey] = "local",
-            [SettingKeys.PgBinDir.ConfigKey] = server.BinDirectory,
-            [SettingKeys.SourceDatabase.ConfigKey] = "directus",
-            [SettingKeys.CloneDatabase.ConfigKey] = SettingKeys.CloneDatabase.Default!,
-        };
+        var settings = server.ClientSettings();
+        settings[SettingKeys.PgpassFile.Name] = PgpassFile;
+        settings[SettingKeys.SourceDatabase.Name] = "directus";
+        settings[SettingKeys.CloneDatabase.Name] = SettingKeys.CloneDatabase.Default!;
+        var config = settings.ToDictionary(kv => SettingKeys.Namespace + ":" + kv.Key, kv => kv.Value!, StringComparer.Ordinal);
         Configuration.StackFile.Write(StackFile, config,
             "Written by `govclone sandbox up` for the private sandbox server; removed by `govclone sandbox down`.\nGit-ignored: the port and paths are this machine's.");
     }

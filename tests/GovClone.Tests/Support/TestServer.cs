@@ -40,17 +40,10 @@ public sealed class TestServer
     /// <summary>Raw settings for this server (local transport) through the real parser; override any key.</summary>
     public GovCloneSettings Settings(string clone, IReadOnlyDictionary<string, string?>? overrides = null, bool withPassword = true)
     {
-        var raw = new Dictionary<string, string?>
-        {
-            ["host"] = Server.Host,
-            ["port"] = Server.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["user"] = Server.SuperUser,
-            ["sslMode"] = "disable",
-            ["sourceDatabase"] = Source,
-            ["cloneDatabase"] = clone,
-            ["pgBinDir"] = Server.BinDirectory,
-            ["lockTimeoutSeconds"] = "60",
-        };
+        var raw = Server.ClientSettings();
+        raw["sourceDatabase"] = Source;
+        raw["cloneDatabase"] = clone;
+        raw["lockTimeoutSeconds"] = "60";
         foreach (var (k, v) in overrides ?? new Dictionary<string, string?>())
         {
             raw[k] = v;
