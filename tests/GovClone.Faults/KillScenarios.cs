@@ -184,7 +184,7 @@ public static class KillScenarios
         switch (target)
         {
             case KillTarget.Tool:
-                return Signal(tool.Id);
+                return !tool.HasExited && Signal(tool.Id); // a finished tool is not a kill
             case KillTarget.Server:
                 await lab.Server.StopAsync("immediate");
                 return true;

@@ -234,7 +234,7 @@ public static partial class SettingsParser
             | UnixFileMode.OtherRead | UnixFileMode.OtherWrite | UnixFileMode.OtherExecute;
         if (!OperatingSystem.IsWindows() && (File.GetUnixFileMode(path) & open) != 0)
         {
-            throw new ConfigurationException(key.ConfigKey, $"'{path}' can be read by group or others, so psql and pg_dump would ignore it",
+            throw new ConfigurationException(key.ConfigKey, $"'{path}' is open to group or others, so psql and pg_dump would ignore it",
                 $"chmod 0600 '{path}'");
         }
     }

@@ -275,7 +275,7 @@ public sealed partial class CloneLifecycle
         var script = ServerScripts.Clone(_settings, _transport, force, holder);
         var stopwatch = Stopwatch.StartNew();
         var phase = "starting";
-        var spec = _transport.BashScript(script, "govclone-clone", line =>
+        var spec = _transport.BashScript(script, ServerScripts.CloneApplicationName, line =>
         {
             if (line.StartsWith("govclone: clone ", StringComparison.Ordinal))
             {

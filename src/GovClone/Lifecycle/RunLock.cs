@@ -95,10 +95,11 @@ public sealed class RunLock : IAsyncDisposable
         const string sql = """
             SELECT count(pg_terminate_backend(pid))
             FROM pg_stat_activity
-            WHERE datname = $1 AND pid <> pg_backend_pid() AND application_name = 'govclone-clone'
+            WHERE datname = $1 AND pid <> pg_backend_pid() AND application_name = $2
             """;
         await using var cmd = new NpgsqlCommand(sql, conn);
         cmd.Parameters.AddWithValue(clone);
+        cmd.Parameters.AddWithValue(Transport.ServerScripts.CloneApplicationName);
         await cmd.ExecuteScalarAsync(ct);
     }
 

@@ -17,6 +17,12 @@ public static class ServerScripts
     /// <summary>Start of the database comment that marks a finished clone. A database without it is incomplete.</summary>
     public const string CompleteMarker = "govclone:complete";
 
+    /// <summary>
+    /// application_name of the clone script's sessions. A run that takes the lock ends any session of this
+    /// name left on the clone: with the lock held, it can only belong to a run whose tool was killed.
+    /// </summary>
+    public const string CloneApplicationName = "govclone-clone";
+
     private const string HereDoc = "GOVCLONE_SQL";
 
     /// <summary>The marker a finished clone of this generation carries (before its timestamp).</summary>

@@ -54,7 +54,7 @@ public class FaultTests : CloneTestBase
 
         var transport = new ServerTransport(Settings);
         var orphan = ServerScripts.Clone(Settings, transport, force: true, holder: gone);
-        var result = await ProcessRunner.RunAsync(transport.BashScript(orphan, "govclone-clone"));
+        var result = await ProcessRunner.RunAsync(transport.BashScript(orphan, ServerScripts.CloneApplicationName));
 
         Assert.False(result.Succeeded);
         Assert.Contains("the run that started this clone", result.StandardError, StringComparison.Ordinal);
@@ -69,7 +69,7 @@ public class FaultTests : CloneTestBase
     {
         await using var runLock = await RunLock.AcquireAsync(Lifecycle.Connections, Settings, "test", CancellationToken.None);
         var transport = new ServerTransport(Settings);
-        var result = await ProcessRunner.RunAsync(transport.BashScript(ServerScripts.Clone(Settings, transport, holder: runLock.Holder), "govclone-clone"));
+        var result = await ProcessRunner.RunAsync(transport.BashScript(ServerScripts.Clone(Settings, transport, holder: runLock.Holder), ServerScripts.CloneApplicationName));
         Assert.True(result.Succeeded, result.StandardError);
         Assert.True((await Lifecycle.StatusAsync()).State.Complete);
     }
