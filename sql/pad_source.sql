@@ -33,16 +33,21 @@ SELECT ins.id, ins.collection, ins.item,
          'id', ins.item,
          'name', initcap(replace(ins.collection, '_', ' ')) || ' #' || ins.item,
          'status', (ARRAY['draft','published','archived','in_review'])[1 + ins.id % 4],
-         'amount', round(((ins.id * 7919) % 100000) / 100.0, 2),
+         'amount', round(((ins.id::bigint * 7919) % 100000) / 100.0, 2),
          'metadata', json_build_object('source', 'editor', 'revision', ins.id % 17,
                                        'tags', json_build_array(split_part(ins.collection, '_', 1), 'audit'),
                                        'checksum', md5(ins.id::text), 'summary',
                                        'Edited ' || replace(ins.collection, '_', ' ') || ' item ' || ins.item
                                        || ' after review; fields name, status and amount were checked against policy '
                                        || md5(ins.collection || ins.id)),
-         'date_updated', to_char(timestamptz '2026-01-01 00:00:00+00' + ins.id * interval '11 seconds', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')),
+         'date_updated', to_char(timestamptz '2026-01-01 00:00:00+00' + ins.id::bigint * interval '11 seconds', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
+         -- One revision in six carries a rich-text body with a heavy-tailed length (0.1 to ~3 KB), so some
+         -- values are TOASTed and compressed, as article and page revisions are in production.
+         'body', CASE WHEN ins.id % 6 = 0 THEN
+                   array_to_string(ARRAY(SELECT 'Paragraph ' || s || ' of ' || replace(ins.collection, '_', ' ') || ' ' || md5((ins.id::bigint * 64 + s)::text)
+                                         FROM generate_series(1, 1 + 48 / (1 + (ins.id / 6) % 50)) s), E'\n') END),
        CASE WHEN ins.action = 'delete' THEN NULL
             ELSE json_build_object('status', (ARRAY['draft','published','archived','in_review'])[1 + ins.id % 4],
-                                   'amount', round(((ins.id * 31) % 100000) / 100.0, 2)) END
+                                   'amount', round(((ins.id::bigint * 31) % 100000) / 100.0, 2)) END
 FROM ins;
 COMMIT;
