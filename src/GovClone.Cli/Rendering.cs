@@ -42,6 +42,7 @@ internal static class Rendering
         table.AddRow("exists", YesNo(s.State.Exists));
         table.AddRow("complete", s.State.Exists ? YesNo(s.State.Complete) + (s.State.MarkerGeneration is { } g ? $" (generation {g})" : string.Empty) : "-");
         table.AddRow("size", s.State.SizeBytes is { } b ? LifecycleDecider.FormatBytes(b) : "-");
+        table.AddRow("retained template", Markup.Escape(s.TemplateSummary));
         table.AddRow("host free", s.HostFreeBytes is { } f ? LifecycleDecider.FormatBytes(f) : "unknown");
         table.AddRow("app connections", s.AppConnections?.ToString(CultureInfo.InvariantCulture) ?? "-");
         table.AddRow("worker leases", s.WorkerLeases?.ToString(CultureInfo.InvariantCulture) ?? "-");
@@ -97,6 +98,7 @@ internal static class Rendering
         complete = s.State.Complete,
         generation = s.State.MarkerGeneration,
         sizeBytes = s.State.SizeBytes,
+        template = new { name = s.Template.Name, exists = s.Template.Exists, current = s.Template.Current, sizeBytes = s.Template.SizeBytes, summary = s.TemplateSummary },
         hostFreeBytes = s.HostFreeBytes,
         appConnections = s.AppConnections,
         workerLeases = s.WorkerLeases,

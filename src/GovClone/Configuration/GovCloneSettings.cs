@@ -23,6 +23,38 @@ public enum SeedProfile
     Baseline,
 }
 
+/// <summary>How a fresh clone is made (govclone:cloneMethod).</summary>
+public enum CloneMethod
+{
+    /// <summary>From the retained template when it is current, else <see cref="Streams"/>: the fastest way that is safe for a live source.</summary>
+    Auto,
+
+    /// <summary>One exported snapshot of the source; schema, then one binary COPY stream per big table beside a pg_dump of the rest, then indexes on parallel connections.</summary>
+    Streams,
+
+    /// <summary>The runbook's plain <c>pg_dump | psql</c>, in one transaction.</summary>
+    Dump,
+
+    /// <summary><c>CREATE DATABASE … TEMPLATE &lt;retained template&gt; STRATEGY FILE_COPY</c>; fails when there is no current template.</summary>
+    Template,
+
+    /// <summary><c>CREATE DATABASE … TEMPLATE &lt;source&gt;</c>: only when asked, and only when the source has no other session.</summary>
+    SourceTemplate,
+}
+
+/// <summary>Whether a connection-free template copy of the fresh clone is kept for fast re-clones (govclone:retainTemplate).</summary>
+public enum RetainTemplate
+{
+    /// <summary>Keep it when it costs under a tenth of the host's free space.</summary>
+    Auto,
+
+    /// <summary>Always keep it.</summary>
+    Yes,
+
+    /// <summary>Never keep it; drop one that exists.</summary>
+    No,
+}
+
 /// <summary>
 /// Every setting of a stack, typed and validated. Built only by <see cref="SettingsParser"/>, which the
 /// CLI (stack file + environment + flags) and the Pulumi program (Pulumi config) both call, so the two
@@ -60,4 +92,23 @@ public sealed record GovCloneSettings
 
     /// <summary>Free bytes on the database host when it cannot be measured (no df through the transport).</summary>
     public long? HostFreeBytes { get; init; }
+
+    public CloneMethod CloneMethod { get; init; } = CloneMethod.Auto;
+
+    public RetainTemplate RetainTemplate { get; init; } = RetainTemplate.Auto;
+
+    /// <summary>The retained template's name: always starts with directus_gov_test_ and differs from the clone.</summary>
+    public required string TemplateDatabase { get; init; }
+
+    /// <summary>TOAST compression of the clone's loaded data (lz4 is cheaper to write; pglz matches a default production's storage).</summary>
+    public string ToastCompression { get; init; } = "lz4";
+
+    /// <summary>Parallel connections of a streams clone (data streams, index builds, ANALYZE).</summary>
+    public int CloneJobs { get; init; } = 2;
+
+    /// <summary>maintenance_work_mem of the clone's index builds.</summary>
+    public string MaintenanceWorkMem { get; init; } = "512MB";
+
+    /// <summary>Tables at least this big (heap + TOAST + indexes on the source) get their own binary COPY stream.</summary>
+    public long StreamTableMinBytes { get; init; } = 8L * 1024 * 1024;
 }

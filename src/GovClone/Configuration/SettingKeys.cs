@@ -66,12 +66,21 @@ public static class SettingKeys
     public static readonly SettingKey LockTimeoutSeconds = new("lockTimeoutSeconds", "30", "how long a run waits for another run's lock");
     public static readonly SettingKey HostFreeBytes = new("hostFreeBytes", null, "free bytes on the database host, when df through the transport is not possible");
 
+    public static readonly SettingKey CloneMethod = new("cloneMethod", "auto", "auto (template when a current one is retained, else streams) | streams | dump (plain pg_dump | psql) | template | source-template (explicit only; needs zero sessions on the source)");
+    public static readonly SettingKey RetainTemplate = new("retainTemplate", "auto", "keep a connection-free template copy of the fresh clone for fast re-clones: auto (when under 10% of free space) | true | false");
+    public static readonly SettingKey TemplateDatabase = new("templateDatabase", null, "the retained template's name (default: <cloneDatabase>_template); must start with directus_gov_test_");
+    public static readonly SettingKey ToastCompression = new("toastCompression", "lz4", "TOAST compression of the clone's data: lz4 (faster; pglz if the server lacks lz4) | pglz (storage as a default production's)");
+    public static readonly SettingKey CloneJobs = new("cloneJobs", "2", "parallel connections of a streams clone (data, indexes, ANALYZE); about the server's cores");
+    public static readonly SettingKey MaintenanceWorkMem = new("maintenanceWorkMem", "512MB", "maintenance_work_mem of the clone's index builds, e.g. 512MB or 1GB");
+    public static readonly SettingKey StreamTableMinBytes = new("streamTableMinBytes", "8388608", "tables at least this big get their own binary COPY stream in a streams clone");
+
     public static IReadOnlyList<SettingKey> All { get; } =
     [
         SourceDatabase, CloneDatabase, MaintenanceDatabase, Host, Port, User, SslMode, Password, PgpassFile,
         Transport, DockerContainer, SshHost, SshUser, SshPort, SshPrivateKey, PgBinDir, AppDatabase, QueryAllowlist,
         ProductionRolloutLanded, ProductionSeedVerified, FollowUps, CloneGeneration, CompactGeneration,
-        SeedProfile, LockTimeoutSeconds, HostFreeBytes,
+        SeedProfile, LockTimeoutSeconds, HostFreeBytes, CloneMethod, RetainTemplate, TemplateDatabase, ToastCompression,
+        CloneJobs, MaintenanceWorkMem, StreamTableMinBytes,
     ];
 
     public static SettingKey? Find(string name) =>

@@ -27,6 +27,9 @@ public static partial class SettingsParser
     [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_.@-]*$")]
     private static partial Regex RoleName();
 
+    [GeneratedRegex("^[1-9][0-9]{0,6}(kB|MB|GB)$")]
+    private static partial Regex MemorySize();
+
     private static readonly string[] SslModes = ["disable", "allow", "prefer", "require", "verify-ca", "verify-full"];
 
     /// <param name="raw">Values by short key name (e.g. <c>cloneDatabase</c>); missing keys take their defaults.</param>
@@ -187,6 +190,43 @@ public static partial class SettingsParser
         var freeRaw = GetOptional(SettingKeys.HostFreeBytes);
         long? free = freeRaw is null ? null : ParseLong(SettingKeys.HostFreeBytes, freeRaw);
 
+        var method = Get(SettingKeys.CloneMethod).ToLowerInvariant() switch
+        {
+            "auto" => CloneMethod.Auto,
+            "streams" => CloneMethod.Streams,
+            "dump" => CloneMethod.Dump,
+            "template" => CloneMethod.Template,
+            "source-template" => CloneMethod.SourceTemplate,
+            var other => throw new ConfigurationException(SettingKeys.CloneMethod.ConfigKey, $"'{other}' is not a clone method", "use auto, streams, dump, template or source-template"),
+        };
+        var retain = Get(SettingKeys.RetainTemplate).ToLowerInvariant() switch
+        {
+            "auto" => RetainTemplate.Auto,
+            "true" or "yes" or "1" => RetainTemplate.Yes,
+            "false" or "no" or "0" => RetainTemplate.No,
+            var other => throw new ConfigurationException(SettingKeys.RetainTemplate.ConfigKey, $"'{other}' is not auto, true or false", "set govclone:retainTemplate to auto, true or false"),
+        };
+        var template = GetOptional(SettingKeys.TemplateDatabase) ?? clone + "_template";
+        DatabaseNameGuard.RequireClone(template, source, SettingKeys.TemplateDatabase.ConfigKey);
+        if (string.Equals(template, clone, StringComparison.Ordinal) || string.Equals(template, maintenance, StringComparison.Ordinal)
+            || string.Equals(template, app, StringComparison.Ordinal) || allowlist.Contains(template, StringComparer.Ordinal))
+        {
+            throw new GuardException(SettingKeys.TemplateDatabase.ConfigKey, $"'{template}' is also the clone, the maintenance or the app's database, or is in the query allowlist",
+                "give the template its own name, e.g. " + clone + "_template");
+        }
+
+        var toast = Get(SettingKeys.ToastCompression).ToLowerInvariant();
+        if (toast is not ("lz4" or "pglz"))
+        {
+            throw new ConfigurationException(SettingKeys.ToastCompression.ConfigKey, $"'{toast}' is not a TOAST compression", "use lz4 or pglz");
+        }
+
+        var mwm = Get(SettingKeys.MaintenanceWorkMem);
+        if (!MemorySize().IsMatch(mwm))
+        {
+            throw new ConfigurationException(SettingKeys.MaintenanceWorkMem.ConfigKey, $"'{mwm}' is not a memory size", "write it as a number and kB, MB or GB, e.g. 512MB");
+        }
+
         return new GovCloneSettings
         {
             SourceDatabase = source,
@@ -214,6 +254,13 @@ public static partial class SettingsParser
             SeedProfile = profile,
             LockTimeoutSeconds = ParseInt(SettingKeys.LockTimeoutSeconds, Get(SettingKeys.LockTimeoutSeconds), 0, 3600),
             HostFreeBytes = free,
+            CloneMethod = method,
+            RetainTemplate = retain,
+            TemplateDatabase = template,
+            ToastCompression = toast,
+            CloneJobs = ParseInt(SettingKeys.CloneJobs, Get(SettingKeys.CloneJobs), 1, 16),
+            MaintenanceWorkMem = mwm,
+            StreamTableMinBytes = ParseLong(SettingKeys.StreamTableMinBytes, Get(SettingKeys.StreamTableMinBytes)),
         };
     }
 

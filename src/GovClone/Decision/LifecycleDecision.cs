@@ -28,6 +28,9 @@ public sealed record LifecycleFacts
     public required bool CloneExists { get; init; }
     public required bool CloneComplete { get; init; }
     public long? CloneSizeBytes { get; init; }
+
+    /// <summary>Size of the retained template copy (govclone:retainTemplate), when one exists; it counts in the disk cost.</summary>
+    public long? TemplateSizeBytes { get; init; }
     public long? HostFreeBytes { get; init; }
     public long? HostTotalBytes { get; init; }
 
@@ -110,7 +113,10 @@ public static class LifecycleDecider
             return new("Disk cost", "No clone on the server: nothing is spent.", FactorStatus.Ok);
         }
 
-        var size = FormatBytes(f.CloneSizeBytes.Value);
+        var bytes = f.CloneSizeBytes.Value + (f.TemplateSizeBytes ?? 0);
+        var size = f.TemplateSizeBytes is { } t
+            ? $"{FormatBytes(bytes)} (clone {FormatBytes(f.CloneSizeBytes.Value)} + retained template {FormatBytes(t)})"
+            : FormatBytes(bytes);
         if (f.HostFreeBytes is null)
         {
             return new("Disk cost", $"{size}; the host's free space could not be measured (set govclone:hostFreeBytes).", FactorStatus.Unknown);
@@ -119,10 +125,10 @@ public static class LifecycleDecider
         var used = f.HostTotalBytes is { } total
             ? string.Create(CultureInfo.InvariantCulture, $" ({FormatBytes(total - f.HostFreeBytes.Value)}/{FormatBytes(total)} used)")
             : string.Empty;
-        var share = (double)f.CloneSizeBytes.Value / Math.Max(1, f.HostFreeBytes.Value);
+        var share = (double)bytes / Math.Max(1, f.HostFreeBytes.Value);
         return share < NegligibleShareOfFree
             ? new("Disk cost", $"{size} on a host with {FormatBytes(f.HostFreeBytes.Value)} free{used}. Negligible.", FactorStatus.Ok)
-            : new("Disk cost", string.Create(CultureInfo.InvariantCulture, $"{size} on a host with {FormatBytes(f.HostFreeBytes.Value)} free{used}: {share:P0} of the free space. Consider compact or drop + re-clone."), FactorStatus.Warn);
+            : new("Disk cost", string.Create(CultureInfo.InvariantCulture, $"{size} on a host with {FormatBytes(f.HostFreeBytes.Value)} free{used}: {share:P0} of the free space. Consider compact or drop + re-clone{(f.TemplateSizeBytes is null ? string.Empty : ", or govclone:retainTemplate false")}."), FactorStatus.Warn);
     }
 
     private static DecisionFactor Value(LifecycleFacts f)

@@ -69,6 +69,30 @@ public sealed partial class CloneLifecycle
         return new CloneState(true, complete, marker.Length == 0 ? null : marker, generation, r.GetInt64(1), r.GetBoolean(2));
     }
 
+    /// <summary>The retained template: current when it carries this generation's template marker and is a connection-free template.</summary>
+    public async Task<TemplateState> ReadTemplateAsync(NpgsqlConnection maintenance, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(maintenance);
+        const string sql = """
+            SELECT coalesce(shobj_description(d.oid, 'pg_database'), ''), pg_database_size(d.oid), d.datistemplate AND NOT d.datallowconn
+            FROM pg_database d WHERE d.datname = $1
+            """;
+        await using var cmd = new NpgsqlCommand(sql, maintenance);
+        cmd.Parameters.AddWithValue(_settings.TemplateDatabase);
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        if (!await r.ReadAsync(ct))
+        {
+            return new TemplateState(_settings.TemplateDatabase, false, false, null, null);
+        }
+
+        var marker = r.GetString(0);
+        var current = r.GetBoolean(2) && marker.StartsWith(ServerScripts.TemplateMarkerFor(_settings) + " ", StringComparison.Ordinal);
+        return new TemplateState(_settings.TemplateDatabase, true, current, r.GetInt64(1), marker.Length == 0 ? null : marker);
+    }
+
+    [GeneratedRegex(@"^govclone: method=([a-z-]+)$", RegexOptions.Multiline)]
+    private static partial Regex MethodPattern();
+
     [GeneratedRegex(@"\bgeneration=(\d+)\b")]
     private static partial Regex GenerationPattern();
 
@@ -80,6 +104,7 @@ public sealed partial class CloneLifecycle
     {
         await using var maintenance = await _connections.OpenMaintenanceAsync(ct);
         var state = await ReadStateAsync(maintenance, ct);
+        var template = await ReadTemplateAsync(maintenance, ct);
         IReadOnlyList<MetricValue>? metrics = null;
         int? leases = null;
         int? appConnections = null;
@@ -103,6 +128,7 @@ public sealed partial class CloneLifecycle
             CloneExists = state.Exists,
             CloneComplete = state.Complete,
             CloneSizeBytes = state.SizeBytes,
+            TemplateSizeBytes = template.Exists ? template.SizeBytes : null,
             HostFreeBytes = free ?? _settings.HostFreeBytes,
             HostTotalBytes = total,
             AppConnections = appConnections,
@@ -123,6 +149,8 @@ public sealed partial class CloneLifecycle
             SourceDatabase = _settings.SourceDatabase,
             Transport = _settings.Transport.ToString().ToLowerInvariant(),
             State = state,
+            Template = template,
+            TemplateSummary = template.Describe(_settings),
             Profile = _settings.SeedProfile.ToString().ToLowerInvariant(),
             Metrics = metrics,
             Checks = checks,
@@ -321,9 +349,11 @@ public sealed partial class CloneLifecycle
         }
 
         var changed = !result.StandardOutput.Contains("govclone: changed=false", StringComparison.Ordinal);
+        var method = MethodPattern().Match(result.StandardOutput) is { Success: true } mm ? mm.Groups[1].Value : "?";
+        var templateNote = result.StandardOutput.Split('\n').LastOrDefault(l => l.StartsWith("govclone: template: ", StringComparison.Ordinal))?["govclone: template: ".Length..];
         _progress?.Report(new CloneProgress("done", state.SizeBytes ?? 0, rows, sourceBytes, stopwatch.Elapsed));
         return new LeverResult("clone", changed, changed
-            ? string.Create(CultureInfo.InvariantCulture, $"cloned {_settings.SourceDatabase} -> {_settings.CloneDatabase}: {LifecycleDecider.FormatBytes(state.SizeBytes ?? 0)}, ~{rows:N0} rows, in {stopwatch.Elapsed.TotalSeconds:0.0}s (analyzed, marked complete)")
+            ? string.Create(CultureInfo.InvariantCulture, $"cloned {(method == "template" ? _settings.TemplateDatabase + " (retained template)" : _settings.SourceDatabase)} -> {_settings.CloneDatabase} by {method}: {LifecycleDecider.FormatBytes(state.SizeBytes ?? 0)}, ~{rows:N0} rows, in {stopwatch.Elapsed.TotalSeconds:0.0}s (analyzed, marked complete){(templateNote is null ? string.Empty : "; template: " + templateNote)}")
             : "clone is complete; nothing copied");
     }
 
@@ -395,20 +425,41 @@ public sealed partial class CloneLifecycle
     private async Task<LeverResult> DropLockedAsync(CancellationToken ct)
     {
         DatabaseNameGuard.RequireClone(_settings.CloneDatabase, _settings.SourceDatabase);
+        DatabaseNameGuard.RequireClone(_settings.TemplateDatabase, _settings.SourceDatabase, SettingKeys.TemplateDatabase.ConfigKey);
         await using var maintenance = await _connections.OpenMaintenanceAsync(ct);
         var existed = (await ReadStateAsync(maintenance, ct)).Exists;
-        var lit = DatabaseNameGuard.QuoteLiteral(_settings.CloneDatabase);
-        await ExecuteAsync(maintenance, $"""
+        var templateExisted = (await ReadTemplateAsync(maintenance, ct)).Exists;
+        await ExecuteAsync(maintenance, DropSql(_settings), ct);
+        await ExecuteAsync(maintenance, $"DROP DATABASE IF EXISTS {DatabaseNameGuard.QuoteIdentifier(_settings.CloneDatabase)} WITH (FORCE)", ct);
+        await ExecuteAsync(maintenance, $"DROP DATABASE IF EXISTS {DatabaseNameGuard.QuoteIdentifier(_settings.TemplateDatabase)} WITH (FORCE)", ct);
+        var dropped = new[] { existed ? _settings.CloneDatabase : null, templateExisted ? _settings.TemplateDatabase : null }.OfType<string>().ToArray();
+        return new LeverResult("drop", dropped.Length > 0, dropped.Length > 0
+            ? $"dropped {string.Join(" and ", dropped)} (sessions terminated)"
+            : $"{_settings.CloneDatabase} does not exist; nothing to drop");
+    }
+
+    /// <summary>
+    /// The guard of a drop, and what makes the template droppable: both names must carry the clone prefix;
+    /// the template is unmarked and un-templated first (DROP refuses a database that IS_TEMPLATE).
+    /// </summary>
+    public static string DropSql(GovCloneSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        var lit = DatabaseNameGuard.QuoteLiteral(settings.CloneDatabase);
+        var tpl = DatabaseNameGuard.QuoteLiteral(settings.TemplateDatabase);
+        return $"""
             DO $guard$
             BEGIN
-              IF {lit} NOT LIKE 'directus\_gov\_test\_%' THEN
-                RAISE EXCEPTION 'govclone guard: refusing to drop %: no directus_gov_test_ prefix', {lit};
+              IF {lit} NOT LIKE 'directus\_gov\_test\_%' OR {tpl} NOT LIKE 'directus\_gov\_test\_%' THEN
+                RAISE EXCEPTION 'govclone guard: refusing to drop % or %: no directus_gov_test_ prefix', {lit}, {tpl};
+              END IF;
+              IF EXISTS (SELECT 1 FROM pg_database WHERE datname = {tpl}) THEN
+                EXECUTE format('COMMENT ON DATABASE %I IS NULL', {tpl});
+                EXECUTE format('ALTER DATABASE %I IS_TEMPLATE false', {tpl});
               END IF;
             END
             $guard$;
-            """, ct);
-        await ExecuteAsync(maintenance, $"DROP DATABASE IF EXISTS {DatabaseNameGuard.QuoteIdentifier(_settings.CloneDatabase)} WITH (FORCE)", ct);
-        return new LeverResult("drop", existed, existed ? $"dropped {_settings.CloneDatabase} (sessions terminated)" : $"{_settings.CloneDatabase} does not exist; nothing to drop");
+            """;
     }
 
     private async Task RequireCompleteCloneAsync(CancellationToken ct)

@@ -9,6 +9,30 @@ public sealed record CloneState(bool Exists, bool Complete, string? Marker, int?
     public static CloneState Absent { get; } = new(false, false, null, null, null, null);
 }
 
+/// <summary>The retained template (govclone:retainTemplate): present, current for this generation, its size and marker.</summary>
+public sealed record TemplateState(string Name, bool Exists, bool Current, long? SizeBytes, string? Marker)
+{
+    /// <summary>One line for status: what is kept and what a re-clone will do.</summary>
+    public string Describe(GovCloneSettings settings)
+    {
+        System.ArgumentNullException.ThrowIfNull(settings);
+        var policy = settings.RetainTemplate switch
+        {
+            RetainTemplate.Yes => "retainTemplate true",
+            RetainTemplate.No => "retainTemplate false",
+            _ => "retainTemplate auto: kept when under 10% of free space",
+        };
+        if (!Exists)
+        {
+            return $"none ({policy}); a re-clone reads the source";
+        }
+
+        return Current
+            ? $"{Name}, {LifecycleDecider.FormatBytes(SizeBytes ?? 0)}, current ({policy}); a re-clone is a FILE_COPY of it, production untouched"
+            : $"{Name}, {LifecycleDecider.FormatBytes(SizeBytes ?? 0)}, stale or incomplete ('{Marker}'); the next clone from the source replaces it";
+    }
+}
+
 /// <summary>Everything <c>govclone status</c> shows.</summary>
 public sealed record CloneStatus
 {
@@ -16,6 +40,10 @@ public sealed record CloneStatus
     public required string SourceDatabase { get; init; }
     public required string Transport { get; init; }
     public required CloneState State { get; init; }
+    public required TemplateState Template { get; init; }
+
+    /// <summary>The template line of status: what is kept, why, and what a re-clone will do.</summary>
+    public required string TemplateSummary { get; init; }
     public required string Profile { get; init; }
     public IReadOnlyList<MetricValue>? Metrics { get; init; }
     public IReadOnlyList<MetricCheck>? Checks { get; init; }

@@ -25,59 +25,128 @@ public static class ServerScripts
 
     private const string HereDoc = "GOVCLONE_SQL";
 
+    /// <summary>Start of the database comment that marks a finished, current template.</summary>
+    public const string TemplateMarker = "govclone:template";
+
     /// <summary>The marker a finished clone of this generation carries (before its timestamp).</summary>
     public static string MarkerFor(GovCloneSettings s) =>
         $"{CompleteMarker} source={s.SourceDatabase} generation={s.CloneGeneration.ToString(CultureInfo.InvariantCulture)}";
 
+    /// <summary>The marker of a template made from this generation's fresh clone (before its timestamp).</summary>
+    public static string TemplateMarkerFor(GovCloneSettings s) =>
+        $"{TemplateMarker} source={s.SourceDatabase} clone={s.CloneDatabase} generation={s.CloneGeneration.ToString(CultureInfo.InvariantCulture)}";
+
     /// <summary>
     /// clone: ensure the database exists and is closed to PUBLIC; if it already carries this generation's
-    /// marker, copy nothing; otherwise empty any partial restore, stream <c>pg_dump SOURCE | psql CLONE</c> in
-    /// one transaction with ON_ERROR_STOP (an interrupted restore rolls back), ANALYZE, and only then write
-    /// the marker. So an interrupted clone is never taken for a complete one, and re-running converges.
+    /// marker, copy nothing. Otherwise unmark it and make it afresh the configured way
+    /// (<see cref="CloneMethod"/>): from the retained template (FILE_COPY), or from the source by one
+    /// exported snapshot streamed table by table (streams), by the runbook's single-transaction
+    /// <c>pg_dump | psql</c> (dump), or explicitly as a TEMPLATE copy of an idle source. Only when every
+    /// step has succeeded is the marker written, so an interrupted clone is never taken for a complete one,
+    /// whichever way it was made, and re-running converges. A fresh copy of the source is then kept as a
+    /// connection-free template when govclone:retainTemplate allows.
     /// </summary>
     /// <param name="s">The stack's settings.</param>
     /// <param name="t">The transport the script's tools are reached through.</param>
     /// <param name="force">Re-clone even when the clone is complete.</param>
     /// <param name="holder">
     /// The run lock this clone runs under (govclone passes its own). The script then proves, before it
-    /// empties the clone, at the start of the restore and before it marks the clone complete, that this
-    /// lock is still held by that session: a run whose tool was killed (the server-side script goes on
-    /// as an orphan) can never wipe a newer run's clone nor mark a clone complete under it.
+    /// empties the clone, at the start of every restore transaction and before it marks the clone complete,
+    /// that this lock is still held by that session: a run whose tool was killed (the server-side script
+    /// goes on as an orphan) can never wipe a newer run's clone nor mark a clone complete under it.
     /// </param>
     public static string Clone(GovCloneSettings s, ServerTransport t, bool force = false, LockHolder? holder = null)
     {
         ArgumentNullException.ThrowIfNull(s);
         ArgumentNullException.ThrowIfNull(t);
         DatabaseNameGuard.RequireClone(s.CloneDatabase, s.SourceDatabase);
+        DatabaseNameGuard.RequireClone(s.TemplateDatabase, s.SourceDatabase, SettingKeys.TemplateDatabase.ConfigKey);
         var clone = s.CloneDatabase;
+        var template = s.TemplateDatabase;
         var cloneLit = DatabaseNameGuard.QuoteLiteral(clone);
         var cloneIdent = DatabaseNameGuard.QuoteIdentifier(clone);
+        var templateLit = DatabaseNameGuard.QuoteLiteral(template);
+        var templateIdent = DatabaseNameGuard.QuoteIdentifier(template);
+        var sourceLit = DatabaseNameGuard.QuoteLiteral(s.SourceDatabase);
+        var sourceIdent = DatabaseNameGuard.QuoteIdentifier(s.SourceDatabase);
         var psql = ShellQuote.Join([t.Tool("psql"), .. t.ConnectionArgs, "-X", "-q", "-v", "ON_ERROR_STOP=1"]);
-        var pgDump = ShellQuote.Join([t.Tool("pg_dump"), .. t.ConnectionArgs, "--no-owner", "--no-privileges", "-d", s.SourceDatabase]);
+        var pgDump = ShellQuote.Join([t.Tool("pg_dump"), .. t.ConnectionArgs, "--no-owner", "--no-privileges"]);
+        var pgRestore = ShellQuote.Join([t.Tool("pg_restore"), .. t.ConnectionArgs, "--no-owner", "--no-privileges", "--exit-on-error"]);
+        var vacuumdb = ShellQuote.Join([t.Tool("vacuumdb"), .. t.ConnectionArgs, "--quiet", "--analyze-only"]);
+        var jobs = s.CloneJobs.ToString(CultureInfo.InvariantCulture);
         var marker = MarkerFor(s);
+        var templateMarker = TemplateMarkerFor(s);
+        var method = s.CloneMethod switch
+        {
+            CloneMethod.Auto => "auto",
+            CloneMethod.Streams => "streams",
+            CloneMethod.Dump => "dump",
+            CloneMethod.Template => "template",
+            CloneMethod.SourceTemplate => "source-template",
+            _ => throw new ArgumentOutOfRangeException(nameof(s), s.CloneMethod, "unknown clone method"),
+        };
+        var retain = s.RetainTemplate switch
+        {
+            RetainTemplate.Yes => "yes",
+            RetainTemplate.No => "no",
+            _ => "auto",
+        };
+        var guardSql = GuardPreamble(clone) + HolderCheck(holder);
+        var markSql = $$"""
+            DO $mark$
+            BEGIN
+              IF {{cloneLit}} NOT LIKE 'directus\_gov\_test\_%' THEN
+                RAISE EXCEPTION 'govclone guard: refusing to mark %', {{cloneLit}};
+              END IF;
+              EXECUTE format('COMMENT ON DATABASE %I IS %L', {{cloneLit}},
+                {{DatabaseNameGuard.QuoteLiteral(marker + " at=")}} || to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'));
+            END
+            $mark$;
+            """;
 
         var sb = new StringBuilder();
-        sb.Append(CultureInfo.InvariantCulture, $"""
-            # govclone clone: stream pg_dump {s.SourceDatabase} | psql {clone} (generation {s.CloneGeneration})
+        sb.Append(CultureInfo.InvariantCulture, $$"""
+            # govclone clone: {{s.SourceDatabase}} -> {{clone}} (generation {{s.CloneGeneration}}, cloneMethod {{method}}, retainTemplate {{retain}})
             # Runs with bash at the database server. Passwords come from PGPASSWORD/PGPASSFILE, never from this text.
-            govclone_clone() {'{'}
+            govclone_clone() {
             set -euo pipefail
-            maint() {'{'} {psql} -d {ShellQuote.Word(s.MaintenanceDatabase)} "$@"; {'}'}
-            in_clone() {'{'} {psql} -d {ShellQuote.Word(clone)} "$@"; {'}'}
+            maint() { {{psql}} -d {{ShellQuote.Word(s.MaintenanceDatabase)}} "$@"; }
+            in_clone() { {{psql}} -d {{ShellQuote.Word(clone)}} "$@"; }
+            in_source() { PGOPTIONS='-c default_transaction_read_only=on' {{psql}} -d {{ShellQuote.Word(s.SourceDatabase)}} "$@"; }
+            dump_source() { PGOPTIONS='-c default_transaction_read_only=on' {{pgDump}} -d {{ShellQuote.Word(s.SourceDatabase)}} "$@"; }
+            strategy=''
+            if [ "$(maint -tA -c 'SHOW server_version_num')" -ge 150000 ]; then strategy='STRATEGY FILE_COPY'; fi
 
-            echo "govclone: clone 1/5: database {clone} exists, closed to PUBLIC"
-            if [ -z "$(maint -tA -c "SELECT 1 FROM pg_database WHERE datname = {cloneLit}")" ]; then
-              maint -c {ShellQuote.Word("CREATE DATABASE " + cloneIdent)}
+            # The way: the retained template when it is of this generation, else the configured way.
+            template_marker="$(maint -tA -c "SELECT coalesce(shobj_description(oid, 'pg_database'), '') FROM pg_database WHERE datname = {{templateLit}} AND datistemplate")"
+            template_current=no
+            case "$template_marker" in
+              {{ShellQuote.Word(templateMarker + " ")}}*) template_current=yes ;;
+            esac
+            method={{method}}
+            if [ "$method" = auto ]; then
+              if [ "$template_current" = yes ] && [ {{retain}} != no ]; then method=template; else method=streams; fi
             fi
-            maint -c {ShellQuote.Word($"REVOKE CONNECT, TEMPORARY ON DATABASE {cloneIdent} FROM PUBLIC")}
-            marker="$(maint -tA -c "SELECT coalesce(shobj_description(oid, 'pg_database'), '') FROM pg_database WHERE datname = {cloneLit}")"
+            case "$method" in
+              streams) steps=7 ;;
+              dump) steps=5 ;;
+              *) steps=3 ;;
+            esac
+            echo "govclone: method=$method"
+
+            echo "govclone: clone 1/$steps: database {{clone}} exists, closed to PUBLIC"
+            if [ -z "$(maint -tA -c "SELECT 1 FROM pg_database WHERE datname = {{cloneLit}}")" ]; then
+              maint -c {{ShellQuote.Word("CREATE DATABASE " + cloneIdent)}}
+            fi
+            maint -c {{ShellQuote.Word($"REVOKE CONNECT, TEMPORARY ON DATABASE {cloneIdent} FROM PUBLIC")}}
+            marker="$(maint -tA -c "SELECT coalesce(shobj_description(oid, 'pg_database'), '') FROM pg_database WHERE datname = {{cloneLit}}")"
 
             """);
         if (!force)
         {
-            sb.Append(CultureInfo.InvariantCulture, $"""
+            sb.Append(CultureInfo.InvariantCulture, $$"""
                 case "$marker" in
-                  {ShellQuote.Word(marker + " ")}*)
+                  {{ShellQuote.Word(marker + " ")}}*)
                     echo "govclone: clone is complete ($marker); nothing copied"
                     echo "govclone: changed=false"
                     return 0 ;;
@@ -86,11 +155,16 @@ public static class ServerScripts
                 """);
         }
 
-        sb.Append(CultureInfo.InvariantCulture, $"""
-            echo "govclone: clone 2/5: unmark and empty any earlier or partial restore"
-            {StillOurs(holder)}maint -c {ShellQuote.Word($"COMMENT ON DATABASE {cloneIdent} IS NULL")}
-            in_clone <<'{HereDoc}'
-            {GuardPreamble(clone)}
+        sb.Append(CultureInfo.InvariantCulture, $$"""
+            guard_sql="$(cat <<'{{HereDoc}}'
+            {{guardSql}}
+            {{HereDoc}}
+            )"
+
+            wipe_clone() {
+            {{StillOurs(holder)}}maint -c {{ShellQuote.Word($"COMMENT ON DATABASE {cloneIdent} IS NULL")}}
+            in_clone <<'{{HereDoc}}'
+            {{GuardPreamble(clone)}}
             DO $wipe$
             DECLARE s record;
             BEGIN
@@ -103,47 +177,261 @@ public static class ServerScripts
               CREATE SCHEMA public;
             END
             $wipe$;
-            {HereDoc}
+            {{HereDoc}}
+            }
 
-            echo "govclone: clone 3/5: streaming pg_dump {s.SourceDatabase} | psql {clone} (one transaction, ON_ERROR_STOP)"
+            # Re-creates the clone as a FILE_COPY of database $1 (the retained template, or an idle source).
+            recreate_from() {
+            {{StillOurs(holder)}}maint -v from="$1" -v strategy="$strategy" <<'{{HereDoc}}'
+            {{HolderCheck(holder).TrimStart('\n')}}
+            DO $guard$
+            BEGIN
+              IF {{cloneLit}} NOT LIKE 'directus\_gov\_test\_%' THEN
+                RAISE EXCEPTION 'govclone guard: refusing to re-create %: no directus_gov_test_ prefix', {{cloneLit}};
+              END IF;
+            END
+            $guard$;
+            COMMENT ON DATABASE {{cloneIdent}} IS NULL;
+            DROP DATABASE {{cloneIdent}} WITH (FORCE);
+            CREATE DATABASE {{cloneIdent}} TEMPLATE :"from" :strategy;
+            REVOKE CONNECT, TEMPORARY ON DATABASE {{cloneIdent}} FROM PUBLIC;
+            {{HereDoc}}
+            }
+
+            clone_dump() {
+            echo "govclone: clone 2/$steps: unmark and empty any earlier or partial restore"
+            wipe_clone
+            echo "govclone: clone 3/$steps: copying data: pg_dump {{s.SourceDatabase}} | psql {{clone}} (one transaction, ON_ERROR_STOP)"
             # One transaction, committed only when pg_dump has exited 0: if pg_dump dies mid-stream (even in
             # the middle of a COPY), psql reaches EOF with the transaction still open and the server rolls it
             # back. (psql --single-transaction would COMMIT at EOF: a truncated dump would be committed.)
-            {'{'}
-              cat <<'{HereDoc}'
-            BEGIN;
-            {GuardPreamble(clone)}{HolderCheck(holder)}
-            {HereDoc}
-              PGOPTIONS='-c default_transaction_read_only=on' {pgDump} && echo 'COMMIT;'
-            {'}'} | in_clone -o /dev/null
-
-            echo "govclone: clone 4/5: ANALYZE (a restore has no planner statistics)"
-            in_clone <<'{HereDoc}'
-            {GuardPreamble(clone)}
+            {
+              printf 'BEGIN;\n%s\n' "$guard_sql"
+              dump_source && echo 'COMMIT;'
+            } | in_clone -o /dev/null
+            echo "govclone: clone 4/$steps: ANALYZE (a restore has no planner statistics)"
+            in_clone <<'{{HereDoc}}'
+            {{GuardPreamble(clone)}}
             ANALYZE;
-            {HereDoc}
+            {{HereDoc}}
+            }
 
-            echo "govclone: clone 5/5: mark complete"
-            maint <<'{HereDoc}'
-            {HolderCheck(holder).TrimStart('\n')}
+            clone_streams() {
+            echo "govclone: clone 2/$steps: unmark and empty any earlier or partial restore"
+            wipe_clone
+            work="$(mktemp -d "${TMPDIR:-/tmp}/govclone-clone.XXXXXX")"
+            trap 'rm -rf "$work"' EXIT
+            # One snapshot of the source for every stream: a read-only REPEATABLE READ transaction that stays
+            # open (its stdin is this script's fd 7) until the data is copied, exactly as pg_dump -j does.
+            mkfifo "$work/snapshot.in"
+            in_source -tA <"$work/snapshot.in" >"$work/snapshot.out" 2>"$work/snapshot.err" &
+            snapshot_session=$!
+            exec 7>"$work/snapshot.in"
+            printf '%s\n' 'BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY;' 'SELECT pg_export_snapshot();' >&7
+            snapshot=''
+            for _ in $(seq 1 1200); do
+              snapshot="$(grep -m1 -E '^[0-9A-F]+-[0-9A-F]+(-[0-9]+)?$' "$work/snapshot.out" || true)"
+              if [ -n "$snapshot" ]; then break; fi
+              if ! kill -0 "$snapshot_session" 2>/dev/null; then
+                cat "$work/snapshot.err" >&2
+                echo "govclone: could not open a snapshot of {{s.SourceDatabase}}" >&2
+                return 1
+              fi
+              sleep 0.05
+            done
+            if [ -z "$snapshot" ]; then echo "govclone: timed out opening a snapshot of {{s.SourceDatabase}}" >&2; return 1; fi
+
+            echo "govclone: clone 3/$steps: schema (pg_dump --section=pre-data, snapshot $snapshot)"
+            {
+              printf 'BEGIN;\n%s\n' "$guard_sql"
+              dump_source --snapshot="$snapshot" --section=pre-data && echo 'COMMIT;'
+            } | in_clone -o /dev/null
+            dump_source --snapshot="$snapshot" --section=post-data --format=custom --file="$work/post-data.dump"
+
+            # The jobs, biggest first: one binary COPY stream per big table, and one pg_dump of the rest.
+            tab="$(printf '\t')"
+            in_source -tA -F "$tab" -c 'BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY' -c "SET TRANSACTION SNAPSHOT '$snapshot'" -c {{ShellQuote.Word(StreamTablesSql(s.StreamTableMinBytes))}} -c 'COMMIT' >"$work/jobs.tsv"
+            exclude=()
+            while IFS="$tab" read -r name bytes columns; do
+              if [ "$name" != '-' ]; then exclude+=(--exclude-table-data="$name"); fi
+            done <"$work/jobs.tsv"
+            lanes={{jobs}}
+            load=()
+            for ((i = 0; i < lanes; i++)); do load[i]=0; : >"$work/lane.$i"; done
+            while IFS="$tab" read -r name bytes columns; do
+              best=0
+              for ((i = 1; i < lanes; i++)); do
+                if [ "${load[i]}" -lt "${load[best]}" ]; then best=$i; fi
+              done
+              load[best]=$((load[best] + bytes))
+              printf '%s\t%s\n' "$name" "$columns" >>"$work/lane.$best"
+            done <"$work/jobs.tsv"
+
+            load_options='-c synchronous_commit=off'
+            toast={{s.ToastCompression}}
+            toast_values="$(maint -tA -c "SELECT array_to_string(enumvals, ',') FROM pg_settings WHERE name = 'default_toast_compression'")"
+            case ",$toast_values," in
+              *",$toast,"*) load_options="$load_options -c default_toast_compression=$toast" ;;
+              *) if [ -n "$toast_values" ]; then echo "govclone: the server lacks $toast TOAST compression; the clone keeps the server's default" >&2; fi ;;
+            esac
+            copy_table() {
+              in_source -c 'BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY' -c "SET TRANSACTION SNAPSHOT '$snapshot'" \
+                        -c "COPY $1 ($2) TO STDOUT (FORMAT binary)" \
+              | PGOPTIONS="$load_options" in_clone -c 'BEGIN' -c "$guard_sql" -c "TRUNCATE $1" \
+                        -c "COPY $1 ($2) FROM STDIN (FORMAT binary, FREEZE)" -c 'COMMIT'
+            }
+            copy_rest() {
+              {
+                printf 'BEGIN;\n%s\n' "$guard_sql"
+                dump_source --snapshot="$snapshot" --section=data "${exclude[@]}" && echo 'COMMIT;'
+              } | PGOPTIONS="$load_options" in_clone -o /dev/null
+            }
+            run_lane() {
+              while IFS="$tab" read -r name columns; do
+                if [ -e "$work/failed" ]; then return 1; fi
+                if [ "$name" = '-' ]; then copy_rest; else copy_table "$name" "$columns"; fi
+              done <"$1"
+            }
+
+            echo "govclone: clone 4/$steps: copying data: ${#exclude[@]} big table(s) in binary COPY streams beside pg_dump of the rest, $lanes at a time, one snapshot"
+            lane_pids=()
+            for ((i = 0; i < lanes; i++)); do
+              ( trap 'if [ $? -ne 0 ]; then : >"$work/failed"; fi' EXIT; run_lane "$work/lane.$i" ) &
+              lane_pids+=("$!")
+            done
+            failed=0
+            for pid in "${lane_pids[@]}"; do wait "$pid" || failed=1; done
+            if [ "$failed" -ne 0 ]; then echo "govclone: a data stream failed; the clone stays unmarked" >&2; return 1; fi
+            # Identity sequences of streamed tables are not in pg_dump's data section: set every sequence.
+            in_source -tA -c {{ShellQuote.Word(SequenceValuesSql)}} >"$work/sequences.sql"
+            { printf 'BEGIN;\n%s\n' "$guard_sql"; cat "$work/sequences.sql"; echo 'COMMIT;'; } | in_clone -o /dev/null
+            exec 7>&-
+            wait "$snapshot_session" || true
+
+            echo "govclone: clone 5/$steps: indexes and constraints (pg_restore --section=post-data, $lanes connections, maintenance_work_mem {{s.MaintenanceWorkMem}})"
+            {{StillOurs(holder)}}PGOPTIONS="-c maintenance_work_mem={{s.MaintenanceWorkMem}} -c max_parallel_maintenance_workers={{jobs}}" {{pgRestore}} --jobs={{jobs}} -d {{ShellQuote.Word(clone)}} "$work/post-data.dump"
+            echo "govclone: clone 6/$steps: ANALYZE, $lanes at a time (a restore has no planner statistics)"
+            {{vacuumdb}} --jobs={{jobs}} -d {{ShellQuote.Word(clone)}}
+            }
+
+            clone_template() {
+            if [ "$template_current" != yes ]; then
+              echo "govclone: govclone:cloneMethod is template but {{template}} is not a current template (want '{{templateMarker}}', have '$template_marker'): use cloneMethod auto or streams, which make one" >&2
+              return 2
+            fi
+            echo "govclone: clone 2/$steps: re-creating {{clone}} from the retained template {{template}} ($strategy; the source is not read)"
+            recreate_from {{ShellQuote.Word(template)}}
+            }
+
+            clone_source_template() {
+            others="$(maint -tA -c "SELECT count(*) FROM pg_stat_activity WHERE datname = {{sourceLit}} AND pid <> pg_backend_pid()")"
+            if [ "$others" != 0 ]; then
+              echo "govclone: govclone:cloneMethod source-template needs zero sessions on {{s.SourceDatabase}}; it has $others. Use cloneMethod streams, which is safe with a live source." >&2
+              return 2
+            fi
+            echo "govclone: clone 2/$steps: re-creating {{clone}} as a TEMPLATE copy of {{s.SourceDatabase}} ($strategy; new connections to {{s.SourceDatabase}} wait while it copies)"
+            recreate_from {{ShellQuote.Word(s.SourceDatabase)}}
+            }
+
+            # Keeps a connection-free FILE_COPY of the fresh clone, so the next re-clone skips the source.
+            retain_template() {
+            retain={{retain}}
+            if [ "$retain" = auto ]; then
+              bytes="$(maint -tA -c "SELECT pg_database_size({{cloneLit}})")"
+              free="$(df -P -B1 "$(maint -tA -c 'SHOW data_directory' 2>/dev/null || true)" 2>/dev/null | awk 'NR == 2 { print $4 }' || true)"
+              free="${free:-{{s.HostFreeBytes?.ToString(CultureInfo.InvariantCulture) ?? string.Empty}}}"
+              if [ -n "$free" ] && [ $((bytes * 10)) -lt "$free" ]; then
+                retain=yes
+              else
+                echo "govclone: template: not retained ({{clone}} is $bytes bytes; host free: ${free:-unknown}; auto keeps one only under 10% of free space)"
+                retain=no
+              fi
+            fi
+            {{StillOurs(holder)}}maint <<'{{HereDoc}}'
+            DO $guard$
+            BEGIN
+              IF {{templateLit}} NOT LIKE 'directus\_gov\_test\_%' THEN
+                RAISE EXCEPTION 'govclone guard: refusing to drop %: no directus_gov_test_ prefix', {{templateLit}};
+              END IF;
+              IF EXISTS (SELECT 1 FROM pg_database WHERE datname = {{templateLit}}) THEN
+                EXECUTE format('COMMENT ON DATABASE %I IS NULL', {{templateLit}});
+                EXECUTE format('ALTER DATABASE %I IS_TEMPLATE false', {{templateLit}});
+              END IF;
+            END
+            $guard$;
+            DROP DATABASE IF EXISTS {{templateIdent}} WITH (FORCE);
+            {{HereDoc}}
+            if [ "$retain" = no ]; then return 0; fi
+            maint -v strategy="$strategy" <<'{{HereDoc}}'
+            CREATE DATABASE {{templateIdent}} TEMPLATE {{cloneIdent}} :strategy;
+            ALTER DATABASE {{templateIdent}} WITH ALLOW_CONNECTIONS false IS_TEMPLATE true;
+            REVOKE CONNECT, TEMPORARY ON DATABASE {{templateIdent}} FROM PUBLIC;
             DO $mark$
             BEGIN
-              IF {cloneLit} NOT LIKE 'directus\_gov\_test\_%' THEN
-                RAISE EXCEPTION 'govclone guard: refusing to mark %', {cloneLit};
-              END IF;
-              EXECUTE format('COMMENT ON DATABASE %I IS %L', {cloneLit},
-                {DatabaseNameGuard.QuoteLiteral(marker + " at=")} || to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'));
+              EXECUTE format('COMMENT ON DATABASE %I IS %L', {{templateLit}},
+                {{DatabaseNameGuard.QuoteLiteral(templateMarker + " at=")}} || to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'));
             END
             $mark$;
-            {HereDoc}
+            {{HereDoc}}
+            echo "govclone: template: retained {{template}} for re-clones ($strategy)"
+            }
+
+            case "$method" in
+              streams) clone_streams ;;
+              dump) clone_dump ;;
+              template) clone_template ;;
+              source-template) clone_source_template ;;
+            esac
+
+            echo "govclone: clone $steps/$steps: mark complete"
+            maint <<'{{HereDoc}}'
+            {{HolderCheck(holder).TrimStart('\n')}}
+            {{markSql}}
+            {{HereDoc}}
             echo "govclone: clone complete"
+            if [ "$method" = streams ] || [ "$method" = dump ]; then
+              # A template is only a speed-up: failing to keep one never fails the clone.
+              set +e
+              ( set -e; retain_template )
+              kept=$?
+              set -e
+              if [ "$kept" -ne 0 ]; then echo "govclone: template: could not retain {{template}} (exit $kept); re-clones will read the source" >&2; fi
+            fi
             echo "govclone: changed=true"
-            {'}'}
+            }
             govclone_clone </dev/null
 
             """);
         return sb.ToString();
     }
+
+    /// <summary>The streams clone's job list, at the exported snapshot: big tables (quoted name, bytes, column list), then '-' for the rest.</summary>
+    private static string StreamTablesSql(long minBytes) => string.Create(CultureInfo.InvariantCulture, $$"""
+        WITH big AS (
+          SELECT '"' || replace(n.nspname, '"', '""') || '"."' || replace(c.relname, '"', '""') || '"' AS name,
+                 pg_total_relation_size(c.oid) AS bytes,
+                 (SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY a.attnum) FROM pg_attribute a
+                   WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = '') AS columns
+          FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+          WHERE c.relkind = 'r' AND c.relpersistence = 'p'
+            AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\_%'
+            AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')
+            AND (n.nspname || c.relname) !~ '[\t\n\r]'
+            AND NOT EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND a.attname ~ '[\t\n\r]')
+            AND EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = '')
+            AND pg_total_relation_size(c.oid) >= {{minBytes}}
+        )
+        SELECT name, bytes, columns FROM big
+        UNION ALL
+        SELECT '-', greatest(pg_database_size(current_database()) - coalesce((SELECT sum(bytes) FROM big), 0), 0)::bigint, ''
+        ORDER BY 2 DESC, 1
+        """);
+
+    /// <summary>setval for every sequence that has been used, read from the source (sequences are not transactional, as in pg_dump).</summary>
+    private const string SequenceValuesSql = """
+        SELECT format('SELECT pg_catalog.setval(%L, %s, true);', format('%I.%I', schemaname, sequencename), last_value)
+        FROM pg_sequences WHERE last_value IS NOT NULL AND schemaname NOT IN ('pg_catalog', 'information_schema')
+        """;
 
     /// <summary>Runs SQL text with psql in <paramref name="database"/>, ON_ERROR_STOP, the guard's expectation pinned first.</summary>
     public static string Psql(ServerTransport t, string database, string sql, bool expectDatabase = true)
