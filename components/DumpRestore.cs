@@ -14,8 +14,9 @@ public sealed class DumpRestoreArgs
 }
 
 /// <summary>
-/// The dump|restore clone step: the core's clone script (pg_dump SOURCE | psql CLONE in one transaction,
-/// ON_ERROR_STOP, ANALYZE, complete marker) run over the stack's transport. Bumping
+/// The clone step: the core's clone script (govclone:cloneMethod: from the retained template, or one
+/// snapshot of the source streamed table by table, or the plain pg_dump | psql; ANALYZE; complete marker
+/// last) run over the stack's transport. Bumping
 /// <c>govclone:cloneGeneration</c> replaces it; the script sees the older generation's marker and
 /// re-clones. DeleteBeforeReplace so no old delete ever runs after the fresh clone; DeletedWith the
 /// database, whose own delete drops everything on destroy.
@@ -38,11 +39,20 @@ public sealed class DumpRestore : ComponentResource
                 DeletedWith = args.Database.Database,
                 CustomTimeouts = new CustomTimeouts { Create = TimeSpan.FromHours(2), Update = TimeSpan.FromHours(2) },
             });
-        RegisterOutputs(new Dictionary<string, object?> { ["generation"] = s.CloneGeneration });
+        // The clone script may keep a FILE_COPY template of the fresh clone (govclone:retainTemplate) for fast
+        // re-clones. Dropping the clone database does not remove it, so this Command's Delete does, on destroy.
+        // Not DeletedWith the database: its Delete must run even though the database is deleted too.
+        RetainedTemplate = ServerCommand.Create($"{name}-retained-template", args.Stack,
+            new ServerStep("exit 0\n", DeleteScript: DeployScripts.DropTemplate(s, args.Stack.Transport)),
+            new CustomResourceOptions { Parent = this, DependsOn = [args.Database.Database] });
+        RegisterOutputs(new Dictionary<string, object?> { ["generation"] = s.CloneGeneration, ["templateDatabase"] = s.TemplateDatabase });
     }
 
     /// <summary>Exactly what runs at the server (also shown by <c>govclone script</c>).</summary>
     public string Script { get; }
 
     public CustomResource Command { get; }
+
+    /// <summary>Holds the Delete that drops the retained template on destroy.</summary>
+    public CustomResource RetainedTemplate { get; }
 }

@@ -50,6 +50,7 @@ public class GovCloneStackTests
         Assert.Equal("govclone:clone:DumpRestore", byName["dump-restore"]);
         Assert.Equal("postgresql:index/grant:Grant", byName["clone-no-public-connect"]);
         Assert.Equal("command:local:Command", byName["dump-restore-pg-dump-psql"]);
+        Assert.Equal("command:local:Command", byName["dump-restore-retained-template"]);
         Assert.Equal("govclone:governance:SeededState", byName["governance"]);
         Assert.Equal("command:local:Command", byName["governance-committed"]);
         Assert.Equal("govclone:governance:RegressionSuite", byName["regression-suite"]);
@@ -77,6 +78,11 @@ public class GovCloneStackTests
         Assert.Equal(ServerScripts.Clone(settings, transport), clone.Stdin);
         Assert.Contains("pg_dump -U workflow_admin --no-owner --no-privileges -d directus", clone.Stdin, StringComparison.Ordinal);
         Assert.Equal([1.0], clone.Triggers);
+
+        // destroy drops the retained template too (the database's own delete would leave it behind).
+        var template = cmds["dump-restore-retained-template"];
+        Assert.Equal(ShellQuote.Join(transport.Argv("bash", "-c", DeployScripts.DropTemplate(settings, transport))), template.Delete);
+        Assert.Contains("IS_TEMPLATE false", template.Delete, StringComparison.Ordinal);
 
         var seed = cmds["governance-committed"];
         Assert.Contains(SqlScripts.Get(SqlScripts.SeedCommitted).TrimEnd(), seed.Stdin, StringComparison.Ordinal);
@@ -187,7 +193,7 @@ public class GovCloneStackTests
     {
         var run = await StackRun.RunAsync(Nonprod(("sshPrivateKey", "-----BEGIN KEY-----"), ("sshUser", "deploy")));
         var remote = run.Registrations.Where(r => r.Type == "command:remote:Command").Select(r => new MockResourceArgsView(r)).ToList();
-        Assert.Equal(4, remote.Count); // fingerprint, clone, seed, suite
+        Assert.Equal(5, remote.Count); // fingerprint, clone, retained-template, seed, suite
         Assert.All(remote, c => Assert.StartsWith("docker exec -i", c.Create, StringComparison.Ordinal));
         Assert.True(run.SshKeyIsSecret, "the ssh private key must be a secret Output");
         Assert.All(remote, c =>

@@ -47,6 +47,7 @@ public static class DeployScripts
         var report = $"""
             SELECT json_build_object(
               'sizeBytes', pg_database_size(current_database()),
+              'templateSizeBytes', (SELECT pg_database_size(oid) FROM pg_database WHERE datname = {DatabaseNameGuard.QuoteLiteral(s.TemplateDatabase)}),
               'appConnections', (SELECT count(*) FROM pg_stat_activity
                                  WHERE datname = current_database() AND pid <> pg_backend_pid()
                                    AND coalesce(application_name, '') NOT LIKE 'govclone%'),
@@ -64,6 +65,19 @@ public static class DeployScripts
 
             """
             + Fingerprint(s, t);
+    }
+
+    /// <summary>
+    /// Drops the retained template (govclone:retainTemplate), for <c>pulumi destroy</c>: guarded by the clone
+    /// prefix, un-templated first (PostgreSQL refuses to drop a database that IS_TEMPLATE). A no-op when absent.
+    /// </summary>
+    public static string DropTemplate(GovCloneSettings s, ServerTransport t)
+    {
+        ArgumentNullException.ThrowIfNull(s);
+        ArgumentNullException.ThrowIfNull(t);
+        DatabaseNameGuard.RequireClone(s.TemplateDatabase, s.SourceDatabase, SettingKeys.TemplateDatabase.ConfigKey);
+        return ServerScripts.Psql(t, s.MaintenanceDatabase, CloneLifecycle.DropSql(s) + "\n"
+            + $"DROP DATABASE IF EXISTS {DatabaseNameGuard.QuoteIdentifier(s.TemplateDatabase)} WITH (FORCE);", expectDatabase: false);
     }
 
     /// <summary>Reads the <c>govclone-fingerprint</c> line of a command's stdout.</summary>
@@ -91,8 +105,12 @@ public static class DeployScripts
                 m.GetProperty("value").GetInt64(),
                 m.GetProperty("detail").ValueKind == JsonValueKind.Null ? null : m.GetProperty("detail").GetString()))
             .ToArray();
+        long? templateBytes = root.TryGetProperty("templateSizeBytes", out var t) && t.ValueKind == JsonValueKind.Number ? t.GetInt64() : null;
         return new DeployReport(root.GetProperty("sizeBytes").GetInt64(), metrics,
-            root.GetProperty("appConnections").GetInt32(), root.GetProperty("workerLeases").GetInt32(), ParseFingerprint(stdout));
+            root.GetProperty("appConnections").GetInt32(), root.GetProperty("workerLeases").GetInt32(), ParseFingerprint(stdout))
+        {
+            TemplateSizeBytes = templateBytes,
+        };
     }
 
     private static IEnumerable<string> Lines(string? text) =>
@@ -100,7 +118,11 @@ public static class DeployScripts
 }
 
 /// <summary>What the post-deploy suite reports: the clone's size and metrics as verified, isolation counts, production's fingerprint after.</summary>
-public sealed record DeployReport(long SizeBytes, IReadOnlyList<MetricValue> Metrics, int AppConnections, int WorkerLeases, SourceFingerprint? FingerprintAfter);
+public sealed record DeployReport(long SizeBytes, IReadOnlyList<MetricValue> Metrics, int AppConnections, int WorkerLeases, SourceFingerprint? FingerprintAfter)
+{
+    /// <summary>The retained template's size, when one exists (it counts in the disk factor).</summary>
+    public long? TemplateSizeBytes { get; init; }
+}
 
 /// <summary>The stack outputs, computed from the report and the settings by the same decision code the CLI uses.</summary>
 public sealed record DeployOutputs(
@@ -126,6 +148,7 @@ public sealed record DeployOutputs(
             CloneExists = true,
             CloneComplete = true,
             CloneSizeBytes = report.SizeBytes,
+            TemplateSizeBytes = report.TemplateSizeBytes,
             HostFreeBytes = settings.HostFreeBytes,
             AppConnections = report.AppConnections,
             WorkerLeases = report.WorkerLeases,

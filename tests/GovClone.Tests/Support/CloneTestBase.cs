@@ -26,7 +26,9 @@ public abstract class CloneTestBase : IAsyncLifetime
 
     public virtual async Task DisposeAsync()
     {
+        await Pg.ExecuteAsync("postgres", CloneLifecycle.DropSql(Settings));
         await Pg.ExecuteAsync("postgres", $"DROP DATABASE IF EXISTS \"{Clone}\" WITH (FORCE)");
+        await Pg.ExecuteAsync("postgres", $"DROP DATABASE IF EXISTS \"{Settings.TemplateDatabase}\" WITH (FORCE)");
         // Whatever the test did, production must be byte-unchanged afterwards.
         Assert.Equal(SourceBefore, await Lifecycle.FingerprintSourceAsync());
     }

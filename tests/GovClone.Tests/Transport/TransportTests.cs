@@ -2,8 +2,8 @@ using GovClone.Configuration;
 using GovClone.Decision;
 using GovClone.Lifecycle;
 using GovClone.Processes;
-using GovClone.Transport;
 using GovClone.Tests.Support;
+using GovClone.Transport;
 
 namespace GovClone.Tests.Transport;
 

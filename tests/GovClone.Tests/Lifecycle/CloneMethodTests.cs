@@ -1,0 +1,266 @@
+using System.Globalization;
+using GovClone.Configuration;
+using GovClone.Lifecycle;
+using GovClone.Sandbox;
+using GovClone.Tests.Support;
+using Npgsql;
+
+namespace GovClone.Tests.Lifecycle;
+
+/// <summary>
+/// The fast ways of getting a fresh clone (govclone:cloneMethod) against the real server: each one's clone
+/// equals the source table by table, is marked complete only when whole, and passes the suite; the
+/// retained template is guarded, counted and removed with the clone.
+/// </summary>
+public class CloneMethodTests : CloneTestBase
+{
+    [Fact]
+    public async Task A_streams_clone_equals_the_source_in_every_table_row_count_and_checksum()
+    {
+        var phases = new List<string>();
+        var settings = Pg.Settings(Clone, new Dictionary<string, string?>
+        {
+            ["cloneMethod"] = "streams",
+            ["retainTemplate"] = "false",
+            ["streamTableMinBytes"] = (await BigTableThresholdAsync(TestServer.Source)).ToString(CultureInfo.InvariantCulture),
+        });
+        var lifecycle = new CloneLifecycle(settings, new SyncProgress(p => phases.Add(p.Phase)));
+        var result = await lifecycle.CloneAsync();
+
+        Assert.True(result.Changed);
+        Assert.Contains("by streams", result.Summary, StringComparison.Ordinal);
+        Assert.Contains(phases, p => p.Contains("copying data: 2 big table(s) in binary COPY streams", StringComparison.Ordinal));
+        Assert.Equal(await TableDigestsAsync(TestServer.Source), await TableDigestsAsync(Clone));
+        Assert.Equal(await CatalogCountsAsync(TestServer.Source), await CatalogCountsAsync(Clone));
+        Assert.Equal(await SequencesAsync(TestServer.Source), await SequencesAsync(Clone));
+        Assert.True((long)(await Pg.ScalarAsync(Clone, "SELECT count(*) FROM pg_stats WHERE tablename = 'directus_revisions'"))! > 0, "the clone was analyzed");
+        Assert.False(await Pg.DatabaseExistsAsync(settings.TemplateDatabase), "retainTemplate false keeps no template");
+
+        var up = await lifecycle.UpAsync();
+        Assert.True(up.Verify.Passed);
+        Assert.True(up.ProductionUnchanged);
+    }
+
+    [Fact]
+    public async Task A_streams_clone_under_a_concurrent_writer_is_consistent_at_one_snapshot()
+    {
+        // Its own source, so the writer disturbs no other test. Each writer transaction inserts an activity
+        // row and a revision pointing at it: the two tables are streamed separately, so only one snapshot
+        // for both gives equal pair counts (and lets post-data build the foreign key).
+        var source = "directus_writer_" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture);
+        await Pg.ExecuteAsync("postgres", $"DROP DATABASE IF EXISTS {source} WITH (FORCE)");
+        await SourceGenerator.EnsureAsync(Pg.Server, source);
+        try
+        {
+            var settings = Pg.Settings(Clone, new Dictionary<string, string?>
+            {
+                ["sourceDatabase"] = source,
+                ["cloneMethod"] = "streams",
+                ["retainTemplate"] = "false",
+                ["streamTableMinBytes"] = (await BigTableThresholdAsync(source)).ToString(CultureInfo.InvariantCulture),
+            });
+            using var stop = new CancellationTokenSource();
+            long written = 0;
+            var writer = Task.Run(async () =>
+            {
+                await using var conn = await Pg.OpenAsync(source);
+                await using var cmd = new NpgsqlCommand("""
+                    WITH a AS (INSERT INTO directus_activity (action, "timestamp", collection, item, origin)
+                               VALUES ('update', now(), 'writer_test', $1, 'writer') RETURNING id)
+                    INSERT INTO directus_revisions (activity, collection, item) SELECT id, 'writer_test', $1 FROM a
+                    """, conn);
+                var item = cmd.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Varchar });
+                while (!stop.IsCancellationRequested)
+                {
+                    item.Value = Interlocked.Increment(ref written).ToString(CultureInfo.InvariantCulture);
+                    await cmd.ExecuteNonQueryAsync();
+                }
+            });
+            while (Interlocked.Read(ref written) < 50)
+            {
+                await Task.Delay(20);
+            }
+
+            var result = await new CloneLifecycle(settings).CloneAsync();
+            var writtenDuringClone = Interlocked.Read(ref written);
+            await stop.CancelAsync();
+            await writer;
+
+            Assert.Contains("by streams", result.Summary, StringComparison.Ordinal);
+            var activity = (long)(await Pg.ScalarAsync(Clone, "SELECT count(*) FROM directus_activity WHERE origin = 'writer'"))!;
+            var revisions = (long)(await Pg.ScalarAsync(Clone, "SELECT count(*) FROM directus_revisions WHERE collection = 'writer_test'"))!;
+            Assert.True(activity >= 50, $"the clone holds the pairs written before it began ({activity})");
+            Assert.True(activity < writtenDuringClone, $"the writer kept writing during the clone ({activity} of {writtenDuringClone})");
+            Assert.Equal(activity, revisions);
+            Assert.Equal(0L, await Pg.ScalarAsync(Clone, "SELECT count(*) FROM directus_revisions r WHERE NOT EXISTS (SELECT 1 FROM directus_activity a WHERE a.id = r.activity)"));
+            Assert.Equal(1L, await Pg.ScalarAsync(Clone, "SELECT count(*) FROM pg_constraint WHERE conname = 'directus_revisions_activity_fkey'"));
+        }
+        finally
+        {
+            NpgsqlConnection.ClearAllPools();
+            await Pg.ExecuteAsync("postgres", $"DROP DATABASE IF EXISTS {source} WITH (FORCE)");
+        }
+    }
+
+    [Fact]
+    public async Task A_retained_template_makes_re_clones_without_reading_the_source_and_goes_with_drop()
+    {
+        var settings = Pg.Settings(Clone, new Dictionary<string, string?> { ["retainTemplate"] = "true" });
+        var lifecycle = new CloneLifecycle(settings);
+        var first = await lifecycle.CloneAsync();
+        Assert.Contains("by streams", first.Summary, StringComparison.Ordinal);
+        Assert.Contains("template: retained", first.Summary, StringComparison.Ordinal);
+
+        var status = await lifecycle.StatusAsync();
+        Assert.True(status.Template.Current);
+        Assert.Contains("current", status.TemplateSummary, StringComparison.Ordinal);
+        Assert.Equal(status.Template.SizeBytes, status.Facts.TemplateSizeBytes);
+        Assert.Contains("retained template", status.Decision.Factors.Single(f => f.Factor == "Disk cost").Assessment, StringComparison.Ordinal);
+        Assert.Equal(true, await Pg.ScalarAsync("postgres", $"SELECT datistemplate AND NOT datallowconn FROM pg_database WHERE datname = '{settings.TemplateDatabase}'"));
+        var fresh = await TableDigestsAsync(Clone);
+
+        // Seed the clone, then re-clone: it comes back fresh, from the template, and the source is not read
+        // (no session on it while the re-clone runs: the template copy needs none).
+        Assert.True((await lifecycle.UpAsync()).Verify.Passed);
+        Assert.NotEqual(fresh, await TableDigestsAsync(Clone));
+        var again = await lifecycle.CloneAsync(force: true);
+        Assert.Contains("by template", again.Summary, StringComparison.Ordinal);
+        Assert.Equal(fresh, await TableDigestsAsync(Clone));
+        Assert.True((await lifecycle.StatusAsync()).State.ConnectRevokedFromPublic, "the re-created clone is closed to PUBLIC again");
+        Assert.True((await lifecycle.UpAsync()).Verify.Passed, "a clone made from the template passes the suite");
+
+        // A new generation is a fresh copy of production: from the source, with a new template.
+        var next = new CloneLifecycle(Pg.Settings(Clone, new Dictionary<string, string?> { ["retainTemplate"] = "true", ["cloneGeneration"] = "2" }));
+        Assert.False((await next.StatusAsync()).Template.Current);
+        Assert.Contains("by streams", (await next.CloneAsync()).Summary, StringComparison.Ordinal);
+        Assert.True((await next.StatusAsync()).Template.Current);
+
+        var drop = await next.DropAsync();
+        Assert.Contains(settings.TemplateDatabase, drop.Summary, StringComparison.Ordinal);
+        Assert.False(await Pg.DatabaseExistsAsync(Clone));
+        Assert.False(await Pg.DatabaseExistsAsync(settings.TemplateDatabase));
+        Assert.False((await next.DropAsync()).Changed);
+    }
+
+    [Fact]
+    public async Task RetainTemplate_false_drops_a_template_and_clones_from_the_source()
+    {
+        await new CloneLifecycle(Pg.Settings(Clone, new Dictionary<string, string?> { ["retainTemplate"] = "true" })).CloneAsync();
+        var settings = Pg.Settings(Clone, new Dictionary<string, string?> { ["retainTemplate"] = "false" });
+        Assert.True(await Pg.DatabaseExistsAsync(settings.TemplateDatabase));
+
+        var result = await new CloneLifecycle(settings).CloneAsync(force: true);
+        Assert.Contains("by streams", result.Summary, StringComparison.Ordinal);
+        Assert.False(await Pg.DatabaseExistsAsync(settings.TemplateDatabase));
+    }
+
+    [Fact]
+    public async Task CloneMethod_template_without_a_current_template_fails_and_leaves_the_clone_as_it_was()
+    {
+        var lifecycle = new CloneLifecycle(Pg.Settings(Clone, new Dictionary<string, string?> { ["retainTemplate"] = "false" }));
+        Assert.True((await lifecycle.UpAsync()).Verify.Passed);
+        var marker = (await lifecycle.StatusAsync()).State.Marker;
+
+        var template = new CloneLifecycle(Pg.Settings(Clone, new Dictionary<string, string?> { ["cloneMethod"] = "template" }));
+        var ex = await Assert.ThrowsAsync<OperationFailedException>(() => template.CloneAsync(force: true));
+        Assert.Contains("is not a current template", ex.Message, StringComparison.Ordinal);
+        Assert.Equal(marker, (await lifecycle.StatusAsync()).State.Marker);
+        Assert.True((await lifecycle.VerifyAsync()).Passed);
+    }
+
+    [Fact]
+    public async Task Source_template_is_refused_while_the_source_has_a_session_and_works_on_an_idle_one()
+    {
+        var source = "directus_idle_" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture);
+        await Pg.ExecuteAsync("postgres", $"DROP DATABASE IF EXISTS {source} WITH (FORCE)");
+        await SourceGenerator.EnsureAsync(Pg.Server, source);
+        try
+        {
+            var settings = Pg.Settings(Clone, new Dictionary<string, string?> { ["sourceDatabase"] = source, ["cloneMethod"] = "source-template" });
+            var lifecycle = new CloneLifecycle(settings);
+            await using (var session = await Pg.OpenAsync(source))
+            {
+                var ex = await Assert.ThrowsAsync<OperationFailedException>(() => lifecycle.CloneAsync());
+                Assert.Contains("needs zero sessions", ex.Message, StringComparison.Ordinal);
+                Assert.False((await lifecycle.StatusAsync()).State.Complete);
+            }
+
+            NpgsqlConnection.ClearAllPools();
+            var result = await lifecycle.CloneAsync();
+            Assert.Contains("by source-template", result.Summary, StringComparison.Ordinal);
+            Assert.Equal(await TableDigestsAsync(source), await TableDigestsAsync(Clone));
+            Assert.False(await Pg.DatabaseExistsAsync(settings.TemplateDatabase), "a source-template clone keeps no template: the source is one");
+        }
+        finally
+        {
+            NpgsqlConnection.ClearAllPools();
+            await Pg.ExecuteAsync("postgres", $"DROP DATABASE IF EXISTS {source} WITH (FORCE)");
+        }
+    }
+
+    [Fact]
+    public async Task A_streams_clone_whose_data_dump_dies_is_never_marked_and_up_converges()
+    {
+        using var bin = new FaultTests.TempDirectory();
+        foreach (var tool in new[] { "psql", "pg_restore", "vacuumdb" })
+        {
+            FaultTests.WriteTool(bin.Path, tool, $"exec {Pg.Server.BinDirectory}/{tool} \"$@\"");
+        }
+
+        // pg_dump of the data section writes a little, then dies; schema and post-data dumps work.
+        FaultTests.WriteTool(bin.Path, "pg_dump", $"""
+            case " $* " in
+              *" --section=data "*) {Pg.Server.BinDirectory}/pg_dump "$@" | head -c 20000; exit 1 ;;
+              *) exec {Pg.Server.BinDirectory}/pg_dump "$@" ;;
+            esac
+            """);
+        var lifecycle = new CloneLifecycle(Pg.Settings(Clone, new Dictionary<string, string?> { ["pgBinDir"] = bin.Path, ["cloneMethod"] = "streams" }));
+        var ex = await Assert.ThrowsAsync<OperationFailedException>(() => lifecycle.CloneAsync());
+        Assert.Contains("a data stream failed", ex.Message, StringComparison.Ordinal);
+        Assert.False((await Lifecycle.StatusAsync()).State.Complete);
+        Assert.False(await Pg.DatabaseExistsAsync(Settings.TemplateDatabase), "no template is made from a failed clone");
+
+        var up = await Lifecycle.UpAsync();
+        Assert.True(up.Verify.Passed, "up converges from a failed streams clone");
+    }
+
+    /// <summary>A size that makes exactly the two audit tables "big" in a generated source.</summary>
+    private async Task<long> BigTableThresholdAsync(string database) =>
+        (long)(await Pg.ScalarAsync(database, """
+            SELECT least(pg_total_relation_size('directus_activity'), pg_total_relation_size('directus_revisions'))
+            """))!;
+
+    /// <summary>Every user table's row count and row checksum.</summary>
+    private async Task<IReadOnlyDictionary<string, string>> TableDigestsAsync(string database)
+    {
+        await using var conn = await Pg.OpenAsync(database);
+        var tables = new List<string>();
+        await using (var list = new NpgsqlCommand("SELECT format('%I.%I', schemaname, tablename) FROM pg_tables WHERE schemaname NOT IN ('pg_catalog', 'information_schema') ORDER BY 1", conn))
+        await using (var r = await list.ExecuteReaderAsync())
+        {
+            while (await r.ReadAsync())
+            {
+                tables.Add(r.GetString(0));
+            }
+        }
+
+        var digests = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        foreach (var t in tables)
+        {
+            await using var cmd = new NpgsqlCommand($"SELECT count(*) || ':' || coalesce(sum(hashtext(x::text)::bigint), 0) FROM {t} x", conn);
+            digests[t] = (string)(await cmd.ExecuteScalarAsync())!;
+        }
+
+        Assert.NotEmpty(digests);
+        return digests;
+    }
+
+    private async Task<string> CatalogCountsAsync(string database) => (string)(await Pg.ScalarAsync(database, """
+        SELECT (SELECT count(*) FROM pg_indexes WHERE schemaname = 'public') || ' indexes, '
+            || (SELECT count(*) FROM pg_constraint c JOIN pg_namespace n ON n.oid = c.connamespace WHERE n.nspname = 'public') || ' constraints, '
+            || (SELECT count(*) FROM pg_trigger WHERE NOT tgisinternal) || ' triggers'
+        """))!;
+
+    private async Task<string> SequencesAsync(string database) => (string)(await Pg.ScalarAsync(database,
+        "SELECT coalesce(string_agg(sequencename || '=' || coalesce(last_value::text, 'null'), ',' ORDER BY sequencename), '') FROM pg_sequences WHERE schemaname = 'public'"))!;
+}
