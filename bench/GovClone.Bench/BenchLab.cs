@@ -1,0 +1,260 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using GovClone.Configuration;
+using GovClone.Sandbox;
+using Npgsql;
+
+namespace GovClone.Bench;
+
+/// <summary>What one timed govclone process did: wall time including process start, output, peak RSS.</summary>
+public sealed record TimedRun(string Command, int ExitCode, double Seconds, string Output, long PeakRssBytes)
+{
+    public bool Succeeded => ExitCode == 0;
+}
+
+/// <summary>
+/// The bench's private server: a production-like PostgreSQL (fsync, full_page_writes and synchronous_commit
+/// on, wal_level replica: the defaults, none of the sandbox's speed-ups), the generated source padded to
+/// the asked size, a stack file for it, and govclone run as a separate process, as a user runs it.
+/// </summary>
+public sealed class BenchLab : IAsyncDisposable
+{
+    public const string Source = "directus";
+    public const string Clone = "directus_gov_test_bench";
+    public const string Plain = "directus_gov_test_bench_plain";
+
+    private BenchLab(LocalPostgresServer server, string password, string work, string cliDll)
+    {
+        Server = server;
+        Password = password;
+        WorkDirectory = work;
+        CliDll = cliDll;
+        StackFile = Path.Combine(work, "Pulumi.bench.yaml");
+        var raw = server.ClientSettings();
+        raw["sourceDatabase"] = Source;
+        raw["cloneDatabase"] = Clone;
+        GovClone.Configuration.StackFile.Write(StackFile,
+            raw.ToDictionary(kv => SettingKeys.Namespace + ":" + kv.Key, kv => kv.Value!, StringComparer.Ordinal),
+            "Written by bench/clone for its private server.");
+        Settings = SettingsParser.Parse(raw, new Secret(password));
+    }
+
+    public LocalPostgresServer Server { get; }
+
+    public string Password { get; }
+
+    public string WorkDirectory { get; }
+
+    public string CliDll { get; }
+
+    public string StackFile { get; }
+
+    public GovCloneSettings Settings { get; }
+
+    public static async Task<BenchLab> StartAsync(long sourceBytes, Action<string> log)
+    {
+        var cli = Path.Combine(AppContext.BaseDirectory, "GovClone.Cli.dll");
+        if (!File.Exists(cli))
+        {
+            throw new FileNotFoundException("GovClone.Cli.dll is not beside the bench; build bench/GovClone.Bench", cli);
+        }
+
+        var work = Directory.CreateTempSubdirectory($"govclone-bench-{Environment.ProcessId}-").FullName;
+        File.SetUnixFileMode(work, (UnixFileMode)0b111_101_101); // the postgres account must reach its data folder
+        var password = "bench-" + Convert.ToHexString(RandomNumberGenerator.GetBytes(12)).ToLowerInvariant();
+        log($"starting a private PostgreSQL in {work} (fsync on, defaults otherwise)");
+        var server = await LocalPostgresServer.StartAsync(new LocalServerOptions { StateDirectory = Path.Combine(work, "server"), Password = password, Fast = false });
+        var lab = new BenchLab(server, password, work, cli);
+        log("generating the Directus-like source");
+        await SourceGenerator.EnsureAsync(server, Source);
+        var stopwatch = Stopwatch.StartNew();
+        var lastLog = TimeSpan.Zero;
+        await SourceGenerator.PadAsync(server, Source, sourceBytes, new SyncProgress<(long Bytes, long Rows)>(p =>
+        {
+            if (stopwatch.Elapsed - lastLog > TimeSpan.FromSeconds(10))
+            {
+                lastLog = stopwatch.Elapsed;
+                log(string.Create(CultureInfo.InvariantCulture, $"  source {p.Bytes / (1024 * 1024)} MB of ~{sourceBytes / (1024 * 1024)} MB, {p.Rows:N0} activity rows"));
+            }
+        }));
+        await lab.ExecuteAsync(Source, "VACUUM ANALYZE");
+        await lab.ExecuteAsync("postgres", "CHECKPOINT");
+        return lab;
+    }
+
+    public async Task<NpgsqlConnection> OpenAsync(string database)
+    {
+        var conn = new NpgsqlConnection(Server.ConnectionString(database));
+        await conn.OpenAsync();
+        return conn;
+    }
+
+    public async Task<T> ScalarAsync<T>(string database, string sql)
+    {
+        await using var conn = await OpenAsync(database);
+        await using var cmd = new NpgsqlCommand(sql, conn) { CommandTimeout = 0 };
+        return (T)(await cmd.ExecuteScalarAsync())!;
+    }
+
+    public async Task ExecuteAsync(string database, string sql)
+    {
+        await using var conn = await OpenAsync(database);
+        await using var cmd = new NpgsqlCommand(sql, conn) { CommandTimeout = 0 };
+        await cmd.ExecuteNonQueryAsync();
+    }
+
+    public Task<long> DatabaseSizeAsync(string database) =>
+        ScalarAsync<long>("postgres", $"SELECT pg_database_size('{database}')");
+
+    /// <summary>Every user table's exact row count and row checksum (sum of hashtext of the row's text).</summary>
+    public async Task<SortedDictionary<string, string>> TableDigestsAsync(string database, IReadOnlySet<string>? skip = null)
+    {
+        await using var conn = await OpenAsync(database);
+        var tables = new List<string>();
+        await using (var list = new NpgsqlCommand("SELECT format('%I.%I', schemaname, tablename) FROM pg_tables WHERE schemaname NOT IN ('pg_catalog', 'information_schema') ORDER BY 1", conn))
+        await using (var r = await list.ExecuteReaderAsync())
+        {
+            while (await r.ReadAsync())
+            {
+                tables.Add(r.GetString(0));
+            }
+        }
+
+        var digests = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        foreach (var t in tables.Where(t => skip is null || !skip.Contains(t)))
+        {
+            await using var cmd = new NpgsqlCommand($"SELECT count(*) || ' rows, checksum ' || coalesce(sum(hashtext(x::text)::bigint), 0) FROM {t} x", conn) { CommandTimeout = 0 };
+            digests[t] = (string)(await cmd.ExecuteScalarAsync())!;
+        }
+
+        return digests;
+    }
+
+    /// <summary>The runbook's way, timed: CREATE DATABASE, <c>pg_dump SOURCE | psql CLONE</c>, ANALYZE.</summary>
+    public async Task<double> TimePlainAsync()
+    {
+        await ExecuteAsync("postgres", $"DROP DATABASE IF EXISTS {Plain} WITH (FORCE)");
+        var bin = Server.BinDirectory;
+        var conn = $"-h {Server.Host} -p {Server.Port.ToString(CultureInfo.InvariantCulture)} -U {Server.SuperUser}";
+        var script = $"""
+            set -euo pipefail
+            {bin}/psql {conn} -X -q -v ON_ERROR_STOP=1 -d postgres -c 'CREATE DATABASE {Plain}'
+            {bin}/pg_dump {conn} --no-owner --no-privileges -d {Source} | {bin}/psql {conn} -X -q -v ON_ERROR_STOP=1 -d {Plain} -o /dev/null
+            {bin}/psql {conn} -X -q -v ON_ERROR_STOP=1 -d {Plain} -c ANALYZE
+            """;
+        var seconds = await TimeBashAsync(script);
+        await ExecuteAsync("postgres", $"DROP DATABASE IF EXISTS {Plain} WITH (FORCE)");
+        return seconds;
+    }
+
+    /// <summary>The physical limit of a database copy: its files copied with cp, then sync, on the same disk.</summary>
+    public async Task<double> TimeFileCopyAsync(string database)
+    {
+        var oid = await ScalarAsync<uint>("postgres", $"SELECT oid FROM pg_database WHERE datname = '{database}'");
+        var from = Path.Combine(Server.DataDirectory, "base", oid.ToString(CultureInfo.InvariantCulture));
+        var to = Path.Combine(WorkDirectory, "file-copy-limit");
+        await TimeBashAsync($"rm -rf '{to}'; sync");
+        var seconds = await TimeBashAsync($"cp -r '{from}' '{to}' && sync");
+        await TimeBashAsync($"rm -rf '{to}'");
+        return seconds;
+    }
+
+    private async Task<double> TimeBashAsync(string script)
+    {
+        var psi = new ProcessStartInfo("bash", ["-c", script]) { RedirectStandardError = true, UseShellExecute = false };
+        psi.Environment["PGPASSWORD"] = Password;
+        var stopwatch = Stopwatch.StartNew();
+        using var p = Process.Start(psi)!;
+        var stderr = await p.StandardError.ReadToEndAsync();
+        await p.WaitForExitAsync();
+        stopwatch.Stop();
+        if (p.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"bench step failed (exit {p.ExitCode}): {stderr}");
+        }
+
+        return stopwatch.Elapsed.TotalSeconds;
+    }
+
+    /// <summary>Runs govclone with the bench's stack file, timing the whole process and sampling its peak RSS (VmHWM).</summary>
+    public async Task<TimedRun> RunCliAsync(params string[] args)
+    {
+        var psi = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = WorkDirectory,
+        };
+        psi.ArgumentList.Add(CliDll);
+        foreach (var a in args)
+        {
+            psi.ArgumentList.Add(a);
+        }
+
+        psi.ArgumentList.Add("--stack-file");
+        psi.ArgumentList.Add(StackFile);
+        psi.Environment["GOVCLONE_PASSWORD"] = Password;
+        psi.Environment.Remove("PGPASSWORD");
+        var stopwatch = Stopwatch.StartNew();
+        using var p = Process.Start(psi)!;
+        var peak = 0L;
+        using var sampling = new CancellationTokenSource();
+        var sampler = Task.Run(async () =>
+        {
+            var status = $"/proc/{p.Id}/status";
+            while (!sampling.IsCancellationRequested)
+            {
+                try
+                {
+                    foreach (var line in await File.ReadAllLinesAsync(status))
+                    {
+                        if (line.StartsWith("VmHWM:", StringComparison.Ordinal))
+                        {
+                            var kb = long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture);
+                            peak = Math.Max(peak, kb * 1024);
+                        }
+                    }
+                }
+                catch (IOException)
+                {
+                    return; // exited
+                }
+
+                await Task.Delay(10);
+            }
+        });
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        await p.WaitForExitAsync();
+        stopwatch.Stop();
+        await sampling.CancelAsync();
+        await sampler;
+        var output = new StringBuilder().Append(await stdout).Append('\n').Append(await stderr).ToString();
+        return new TimedRun(string.Join(' ', args), p.ExitCode, stopwatch.Elapsed.TotalSeconds, output, peak);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        NpgsqlConnection.ClearAllPools();
+        await Server.DestroyAsync();
+        try
+        {
+            Directory.Delete(WorkDirectory, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+    }
+}
+
+/// <summary>IProgress that reports synchronously.</summary>
+public sealed class SyncProgress<T>(Action<T> report) : IProgress<T>
+{
+    public void Report(T value) => report(value);
+}
