@@ -69,6 +69,15 @@ public static class BadInputScenarios
             new("drop of a name without the prefix", ["drop", "--clone-database", "prod_copy"], "govclone:cloneDatabase"),
             new("drop of the source", ["drop", "--clone-database", "directus"], "govclone:cloneDatabase"),
             new("unknown option", ["up", "--clone-databse", FaultLab.Clone], "--clone-databse"),
+            new("unknown clone method", ["up", "--clone-method", "rsync"], "govclone:cloneMethod"),
+            new("template name without the prefix", ["up", "--template-database", "directus_template"], "govclone:templateDatabase"),
+            new("template name = the clone's", ["up", "--template-database", FaultLab.Clone], "govclone:templateDatabase"),
+            new("template name = the source's", ["up", "--template-database", "directus"], "govclone:templateDatabase"),
+            new("retainTemplate not a boolean", ["up", "--retain-template", "sometimes"], "govclone:retainTemplate"),
+            new("unknown TOAST compression", ["up", "--toast-compression", "zstd"], "govclone:toastCompression"),
+            new("zero clone jobs", ["up", "--clone-jobs", "0"], "govclone:cloneJobs"),
+            new("maintenance_work_mem without a unit", ["up", "--maintenance-work-mem", "512"], "govclone:maintenanceWorkMem"),
+            new("template re-clone without a template", ["clone", "--force", "--clone-database", "directus_gov_test_notemplate", "--clone-method", "template"], "not a current template"),
             new("restore fails: disk full", ["clone", "--clone-database", "directus_gov_test_diskfull", "--pg-bin-dir", diskFullBin], "free space"),
         ];
 

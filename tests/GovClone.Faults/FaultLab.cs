@@ -178,6 +178,13 @@ public sealed class FaultLab : IAsyncDisposable
         return await lifecycle.ReadStateAsync(conn, CancellationToken.None);
     }
 
+    public async Task<TemplateState> TemplateStateAsync()
+    {
+        var lifecycle = new CloneLifecycle(Settings);
+        await using var conn = await lifecycle.Connections.OpenMaintenanceAsync(CancellationToken.None);
+        return await lifecycle.ReadTemplateAsync(conn, CancellationToken.None);
+    }
+
     /// <summary>The tables <c>seed</c>/<c>reset</c> write: a seeded clone legitimately differs from the source there.</summary>
     public static readonly string[] SeededTables =
     [

@@ -20,51 +20,66 @@ public enum KillTarget
     Server,
 }
 
-/// <summary>A point of a clone: a phase line the tool prints, or a measured point of the restore.</summary>
-public sealed record KillPoint(string Name, KillTarget Target)
+/// <summary>A point of a clone made one way (govclone:cloneMethod): a phase line the tool prints, or a measured point of the copy.</summary>
+public sealed record KillPoint(string Name, KillTarget Target, string Method = "dump")
 {
-    public override string ToString() => $"{Target.ToString().ToLowerInvariant()} @ {Name}";
+    public override string ToString() => $"{Method}: {Target.ToString().ToLowerInvariant()} @ {Name}";
 }
 
 /// <summary>
-/// Kills a real <c>govclone clone --force</c> at many points, then checks that nothing takes the result
-/// for a complete clone (a marker on a clone whose tables differ from the source = a half clone) and that
-/// one <c>govclone up</c> converges to the committed state.
+/// Kills a real <c>govclone clone --force</c>, made each way (dump, streams, from the retained template), at
+/// many points, then checks that nothing takes the result for a complete clone (a marker on a clone, or a
+/// template marker on a template, whose tables differ from the source = a half clone) and that one
+/// <c>govclone up</c> converges to the committed state.
 /// </summary>
 public static class KillScenarios
 {
-    public static readonly string[] Points =
-    [
-        "1/5 create", "2/5 unmark+wipe", "3/5 stream start", "copy 20%", "copy 50%", "copy 80%", "index build", "4/5 analyze", "5/5 mark",
-    ];
+    /// <summary>The points of each way: "N/M …" is reached when the tool prints step N of M.</summary>
+    public static readonly IReadOnlyDictionary<string, string[]> Points = new Dictionary<string, string[]>(StringComparer.Ordinal)
+    {
+        ["dump"] = ["1/5 create", "2/5 unmark+wipe", "3/5 stream start", "copy 20%", "copy 50%", "copy 80%", "index build", "4/5 analyze", "5/5 mark"],
+        ["streams"] = ["1/7 create", "2/7 unmark+wipe", "3/7 schema", "4/7 streams start", "copy 20%", "copy 50%", "copy 80%", "5/7 index build", "6/7 analyze", "7/7 mark", "template retain"],
+        ["template"] = ["1/3 create", "2/3 file copy", "3/3 mark"],
+    };
 
-    /// <summary>Which targets exist at which point (pg_dump only while the data streams; the server crash mid-restore).</summary>
+    /// <summary>Which targets exist at which point (pg_dump only while the data streams; the server crash mid-copy).</summary>
     public static IEnumerable<KillPoint> AllPoints()
     {
-        foreach (var p in Points)
+        foreach (var (method, points) in Points)
         {
-            yield return new KillPoint(p, KillTarget.Tool);
-            yield return new KillPoint(p, KillTarget.Psql);
-            if (p is "3/5 stream start" or "copy 20%" or "copy 50%" or "copy 80%")
+            foreach (var p in points)
             {
-                yield return new KillPoint(p, KillTarget.PgDump);
-            }
+                yield return new KillPoint(p, KillTarget.Tool, method);
+                if (method != "template" || p != "2/3 file copy")
+                {
+                    yield return new KillPoint(p, KillTarget.Psql, method);
+                }
 
-            if (p is "3/5 stream start" or "copy 20%" or "copy 50%" or "copy 80%" or "index build")
-            {
-                yield return new KillPoint(p, KillTarget.Server);
+                if (p is "3/5 stream start" or "4/7 streams start" or "copy 20%" or "copy 50%" or "copy 80%" or "3/7 schema")
+                {
+                    yield return new KillPoint(p, KillTarget.PgDump, method);
+                }
+
+                if (p is "3/5 stream start" or "4/7 streams start" or "copy 20%" or "copy 50%" or "copy 80%" or "index build" or "5/7 index build"
+                    or "2/3 file copy" or "template retain")
+                {
+                    yield return new KillPoint(p, KillTarget.Server, method);
+                }
             }
         }
     }
 
-    /// <summary>The bounded set CI runs: every target, twelve distinct points.</summary>
+    /// <summary>The bounded set CI runs: every target, every way, twenty distinct points.</summary>
     public static IEnumerable<KillPoint> QuickPoints() =>
     [
         new("1/5 create", KillTarget.Tool), new("copy 50%", KillTarget.Tool), new("5/5 mark", KillTarget.Tool),
-        new("2/5 unmark+wipe", KillTarget.Psql), new("copy 20%", KillTarget.Psql), new("copy 80%", KillTarget.Psql),
+        new("2/5 unmark+wipe", KillTarget.Psql), new("copy 80%", KillTarget.Psql),
         new("index build", KillTarget.Psql), new("4/5 analyze", KillTarget.Psql),
-        new("3/5 stream start", KillTarget.PgDump), new("copy 50%", KillTarget.PgDump),
-        new("copy 20%", KillTarget.Server), new("index build", KillTarget.Server),
+        new("3/5 stream start", KillTarget.PgDump), new("copy 20%", KillTarget.Server),
+        new("copy 50%", KillTarget.Tool, "streams"), new("copy 20%", KillTarget.Psql, "streams"), new("copy 50%", KillTarget.PgDump, "streams"),
+        new("3/7 schema", KillTarget.Psql, "streams"), new("5/7 index build", KillTarget.Server, "streams"),
+        new("6/7 analyze", KillTarget.Tool, "streams"), new("7/7 mark", KillTarget.Psql, "streams"), new("template retain", KillTarget.Tool, "streams"),
+        new("2/3 file copy", KillTarget.Tool, "template"), new("2/3 file copy", KillTarget.Server, "template"), new("3/3 mark", KillTarget.Psql, "template"),
     ];
 
     public static async Task RunAsync(FaultLab lab, FaultReport report, IReadOnlyList<KillPoint> points, int iterations, Random random, Action<string> log)
@@ -77,9 +92,17 @@ public static class KillScenarios
             foreach (var point in points.OrderBy(_ => random.Next()))
             {
                 run++;
-                // Half the runs re-clone over a complete clone (unmark path), half clone into nothing.
-                if (random.Next(2) == 0)
+                if (point.Method == "template")
                 {
+                    // A template re-clone needs a current template: make one when a drop or kill took it.
+                    if (!(await lab.TemplateStateAsync()).Current)
+                    {
+                        await lab.RunCliAsync(["clone", "--force", "--clone-method", "streams", "--retain-template", "true"]);
+                    }
+                }
+                else if (random.Next(2) == 0)
+                {
+                    // Half the runs re-clone over a complete clone (unmark path), half clone into nothing.
                     await lab.RunCliAsync(["drop"]);
                 }
 
@@ -103,6 +126,17 @@ public static class KillScenarios
                     half = true; // verify took an incomplete clone for a good one
                 }
 
+                // A template marked current must be a whole copy of the source too: re-clone from it and count.
+                if ((await lab.TemplateStateAsync()).Current)
+                {
+                    var fromTemplate = await lab.RunCliAsync(["clone", "--force", "--clone-method", "template"]);
+                    if (fromTemplate.ExitCode == 0 && await lab.TableCountsAsync(FaultLab.Clone) != await lab.TableCountsAsync(FaultLab.Source))
+                    {
+                        half = true;
+                        log("    a current template whose tables differ from the source");
+                    }
+                }
+
                 var up = await lab.RunCliAsync(["up"]);
                 var converged = up.ExitCode == 0 && (await lab.RunCliAsync(["verify"])).ExitCode == 0;
                 var name = "kill " + point;
@@ -110,7 +144,7 @@ public static class KillScenarios
                     distinctPoint: outcome.Killed ? point.ToString() : null, failed: !converged);
                 await report.CheckProductionAsync(lab, name);
                 log(string.Create(CultureInfo.InvariantCulture,
-                    $"[{run}] {point,-34} {(outcome.Killed ? "killed" : "missed: " + outcome.Note),-40} complete-after-kill={state.Complete,-5} half={half,-5} converged={converged}"));
+                    $"[{run}] {point,-44} {(outcome.Killed ? "killed" : "missed: " + outcome.Note),-40} complete-after-kill={state.Complete,-5} half={half,-5} converged={converged}"));
                 if (!converged)
                 {
                     log("    up: " + up.Output.Trim().Replace("\n", "\n    ", StringComparison.Ordinal));
@@ -124,7 +158,7 @@ public static class KillScenarios
     private static async Task<KillOutcome> KillOnceAsync(FaultLab lab, KillPoint point, TimeSpan jitter, long sourceBytes)
     {
         var phase = "";
-        using var tool = lab.StartCli(["clone", "--force"]);
+        using var tool = lab.StartCli(["clone", "--force", "--clone-method", point.Method]);
         var collect = FaultLab.CollectAsync(tool, line =>
         {
             if (line.StartsWith("govclone: clone ", StringComparison.Ordinal))
@@ -136,7 +170,7 @@ public static class KillScenarios
         var deadline = Stopwatch.StartNew();
         while (!tool.HasExited && deadline.Elapsed < TimeSpan.FromMinutes(5))
         {
-            if (await ReachedAsync(lab, point.Name, Volatile.Read(ref phase), sourceBytes))
+            if (await ReachedAsync(lab, point, Volatile.Read(ref phase), sourceBytes))
             {
                 if (jitter > TimeSpan.Zero)
                 {
@@ -160,22 +194,23 @@ public static class KillScenarios
         return new KillOutcome(false, $"the clone ended (exit {done.ExitCode}) before the point");
     }
 
-    private static async Task<bool> ReachedAsync(FaultLab lab, string point, string phase, long sourceBytes)
+    private static async Task<bool> ReachedAsync(FaultLab lab, KillPoint point, string phase, long sourceBytes)
     {
-        switch (point)
+        var copyPhase = point.Method == "streams" ? "4/7" : "3/5";
+        switch (point.Name)
         {
-            case "1/5 create": return phase.StartsWith("1/5", StringComparison.Ordinal);
-            case "2/5 unmark+wipe": return phase.StartsWith("2/5", StringComparison.Ordinal);
-            case "3/5 stream start": return phase.StartsWith("3/5", StringComparison.Ordinal);
-            case "4/5 analyze": return phase.StartsWith("4/5", StringComparison.Ordinal);
-            case "5/5 mark": return phase.StartsWith("5/5", StringComparison.Ordinal);
+            case "template retain":
+                return phase.StartsWith("complete", StringComparison.Ordinal); // printed after the mark, before the template copy
             case "index build":
-                return phase.StartsWith("3/5", StringComparison.Ordinal)
+            case "5/7 index build":
+                return phase.StartsWith(point.Method == "streams" ? "5/7" : "3/5", StringComparison.Ordinal)
                     && await lab.ScalarAsync<long>("postgres", $"SELECT count(*) FROM pg_stat_progress_create_index WHERE datname = '{FaultLab.Clone}'") > 0;
-            default:
-                var fraction = double.Parse(point["copy ".Length..].TrimEnd('%'), CultureInfo.InvariantCulture) / 100;
-                return phase.StartsWith("3/5", StringComparison.Ordinal)
+            case var name when name.StartsWith("copy ", StringComparison.Ordinal):
+                var fraction = double.Parse(name["copy ".Length..].TrimEnd('%'), CultureInfo.InvariantCulture) / 100;
+                return phase.StartsWith(copyPhase, StringComparison.Ordinal)
                     && await lab.ScalarAsync<long>("postgres", $"SELECT coalesce((SELECT pg_database_size(oid) FROM pg_database WHERE datname = '{FaultLab.Clone}'), 0)") >= fraction * sourceBytes;
+            default:
+                return phase.StartsWith(point.Name.Split(' ')[0], StringComparison.Ordinal);
         }
     }
 

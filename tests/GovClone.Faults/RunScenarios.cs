@@ -136,11 +136,11 @@ public static class RunScenarios
         })!;
         await Task.Delay(500);
         var drop = await lab.RunCliAsync(["drop"]);
-        var gone = !(await lab.CloneStateAsync()).Exists;
+        var gone = !(await lab.CloneStateAsync()).Exists && !(await lab.TemplateStateAsync()).Exists;
         var again = await lab.RunCliAsync(["drop"]);
         var refused = await lab.RunCliAsync(["drop", "--clone-database", "directus"]);
         var ok = drop.ExitCode == 0 && gone && again.ExitCode == 0 && refused.ExitCode == 2;
-        await RecordAsync(lab, report, "teardown: forced drop, idempotent, guarded", ok, log,
+        await RecordAsync(lab, report, "teardown: forced drop (clone and template), idempotent, guarded", ok, log,
             $"drop with a session {drop.ExitCode} (gone: {gone}), second drop {again.ExitCode}, drop of the source {refused.ExitCode}");
         if (!session.HasExited)
         {

@@ -361,6 +361,11 @@ public sealed partial class CloneLifecycle
     {
         var stderr = result.StandardError.Trim();
         var tail = string.Join('\n', stderr.Split('\n').TakeLast(8));
+        if (result.ExitCode == ServerScripts.RefusedExitCode && stderr.Contains("govclone: govclone:cloneMethod", StringComparison.Ordinal))
+        {
+            return $"clone refused; nothing was changed.\n{tail}";
+        }
+
         var hint = stderr.Contains("No space left on device", StringComparison.OrdinalIgnoreCase) || stderr.Contains("could not extend file", StringComparison.OrdinalIgnoreCase)
             ? "The server ran out of disk: free space there (or compact/drop other clones), then run govclone up."
             : stderr.Contains("does not exist", StringComparison.Ordinal) && stderr.Contains(_settings.SourceDatabase, StringComparison.Ordinal)

@@ -25,6 +25,9 @@ public static class ServerScripts
 
     private const string HereDoc = "GOVCLONE_SQL";
 
+    /// <summary>Exit status of a clone script that refused before changing anything (a template or source-template precondition).</summary>
+    public const int RefusedExitCode = 2;
+
     /// <summary>Start of the database comment that marks a finished, current template.</summary>
     public const string TemplateMarker = "govclone:template";
 
@@ -135,10 +138,10 @@ public static class ServerScripts
             echo "govclone: method=$method"
 
             echo "govclone: clone 1/$steps: database {{clone}} exists, closed to PUBLIC"
-            if [ -z "$(maint -tA -c "SELECT 1 FROM pg_database WHERE datname = {{cloneLit}}")" ]; then
-              maint -c {{ShellQuote.Word("CREATE DATABASE " + cloneIdent)}}
+            exists="$(maint -tA -c "SELECT 1 FROM pg_database WHERE datname = {{cloneLit}}")"
+            if [ -n "$exists" ]; then
+              maint -c {{ShellQuote.Word($"REVOKE CONNECT, TEMPORARY ON DATABASE {cloneIdent} FROM PUBLIC")}}
             fi
-            maint -c {{ShellQuote.Word($"REVOKE CONNECT, TEMPORARY ON DATABASE {cloneIdent} FROM PUBLIC")}}
             marker="$(maint -tA -c "SELECT coalesce(shobj_description(oid, 'pg_database'), '') FROM pg_database WHERE datname = {{cloneLit}}")"
 
             """);
@@ -155,6 +158,24 @@ public static class ServerScripts
                 """);
         }
 
+        sb.Append(CultureInfo.InvariantCulture, $$"""
+            if [ "$method" = template ] && [ "$template_current" != yes ]; then
+              echo "govclone: govclone:cloneMethod is template but {{template}} is not a current template (want '{{templateMarker}}', have '$template_marker'): use cloneMethod auto or streams, which make one" >&2
+              return {{RefusedExitCode}}
+            fi
+            if [ "$method" = source-template ]; then
+              others="$(maint -tA -c "SELECT count(*) FROM pg_stat_activity WHERE datname = {{sourceLit}} AND pid <> pg_backend_pid()")"
+              if [ "$others" != 0 ]; then
+                echo "govclone: govclone:cloneMethod source-template needs zero sessions on {{s.SourceDatabase}}; it has $others. Use cloneMethod streams, which is safe with a live source." >&2
+                return {{RefusedExitCode}}
+              fi
+            fi
+            if [ -z "$exists" ]; then
+              maint -c {{ShellQuote.Word("CREATE DATABASE " + cloneIdent)}}
+              maint -c {{ShellQuote.Word($"REVOKE CONNECT, TEMPORARY ON DATABASE {cloneIdent} FROM PUBLIC")}}
+            fi
+
+            """);
         sb.Append(CultureInfo.InvariantCulture, $$"""
             guard_sql="$(cat <<'{{HereDoc}}'
             {{guardSql}}
@@ -315,20 +336,11 @@ public static class ServerScripts
             }
 
             clone_template() {
-            if [ "$template_current" != yes ]; then
-              echo "govclone: govclone:cloneMethod is template but {{template}} is not a current template (want '{{templateMarker}}', have '$template_marker'): use cloneMethod auto or streams, which make one" >&2
-              return 2
-            fi
             echo "govclone: clone 2/$steps: re-creating {{clone}} from the retained template {{template}} ($strategy; the source is not read)"
             recreate_from {{ShellQuote.Word(template)}}
             }
 
             clone_source_template() {
-            others="$(maint -tA -c "SELECT count(*) FROM pg_stat_activity WHERE datname = {{sourceLit}} AND pid <> pg_backend_pid()")"
-            if [ "$others" != 0 ]; then
-              echo "govclone: govclone:cloneMethod source-template needs zero sessions on {{s.SourceDatabase}}; it has $others. Use cloneMethod streams, which is safe with a live source." >&2
-              return 2
-            fi
             echo "govclone: clone 2/$steps: re-creating {{clone}} as a TEMPLATE copy of {{s.SourceDatabase}} ($strategy; new connections to {{s.SourceDatabase}} wait while it copies)"
             recreate_from {{ShellQuote.Word(s.SourceDatabase)}}
             }
