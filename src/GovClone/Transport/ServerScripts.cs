@@ -273,22 +273,28 @@ public static class ServerScripts
             tab="$(printf '\t')"
             in_source -tA -F "$tab" -c 'BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY' -c "SET TRANSACTION SNAPSHOT '$snapshot'" -c {{ShellQuote.Word(StreamTablesSql(s.StreamTableMinBytes))}} -c 'COMMIT' >"$work/jobs.tsv"
             exclude=()
-            while IFS="$tab" read -r name bytes columns; do
-              if [ "$name" != '-' ]; then exclude+=(--exclude-table-data="$name"); fi
+            own_all=' '
+            while IFS="$tab" read -r name bytes columns own; do
+              if [ "$name" != '-' ]; then exclude+=(--exclude-table-data="$name"); own_all="$own_all$own "; fi
             done <"$work/jobs.tsv"
+            # A big table's own indexes and keys are built in its lane right after its data (while the other
+            # lanes still copy); the rest of post-data (foreign keys, small tables) runs after all data.
+            {{pgRestore}} --list "$work/post-data.dump" >"$work/post-data.toc"
+            awk -v own="$own_all" '{ split($0, f, " "); if (index(own, " " f[3] " ") == 0) print }' "$work/post-data.toc" >"$work/post-data.rest.toc"
             lanes={{jobs}}
             load=()
             for ((i = 0; i < lanes; i++)); do load[i]=0; : >"$work/lane.$i"; done
-            while IFS="$tab" read -r name bytes columns; do
+            while IFS="$tab" read -r name bytes columns own; do
               best=0
               for ((i = 1; i < lanes; i++)); do
                 if [ "${load[i]}" -lt "${load[best]}" ]; then best=$i; fi
               done
               load[best]=$((load[best] + bytes))
-              printf '%s\t%s\n' "$name" "$columns" >>"$work/lane.$best"
+              printf '%s\t%s\t%s\n' "$name" "$columns" "$own" >>"$work/lane.$best"
             done <"$work/jobs.tsv"
 
             load_options='-c synchronous_commit=off'
+            index_options="-c maintenance_work_mem={{s.MaintenanceWorkMem}} -c max_parallel_maintenance_workers={{jobs}}"
             toast={{s.ToastCompression}}
             toast_values="$(maint -tA -c "SELECT array_to_string(enumvals, ',') FROM pg_settings WHERE name = 'default_toast_compression'")"
             case ",$toast_values," in
@@ -307,17 +313,25 @@ public static class ServerScripts
                 dump_source --snapshot="$snapshot" --section=data "${exclude[@]}" && echo 'COMMIT;'
               } | PGOPTIONS="$load_options" in_clone -o /dev/null
             }
+            index_table() {
+              awk -v own=" $1 " '{ split($0, f, " "); if (index(own, " " f[3] " ") > 0) print }' "$work/post-data.toc" >"$work/post-data.$2.toc"
+              if [ -s "$work/post-data.$2.toc" ]; then
+                PGOPTIONS="$index_options" {{pgRestore}} --use-list="$work/post-data.$2.toc" -d {{ShellQuote.Word(clone)}} "$work/post-data.dump"
+              fi
+            }
             run_lane() {
-              while IFS="$tab" read -r name columns; do
+              n=0
+              while IFS="$tab" read -r name columns own; do
                 if [ -e "$work/failed" ]; then return 1; fi
-                if [ "$name" = '-' ]; then copy_rest; else copy_table "$name" "$columns"; fi
+                n=$((n + 1))
+                if [ "$name" = '-' ]; then copy_rest; else copy_table "$name" "$columns"; index_table "$own" "$2.$n"; fi
               done <"$1"
             }
 
-            echo "govclone: clone 4/$steps: copying data: ${#exclude[@]} big table(s) in binary COPY streams beside pg_dump of the rest, $lanes at a time, one snapshot"
+            echo "govclone: clone 4/$steps: copying data: ${#exclude[@]} big table(s) in binary COPY streams (each indexed as soon as it is loaded) beside pg_dump of the rest, $lanes at a time, one snapshot"
             lane_pids=()
             for ((i = 0; i < lanes; i++)); do
-              ( trap 'if [ $? -ne 0 ]; then : >"$work/failed"; fi' EXIT; run_lane "$work/lane.$i" ) &
+              ( trap 'if [ $? -ne 0 ]; then : >"$work/failed"; fi' EXIT; run_lane "$work/lane.$i" "$i" ) &
               lane_pids+=("$!")
             done
             failed=0
@@ -329,8 +343,8 @@ public static class ServerScripts
             exec 7>&-
             wait "$snapshot_session" || true
 
-            echo "govclone: clone 5/$steps: indexes and constraints (pg_restore --section=post-data, $lanes connections, maintenance_work_mem {{s.MaintenanceWorkMem}})"
-            {{StillOurs(holder)}}PGOPTIONS="-c maintenance_work_mem={{s.MaintenanceWorkMem}} -c max_parallel_maintenance_workers={{jobs}}" {{pgRestore}} --jobs={{jobs}} -d {{ShellQuote.Word(clone)}} "$work/post-data.dump"
+            echo "govclone: clone 5/$steps: the other indexes and constraints (pg_restore --section=post-data, $lanes connections, maintenance_work_mem {{s.MaintenanceWorkMem}})"
+            {{StillOurs(holder)}}PGOPTIONS="$index_options" {{pgRestore}} --jobs={{jobs}} --use-list="$work/post-data.rest.toc" -d {{ShellQuote.Word(clone)}} "$work/post-data.dump"
             echo "govclone: clone 6/$steps: ANALYZE, $lanes at a time (a restore has no planner statistics)"
             {{vacuumdb}} --jobs={{jobs}} -d {{ShellQuote.Word(clone)}}
             }
@@ -417,13 +431,20 @@ public static class ServerScripts
         return sb.ToString();
     }
 
-    /// <summary>The streams clone's job list, at the exported snapshot: big tables (quoted name, bytes, column list), then '-' for the rest.</summary>
+    /// <summary>The streams clone's job list, at the exported snapshot: big tables (quoted name, bytes, column list, own post-data oids), then '-' for the rest.</summary>
     private static string StreamTablesSql(long minBytes) => string.Create(CultureInfo.InvariantCulture, $$"""
         WITH big AS (
           SELECT '"' || replace(n.nspname, '"', '""') || '"."' || replace(c.relname, '"', '""') || '"' AS name,
                  pg_total_relation_size(c.oid) AS bytes,
                  (SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY a.attnum) FROM pg_attribute a
-                   WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = '') AS columns
+                   WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = '') AS columns,
+                 -- The table's own post-data objects (their oids, as pg_restore -l lists them): primary key,
+                 -- unique and exclusion constraints, and indexes that back no constraint.
+                 coalesce((SELECT string_agg(o::text, ' ') FROM (
+                   SELECT k.oid AS o FROM pg_constraint k WHERE k.conrelid = c.oid AND k.contype IN ('p', 'u', 'x')
+                   UNION ALL
+                   SELECT i.indexrelid FROM pg_index i WHERE i.indrelid = c.oid
+                     AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid AND k.conrelid = c.oid)) own), '') AS own_objects
           FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
           WHERE c.relkind = 'r' AND c.relpersistence = 'p'
             AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\_%'
@@ -433,9 +454,9 @@ public static class ServerScripts
             AND EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = '')
             AND pg_total_relation_size(c.oid) >= {{minBytes}}
         )
-        SELECT name, bytes, columns FROM big
+        SELECT name, bytes, columns, own_objects FROM big
         UNION ALL
-        SELECT '-', greatest(pg_database_size(current_database()) - coalesce((SELECT sum(bytes) FROM big), 0), 0)::bigint, ''
+        SELECT '-', greatest(pg_database_size(current_database()) - coalesce((SELECT sum(bytes) FROM big), 0), 0)::bigint, '', ''
         ORDER BY 2 DESC, 1
         """);
 
