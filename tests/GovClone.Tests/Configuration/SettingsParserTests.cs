@@ -19,7 +19,21 @@ public class SettingsParserTests
         Assert.False(s.ProductionRolloutLanded);
         Assert.Empty(s.FollowUps);
         Assert.Equal(["directus"], s.QueryAllowlist);
+        Assert.Equal(CloneMethod.Auto, s.CloneMethod);
+        Assert.Equal(RetainTemplate.Auto, s.RetainTemplate);
+        Assert.Equal("directus_gov_test_20260602_template", s.TemplateDatabase);
+        Assert.Equal("lz4", s.ToastCompression);
+        Assert.Equal(2, s.CloneJobs);
+        Assert.Equal("512MB", s.MaintenanceWorkMem);
     }
+
+    [Theory]
+    [InlineData("streams", CloneMethod.Streams)]
+    [InlineData("dump", CloneMethod.Dump)]
+    [InlineData("Template", CloneMethod.Template)]
+    [InlineData("source-template", CloneMethod.SourceTemplate)]
+    public void Clone_methods_parse(string value, CloneMethod method) =>
+        Assert.Equal(method, Parse(("cloneMethod", value)).CloneMethod);
 
     [Theory]
     [InlineData("port", "0", "govclone:port")]
@@ -48,12 +62,31 @@ public class SettingsParserTests
     [InlineData("pgpassFile", "/nonexistent/pgpass", "govclone:pgpassFile")]
     [InlineData("hostFreeBytes", "lots", "govclone:hostFreeBytes")]
     [InlineData("cloneDatbase", "x", "govclone:cloneDatbase")]
+    [InlineData("cloneMethod", "rsync", "govclone:cloneMethod")]
+    [InlineData("retainTemplate", "sometimes", "govclone:retainTemplate")]
+    [InlineData("toastCompression", "zstd", "govclone:toastCompression")]
+    [InlineData("cloneJobs", "0", "govclone:cloneJobs")]
+    [InlineData("cloneJobs", "17", "govclone:cloneJobs")]
+    [InlineData("maintenanceWorkMem", "512", "govclone:maintenanceWorkMem")]
+    [InlineData("maintenanceWorkMem", "1TB", "govclone:maintenanceWorkMem")]
+    [InlineData("streamTableMinBytes", "-1", "govclone:streamTableMinBytes")]
     public void Bad_values_name_the_setting_and_the_fix(string key, string value, string setting)
     {
         var ex = Assert.Throws<ConfigurationException>(() => Parse((key, value)));
         Assert.Equal(setting, ex.Setting);
         Assert.False(string.IsNullOrWhiteSpace(ex.Fix));
         Assert.Equal(2, ex.ExitCode);
+    }
+
+    [Theory]
+    [InlineData("directus_template")]
+    [InlineData("directus")]
+    [InlineData("directus_gov_test_20260602")]
+    [InlineData("postgres")]
+    public void A_template_name_that_is_not_a_clone_name_of_its_own_is_refused(string template)
+    {
+        var ex = Assert.ThrowsAny<GovCloneException>(() => Parse(("templateDatabase", template)));
+        Assert.Contains("govclone:templateDatabase", ex.Message, StringComparison.Ordinal);
     }
 
     [Theory]

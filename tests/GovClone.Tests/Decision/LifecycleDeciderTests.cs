@@ -69,6 +69,18 @@ public class LifecycleDeciderTests
     }
 
     [Fact]
+    public void A_retained_template_counts_in_the_disk_cost()
+    {
+        // 1.2 GB alone is 6% of 20 GB free (negligible); with its template, 12% (a warning naming the template).
+        var alone = LifecycleDecider.Decide(Facts(size: 1200L << 20, free: 20L << 30));
+        var withTemplate = LifecycleDecider.Decide(Facts(size: 1200L << 20, free: 20L << 30) with { TemplateSizeBytes = 1200L << 20 });
+        Assert.Equal(FactorStatus.Ok, alone.Factors[0].Status);
+        Assert.Equal(FactorStatus.Warn, withTemplate.Factors[0].Status);
+        Assert.Contains("clone 1200 MB + retained template 1200 MB", withTemplate.Factors[0].Assessment, StringComparison.Ordinal);
+        Assert.Contains("retainTemplate false", withTemplate.Factors[0].Assessment, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Unknown_free_space_is_said_not_guessed()
     {
         var d = LifecycleDecider.Decide(Facts(free: null));
