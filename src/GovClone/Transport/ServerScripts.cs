@@ -263,15 +263,19 @@ public static class ServerScripts
             if [ -z "$snapshot" ]; then echo "govclone: timed out opening a snapshot of {{s.SourceDatabase}}" >&2; return 1; fi
 
             echo "govclone: clone 3/$steps: schema (pg_dump --section=pre-data, snapshot $snapshot)"
+            # While the schema is restored: the post-data dump, and the jobs, biggest first (one binary COPY
+            # stream per big table, and one pg_dump of the rest), both read at the same snapshot.
+            tab="$(printf '\t')"
+            dump_source --snapshot="$snapshot" --section=post-data --format=custom --file="$work/post-data.dump" &
+            post_dump=$!
+            in_source -tA -F "$tab" -c 'BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY' -c "SET TRANSACTION SNAPSHOT '$snapshot'" -c {{ShellQuote.Word(StreamTablesSql(s.StreamTableMinBytes))}} -c 'COMMIT' >"$work/jobs.tsv" &
+            list_jobs=$!
             {
               printf 'BEGIN;\n%s\n' "$guard_sql"
               dump_source --snapshot="$snapshot" --section=pre-data && echo 'COMMIT;'
             } | in_clone -o /dev/null
-            dump_source --snapshot="$snapshot" --section=post-data --format=custom --file="$work/post-data.dump"
-
-            # The jobs, biggest first: one binary COPY stream per big table, and one pg_dump of the rest.
-            tab="$(printf '\t')"
-            in_source -tA -F "$tab" -c 'BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY' -c "SET TRANSACTION SNAPSHOT '$snapshot'" -c {{ShellQuote.Word(StreamTablesSql(s.StreamTableMinBytes))}} -c 'COMMIT' >"$work/jobs.tsv"
+            wait "$post_dump"
+            wait "$list_jobs"
             exclude=()
             own_all=' '
             while IFS="$tab" read -r name bytes columns own; do
