@@ -30,7 +30,8 @@ public static class RunScenarios
             // A run that cannot get the lock in time fails with a message, and changes nothing.
             await lab.RunCliAsync(["up"]);
             var phase3 = new TaskCompletionSource();
-            using var holder = lab.StartCli(["clone", "--force"]);
+            // The plain dump way: long enough to be waited on (a template re-clone could end within the timeout).
+            using var holder = lab.StartCli(["clone", "--force", "--clone-method", "dump"]);
             var holderRun = FaultLab.CollectAsync(holder, line =>
             {
                 if (line.Contains("clone 3/5", StringComparison.Ordinal))
@@ -73,7 +74,8 @@ public static class RunScenarios
             IReadOnlyCollection<string> seen;
             await using (var watch = new ArgvWatch(lab.Password))
             {
-                outputs.Add(await lab.RunCliAsync(["clone", "--force", .. t], env));
+                // From the source (streams): pg_dump and psql must run for the sampler to see them.
+                outputs.Add(await lab.RunCliAsync(["clone", "--force", "--clone-method", "streams", .. t], env));
                 outputs.Add(await lab.RunCliAsync(["up", .. t], env));
                 outputs.Add(await lab.RunCliAsync(["status", "--json", .. t], env));
                 outputs.Add(await lab.RunCliAsync(["decide", "--markdown", .. t], env));
