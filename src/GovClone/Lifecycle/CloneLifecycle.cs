@@ -371,7 +371,9 @@ public sealed partial class CloneLifecycle
             : stderr.Contains("does not exist", StringComparison.Ordinal) && stderr.Contains(_settings.SourceDatabase, StringComparison.Ordinal)
                 ? $"Check govclone:sourceDatabase ('{_settings.SourceDatabase}')."
                 : "Fix the cause above, then run govclone up: it converges from here.";
-        return $"clone failed (exit {result.ExitCode}); the restore was rolled back and {_settings.CloneDatabase} carries no complete marker, so nothing will take it for a clone.\n{tail}\n{hint}";
+        // A dump restore rolls back; a streams clone may leave committed tables behind. Either way the
+        // marker is absent, and the next clone empties whatever is there first.
+        return $"clone failed (exit {result.ExitCode}); {_settings.CloneDatabase} carries no complete marker, so nothing will take it for a clone, and the next clone empties what was copied.\n{tail}\n{hint}";
     }
 
     private async Task PollProgressAsync(long? sourceBytes, Stopwatch stopwatch, Func<string> phase, CancellationToken ct)
@@ -434,37 +436,23 @@ public sealed partial class CloneLifecycle
         await using var maintenance = await _connections.OpenMaintenanceAsync(ct);
         var existed = (await ReadStateAsync(maintenance, ct)).Exists;
         var templateExisted = (await ReadTemplateAsync(maintenance, ct)).Exists;
-        await ExecuteAsync(maintenance, DropSql(_settings), ct);
+        var lit = DatabaseNameGuard.QuoteLiteral(_settings.CloneDatabase);
+        await ExecuteAsync(maintenance, $"""
+            DO $guard$
+            BEGIN
+              IF {lit} NOT LIKE 'directus\_gov\_test\_%' THEN
+                RAISE EXCEPTION 'govclone guard: refusing to drop %: no directus_gov_test_ prefix', {lit};
+              END IF;
+            END
+            $guard$;
+            """, ct);
+        await ExecuteAsync(maintenance, ServerScripts.ReleaseTemplateSql(_settings), ct);
         await ExecuteAsync(maintenance, $"DROP DATABASE IF EXISTS {DatabaseNameGuard.QuoteIdentifier(_settings.CloneDatabase)} WITH (FORCE)", ct);
-        await ExecuteAsync(maintenance, $"DROP DATABASE IF EXISTS {DatabaseNameGuard.QuoteIdentifier(_settings.TemplateDatabase)} WITH (FORCE)", ct);
+        await ExecuteAsync(maintenance, ServerScripts.DropTemplateSql(_settings), ct);
         var dropped = new[] { existed ? _settings.CloneDatabase : null, templateExisted ? _settings.TemplateDatabase : null }.OfType<string>().ToArray();
         return new LeverResult("drop", dropped.Length > 0, dropped.Length > 0
             ? $"dropped {string.Join(" and ", dropped)} (sessions terminated)"
             : $"{_settings.CloneDatabase} does not exist; nothing to drop");
-    }
-
-    /// <summary>
-    /// The guard of a drop, and what makes the template droppable: both names must carry the clone prefix;
-    /// the template is unmarked and un-templated first (DROP refuses a database that IS_TEMPLATE).
-    /// </summary>
-    public static string DropSql(GovCloneSettings settings)
-    {
-        ArgumentNullException.ThrowIfNull(settings);
-        var lit = DatabaseNameGuard.QuoteLiteral(settings.CloneDatabase);
-        var tpl = DatabaseNameGuard.QuoteLiteral(settings.TemplateDatabase);
-        return $"""
-            DO $guard$
-            BEGIN
-              IF {lit} NOT LIKE 'directus\_gov\_test\_%' OR {tpl} NOT LIKE 'directus\_gov\_test\_%' THEN
-                RAISE EXCEPTION 'govclone guard: refusing to drop % or %: no directus_gov_test_ prefix', {lit}, {tpl};
-              END IF;
-              IF EXISTS (SELECT 1 FROM pg_database WHERE datname = {tpl}) THEN
-                EXECUTE format('COMMENT ON DATABASE %I IS NULL', {tpl});
-                EXECUTE format('ALTER DATABASE %I IS_TEMPLATE false', {tpl});
-              END IF;
-            END
-            $guard$;
-            """;
     }
 
     private async Task RequireCompleteCloneAsync(CancellationToken ct)

@@ -75,9 +75,7 @@ public static class DeployScripts
     {
         ArgumentNullException.ThrowIfNull(s);
         ArgumentNullException.ThrowIfNull(t);
-        DatabaseNameGuard.RequireClone(s.TemplateDatabase, s.SourceDatabase, SettingKeys.TemplateDatabase.ConfigKey);
-        return ServerScripts.Psql(t, s.MaintenanceDatabase, CloneLifecycle.DropSql(s) + "\n"
-            + $"DROP DATABASE IF EXISTS {DatabaseNameGuard.QuoteIdentifier(s.TemplateDatabase)} WITH (FORCE);", expectDatabase: false);
+        return ServerScripts.Psql(t, s.MaintenanceDatabase, ServerScripts.ReleaseTemplateSql(s) + "\n" + ServerScripts.DropTemplateSql(s), expectDatabase: false);
     }
 
     /// <summary>Reads the <c>govclone-fingerprint</c> line of a command's stdout.</summary>

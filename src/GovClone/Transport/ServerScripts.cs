@@ -71,7 +71,6 @@ public static class ServerScripts
         var templateLit = DatabaseNameGuard.QuoteLiteral(template);
         var templateIdent = DatabaseNameGuard.QuoteIdentifier(template);
         var sourceLit = DatabaseNameGuard.QuoteLiteral(s.SourceDatabase);
-        var sourceIdent = DatabaseNameGuard.QuoteIdentifier(s.SourceDatabase);
         var psql = ShellQuote.Join([t.Tool("psql"), .. t.ConnectionArgs, "-X", "-q", "-v", "ON_ERROR_STOP=1"]);
         var pgDump = ShellQuote.Join([t.Tool("pg_dump"), .. t.ConnectionArgs, "--no-owner", "--no-privileges"]);
         var pgRestore = ShellQuote.Join([t.Tool("pg_restore"), .. t.ConnectionArgs, "--no-owner", "--no-privileges", "--exit-on-error"]);
@@ -121,7 +120,7 @@ public static class ServerScripts
             if [ "$(maint -tA -c 'SHOW server_version_num')" -ge 150000 ]; then strategy='STRATEGY FILE_COPY'; fi
 
             # The way: the retained template when it is of this generation, else the configured way.
-            template_marker="$(maint -tA -c "SELECT coalesce(shobj_description(oid, 'pg_database'), '') FROM pg_database WHERE datname = {{templateLit}} AND datistemplate")"
+            template_marker="$(maint -tA -c "SELECT coalesce(shobj_description(oid, 'pg_database'), '') FROM pg_database WHERE datname = {{templateLit}} AND datistemplate AND NOT datallowconn")"
             template_current=no
             case "$template_marker" in
               {{ShellQuote.Word(templateMarker + " ")}}*) template_current=yes ;;
@@ -370,32 +369,23 @@ public static class ServerScripts
               bytes="$(maint -tA -c "SELECT pg_database_size({{cloneLit}})")"
               free="$(df -P -B1 "$(maint -tA -c 'SHOW data_directory' 2>/dev/null || true)" 2>/dev/null | awk 'NR == 2 { print $4 }' || true)"
               free="${free:-{{s.HostFreeBytes?.ToString(CultureInfo.InvariantCulture) ?? string.Empty}}}"
-              if [ -n "$free" ] && [ $((bytes * 10)) -lt "$free" ]; then
+              if [ -n "$free" ] && [ $((bytes * {{FreeSpaceMultiple}})) -lt "$free" ]; then
                 retain=yes
               else
-                echo "govclone: template: not retained ({{clone}} is $bytes bytes; host free: ${free:-unknown}; auto keeps one only under 10% of free space)"
+                echo "govclone: template: not retained ({{clone}} is $bytes bytes; host free: ${free:-unknown}; auto keeps one only under 1/{{FreeSpaceMultiple}} of free space)"
                 retain=no
               fi
             fi
             {{StillOurs(holder)}}maint <<'{{HereDoc}}'
-            DO $guard$
-            BEGIN
-              IF {{templateLit}} NOT LIKE 'directus\_gov\_test\_%' THEN
-                RAISE EXCEPTION 'govclone guard: refusing to drop %: no directus_gov_test_ prefix', {{templateLit}};
-              END IF;
-              IF EXISTS (SELECT 1 FROM pg_database WHERE datname = {{templateLit}}) THEN
-                EXECUTE format('COMMENT ON DATABASE %I IS NULL', {{templateLit}});
-                EXECUTE format('ALTER DATABASE %I IS_TEMPLATE false', {{templateLit}});
-              END IF;
-            END
-            $guard$;
-            DROP DATABASE IF EXISTS {{templateIdent}} WITH (FORCE);
+            {{ReleaseTemplateSql(s)}}
+            {{DropTemplateSql(s)}}
             {{HereDoc}}
             if [ "$retain" = no ]; then return 0; fi
             maint -v strategy="$strategy" <<'{{HereDoc}}'
             CREATE DATABASE {{templateIdent}} TEMPLATE {{cloneIdent}} :strategy;
             ALTER DATABASE {{templateIdent}} WITH ALLOW_CONNECTIONS false IS_TEMPLATE true;
             REVOKE CONNECT, TEMPORARY ON DATABASE {{templateIdent}} FROM PUBLIC;
+            {{HolderCheck(holder).TrimStart('\n')}}
             DO $mark$
             BEGIN
               EXECUTE format('COMMENT ON DATABASE %I IS %L', {{templateLit}},
@@ -434,6 +424,41 @@ public static class ServerScripts
             """);
         return sb.ToString();
     }
+
+    /// <summary>
+    /// Makes the retained template droppable, behind the prefix guard: unmarks it (so nothing takes it for a
+    /// current template any more) and clears IS_TEMPLATE (PostgreSQL refuses to drop a template). One text for
+    /// the clone script, <c>drop</c> and <c>pulumi destroy</c>; run <see cref="DropTemplateSql"/> after it.
+    /// </summary>
+    public static string ReleaseTemplateSql(GovCloneSettings s)
+    {
+        ArgumentNullException.ThrowIfNull(s);
+        DatabaseNameGuard.RequireClone(s.TemplateDatabase, s.SourceDatabase, SettingKeys.TemplateDatabase.ConfigKey);
+        var tpl = DatabaseNameGuard.QuoteLiteral(s.TemplateDatabase);
+        return $"""
+            DO $guard$
+            BEGIN
+              IF {tpl} NOT LIKE 'directus\_gov\_test\_%' THEN
+                RAISE EXCEPTION 'govclone guard: refusing to drop %: no directus_gov_test_ prefix', {tpl};
+              END IF;
+              IF EXISTS (SELECT 1 FROM pg_database WHERE datname = {tpl}) THEN
+                EXECUTE format('COMMENT ON DATABASE %I IS NULL', {tpl});
+                EXECUTE format('ALTER DATABASE %I IS_TEMPLATE false', {tpl});
+              END IF;
+            END
+            $guard$;
+            """;
+    }
+
+    /// <summary>Drops the retained template (after <see cref="ReleaseTemplateSql"/>; not inside a transaction block).</summary>
+    public static string DropTemplateSql(GovCloneSettings s)
+    {
+        ArgumentNullException.ThrowIfNull(s);
+        return $"DROP DATABASE IF EXISTS {DatabaseNameGuard.QuoteIdentifier(s.TemplateDatabase)} WITH (FORCE);";
+    }
+
+    /// <summary>auto keeps a template while the clone is under this share of free space: the decision's "negligible" disk share.</summary>
+    private static int FreeSpaceMultiple => (int)Math.Round(1 / Decision.LifecycleDecider.NegligibleShareOfFree);
 
     /// <summary>The streams clone's job list, at the exported snapshot: big tables (quoted name, bytes, column list, own post-data oids), then '-' for the rest.</summary>
     private static string StreamTablesSql(long minBytes) => string.Create(CultureInfo.InvariantCulture, $$"""

@@ -1,5 +1,6 @@
 using GovClone.Configuration;
 using GovClone.Lifecycle;
+using GovClone.Transport;
 
 namespace GovClone.Tests.Support;
 
@@ -26,9 +27,9 @@ public abstract class CloneTestBase : IAsyncLifetime
 
     public virtual async Task DisposeAsync()
     {
-        await Pg.ExecuteAsync("postgres", CloneLifecycle.DropSql(Settings));
         await Pg.ExecuteAsync("postgres", $"DROP DATABASE IF EXISTS \"{Clone}\" WITH (FORCE)");
-        await Pg.ExecuteAsync("postgres", $"DROP DATABASE IF EXISTS \"{Settings.TemplateDatabase}\" WITH (FORCE)");
+        await Pg.ExecuteAsync("postgres", ServerScripts.ReleaseTemplateSql(Settings));
+        await Pg.ExecuteAsync("postgres", ServerScripts.DropTemplateSql(Settings));
         // Whatever the test did, production must be byte-unchanged afterwards.
         Assert.Equal(SourceBefore, await Lifecycle.FingerprintSourceAsync());
     }
