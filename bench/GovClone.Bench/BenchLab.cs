@@ -1,9 +1,9 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Security.Cryptography;
 using System.Text;
 using GovClone.Configuration;
 using GovClone.Sandbox;
+using GovClone.Tests.Support;
 using Npgsql;
 
 namespace GovClone.Bench;
@@ -55,15 +55,9 @@ public sealed class BenchLab : IAsyncDisposable
 
     public static async Task<BenchLab> StartAsync(long sourceBytes, Action<string> log)
     {
-        var cli = Path.Combine(AppContext.BaseDirectory, "GovClone.Cli.dll");
-        if (!File.Exists(cli))
-        {
-            throw new FileNotFoundException("GovClone.Cli.dll is not beside the bench; build bench/GovClone.Bench", cli);
-        }
-
-        var work = Directory.CreateTempSubdirectory($"govclone-bench-{Environment.ProcessId}-").FullName;
-        File.SetUnixFileMode(work, (UnixFileMode)0b111_101_101); // the postgres account must reach its data folder
-        var password = "bench-" + Convert.ToHexString(RandomNumberGenerator.GetBytes(12)).ToLowerInvariant();
+        var cli = LabKit.FindCli("bench/GovClone.Bench");
+        var work = LabKit.CreateWorkDirectory("bench");
+        var password = LabKit.NewPassword("bench");
         log($"starting a private PostgreSQL in {work} (fsync on, defaults otherwise)");
         var server = await LocalPostgresServer.StartAsync(new LocalServerOptions { StateDirectory = Path.Combine(work, "server"), Password = password, Fast = false });
         var lab = new BenchLab(server, password, work, cli);
@@ -108,28 +102,11 @@ public sealed class BenchLab : IAsyncDisposable
     public Task<long> DatabaseSizeAsync(string database) =>
         ScalarAsync<long>("postgres", $"SELECT pg_database_size('{database}')");
 
-    /// <summary>Every user table's exact row count and row checksum (sum of hashtext of the row's text).</summary>
-    public async Task<SortedDictionary<string, string>> TableDigestsAsync(string database, IReadOnlySet<string>? skip = null)
+    /// <summary>Every user table's exact row count and row checksum.</summary>
+    public async Task<SortedDictionary<string, string>> TableDigestsAsync(string database)
     {
         await using var conn = await OpenAsync(database);
-        var tables = new List<string>();
-        await using (var list = new NpgsqlCommand("SELECT format('%I.%I', schemaname, tablename) FROM pg_tables WHERE schemaname NOT IN ('pg_catalog', 'information_schema') ORDER BY 1", conn))
-        await using (var r = await list.ExecuteReaderAsync())
-        {
-            while (await r.ReadAsync())
-            {
-                tables.Add(r.GetString(0));
-            }
-        }
-
-        var digests = new SortedDictionary<string, string>(StringComparer.Ordinal);
-        foreach (var t in tables.Where(t => skip is null || !skip.Contains(t)))
-        {
-            await using var cmd = new NpgsqlCommand($"SELECT count(*) || ' rows, checksum ' || coalesce(sum(hashtext(x::text)::bigint), 0) FROM {t} x", conn) { CommandTimeout = 0 };
-            digests[t] = (string)(await cmd.ExecuteScalarAsync())!;
-        }
-
-        return digests;
+        return await LabKit.TableDigestsAsync(conn);
     }
 
     /// <summary>The runbook's way, timed: CREATE DATABASE, <c>pg_dump SOURCE | psql CLONE</c>, ANALYZE.</summary>
@@ -181,23 +158,7 @@ public sealed class BenchLab : IAsyncDisposable
     /// <summary>Runs govclone with the bench's stack file, timing the whole process and sampling its peak RSS (VmHWM).</summary>
     public async Task<TimedRun> RunCliAsync(params string[] args)
     {
-        var psi = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = WorkDirectory,
-        };
-        psi.ArgumentList.Add(CliDll);
-        foreach (var a in args)
-        {
-            psi.ArgumentList.Add(a);
-        }
-
-        psi.ArgumentList.Add("--stack-file");
-        psi.ArgumentList.Add(StackFile);
-        psi.Environment["GOVCLONE_PASSWORD"] = Password;
-        psi.Environment.Remove("PGPASSWORD");
+        var psi = LabKit.CliStartInfo(CliDll, WorkDirectory, StackFile, Password, args);
         var stopwatch = Stopwatch.StartNew();
         using var p = Process.Start(psi)!;
         var peak = 0L;

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using GovClone.Bench;
 using GovClone.Sandbox;
+using GovClone.Tests.Support;
 using Npgsql;
 using Spectre.Console;
 
@@ -221,39 +222,22 @@ async Task CheckCloneAsync(string way)
 async Task<string> ConsistencyUnderWriterAsync()
 {
     await Cli("drop");
-    using var stop = new CancellationTokenSource();
-    long written = 0;
-    var writer = Task.Run(async () =>
+    var clock = Stopwatch.StartNew();
+    TimedRun clone;
+    long duringClone;
+    (long Activity, long Revisions, long Orphans) counts;
+    await using (var writer = await PairWriter.StartAsync(lab.Server.ConnectionString(BenchLab.Source), "bench_writer", warmup: 100))
     {
-        await using var conn = await lab.OpenAsync(BenchLab.Source);
-        await using var cmd = new NpgsqlCommand("""
-            WITH a AS (INSERT INTO directus_activity (action, "timestamp", collection, item, origin)
-                       VALUES ('update', now(), 'bench_writer', $1, 'bench-writer') RETURNING id)
-            INSERT INTO directus_revisions (activity, collection, item) SELECT id, 'bench_writer', $1 FROM a
-            """, conn);
-        var item = cmd.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Varchar });
-        while (!stop.IsCancellationRequested)
-        {
-            item.Value = Interlocked.Increment(ref written).ToString(inv);
-            await cmd.ExecuteNonQueryAsync();
-        }
-    });
-    while (Interlocked.Read(ref written) < 100)
-    {
-        await Task.Delay(10);
+        clone = await Cli("clone", "--clone-method", "streams", "--retain-template", "false");
+        duringClone = writer.Written;
+        await using var conn = await lab.OpenAsync(BenchLab.Clone);
+        counts = await writer.CountAsync(conn);
     }
 
-    var clock = Stopwatch.StartNew();
-    var clone = await Cli("clone", "--clone-method", "streams", "--retain-template", "false");
-    var duringClone = Interlocked.Read(ref written);
-    await stop.CancelAsync();
-    await writer;
     var tps = duringClone / Math.Max(0.001, clock.Elapsed.TotalSeconds);
-    var activity = await lab.ScalarAsync<long>(BenchLab.Clone, "SELECT count(*) FROM directus_activity WHERE origin = 'bench-writer'");
-    var revisions = await lab.ScalarAsync<long>(BenchLab.Clone, "SELECT count(*) FROM directus_revisions WHERE collection = 'bench_writer'");
-    var orphans = await lab.ScalarAsync<long>(BenchLab.Clone, "SELECT count(*) FROM directus_revisions r WHERE NOT EXISTS (SELECT 1 FROM directus_activity a WHERE a.id = r.activity)");
-    var ok = clone.Output.Contains("by streams", StringComparison.Ordinal) && activity == revisions && orphans == 0 && activity >= 100 && activity < duringClone;
-    var line = string.Create(inv, $"writer at ~{tps:0} tps wrote {duringClone:N0} pairs by the clone's end; the clone holds {activity:N0} activity and {revisions:N0} revision rows of them, {orphans} orphans: {(ok ? "consistent at one snapshot" : "INCONSISTENT")}");
+    var ok = clone.Output.Contains("by streams", StringComparison.Ordinal) && counts.Activity == counts.Revisions && counts.Orphans == 0
+        && counts.Activity >= 100 && counts.Activity < duringClone;
+    var line = string.Create(inv, $"writer at ~{tps:0} tps wrote {duringClone:N0} pairs by the clone's end; the clone holds {counts.Activity:N0} activity and {counts.Revisions:N0} revision rows of them, {counts.Orphans} orphans: {(ok ? "consistent at one snapshot" : "INCONSISTENT")}");
     if (!ok)
     {
         failures.Add("consistency under a writer: " + line);

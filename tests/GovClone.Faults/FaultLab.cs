@@ -1,10 +1,10 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Security.Cryptography;
 using System.Text;
 using GovClone.Configuration;
 using GovClone.Lifecycle;
 using GovClone.Sandbox;
+using GovClone.Tests.Support;
 using Npgsql;
 
 namespace GovClone.Faults;
@@ -49,15 +49,9 @@ public sealed class FaultLab : IAsyncDisposable
 
     public static async Task<FaultLab> StartAsync(long padBytes, Action<string> log)
     {
-        var cli = Path.Combine(AppContext.BaseDirectory, "GovClone.Cli.dll");
-        if (!File.Exists(cli))
-        {
-            throw new FileNotFoundException("GovClone.Cli.dll is not beside the fault runner; build tests/GovClone.Faults", cli);
-        }
-
-        var work = Directory.CreateTempSubdirectory($"govclone-faults-{Environment.ProcessId}-").FullName;
-        File.SetUnixFileMode(work, (UnixFileMode)0b111_101_101); // the postgres account must reach its data folder
-        var password = "fault-" + Convert.ToHexString(RandomNumberGenerator.GetBytes(12)).ToLowerInvariant();
+        var cli = LabKit.FindCli("tests/GovClone.Faults");
+        var work = LabKit.CreateWorkDirectory("faults");
+        var password = LabKit.NewPassword("fault");
         log($"starting a private PostgreSQL in {work}");
         var server = await LocalPostgresServer.StartAsync(new LocalServerOptions { StateDirectory = Path.Combine(work, "server"), Password = password });
         await SourceGenerator.EnsureAsync(server, Source);
@@ -92,43 +86,8 @@ public sealed class FaultLab : IAsyncDisposable
     }
 
     /// <summary>Starts govclone with the lab's stack file; the password only in its environment.</summary>
-    public Process StartCli(IEnumerable<string> args, IReadOnlyDictionary<string, string?>? env = null, string? stackFile = null)
-    {
-        var psi = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = WorkDirectory,
-        };
-        psi.ArgumentList.Add(CliDll);
-        foreach (var a in args)
-        {
-            psi.ArgumentList.Add(a);
-        }
-
-        if (stackFile != "")
-        {
-            psi.ArgumentList.Add("--stack-file");
-            psi.ArgumentList.Add(stackFile ?? StackFile);
-        }
-
-        psi.Environment["GOVCLONE_PASSWORD"] = Password;
-        psi.Environment.Remove("PGPASSWORD");
-        foreach (var (k, v) in env ?? new Dictionary<string, string?>())
-        {
-            if (v is null)
-            {
-                psi.Environment.Remove(k);
-            }
-            else
-            {
-                psi.Environment[k] = v;
-            }
-        }
-
-        return Process.Start(psi)!;
-    }
+    public Process StartCli(IEnumerable<string> args, IReadOnlyDictionary<string, string?>? env = null, string? stackFile = null) =>
+        Process.Start(LabKit.CliStartInfo(CliDll, WorkDirectory, stackFile ?? StackFile, Password, args, env))!;
 
     public async Task<CliRun> RunCliAsync(IEnumerable<string> args, IReadOnlyDictionary<string, string?>? env = null, string? stackFile = null, Action<string>? onLine = null)
     {

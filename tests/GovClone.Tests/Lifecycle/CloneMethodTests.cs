@@ -1,8 +1,10 @@
 using System.Globalization;
 using GovClone.Configuration;
 using GovClone.Lifecycle;
+using GovClone.Processes;
 using GovClone.Sandbox;
 using GovClone.Tests.Support;
+using GovClone.Transport;
 using Npgsql;
 
 namespace GovClone.Tests.Lifecycle;
@@ -44,13 +46,9 @@ public class CloneMethodTests : CloneTestBase
     [Fact]
     public async Task A_streams_clone_under_a_concurrent_writer_is_consistent_at_one_snapshot()
     {
-        // Its own source, so the writer disturbs no other test. Each writer transaction inserts an activity
-        // row and a revision pointing at it: the two tables are streamed separately, so only one snapshot
-        // for both gives equal pair counts (and lets post-data build the foreign key).
-        var source = "directus_writer_" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture);
-        await Pg.ExecuteAsync("postgres", $"DROP DATABASE IF EXISTS {source} WITH (FORCE)");
-        await SourceGenerator.EnsureAsync(Pg.Server, source);
-        try
+        // Its own source, so the writer disturbs no other test. Activity and revisions are streamed as
+        // separate tables: only one snapshot for both gives equal pair counts (and lets post-data build the FK).
+        await WithOwnSourceAsync("directus_writer", async source =>
         {
             var settings = Pg.Settings(Clone, new Dictionary<string, string?>
             {
@@ -59,47 +57,19 @@ public class CloneMethodTests : CloneTestBase
                 ["retainTemplate"] = "false",
                 ["streamTableMinBytes"] = (await BigTableThresholdAsync(source)).ToString(CultureInfo.InvariantCulture),
             });
-            using var stop = new CancellationTokenSource();
-            long written = 0;
-            var writer = Task.Run(async () =>
-            {
-                await using var conn = await Pg.OpenAsync(source);
-                await using var cmd = new NpgsqlCommand("""
-                    WITH a AS (INSERT INTO directus_activity (action, "timestamp", collection, item, origin)
-                               VALUES ('update', now(), 'writer_test', $1, 'writer') RETURNING id)
-                    INSERT INTO directus_revisions (activity, collection, item) SELECT id, 'writer_test', $1 FROM a
-                    """, conn);
-                var item = cmd.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Varchar });
-                while (!stop.IsCancellationRequested)
-                {
-                    item.Value = Interlocked.Increment(ref written).ToString(CultureInfo.InvariantCulture);
-                    await cmd.ExecuteNonQueryAsync();
-                }
-            });
-            while (Interlocked.Read(ref written) < 50)
-            {
-                await Task.Delay(20);
-            }
-
+            await using var writer = await PairWriter.StartAsync(Pg.Server.ConnectionString(source), "writer_test", warmup: 50);
             var result = await new CloneLifecycle(settings).CloneAsync();
-            var writtenDuringClone = Interlocked.Read(ref written);
-            await stop.CancelAsync();
-            await writer;
+            var writtenDuringClone = writer.Written;
+            await using var clone = await Pg.OpenAsync(Clone);
+            var (activity, revisions, orphans) = await writer.CountAsync(clone);
 
             Assert.Contains("by streams", result.Summary, StringComparison.Ordinal);
-            var activity = (long)(await Pg.ScalarAsync(Clone, "SELECT count(*) FROM directus_activity WHERE origin = 'writer'"))!;
-            var revisions = (long)(await Pg.ScalarAsync(Clone, "SELECT count(*) FROM directus_revisions WHERE collection = 'writer_test'"))!;
             Assert.True(activity >= 50, $"the clone holds the pairs written before it began ({activity})");
             Assert.True(activity < writtenDuringClone, $"the writer kept writing during the clone ({activity} of {writtenDuringClone})");
             Assert.Equal(activity, revisions);
-            Assert.Equal(0L, await Pg.ScalarAsync(Clone, "SELECT count(*) FROM directus_revisions r WHERE NOT EXISTS (SELECT 1 FROM directus_activity a WHERE a.id = r.activity)"));
+            Assert.Equal(0L, orphans);
             Assert.Equal(1L, await Pg.ScalarAsync(Clone, "SELECT count(*) FROM pg_constraint WHERE conname = 'directus_revisions_activity_fkey'"));
-        }
-        finally
-        {
-            NpgsqlConnection.ClearAllPools();
-            await Pg.ExecuteAsync("postgres", $"DROP DATABASE IF EXISTS {source} WITH (FORCE)");
-        }
+        });
     }
 
     [Fact]
@@ -143,6 +113,24 @@ public class CloneMethodTests : CloneTestBase
     }
 
     [Fact]
+    public async Task The_destroy_script_drops_the_retained_template_and_a_second_run_changes_nothing()
+    {
+        // What the Pulumi layer's retained-template Command runs on destroy, run here through the transport.
+        var settings = Pg.Settings(Clone, new Dictionary<string, string?> { ["retainTemplate"] = "true" });
+        await new CloneLifecycle(settings).CloneAsync();
+        Assert.True(await Pg.DatabaseExistsAsync(settings.TemplateDatabase));
+
+        var transport = new ServerTransport(settings);
+        var script = DeployScripts.DropTemplate(settings, transport);
+        var first = await ProcessRunner.RunAsync(transport.BashScript(script));
+        Assert.True(first.Succeeded, first.StandardError);
+        Assert.False(await Pg.DatabaseExistsAsync(settings.TemplateDatabase));
+        Assert.True(await Pg.DatabaseExistsAsync(Clone), "destroying the template leaves the clone to its own resource");
+        var second = await ProcessRunner.RunAsync(transport.BashScript(script));
+        Assert.True(second.Succeeded, second.StandardError);
+    }
+
+    [Fact]
     public async Task RetainTemplate_false_drops_a_template_and_clones_from_the_source()
     {
         await new CloneLifecycle(Pg.Settings(Clone, new Dictionary<string, string?> { ["retainTemplate"] = "true" })).CloneAsync();
@@ -171,10 +159,7 @@ public class CloneMethodTests : CloneTestBase
     [Fact]
     public async Task Source_template_is_refused_while_the_source_has_a_session_and_works_on_an_idle_one()
     {
-        var source = "directus_idle_" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture);
-        await Pg.ExecuteAsync("postgres", $"DROP DATABASE IF EXISTS {source} WITH (FORCE)");
-        await SourceGenerator.EnsureAsync(Pg.Server, source);
-        try
+        await WithOwnSourceAsync("directus_idle", async source =>
         {
             var settings = Pg.Settings(Clone, new Dictionary<string, string?> { ["sourceDatabase"] = source, ["cloneMethod"] = "source-template" });
             var lifecycle = new CloneLifecycle(settings);
@@ -191,12 +176,7 @@ public class CloneMethodTests : CloneTestBase
             Assert.Contains("by source-template", result.Summary, StringComparison.Ordinal);
             Assert.Equal(await TableDigestsAsync(source), await TableDigestsAsync(Clone));
             Assert.False(await Pg.DatabaseExistsAsync(settings.TemplateDatabase), "a source-template clone keeps no template: the source is one");
-        }
-        finally
-        {
-            NpgsqlConnection.ClearAllPools();
-            await Pg.ExecuteAsync("postgres", $"DROP DATABASE IF EXISTS {source} WITH (FORCE)");
-        }
+        });
     }
 
     [Fact]
@@ -235,25 +215,26 @@ public class CloneMethodTests : CloneTestBase
     private async Task<IReadOnlyDictionary<string, string>> TableDigestsAsync(string database)
     {
         await using var conn = await Pg.OpenAsync(database);
-        var tables = new List<string>();
-        await using (var list = new NpgsqlCommand("SELECT format('%I.%I', schemaname, tablename) FROM pg_tables WHERE schemaname NOT IN ('pg_catalog', 'information_schema') ORDER BY 1", conn))
-        await using (var r = await list.ExecuteReaderAsync())
-        {
-            while (await r.ReadAsync())
-            {
-                tables.Add(r.GetString(0));
-            }
-        }
-
-        var digests = new SortedDictionary<string, string>(StringComparer.Ordinal);
-        foreach (var t in tables)
-        {
-            await using var cmd = new NpgsqlCommand($"SELECT count(*) || ':' || coalesce(sum(hashtext(x::text)::bigint), 0) FROM {t} x", conn);
-            digests[t] = (string)(await cmd.ExecuteScalarAsync())!;
-        }
-
+        var digests = await LabKit.TableDigestsAsync(conn);
         Assert.NotEmpty(digests);
         return digests;
+    }
+
+    /// <summary>Runs <paramref name="body"/> against a generated source of its own (so what it does to it disturbs no other test), then drops it.</summary>
+    private async Task WithOwnSourceAsync(string prefix, Func<string, Task> body)
+    {
+        var source = prefix + "_" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture);
+        await Pg.ExecuteAsync("postgres", $"DROP DATABASE IF EXISTS {source} WITH (FORCE)");
+        await SourceGenerator.EnsureAsync(Pg.Server, source);
+        try
+        {
+            await body(source);
+        }
+        finally
+        {
+            NpgsqlConnection.ClearAllPools();
+            await Pg.ExecuteAsync("postgres", $"DROP DATABASE IF EXISTS {source} WITH (FORCE)");
+        }
     }
 
     private async Task<string> CatalogCountsAsync(string database) => (string)(await Pg.ScalarAsync(database, """
