@@ -20,7 +20,7 @@ public sealed record TemplateState(string Name, bool Exists, bool Current, long?
         {
             RetainTemplate.Yes => "retainTemplate true",
             RetainTemplate.No => "retainTemplate false",
-            _ => "retainTemplate auto: kept when under 10% of free space",
+            _ => $"retainTemplate auto: kept when under {LifecycleDecider.NegligibleShareOfFree.ToString("P0", System.Globalization.CultureInfo.InvariantCulture)} of free space",
         };
         if (!Exists)
         {
