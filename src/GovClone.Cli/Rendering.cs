@@ -40,7 +40,9 @@ internal static class Rendering
         table.AddRow("source (read-only)", Markup.Escape(s.SourceDatabase));
         table.AddRow("transport", s.Transport);
         table.AddRow("exists", YesNo(s.State.Exists));
-        table.AddRow("complete", s.State.Exists ? YesNo(s.State.Complete) + (s.State.MarkerGeneration is { } g ? $" (generation {g})" : string.Empty) : "-");
+        table.AddRow("complete", !s.State.Exists ? "-"
+            : s.State.Invalid ? "no: invalid (an interrupted DROP DATABASE; the next up or drop removes it)"
+            : YesNo(s.State.Complete) + (s.State.MarkerGeneration is { } g ? $" (generation {g})" : string.Empty));
         table.AddRow("size", s.State.SizeBytes is { } b ? LifecycleDecider.FormatBytes(b) : "-");
         table.AddRow("retained template", Markup.Escape(s.TemplateSummary));
         table.AddRow("host free", s.HostFreeBytes is { } f ? LifecycleDecider.FormatBytes(f) : "unknown");
@@ -96,6 +98,7 @@ internal static class Rendering
         transport = s.Transport,
         exists = s.State.Exists,
         complete = s.State.Complete,
+        invalid = s.State.Invalid,
         generation = s.State.MarkerGeneration,
         sizeBytes = s.State.SizeBytes,
         template = new { name = s.Template.Name, exists = s.Template.Exists, current = s.Template.Current, sizeBytes = s.Template.SizeBytes, summary = s.TemplateSummary },

@@ -46,7 +46,8 @@ public sealed partial class CloneLifecycle
             SELECT coalesce(shobj_description(d.oid, 'pg_database'), ''),
                    pg_database_size(d.oid),
                    d.datacl IS NOT NULL AND NOT EXISTS (
-                     SELECT 1 FROM aclexplode(d.datacl) a WHERE a.grantee = 0 AND a.privilege_type = 'CONNECT')
+                     SELECT 1 FROM aclexplode(d.datacl) a WHERE a.grantee = 0 AND a.privilege_type = 'CONNECT'),
+                   d.datconnlimit = -2
             FROM pg_database d WHERE d.datname = $1
             """;
         await using var cmd = new NpgsqlCommand(sql, maintenance);
@@ -58,7 +59,8 @@ public sealed partial class CloneLifecycle
         }
 
         var marker = r.GetString(0);
-        var complete = marker.StartsWith(ServerScripts.CompleteMarker + " ", StringComparison.Ordinal);
+        var invalid = r.GetBoolean(3);
+        var complete = !invalid && marker.StartsWith(ServerScripts.CompleteMarker + " ", StringComparison.Ordinal);
         int? generation = null;
         var m = GenerationPattern().Match(marker);
         if (complete && m.Success)
@@ -66,7 +68,8 @@ public sealed partial class CloneLifecycle
             generation = int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture);
         }
 
-        return new CloneState(true, complete, marker.Length == 0 ? null : marker, generation, r.GetInt64(1), r.GetBoolean(2));
+        // pg_database_size is NULL when the files are gone: an interrupted or concurrent DROP DATABASE.
+        return new CloneState(true, complete, marker.Length == 0 ? null : marker, generation, r.IsDBNull(1) ? null : r.GetInt64(1), r.GetBoolean(2), invalid);
     }
 
     /// <summary>The retained template: current when it carries this generation's template marker and is a connection-free template.</summary>
@@ -74,7 +77,8 @@ public sealed partial class CloneLifecycle
     {
         ArgumentNullException.ThrowIfNull(maintenance);
         const string sql = """
-            SELECT coalesce(shobj_description(d.oid, 'pg_database'), ''), pg_database_size(d.oid), d.datistemplate AND NOT d.datallowconn
+            SELECT coalesce(shobj_description(d.oid, 'pg_database'), ''), pg_database_size(d.oid),
+                   d.datistemplate AND NOT d.datallowconn AND d.datconnlimit <> -2
             FROM pg_database d WHERE d.datname = $1
             """;
         await using var cmd = new NpgsqlCommand(sql, maintenance);
@@ -87,7 +91,7 @@ public sealed partial class CloneLifecycle
 
         var marker = r.GetString(0);
         var current = r.GetBoolean(2) && marker.StartsWith(ServerScripts.TemplateMarkerFor(_settings) + " ", StringComparison.Ordinal);
-        return new TemplateState(_settings.TemplateDatabase, true, current, r.GetInt64(1), marker.Length == 0 ? null : marker);
+        return new TemplateState(_settings.TemplateDatabase, true, current, r.IsDBNull(1) ? null : r.GetInt64(1), marker.Length == 0 ? null : marker);
     }
 
     [GeneratedRegex(@"^govclone: method=([a-z-]+)$", RegexOptions.Multiline)]
@@ -443,6 +447,10 @@ public sealed partial class CloneLifecycle
               IF {lit} NOT LIKE 'directus\_gov\_test\_%' THEN
                 RAISE EXCEPTION 'govclone guard: refusing to drop %: no directus_gov_test_ prefix', {lit};
               END IF;
+              -- Unmarked first: should the DROP be interrupted, what is left is never taken for a complete clone.
+              IF EXISTS (SELECT 1 FROM pg_database WHERE datname = {lit}) THEN
+                EXECUTE format('COMMENT ON DATABASE %I IS NULL', {lit});
+              END IF;
             END
             $guard$;
             """, ct);
@@ -462,6 +470,11 @@ public sealed partial class CloneLifecycle
         if (!state.Exists)
         {
             throw new OperationFailedException($"{_settings.CloneDatabase} does not exist. Run `govclone up` (or `govclone clone`) first.");
+        }
+
+        if (state.Invalid)
+        {
+            throw new OperationFailedException($"{_settings.CloneDatabase} is an invalid database (an interrupted DROP DATABASE left its catalog row; nothing can connect to it). Run `govclone up`, which drops it and re-clones, or `govclone drop`.");
         }
 
         if (!state.Complete)
@@ -508,7 +521,7 @@ public sealed partial class CloneLifecycle
                 "set govclone:sourceDatabase to the production database's name");
         }
 
-        return (long)v;
+        return v is DBNull ? null : (long)v; // NULL: its files are gone (an invalid source); the clone itself reports that
     }
 
     /// <summary>Free and total bytes of the filesystem holding the data directory, by df through the transport; null when it cannot be measured.</summary>

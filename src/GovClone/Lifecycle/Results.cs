@@ -3,8 +3,12 @@ using GovClone.Decision;
 
 namespace GovClone.Lifecycle;
 
-/// <summary>What the server says about the clone database itself.</summary>
-public sealed record CloneState(bool Exists, bool Complete, string? Marker, int? MarkerGeneration, long? SizeBytes, bool? ConnectRevokedFromPublic)
+/// <summary>
+/// What the server says about the clone database itself. <paramref name="Invalid"/>: PostgreSQL (since 15.4) keeps
+/// the catalog row of a database whose DROP DATABASE was interrupted, with datconnlimit -2; it cannot be connected
+/// to and is never complete, whatever marker it still carries. The next clone or drop removes it.
+/// </summary>
+public sealed record CloneState(bool Exists, bool Complete, string? Marker, int? MarkerGeneration, long? SizeBytes, bool? ConnectRevokedFromPublic, bool Invalid = false)
 {
     public static CloneState Absent { get; } = new(false, false, null, null, null, null);
 }

@@ -120,7 +120,7 @@ public static class ServerScripts
             if [ "$(maint -tA -c 'SHOW server_version_num')" -ge 150000 ]; then strategy='STRATEGY FILE_COPY'; fi
 
             # The way: the retained template when it is of this generation, else the configured way.
-            template_marker="$(maint -tA -c "SELECT coalesce(shobj_description(oid, 'pg_database'), '') FROM pg_database WHERE datname = {{templateLit}} AND datistemplate AND NOT datallowconn")"
+            template_marker="$(maint -tA -c "SELECT coalesce(shobj_description(oid, 'pg_database'), '') FROM pg_database WHERE datname = {{templateLit}} AND datistemplate AND NOT datallowconn AND datconnlimit <> -2")"
             template_current=no
             case "$template_marker" in
               {{ShellQuote.Word(templateMarker + " ")}}*) template_current=yes ;;
@@ -137,7 +137,25 @@ public static class ServerScripts
             echo "govclone: method=$method"
 
             echo "govclone: clone 1/$steps: database {{clone}} exists, closed to PUBLIC"
-            exists="$(maint -tA -c "SELECT 1 FROM pg_database WHERE datname = {{cloneLit}}")"
+            # datconnlimit -2: an invalid database, what an interrupted DROP DATABASE leaves (PostgreSQL >= 15.4).
+            # Nothing can connect to it and only DROP is allowed: drop what is left, then go on as if absent.
+            exists="$(maint -tA -c "SELECT CASE WHEN datconnlimit = -2 THEN 'invalid' ELSE 'valid' END FROM pg_database WHERE datname = {{cloneLit}}")"
+            if [ "$exists" = invalid ]; then
+              echo "govclone: {{clone}} is an invalid database (an interrupted DROP DATABASE); dropping what is left of it"
+            maint <<'{{HereDoc}}'
+            {{HolderCheck(holder).TrimStart('\n')}}
+            DO $guard$
+            BEGIN
+              IF {{cloneLit}} NOT LIKE 'directus\_gov\_test\_%' THEN
+                RAISE EXCEPTION 'govclone guard: refusing to drop %: no directus_gov_test_ prefix', {{cloneLit}};
+              END IF;
+            END
+            $guard$;
+            COMMENT ON DATABASE {{cloneIdent}} IS NULL;
+            DROP DATABASE IF EXISTS {{cloneIdent}} WITH (FORCE);
+            {{HereDoc}}
+              exists=''
+            fi
             if [ -n "$exists" ]; then
               maint -c {{ShellQuote.Word($"REVOKE CONNECT, TEMPORARY ON DATABASE {cloneIdent} FROM PUBLIC")}}
             fi
@@ -441,7 +459,8 @@ public static class ServerScripts
               IF {tpl} NOT LIKE 'directus\_gov\_test\_%' THEN
                 RAISE EXCEPTION 'govclone guard: refusing to drop %: no directus_gov_test_ prefix', {tpl};
               END IF;
-              IF EXISTS (SELECT 1 FROM pg_database WHERE datname = {tpl}) THEN
+              -- An invalid template (datconnlimit -2: an interrupted DROP) refuses ALTER with FATAL; DROP alone removes it.
+              IF EXISTS (SELECT 1 FROM pg_database WHERE datname = {tpl} AND datconnlimit <> -2) THEN
                 EXECUTE format('COMMENT ON DATABASE %I IS NULL', {tpl});
                 EXECUTE format('ALTER DATABASE %I IS_TEMPLATE false', {tpl});
               END IF;

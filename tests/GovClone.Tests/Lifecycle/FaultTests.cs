@@ -88,7 +88,7 @@ public class FaultTests : CloneTestBase
         var lifecycle = new CloneLifecycle(Settings, progress);
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => lifecycle.CloneAsync(ct: cts.Token));
 
-        await WaitForNoCloneSessionsAsync();
+        await WaitForNoSessionsAsync(Clone);
         Assert.False((await Lifecycle.StatusAsync()).State.Complete);
         var refused = await Assert.ThrowsAsync<OperationFailedException>(() => Lifecycle.VerifyAsync());
         Assert.Contains("is incomplete", refused.Message, StringComparison.Ordinal); // verify never takes it for a clone
@@ -96,6 +96,57 @@ public class FaultTests : CloneTestBase
         var up = await Lifecycle.UpAsync();
         Assert.True(up.Verify.Passed);
         Assert.Contains(up.Steps, s => s.Lever == "clone" && s.Changed);
+    }
+
+    [Fact]
+    public async Task An_invalid_clone_left_by_an_interrupted_drop_is_never_complete_and_up_or_drop_removes_it()
+    {
+        // A server killed inside DROP DATABASE (PostgreSQL >= 15.4) leaves the catalog row, marked invalid
+        // (datconnlimit -2), and removes the files: no connection, no ALTER, pg_database_size NULL. Made here
+        // as the server leaves it, with the worst case on top: the clone still carries its complete marker.
+        var settings = Pg.Settings(Clone, new Dictionary<string, string?> { ["retainTemplate"] = "true" });
+        var lifecycle = new CloneLifecycle(settings);
+        Assert.True((await lifecycle.UpAsync()).Verify.Passed);
+        await MakeInvalidAsync(Clone);
+        await Pg.ExecuteAsync("postgres", $"UPDATE pg_database SET datistemplate = false WHERE datname = '{settings.TemplateDatabase}'");
+        await MakeInvalidAsync(settings.TemplateDatabase);
+
+        var status = await lifecycle.StatusAsync();
+        Assert.True(status.State is { Exists: true, Invalid: true, Complete: false, SizeBytes: null }, status.State.ToString());
+        Assert.False(status.Template.Current, "an invalid template is never current");
+        var refused = await Assert.ThrowsAsync<OperationFailedException>(() => lifecycle.VerifyAsync());
+        Assert.Contains("invalid database", refused.Message, StringComparison.Ordinal);
+
+        // up drops what is left and re-clones from the source (the template is not current), retaining a new template.
+        var up = await lifecycle.UpAsync();
+        Assert.True(up.Verify.Passed);
+        var clone = up.Steps.Single(s => s.Lever == "clone");
+        Assert.Contains("by streams", clone.Summary, StringComparison.Ordinal);
+        var after = await lifecycle.StatusAsync();
+        Assert.True(after.State is { Complete: true, Invalid: false }, after.State.ToString());
+        Assert.True(after.Template.Current);
+
+        // drop removes an invalid clone and an invalid template too; a second drop changes nothing.
+        await MakeInvalidAsync(Clone);
+        await Pg.ExecuteAsync("postgres", $"UPDATE pg_database SET datistemplate = false WHERE datname = '{settings.TemplateDatabase}'");
+        await MakeInvalidAsync(settings.TemplateDatabase);
+        Assert.True((await lifecycle.DropAsync()).Changed);
+        Assert.False(await Pg.DatabaseExistsAsync(Clone));
+        Assert.False(await Pg.DatabaseExistsAsync(settings.TemplateDatabase));
+        Assert.False((await lifecycle.DropAsync()).Changed);
+    }
+
+    /// <summary>What an interrupted DROP DATABASE leaves: the row marked invalid, as PostgreSQL's own tests make one, and the files gone.</summary>
+    private async Task MakeInvalidAsync(string database)
+    {
+        var oid = Convert.ToUInt32(await Pg.ScalarAsync("postgres", $"SELECT oid FROM pg_database WHERE datname = '{database}'"), System.Globalization.CultureInfo.InvariantCulture);
+        await Pg.ExecuteAsync("postgres", $"UPDATE pg_database SET datconnlimit = -2 WHERE datname = '{database}'");
+        await Pg.ExecuteAsync("postgres", $"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{database}'");
+        Npgsql.NpgsqlConnection.ClearAllPools();
+        await WaitForNoSessionsAsync(database);
+        // Nothing is dirty in the shared buffers for it any more, so removing its files cannot trouble the checkpointer.
+        await Pg.ExecuteAsync("postgres", "CHECKPOINT");
+        Directory.Delete(Path.Combine(Pg.Server.DataDirectory, "base", oid.ToString(System.Globalization.CultureInfo.InvariantCulture)), recursive: true);
     }
 
     [Fact]
@@ -202,11 +253,11 @@ public class FaultTests : CloneTestBase
         File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
     }
 
-    private async Task WaitForNoCloneSessionsAsync()
+    private async Task WaitForNoSessionsAsync(string database)
     {
         for (var i = 0; i < 100; i++)
         {
-            if ((long)(await Pg.ScalarAsync("postgres", $"SELECT count(*) FROM pg_stat_activity WHERE datname = '{Clone}'"))! == 0)
+            if ((long)(await Pg.ScalarAsync("postgres", $"SELECT count(*) FROM pg_stat_activity WHERE datname = '{database}'"))! == 0)
             {
                 return;
             }
