@@ -144,7 +144,7 @@ public static class KillScenarios
                     distinctPoint: outcome.Killed ? point.ToString() : null, failed: !converged);
                 await report.CheckProductionAsync(lab, name);
                 log(string.Create(CultureInfo.InvariantCulture,
-                    $"[{run}] {point,-44} {(outcome.Killed ? "killed" : "missed: " + outcome.Note),-40} complete-after-kill={state.Complete,-5} half={half,-5} converged={converged}"));
+                    $"[{run}] {point,-44} {(outcome.Killed ? "killed" : "missed: " + outcome.Note),-40} complete-after-kill={state.Complete,-5} half={half,-5} converged={converged}{(state.Invalid ? " (left an invalid database: an interrupted DROP)" : string.Empty)}"));
                 if (!converged)
                 {
                     log("    up: " + up.Output.Trim().Replace("\n", "\n    ", StringComparison.Ordinal));
