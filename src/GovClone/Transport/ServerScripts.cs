@@ -74,7 +74,6 @@ public static class ServerScripts
         var psql = ShellQuote.Join([t.Tool("psql"), .. t.ConnectionArgs, "-X", "-q", "-v", "ON_ERROR_STOP=1"]);
         var pgDump = ShellQuote.Join([t.Tool("pg_dump"), .. t.ConnectionArgs, "--no-owner", "--no-privileges"]);
         var pgRestore = ShellQuote.Join([t.Tool("pg_restore"), .. t.ConnectionArgs, "--no-owner", "--no-privileges", "--exit-on-error"]);
-        var vacuumdb = ShellQuote.Join([t.Tool("vacuumdb"), .. t.ConnectionArgs, "--quiet", "--analyze-only"]);
         var jobs = s.CloneJobs.ToString(CultureInfo.InvariantCulture);
         var marker = MarkerFor(s);
         var templateMarker = TemplateMarkerFor(s);
@@ -295,8 +294,10 @@ public static class ServerScripts
             wait "$list_jobs"
             exclude=()
             own_all=' '
+            big_names=''
             while IFS="$tab" read -r name bytes columns own; do
-              if [ "$name" != '-' ]; then exclude+=(--exclude-table-data="$name"); own_all="$own_all$own "; fi
+              if [ "$name" != '-' ]; then exclude+=(--exclude-table-data="$name"); big_names="$big_names$name"$'\n'; fi
+              own_all="$own_all$own "
             done <"$work/jobs.tsv"
             # A big table's own indexes and keys are built in its lane right after its data (while the other
             # lanes still copy); the rest of post-data (foreign keys, small tables) runs after all data.
@@ -340,16 +341,35 @@ public static class ServerScripts
                 PGOPTIONS="$index_options" {{pgRestore}} --use-list="$work/post-data.$2.toc" -d {{ShellQuote.Word(clone)}} "$work/post-data.dump"
               fi
             }
+            # ANALYZE as each table is finished (a restore has no planner statistics), after its indexes, whose
+            # expressions get statistics too: a big table in its lane, the plain small ones in the rest's lane.
+            analyze_table() {
+              in_clone -c "$guard_sql" -c "ANALYZE $1"
+            }
+            analyze_rest() {
+              in_clone -v big="$big_names" <<'{{HereDoc}}'
+            {{GuardPreamble(clone)}}
+            SELECT 'ANALYZE ' || string_agg(c.oid::regclass::text, ', ')
+            FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE c.relkind = 'r' AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\_%'
+              AND c.oid <> ALL (coalesce(string_to_array(rtrim(:'big', E'\n'), E'\n')::regclass[], '{}'))
+            HAVING count(*) > 0 \gexec
+            {{HereDoc}}
+            }
             run_lane() {
               n=0
               while IFS="$tab" read -r name columns own; do
                 if [ -e "$work/failed" ]; then return 1; fi
                 n=$((n + 1))
-                if [ "$name" = '-' ]; then copy_rest; else copy_table "$name" "$columns"; index_table "$own" "$2.$n"; fi
+                if [ "$name" = '-' ]; then
+                  copy_rest; index_table "$own" "$2.$n"; analyze_rest
+                else
+                  copy_table "$name" "$columns"; index_table "$own" "$2.$n"; analyze_table "$name"
+                fi
               done <"$1"
             }
 
-            echo "govclone: clone 4/$steps: copying data: ${#exclude[@]} big table(s) in binary COPY streams (each indexed as soon as it is loaded) beside pg_dump of the rest, $lanes at a time, one snapshot"
+            echo "govclone: clone 4/$steps: copying data: ${#exclude[@]} big table(s) in binary COPY streams (each indexed and analyzed as soon as it is loaded) beside pg_dump of the rest (whose keys, indexes and foreign keys follow it in its lane), $lanes at a time, one snapshot"
             lane_pids=()
             for ((i = 0; i < lanes; i++)); do
               ( trap 'if [ $? -ne 0 ]; then : >"$work/failed"; fi' EXIT; run_lane "$work/lane.$i" "$i" ) &
@@ -364,10 +384,17 @@ public static class ServerScripts
             exec 7>&-
             wait "$snapshot_session" || true
 
-            echo "govclone: clone 5/$steps: the other indexes and constraints (pg_restore --section=post-data, $lanes connections, maintenance_work_mem {{s.MaintenanceWorkMem}})"
+            echo "govclone: clone 5/$steps: the rest of post-data: foreign keys of the big tables and anything else not built in a lane (pg_restore, $lanes connections, maintenance_work_mem {{s.MaintenanceWorkMem}})"
             {{StillOurs(holder)}}PGOPTIONS="$index_options" {{pgRestore}} --jobs={{jobs}} --use-list="$work/post-data.rest.toc" -d {{ShellQuote.Word(clone)}} "$work/post-data.dump"
-            echo "govclone: clone 6/$steps: ANALYZE, $lanes at a time (a restore has no planner statistics)"
-            {{vacuumdb}} --jobs={{jobs}} -d {{ShellQuote.Word(clone)}}
+            echo "govclone: clone 6/$steps: ANALYZE what no lane did: materialized views and partitioned tables (the tables were analyzed as they were finished)"
+            in_clone <<'{{HereDoc}}'
+            {{GuardPreamble(clone)}}
+            SELECT 'ANALYZE ' || string_agg(c.oid::regclass::text, ', ')
+            FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE (c.relkind = 'p' OR (c.relkind = 'm' AND c.relispopulated))
+              AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\_%'
+            HAVING count(*) > 0 \gexec
+            {{HereDoc}}
             }
 
             clone_template() {
@@ -479,10 +506,14 @@ public static class ServerScripts
     /// <summary>auto keeps a template while the clone is under this share of free space: the decision's "negligible" disk share.</summary>
     private static int FreeSpaceMultiple => (int)Math.Round(1 / Decision.LifecycleDecider.NegligibleShareOfFree);
 
-    /// <summary>The streams clone's job list, at the exported snapshot: big tables (quoted name, bytes, column list, own post-data oids), then '-' for the rest.</summary>
+    /// <summary>
+    /// The streams clone's job list, at the exported snapshot: big tables (quoted name, bytes, column list, own
+    /// post-data oids), then '-' for the rest, whose oids are the post-data that touches no big table (keys and
+    /// indexes of the plain small tables, foreign keys between them): the lane that loads the rest builds them.
+    /// </summary>
     private static string StreamTablesSql(long minBytes) => string.Create(CultureInfo.InvariantCulture, $$"""
         WITH big AS (
-          SELECT '"' || replace(n.nspname, '"', '""') || '"."' || replace(c.relname, '"', '""') || '"' AS name,
+          SELECT c.oid AS relid, '"' || replace(n.nspname, '"', '""') || '"."' || replace(c.relname, '"', '""') || '"' AS name,
                  pg_total_relation_size(c.oid) AS bytes,
                  (SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY a.attnum) FROM pg_attribute a
                    WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = '') AS columns,
@@ -501,10 +532,31 @@ public static class ServerScripts
             AND NOT EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND a.attname ~ '[\t\n\r]')
             AND EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = '')
             AND pg_total_relation_size(c.oid) >= {{minBytes}}
+        ),
+        -- Plain tables outside any inheritance or partition tree, so each key, index and foreign key of theirs
+        -- is its own pg_restore item (a partition's are attached to its parent's, which stay for the last step).
+        small AS (
+          SELECT c.oid FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+          WHERE c.relkind = 'r' AND c.relpersistence = 'p' AND NOT c.relispartition
+            AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\_%'
+            AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')
+            AND NOT EXISTS (SELECT 1 FROM pg_inherits h WHERE h.inhrelid = c.oid OR h.inhparent = c.oid)
+            AND c.oid NOT IN (SELECT relid FROM big)
+        ),
+        early AS (
+          SELECT k.oid AS o FROM pg_constraint k JOIN small t ON t.oid = k.conrelid WHERE k.contype IN ('p', 'u', 'x')
+          UNION ALL
+          SELECT i.indexrelid FROM pg_index i JOIN small t ON t.oid = i.indrelid
+            WHERE NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid AND k.conrelid = i.indrelid)
+          UNION ALL
+          SELECT k.oid FROM pg_constraint k
+            WHERE k.contype = 'f' AND k.conparentid = 0 AND k.conrelid IN (SELECT oid FROM small) AND k.confrelid IN (SELECT oid FROM small)
         )
         SELECT name, bytes, columns, own_objects FROM big
         UNION ALL
-        SELECT '-', greatest(pg_database_size(current_database()) - coalesce((SELECT sum(bytes) FROM big), 0), 0)::bigint, '', ''
+        -- (columns '-', not empty: read collapses a run of tabs, so an empty field would shift the next one into it)
+        SELECT '-', greatest(pg_database_size(current_database()) - coalesce((SELECT sum(bytes) FROM big), 0), 0)::bigint, '-',
+               coalesce((SELECT string_agg(o::text, ' ') FROM early), '')
         ORDER BY 2 DESC, 1
         """);
 
