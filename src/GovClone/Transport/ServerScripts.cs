@@ -115,11 +115,33 @@ public static class ServerScripts
             in_clone() { {{psql}} -d {{ShellQuote.Word(clone)}} "$@"; }
             in_source() { PGOPTIONS='-c default_transaction_read_only=on' {{psql}} -d {{ShellQuote.Word(s.SourceDatabase)}} "$@"; }
             dump_source() { PGOPTIONS='-c default_transaction_read_only=on' {{pgDump}} -d {{ShellQuote.Word(s.SourceDatabase)}} "$@"; }
+            # One round trip for what the run depends on (comments' newlines flattened: only their start is
+            # compared): an existing, valid clone is closed to PUBLIC first; then the server version, the
+            # template (present? marker when it is a connection-free template), the clone (valid, invalid or
+            # absent; its marker) and the TOAST compressions the server has.
+            # datconnlimit -2: an invalid database, what an interrupted DROP DATABASE leaves (PostgreSQL >= 15.4).
+            facts="$(maint -tA <<'{{HereDoc}}'
+            DO $revoke$
+            BEGIN
+              IF EXISTS (SELECT 1 FROM pg_database WHERE datname = {{cloneLit}} AND datconnlimit <> -2) THEN
+                EXECUTE format('REVOKE CONNECT, TEMPORARY ON DATABASE %I FROM PUBLIC', {{cloneLit}});
+              END IF;
+            END
+            $revoke$;
+            SELECT current_setting('server_version_num');
+            SELECT CASE WHEN EXISTS (SELECT 1 FROM pg_database WHERE datname = {{templateLit}}) THEN 'present' ELSE '' END;
+            SELECT coalesce((SELECT replace(coalesce(shobj_description(oid, 'pg_database'), ''), E'\n', ' ') FROM pg_database
+                             WHERE datname = {{templateLit}} AND datistemplate AND NOT datallowconn AND datconnlimit <> -2), '');
+            SELECT coalesce((SELECT CASE WHEN datconnlimit = -2 THEN 'invalid' ELSE 'valid' END FROM pg_database WHERE datname = {{cloneLit}}), '');
+            SELECT coalesce((SELECT replace(coalesce(shobj_description(oid, 'pg_database'), ''), E'\n', ' ') FROM pg_database WHERE datname = {{cloneLit}}), '');
+            SELECT coalesce((SELECT array_to_string(enumvals, ',') FROM pg_settings WHERE name = 'default_toast_compression'), '');
+            {{HereDoc}}
+            )"
+            { read -r server_version; read -r template_exists; read -r template_marker; read -r exists; read -r marker; read -r toast_values; } <<<"$facts"
             strategy=''
-            if [ "$(maint -tA -c 'SHOW server_version_num')" -ge 150000 ]; then strategy='STRATEGY FILE_COPY'; fi
+            if [ "$server_version" -ge 150000 ]; then strategy='STRATEGY FILE_COPY'; fi
 
             # The way: the retained template when it is of this generation, else the configured way.
-            template_marker="$(maint -tA -c "SELECT coalesce(shobj_description(oid, 'pg_database'), '') FROM pg_database WHERE datname = {{templateLit}} AND datistemplate AND NOT datallowconn AND datconnlimit <> -2")"
             template_current=no
             case "$template_marker" in
               {{ShellQuote.Word(templateMarker + " ")}}*) template_current=yes ;;
@@ -136,9 +158,7 @@ public static class ServerScripts
             echo "govclone: method=$method"
 
             echo "govclone: clone 1/$steps: database {{clone}} exists, closed to PUBLIC"
-            # datconnlimit -2: an invalid database, what an interrupted DROP DATABASE leaves (PostgreSQL >= 15.4).
-            # Nothing can connect to it and only DROP is allowed: drop what is left, then go on as if absent.
-            exists="$(maint -tA -c "SELECT CASE WHEN datconnlimit = -2 THEN 'invalid' ELSE 'valid' END FROM pg_database WHERE datname = {{cloneLit}}")"
+            # An invalid clone cannot be connected to and only DROP is allowed: drop what is left, then go on as if absent.
             if [ "$exists" = invalid ]; then
               echo "govclone: {{clone}} is an invalid database (an interrupted DROP DATABASE); dropping what is left of it"
             maint <<'{{HereDoc}}'
@@ -154,11 +174,8 @@ public static class ServerScripts
             DROP DATABASE IF EXISTS {{cloneIdent}} WITH (FORCE);
             {{HereDoc}}
               exists=''
+              marker=''
             fi
-            if [ -n "$exists" ]; then
-              maint -c {{ShellQuote.Word($"REVOKE CONNECT, TEMPORARY ON DATABASE {cloneIdent} FROM PUBLIC")}}
-            fi
-            marker="$(maint -tA -c "SELECT coalesce(shobj_description(oid, 'pg_database'), '') FROM pg_database WHERE datname = {{cloneLit}}")"
 
             """);
         if (!force)
@@ -187,8 +204,7 @@ public static class ServerScripts
               fi
             fi
             if [ -z "$exists" ]; then
-              maint -c {{ShellQuote.Word("CREATE DATABASE " + cloneIdent)}}
-              maint -c {{ShellQuote.Word($"REVOKE CONNECT, TEMPORARY ON DATABASE {cloneIdent} FROM PUBLIC")}}
+              maint -c {{ShellQuote.Word("CREATE DATABASE " + cloneIdent)}} -c {{ShellQuote.Word($"REVOKE CONNECT, TEMPORARY ON DATABASE {cloneIdent} FROM PUBLIC")}}
             fi
 
             """);
@@ -199,7 +215,10 @@ public static class ServerScripts
             )"
 
             wipe_clone() {
-            {{StillOurs(holder)}}maint -c {{ShellQuote.Word($"COMMENT ON DATABASE {cloneIdent} IS NULL")}}
+            maint <<'{{HereDoc}}'
+            {{HolderCheck(holder).TrimStart('\n')}}
+            COMMENT ON DATABASE {{cloneIdent}} IS NULL;
+            {{HereDoc}}
             in_clone <<'{{HereDoc}}'
             {{GuardPreamble(clone)}}
             DO $wipe$
@@ -318,7 +337,6 @@ public static class ServerScripts
             load_options='-c synchronous_commit=off'
             index_options="-c maintenance_work_mem={{s.MaintenanceWorkMem}} -c max_parallel_maintenance_workers={{jobs}}"
             toast={{s.ToastCompression}}
-            toast_values="$(maint -tA -c "SELECT array_to_string(enumvals, ',') FROM pg_settings WHERE name = 'default_toast_compression'")"
             case ",$toast_values," in
               *",$toast,"*) load_options="$load_options -c default_toast_compression=$toast" ;;
               *) if [ -n "$toast_values" ]; then echo "govclone: the server lacks $toast TOAST compression; the clone keeps the server's default" >&2; fi ;;
@@ -346,15 +364,25 @@ public static class ServerScripts
             analyze_table() {
               in_clone -c "$guard_sql" -c "ANALYZE $1"
             }
+            # Also counts what only the last step can analyze (materialized views, partitioned tables), so that
+            # step is skipped when there are none.
             analyze_rest() {
-              in_clone -v big="$big_names" <<'{{HereDoc}}'
+              in_clone -tA -v big="$big_names" >"$work/analyze-late" <<'{{HereDoc}}'
             {{GuardPreamble(clone)}}
             SELECT 'ANALYZE ' || string_agg(c.oid::regclass::text, ', ')
             FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
             WHERE c.relkind = 'r' AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\_%'
               AND c.oid <> ALL (coalesce(string_to_array(rtrim(:'big', E'\n'), E'\n')::regclass[], '{}'))
             HAVING count(*) > 0 \gexec
+            SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE c.relkind IN ('m', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\_%';
             {{HereDoc}}
+            }
+            # Identity sequences of streamed tables are not in pg_dump's data section: set every sequence. Read
+            # after the snapshot was taken, so no value is below what the copied rows used.
+            set_sequences() {
+              in_source -tA -c {{ShellQuote.Word(SequenceValuesSql)}} >"$work/sequences.sql"
+              { printf 'BEGIN;\n%s\n' "$guard_sql"; cat "$work/sequences.sql"; echo 'COMMIT;'; } | in_clone -o /dev/null
             }
             run_lane() {
               n=0
@@ -362,7 +390,7 @@ public static class ServerScripts
                 if [ -e "$work/failed" ]; then return 1; fi
                 n=$((n + 1))
                 if [ "$name" = '-' ]; then
-                  copy_rest; index_table "$own" "$2.$n"; analyze_rest
+                  copy_rest; set_sequences; index_table "$own" "$2.$n"; analyze_rest
                 else
                   copy_table "$name" "$columns"; index_table "$own" "$2.$n"; analyze_table "$name"
                 fi
@@ -378,15 +406,13 @@ public static class ServerScripts
             failed=0
             for pid in "${lane_pids[@]}"; do wait "$pid" || failed=1; done
             if [ "$failed" -ne 0 ]; then echo "govclone: a data stream failed; the clone stays unmarked" >&2; return 1; fi
-            # Identity sequences of streamed tables are not in pg_dump's data section: set every sequence.
-            in_source -tA -c {{ShellQuote.Word(SequenceValuesSql)}} >"$work/sequences.sql"
-            { printf 'BEGIN;\n%s\n' "$guard_sql"; cat "$work/sequences.sql"; echo 'COMMIT;'; } | in_clone -o /dev/null
             exec 7>&-
             wait "$snapshot_session" || true
 
             echo "govclone: clone 5/$steps: the rest of post-data: foreign keys of the big tables and anything else not built in a lane (pg_restore, $lanes connections, maintenance_work_mem {{s.MaintenanceWorkMem}})"
             {{StillOurs(holder)}}PGOPTIONS="$index_options" {{pgRestore}} --jobs={{jobs}} --use-list="$work/post-data.rest.toc" -d {{ShellQuote.Word(clone)}} "$work/post-data.dump"
             echo "govclone: clone 6/$steps: ANALYZE what no lane did: materialized views and partitioned tables (the tables were analyzed as they were finished)"
+            if [ "$(cat "$work/analyze-late")" != 0 ]; then
             in_clone <<'{{HereDoc}}'
             {{GuardPreamble(clone)}}
             SELECT 'ANALYZE ' || string_agg(c.oid::regclass::text, ', ')
@@ -395,6 +421,7 @@ public static class ServerScripts
               AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\_%'
             HAVING count(*) > 0 \gexec
             {{HereDoc}}
+            fi
             }
 
             clone_template() {
@@ -421,7 +448,10 @@ public static class ServerScripts
                 retain=no
               fi
             fi
-            {{StillOurs(holder)}}maint <<'{{HereDoc}}'
+            # Nothing to release when none is kept and none exists (read at the start, under the run lock).
+            if [ "$retain" = no ] && [ -z "$template_exists" ]; then return 0; fi
+            maint <<'{{HereDoc}}'
+            {{HolderCheck(holder).TrimStart('\n')}}
             {{ReleaseTemplateSql(s)}}
             {{DropTemplateSql(s)}}
             {{HereDoc}}
