@@ -441,19 +441,12 @@ public sealed partial class CloneLifecycle
         var existed = (await ReadStateAsync(maintenance, ct)).Exists;
         var templateExisted = (await ReadTemplateAsync(maintenance, ct)).Exists;
         var lit = DatabaseNameGuard.QuoteLiteral(_settings.CloneDatabase);
-        await ExecuteAsync(maintenance, $"""
-            DO $guard$
-            BEGIN
-              IF {lit} NOT LIKE 'directus\_gov\_test\_%' THEN
-                RAISE EXCEPTION 'govclone guard: refusing to drop %: no directus_gov_test_ prefix', {lit};
-              END IF;
-              -- Unmarked first: should the DROP be interrupted, what is left is never taken for a complete clone.
+        // Unmarked first: should the DROP be interrupted, what is left is never taken for a complete clone.
+        await ExecuteAsync(maintenance, ServerScripts.PrefixGuardBlock(_settings.CloneDatabase, "drop", $"""
               IF EXISTS (SELECT 1 FROM pg_database WHERE datname = {lit}) THEN
                 EXECUTE format('COMMENT ON DATABASE %I IS NULL', {lit});
               END IF;
-            END
-            $guard$;
-            """, ct);
+            """), ct);
         await ExecuteAsync(maintenance, ServerScripts.ReleaseTemplateSql(_settings), ct);
         await ExecuteAsync(maintenance, $"DROP DATABASE IF EXISTS {DatabaseNameGuard.QuoteIdentifier(_settings.CloneDatabase)} WITH (FORCE)", ct);
         await ExecuteAsync(maintenance, ServerScripts.DropTemplateSql(_settings), ct);

@@ -93,17 +93,10 @@ public static class ServerScripts
             _ => "auto",
         };
         var guardSql = GuardPreamble(clone) + HolderCheck(holder);
-        var markSql = $$"""
-            DO $mark$
-            BEGIN
-              IF {{cloneLit}} NOT LIKE 'directus\_gov\_test\_%' THEN
-                RAISE EXCEPTION 'govclone guard: refusing to mark %', {{cloneLit}};
-              END IF;
+        var markSql = PrefixGuardBlock(clone, "mark", $$"""
               EXECUTE format('COMMENT ON DATABASE %I IS %L', {{cloneLit}},
                 {{DatabaseNameGuard.QuoteLiteral(marker + " at=")}} || to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'));
-            END
-            $mark$;
-            """;
+            """);
 
         var sb = new StringBuilder();
         sb.Append(CultureInfo.InvariantCulture, $$"""
@@ -158,24 +151,8 @@ public static class ServerScripts
             echo "govclone: method=$method"
 
             echo "govclone: clone 1/$steps: database {{clone}} exists, closed to PUBLIC"
-            # An invalid clone cannot be connected to and only DROP is allowed: drop what is left, then go on as if absent.
-            if [ "$exists" = invalid ]; then
-              echo "govclone: {{clone}} is an invalid database (an interrupted DROP DATABASE); dropping what is left of it"
-            maint <<'{{HereDoc}}'
-            {{HolderCheck(holder).TrimStart('\n')}}
-            DO $guard$
-            BEGIN
-              IF {{cloneLit}} NOT LIKE 'directus\_gov\_test\_%' THEN
-                RAISE EXCEPTION 'govclone guard: refusing to drop %: no directus_gov_test_ prefix', {{cloneLit}};
-              END IF;
-            END
-            $guard$;
-            COMMENT ON DATABASE {{cloneIdent}} IS NULL;
-            DROP DATABASE IF EXISTS {{cloneIdent}} WITH (FORCE);
-            {{HereDoc}}
-              exists=''
-              marker=''
-            fi
+            # An invalid clone is never complete, whatever marker it kept; it is dropped below, after the refusals.
+            if [ "$exists" = invalid ]; then marker=''; fi
 
             """);
         if (!force)
@@ -202,6 +179,16 @@ public static class ServerScripts
                 echo "govclone: govclone:cloneMethod source-template needs zero sessions on {{s.SourceDatabase}}; it has $others. Use cloneMethod streams, which is safe with a live source." >&2
                 return {{RefusedExitCode}}
               fi
+            fi
+            # An invalid clone cannot be connected to and only DROP is allowed: drop what is left, then go on as if absent.
+            if [ "$exists" = invalid ]; then
+              echo "govclone: {{clone}} is an invalid database (an interrupted DROP DATABASE); dropping what is left of it"
+            maint <<'{{HereDoc}}'
+            {{HolderCheck(holder).TrimStart('\n')}}
+            {{PrefixGuardBlock(clone, "drop")}}
+            DROP DATABASE IF EXISTS {{cloneIdent}} WITH (FORCE);
+            {{HereDoc}}
+              exists=''
             fi
             if [ -z "$exists" ]; then
               maint -c {{ShellQuote.Word("CREATE DATABASE " + cloneIdent)}} -c {{ShellQuote.Word($"REVOKE CONNECT, TEMPORARY ON DATABASE {cloneIdent} FROM PUBLIC")}}
@@ -240,13 +227,7 @@ public static class ServerScripts
             recreate_from() {
             {{StillOurs(holder)}}maint -v from="$1" -v strategy="$strategy" <<'{{HereDoc}}'
             {{HolderCheck(holder).TrimStart('\n')}}
-            DO $guard$
-            BEGIN
-              IF {{cloneLit}} NOT LIKE 'directus\_gov\_test\_%' THEN
-                RAISE EXCEPTION 'govclone guard: refusing to re-create %: no directus_gov_test_ prefix', {{cloneLit}};
-              END IF;
-            END
-            $guard$;
+            {{PrefixGuardBlock(clone, "re-create")}}
             COMMENT ON DATABASE {{cloneIdent}} IS NULL;
             DROP DATABASE {{cloneIdent}} WITH (FORCE);
             CREATE DATABASE {{cloneIdent}} TEMPLATE :"from" :strategy;
@@ -510,17 +491,32 @@ public static class ServerScripts
         ArgumentNullException.ThrowIfNull(s);
         DatabaseNameGuard.RequireClone(s.TemplateDatabase, s.SourceDatabase, SettingKeys.TemplateDatabase.ConfigKey);
         var tpl = DatabaseNameGuard.QuoteLiteral(s.TemplateDatabase);
-        return $"""
-            DO $guard$
-            BEGIN
-              IF {tpl} NOT LIKE 'directus\_gov\_test\_%' THEN
-                RAISE EXCEPTION 'govclone guard: refusing to drop %: no directus_gov_test_ prefix', {tpl};
-              END IF;
+        return PrefixGuardBlock(s.TemplateDatabase, "drop", $"""
               -- An invalid template (datconnlimit -2: an interrupted DROP) refuses ALTER with FATAL; DROP alone removes it.
               IF EXISTS (SELECT 1 FROM pg_database WHERE datname = {tpl} AND datconnlimit <> -2) THEN
                 EXECUTE format('COMMENT ON DATABASE %I IS NULL', {tpl});
                 EXECUTE format('ALTER DATABASE %I IS_TEMPLATE false', {tpl});
               END IF;
+            """);
+    }
+
+    /// <summary>
+    /// A DO block for the maintenance database: raises unless <paramref name="database"/> has the clone prefix, then
+    /// runs <paramref name="body"/> (PL/pgSQL) in the same block. The SQL-side twin of
+    /// <see cref="DatabaseNameGuard.RequireClone"/>, in front of every text that marks, re-creates or drops a database.
+    /// </summary>
+    public static string PrefixGuardBlock(string database, string action, string body = "")
+    {
+        ArgumentNullException.ThrowIfNull(database);
+        var lit = DatabaseNameGuard.QuoteLiteral(database);
+        var pattern = DatabaseNameGuard.QuoteLiteral(SettingKeys.ClonePrefix.Replace("_", "\\_", StringComparison.Ordinal) + "%");
+        return $"""
+            DO $guard$
+            BEGIN
+              IF {lit} NOT LIKE {pattern} THEN
+                RAISE EXCEPTION 'govclone guard: refusing to {action} %: no {SettingKeys.ClonePrefix} prefix', {lit};
+              END IF;
+            {body}
             END
             $guard$;
             """;

@@ -264,6 +264,8 @@ public class FaultTests : CloneTestBase
 
             await Task.Delay(100);
         }
+
+        Assert.Fail($"sessions on {database} still open after 10 s");
     }
 
     internal sealed class TempDirectory : IDisposable

@@ -22,6 +22,23 @@ public class GuardTests : CloneTestBase
         Assert.Equal(before, await Lifecycle.FingerprintSourceAsync());
     }
 
+    [Theory]
+    [InlineData("directus")]
+    [InlineData("directusXgovXtestX1")] // '_' is a LIKE wildcard: the pattern must match it literally
+    public async Task The_maintenance_guard_block_refuses_a_name_without_the_prefix_and_runs_nothing_behind_it(string name)
+    {
+        await using var conn = await Pg.OpenAsync("postgres");
+        var body = "  RAISE EXCEPTION 'body ran';";
+        await using (var refused = new NpgsqlCommand(GovClone.Transport.ServerScripts.PrefixGuardBlock(name, "drop", body), conn))
+        {
+            var ex = await Assert.ThrowsAsync<PostgresException>(() => refused.ExecuteNonQueryAsync());
+            Assert.Equal($"govclone guard: refusing to drop {name}: no directus_gov_test_ prefix", ex.MessageText);
+        }
+
+        await using var passed = new NpgsqlCommand(GovClone.Transport.ServerScripts.PrefixGuardBlock(Clone, "drop", body), conn);
+        Assert.Equal("body ran", (await Assert.ThrowsAsync<PostgresException>(() => passed.ExecuteNonQueryAsync())).MessageText);
+    }
+
     [Fact]
     public async Task The_sql_guard_refuses_a_clone_other_than_the_expected_one()
     {
