@@ -43,6 +43,41 @@ public class CloneMethodTests : CloneTestBase
         Assert.True(up.ProductionUnchanged);
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_streams_clone_relays_with_stdbuf_when_it_works_and_without_it_otherwise(bool stdbufWorks)
+    {
+        // stdbuf gives the relays 64 KB pipe buffers; busybox images have none. A stdbuf that fails stands in
+        // for that: the script must notice and relay as it is (were the broken one used, every copy would fail).
+        using var bin = new FaultTests.TempDirectory();
+        if (!stdbufWorks)
+        {
+            FaultTests.WriteTool(bin.Path, "stdbuf", "exit 1");
+        }
+
+        var settings = Pg.Settings(Clone, new Dictionary<string, string?>
+        {
+            ["cloneMethod"] = "streams",
+            ["retainTemplate"] = "false",
+            ["streamTableMinBytes"] = (await BigTableThresholdAsync(TestServer.Source)).ToString(CultureInfo.InvariantCulture),
+        });
+        var transport = new ServerTransport(settings);
+        var spec = transport.BashScript(ServerScripts.Clone(settings, transport));
+        var environment = new Dictionary<string, string?>(spec.Environment)
+        {
+            ["PATH"] = bin.Path + ":" + Environment.GetEnvironmentVariable("PATH"),
+        };
+        var result = await ProcessRunner.RunAsync(spec with { Environment = environment });
+
+        Assert.True(result.Succeeded, result.StandardError);
+        Assert.Contains(stdbufWorks ? "govclone: relays: pipes move 64 KB per system call (stdbuf)" : "govclone: relays: stdio's default pipe buffers (no usable stdbuf)",
+            result.StandardOutput, StringComparison.Ordinal);
+        Assert.Contains("copying data: 2 big table(s) in binary COPY streams", result.StandardOutput, StringComparison.Ordinal);
+        Assert.Equal(await TableDigestsAsync(TestServer.Source), await TableDigestsAsync(Clone));
+        Assert.True((await new CloneLifecycle(settings).StatusAsync()).State.Complete);
+    }
+
     [Fact]
     public async Task A_streams_clone_builds_every_shape_of_post_data_and_analyzes_every_relation()
     {
