@@ -294,10 +294,21 @@ public static class ServerScripts
             post_dump=$!
             in_source -tA -F "$tab" -c 'BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY' -c "SET TRANSACTION SNAPSHOT '$snapshot'" -c {{ShellQuote.Word(StreamTablesSql(s.StreamTableMinBytes))}} -c 'COMMIT' >"$work/jobs.tsv" &
             list_jobs=$!
-            {
-              printf 'BEGIN;\n%s\n' "$guard_sql"
-              dump_source --snapshot="$snapshot" --section=pre-data && echo 'COMMIT;'
-            } | in_clone -o /dev/null
+            # The schema goes as one query: fed to psql statement by statement, each of its ~4 statements per
+            # table would be a round trip. The only lines of pg_dump's output that are not SQL are \restrict and
+            # \unrestrict (psql meta-commands, PostgreSQL >= 15.14) with this dump's own random key: exactly those
+            # two are dropped (any other would fail the query, not pass silently). A multi-statement query is
+            # parsed before any of it runs, so what the dump SETs for parsing is set for the session up front.
+            dump_source --snapshot="$snapshot" --section=pre-data >"$work/pre-data.sql"
+            key="$(sed -n 's/^\\restrict \([0-9A-Za-z]\{1,\}\)$/\1/p' "$work/pre-data.sql" | head -n 1)"
+            if [ -n "$key" ]; then
+              grep -vxF -e "\\restrict $key" -e "\\unrestrict $key" "$work/pre-data.sql" >"$work/pre-data.one.sql" || [ $? -eq 1 ]
+            else
+              mv "$work/pre-data.sql" "$work/pre-data.one.sql"
+            fi
+            encoding="$(sed -n "s/^SET client_encoding = '\([0-9A-Za-z_]\{1,\}\)';$/\1/p" "$work/pre-data.one.sql" | head -n 1)"
+            printf '%s\n' 'BEGIN;' "$guard_sql" "\\set schema \`cat '$work/pre-data.one.sql'\`" "SELECT :'schema' \\gexec" 'COMMIT;' >"$work/pre-data.psql"
+            PGCLIENTENCODING="${encoding:-UTF8}" PGOPTIONS='-c standard_conforming_strings=on' in_clone -o /dev/null -f "$work/pre-data.psql"
             wait "$post_dump"
             wait "$list_jobs"
             exclude=()
@@ -596,10 +607,15 @@ public static class ServerScripts
         ORDER BY 2 DESC, 1
         """);
 
-    /// <summary>setval for every sequence that has been used, read from the source (sequences are not transactional, as in pg_dump).</summary>
+    /// <summary>
+    /// setval for every sequence that has been used, read from the source (sequences are not transactional, as
+    /// in pg_dump), as one statement: one round trip however many sequences there are. No row when none is used.
+    /// </summary>
     private const string SequenceValuesSql = """
-        SELECT format('SELECT pg_catalog.setval(%L, %s, true);', format('%I.%I', schemaname, sequencename), last_value)
+        SELECT format('SELECT count(pg_catalog.setval(s::regclass, v, true)) FROM (VALUES %s) AS t(s, v);',
+                      string_agg(format('(%L, %s::bigint)', format('%I.%I', schemaname, sequencename), last_value), ', '))
         FROM pg_sequences WHERE last_value IS NOT NULL AND schemaname NOT IN ('pg_catalog', 'information_schema')
+        HAVING count(*) > 0
         """;
 
     /// <summary>Runs SQL text with psql in <paramref name="database"/>, ON_ERROR_STOP, the guard's expectation pinned first.</summary>

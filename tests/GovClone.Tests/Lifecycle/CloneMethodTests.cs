@@ -102,6 +102,18 @@ public class CloneMethodTests : CloneTestBase
                 INSERT INTO shape_events SELECT g, date '2025-06-01' + g, 1 + g % 50 FROM generate_series(1, 300) g;
                 CREATE MATERIALIZED VIEW shape_by_collection AS SELECT collection, count(*) AS n FROM directus_activity GROUP BY collection;
                 CREATE UNIQUE INDEX shape_by_collection_key ON shape_by_collection (collection);
+                -- Schema text the one-query schema restore must carry exactly: non-ASCII, backslashes, quotes, and
+                -- lines that look like pg_dump's psql meta-commands but are not its own.
+                COMMENT ON TABLE shape_parent IS 'Éléments — ünïcode ✓, a backslash \ and ''quotes''';
+                ALTER TABLE shape_parent ADD COLUMN note text DEFAULT E'tab\there' CHECK (note <> 'a\b');
+                CREATE FUNCTION shape_meta() RETURNS text LANGUAGE plpgsql AS $body$
+                BEGIN
+                  RETURN 'first line
+                \restrict notthekey
+                \unrestrict notthekey
+                last line ✓';
+                END
+                $body$;
                 """);
             var settings = Pg.Settings(Clone, new Dictionary<string, string?>
             {
@@ -114,6 +126,10 @@ public class CloneMethodTests : CloneTestBase
 
             Assert.Equal(await TableDigestsAsync(source), await TableDigestsAsync(Clone));
             Assert.Equal(await CatalogCountsAsync(source), await CatalogCountsAsync(Clone));
+            var schemaText = await SchemaTextAsync(source);
+            Assert.Contains("\\restrict notthekey", schemaText, StringComparison.Ordinal);
+            Assert.Contains("ünïcode ✓, a backslash \\ and 'quotes'", schemaText, StringComparison.Ordinal);
+            Assert.Equal(schemaText, await SchemaTextAsync(Clone));
             Assert.Equal(
                 await Pg.ScalarAsync(source, "SELECT string_agg(collection || '=' || n, ',' ORDER BY collection) FROM shape_by_collection"),
                 await Pg.ScalarAsync(Clone, "SELECT string_agg(collection || '=' || n, ',' ORDER BY collection) FROM shape_by_collection"));
@@ -325,6 +341,19 @@ public class CloneMethodTests : CloneTestBase
         SELECT (SELECT count(*) FROM pg_indexes WHERE schemaname = 'public') || ' indexes, '
             || (SELECT count(*) FROM pg_constraint c JOIN pg_namespace n ON n.oid = c.connamespace WHERE n.nspname = 'public') || ' constraints, '
             || (SELECT count(*) FROM pg_trigger WHERE NOT tgisinternal) || ' triggers'
+        """))!;
+
+    /// <summary>Function definitions, comments, constraint and default expressions of the public schema, as text.</summary>
+    private async Task<string> SchemaTextAsync(string database) => (string)(await Pg.ScalarAsync(database, """
+        SELECT string_agg(x, E'\n' ORDER BY x) FROM (
+          SELECT pg_get_functiondef(p.oid) AS x FROM pg_proc p WHERE p.pronamespace = 'public'::regnamespace
+          UNION ALL
+          SELECT c.relname || ': ' || obj_description(c.oid, 'pg_class') FROM pg_class c
+            WHERE c.relnamespace = 'public'::regnamespace AND obj_description(c.oid, 'pg_class') IS NOT NULL
+          UNION ALL
+          SELECT conname || ': ' || pg_get_constraintdef(oid) FROM pg_constraint WHERE connamespace = 'public'::regnamespace
+          UNION ALL
+          SELECT adrelid::regclass || '.' || adnum || ': ' || pg_get_expr(adbin, adrelid) FROM pg_attrdef) s
         """))!;
 
     private async Task<string> SequencesAsync(string database) => (string)(await Pg.ScalarAsync(database,
