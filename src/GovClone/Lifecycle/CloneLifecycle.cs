@@ -170,8 +170,17 @@ public sealed partial class CloneLifecycle
     /// <summary>The regression suite through Npgsql: the metrics of <c>sql/metrics.sql</c> against the profile's expectations.</summary>
     public async Task<VerifyResult> VerifyAsync(SeedProfile? profile = null, CancellationToken ct = default)
     {
+        await using (var maintenance = await _connections.OpenMaintenanceAsync(ct))
+        {
+            await RequireCompleteCloneAsync(maintenance, ct);
+        }
+
+        return await VerifyCompleteCloneAsync(profile, ct);
+    }
+
+    private async Task<VerifyResult> VerifyCompleteCloneAsync(SeedProfile? profile, CancellationToken ct)
+    {
         var p = profile ?? _settings.SeedProfile;
-        await RequireCompleteCloneAsync(ct);
         await using var clone = await _connections.OpenCloneAsync(ct);
         var metrics = await ReadMetricsReadOnlyAsync(clone, ct);
         return new VerifyResult(p, ExpectedState.Compare(ExpectedState.For(p), metrics));
@@ -203,31 +212,26 @@ public sealed partial class CloneLifecycle
     public async Task<LeverResult> CloneAsync(bool force = false, CancellationToken ct = default)
     {
         await using var runLock = await RunLock.AcquireAsync(_connections, _settings, "clone", ct);
-        return await CloneLockedAsync(force, runLock.Holder, ct);
+        return await CloneLockedAsync(force, runLock, ct);
     }
 
     public async Task<LeverResult> SeedAsync(SeedProfile? profile = null, CancellationToken ct = default)
     {
         await using var runLock = await RunLock.AcquireAsync(_connections, _settings, "seed", ct);
-        return await SeedLockedAsync(profile ?? _settings.SeedProfile, ct);
+        return await SeedLockedAsync(profile ?? _settings.SeedProfile, runLock, ct);
     }
 
     public async Task<LeverResult> ResetAsync(CancellationToken ct = default)
     {
         await using var runLock = await RunLock.AcquireAsync(_connections, _settings, "reset", ct);
-        return await SeedLockedAsync(SeedProfile.Baseline, ct);
+        return await SeedLockedAsync(SeedProfile.Baseline, runLock, ct);
     }
 
     /// <summary>compact: VACUUM (FULL, ANALYZE) of the clone, after the guard block of sql/compact.sql.</summary>
     public async Task<LeverResult> CompactAsync(CancellationToken ct = default)
     {
         await using var runLock = await RunLock.AcquireAsync(_connections, _settings, "compact", ct);
-        await RequireCompleteCloneAsync(ct);
-        long before;
-        await using (var maintenance = await _connections.OpenMaintenanceAsync(ct))
-        {
-            before = (await ReadStateAsync(maintenance, ct)).SizeBytes ?? 0;
-        }
+        var before = (await RequireCompleteCloneAsync(runLock.Maintenance, ct)).SizeBytes ?? 0;
 
         await using (var clone = await _connections.OpenCloneAsync(ct))
         {
@@ -238,19 +242,16 @@ public sealed partial class CloneLifecycle
             await ExecuteAsync(clone, body, ct);
         }
 
-        await using (var maintenance = await _connections.OpenMaintenanceAsync(ct))
-        {
-            var after = (await ReadStateAsync(maintenance, ct)).SizeBytes ?? 0;
-            return new LeverResult("compact", before != after,
-                $"VACUUM (FULL, ANALYZE) done: {LifecycleDecider.FormatBytes(before)} -> {LifecycleDecider.FormatBytes(after)}");
-        }
+        var after = (await ReadStateAsync(runLock.Maintenance, ct)).SizeBytes ?? 0;
+        return new LeverResult("compact", before != after,
+            $"VACUUM (FULL, ANALYZE) done: {LifecycleDecider.FormatBytes(before)} -> {LifecycleDecider.FormatBytes(after)}");
     }
 
     /// <summary>drop: DROP DATABASE IF EXISTS … WITH (FORCE). A second drop is a no-op.</summary>
     public async Task<LeverResult> DropAsync(CancellationToken ct = default)
     {
         await using var runLock = await RunLock.AcquireAsync(_connections, _settings, "drop", ct);
-        return await DropLockedAsync(ct);
+        return await DropLockedAsync(runLock, ct);
     }
 
     /// <summary>up: clone if absent, incomplete or of another generation; seed if not at the profile; verify. A second up changes nothing.</summary>
@@ -260,26 +261,22 @@ public sealed partial class CloneLifecycle
         var before = await FingerprintSourceAsync(ct);
         var steps = new List<LeverResult>();
 
-        CloneState state;
-        await using (var maintenance = await _connections.OpenMaintenanceAsync(ct))
-        {
-            state = await ReadStateAsync(maintenance, ct);
-        }
-
+        var state = await ReadStateAsync(runLock.Maintenance, ct);
         if (!IsCurrent(state))
         {
-            steps.Add(await CloneLockedAsync(force: state.Complete, runLock.Holder, ct));
+            steps.Add(await CloneLockedAsync(force: state.Complete, runLock, ct));
         }
         else
         {
             steps.Add(new LeverResult("clone", false, $"clone is complete (generation {state.MarkerGeneration}); nothing copied"));
         }
 
-        var verify = await VerifyAsync(_settings.SeedProfile, ct);
+        await RequireCompleteCloneAsync(runLock.Maintenance, ct);
+        var verify = await VerifyCompleteCloneAsync(_settings.SeedProfile, ct);
         if (!verify.Passed)
         {
-            steps.Add(await SeedLockedAsync(_settings.SeedProfile, ct));
-            verify = await VerifyAsync(_settings.SeedProfile, ct);
+            steps.Add(await SeedLockedAsync(_settings.SeedProfile, runLock, ct));
+            verify = await VerifyCompleteCloneAsync(_settings.SeedProfile, ct);
         }
         else
         {
@@ -292,19 +289,15 @@ public sealed partial class CloneLifecycle
 
     // ------------------------------------------------------------------ internals
 
-    private async Task<LeverResult> CloneLockedAsync(bool force, LockHolder holder, CancellationToken ct)
+    private async Task<LeverResult> CloneLockedAsync(bool force, RunLock runLock, CancellationToken ct)
     {
-        long? sourceBytes;
-        await using (var maintenance = await _connections.OpenMaintenanceAsync(ct))
+        var sourceBytes = await SourceSizeAsync(runLock.Maintenance, ct);
+        if (!force && IsCurrent(await ReadStateAsync(runLock.Maintenance, ct)))
         {
-            sourceBytes = await SourceSizeAsync(maintenance, ct);
-            if (!force && IsCurrent(await ReadStateAsync(maintenance, ct)))
-            {
-                return new LeverResult("clone", false, "clone is complete; nothing copied");
-            }
+            return new LeverResult("clone", false, "clone is complete; nothing copied");
         }
 
-        var script = ServerScripts.Clone(_settings, _transport, force, holder);
+        var script = ServerScripts.Clone(_settings, _transport, force, runLock.Holder);
         var stopwatch = Stopwatch.StartNew();
         var phase = "starting";
         var spec = _transport.BashScript(script, ServerScripts.CloneApplicationName, line =>
@@ -334,12 +327,8 @@ public sealed partial class CloneLifecycle
             throw new OperationFailedException(DescribeCloneFailure(result));
         }
 
-        CloneState state;
+        var state = await ReadStateAsync(runLock.Maintenance, ct);
         long rows;
-        await using (var maintenance = await _connections.OpenMaintenanceAsync(ct))
-        {
-            state = await ReadStateAsync(maintenance, ct);
-        }
 
         if (!IsCurrent(state))
         {
@@ -420,9 +409,9 @@ public sealed partial class CloneLifecycle
         }
     }
 
-    private async Task<LeverResult> SeedLockedAsync(SeedProfile profile, CancellationToken ct)
+    private async Task<LeverResult> SeedLockedAsync(SeedProfile profile, RunLock runLock, CancellationToken ct)
     {
-        await RequireCompleteCloneAsync(ct);
+        await RequireCompleteCloneAsync(runLock.Maintenance, ct);
         await using var clone = await _connections.OpenCloneAsync(ct);
         var before = await GovernanceMetrics.ReadAsync(clone, ct);
         var file = profile == SeedProfile.Committed ? SqlScripts.SeedCommitted : SqlScripts.ResetInPlace;
@@ -433,11 +422,11 @@ public sealed partial class CloneLifecycle
         return new LeverResult(lever, changed, $"{lever} ({file}): {ExpectedState.EvidenceLine(after)}");
     }
 
-    private async Task<LeverResult> DropLockedAsync(CancellationToken ct)
+    private async Task<LeverResult> DropLockedAsync(RunLock runLock, CancellationToken ct)
     {
         DatabaseNameGuard.RequireClone(_settings.CloneDatabase, _settings.SourceDatabase);
         DatabaseNameGuard.RequireClone(_settings.TemplateDatabase, _settings.SourceDatabase, SettingKeys.TemplateDatabase.ConfigKey);
-        await using var maintenance = await _connections.OpenMaintenanceAsync(ct);
+        var maintenance = runLock.Maintenance;
         var existed = (await ReadStateAsync(maintenance, ct)).Exists;
         var templateExisted = (await ReadTemplateAsync(maintenance, ct)).Exists;
         var lit = DatabaseNameGuard.QuoteLiteral(_settings.CloneDatabase);
@@ -456,9 +445,9 @@ public sealed partial class CloneLifecycle
             : $"{_settings.CloneDatabase} does not exist; nothing to drop");
     }
 
-    private async Task RequireCompleteCloneAsync(CancellationToken ct)
+    /// <summary>The clone's state, when it is complete; otherwise an error that says what to run.</summary>
+    private async Task<CloneState> RequireCompleteCloneAsync(NpgsqlConnection maintenance, CancellationToken ct)
     {
-        await using var maintenance = await _connections.OpenMaintenanceAsync(ct);
         var state = await ReadStateAsync(maintenance, ct);
         if (!state.Exists)
         {
@@ -474,6 +463,8 @@ public sealed partial class CloneLifecycle
         {
             throw new OperationFailedException($"{_settings.CloneDatabase} is incomplete (an interrupted or failed clone: no complete marker). Run `govclone up`, which re-clones it.");
         }
+
+        return state;
     }
 
     private static async Task<IReadOnlyList<MetricValue>> ReadMetricsReadOnlyAsync(NpgsqlConnection clone, CancellationToken ct)

@@ -23,6 +23,13 @@ public sealed class RunLock : IAsyncDisposable
     /// <summary>The session holding the lock: server scripts check it is still alive before each irreversible step.</summary>
     public LockHolder Holder { get; }
 
+    /// <summary>
+    /// The session that holds the lock, in the maintenance database. A locked operation reads and writes the
+    /// maintenance database on it rather than opening another session: each new one costs the server a fork
+    /// and an authentication, which a sub-second lever feels.
+    /// </summary>
+    internal NpgsqlConnection Maintenance => _connection;
+
     public static async Task<RunLock> AcquireAsync(Connections connections, GovCloneSettings settings, string operation, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(connections);
