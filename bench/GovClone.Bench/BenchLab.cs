@@ -126,6 +126,17 @@ public sealed class BenchLab : IAsyncDisposable
         return seconds;
     }
 
+    /// <summary>
+    /// Untimed, before every timed way: a CHECKPOINT and a sync, so each way starts with no dirty pages or WAL
+    /// left over from the way before it (each load writes ~2 GB of WAL, and whichever way ran next used to pay
+    /// for its predecessor's checkpoint).
+    /// </summary>
+    public async Task SettleAsync()
+    {
+        await ExecuteAsync("postgres", "CHECKPOINT");
+        await TimeBashAsync("sync");
+    }
+
     /// <summary>The physical limit of a database copy: its files copied with cp, then sync, on the same disk.</summary>
     public async Task<double> TimeFileCopyAsync(string database)
     {

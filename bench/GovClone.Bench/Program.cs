@@ -65,9 +65,11 @@ for (var round = 1; round <= rounds; round++)
 {
     var first = round == 1;
     Log($"round {round}/{rounds}");
+    await lab.SettleAsync();
     Record(PlainWay, await lab.TimePlainAsync());
 
     await Cli("drop");
+    await lab.SettleAsync();
     var streams = await Cli("clone", "--clone-method", "streams", "--retain-template", "false");
     Expect(streams, "by streams");
     Record(StreamsWay, streams.Seconds);
@@ -77,12 +79,15 @@ for (var round = 1; round <= rounds; round++)
     }
 
     await Cli("drop");
+    await lab.SettleAsync();
     var withTemplate = await Cli("clone", "--clone-method", "streams", "--retain-template", "true");
     Expect(withTemplate, "template: retained");
     Record(StreamsTemplateWay, withTemplate.Seconds);
 
+    await lab.SettleAsync();
     Record(FileCopyWay, await lab.TimeFileCopyAsync(lab.Settings.TemplateDatabase));
 
+    await lab.SettleAsync();
     var reclone = await Cli("clone", "--force");
     Expect(reclone, "by template");
     Record(TemplateWay, reclone.Seconds);
@@ -102,6 +107,7 @@ for (var round = 1; round <= rounds; round++)
     await Cli("up");
     levers["suite (verify)"].Add((await Cli("verify")).Seconds);
 
+    await lab.SettleAsync();
     NpgsqlConnection.ClearAllPools(); // the bench's own sessions on the source would (rightly) block source-template
     var sourceTemplate = await Cli("clone", "--force", "--clone-method", "source-template");
     Expect(sourceTemplate, "by source-template");
