@@ -337,7 +337,7 @@ public sealed partial class CloneLifecycle
 
         await using (var clone = await _connections.OpenCloneAsync(ct))
         {
-            await using var cmd = new NpgsqlCommand("SELECT coalesce(sum(greatest(c.reltuples, 0)), 0)::bigint FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind IN ('r','p') AND n.nspname NOT IN ('pg_catalog','information_schema') AND n.nspname NOT LIKE 'pg\\_%'", clone);
+            await using var cmd = new NpgsqlCommand($"SELECT coalesce(sum(greatest(c.reltuples, 0)), 0)::bigint FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind IN ('r','p') AND {ServerScripts.UserSchemas}", clone);
             rows = (long)(await cmd.ExecuteScalarAsync(ct))!;
         }
 

@@ -105,8 +105,9 @@ public static class ServerScripts
             govclone_clone() {
             set -euo pipefail
             # Pipe relays: psql moves COPY data through stdio, which writes and reads a pipe 4 KB per system
-            # call. With stdbuf (coreutils) it moves 64 KB per call, which halves the relays' CPU; while the
-            # restore keeps every core busy, that is wall time. Without stdbuf (busybox images) nothing changes.
+            # call. With stdbuf (coreutils) it moves 64 KB per call, 16 times fewer calls (about half the relays'
+            # CPU in hand-run trials); while the restore keeps every core busy, that is wall time. Without
+            # stdbuf (busybox images) nothing changes.
             # A relay opts in per call: stdio="$buffered_out" in_source …, stdio="$buffered_in" in_clone ….
             stdio='' buffered_out='' buffered_in=''
             if command -v stdbuf >/dev/null 2>&1 && stdbuf -o64K -i64K true >/dev/null 2>&1; then
@@ -339,11 +340,12 @@ public static class ServerScripts
             done <"$work/jobs.tsv"
 
             load_options='-c synchronous_commit=off'
-            index_options="-c synchronous_commit=off -c maintenance_work_mem={{s.MaintenanceWorkMem}} -c max_parallel_maintenance_workers={{jobs}}"
-            # In a lane the other lanes keep every core busy: a parallel index build would only add the workers'
-            # temp-file exchange (measured: ~13% more CPU for the whole clone, and slower). After the lanes, the
-            # last step's builds have the cores to themselves and go parallel.
-            lane_index_options="-c synchronous_commit=off -c maintenance_work_mem={{s.MaintenanceWorkMem}} -c max_parallel_maintenance_workers=0"
+            index_options="-c synchronous_commit=off -c maintenance_work_mem={{s.MaintenanceWorkMem}}"
+            # In a lane the other lanes keep every core busy: parallel workers would add no core, only their
+            # temp-file exchange (more CPU in hand-run trials; bench/clone shows only the combined effect).
+            # After the lanes, the last step's builds have the cores to themselves and go parallel.
+            lane_index_options="$index_options -c max_parallel_maintenance_workers=0"
+            index_options="$index_options -c max_parallel_maintenance_workers={{jobs}}"
             toast={{s.ToastCompression}}
             case ",$toast_values," in
               *",$toast,"*) load_options="$load_options -c default_toast_compression=$toast" ;;
@@ -377,13 +379,9 @@ public static class ServerScripts
             analyze_rest() {
               in_clone -tA -v big="$big_names" >"$work/analyze-late" <<'{{HereDoc}}'
             {{GuardPreamble(clone)}}
-            SELECT 'ANALYZE ' || string_agg(c.oid::regclass::text, ', ')
-            FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-            WHERE c.relkind = 'r' AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\_%'
-              AND c.oid <> ALL (coalesce(string_to_array(rtrim(:'big', E'\n'), E'\n')::regclass[], '{}'))
-            HAVING count(*) > 0 \gexec
+            {{AnalyzeSql("c.relkind = 'r' AND c.oid <> ALL (coalesce(string_to_array(rtrim(:'big', E'\\n'), E'\\n')::regclass[], '{}'))")}}
             SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-            WHERE c.relkind IN ('m', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\_%';
+            WHERE c.relkind IN ('m', 'p') AND {{UserSchemas}};
             {{HereDoc}}
             }
             # Identity sequences of streamed tables are not in pg_dump's data section: set every sequence. Read
@@ -425,11 +423,7 @@ public static class ServerScripts
             if [ "$(cat "$work/analyze-late")" != 0 ]; then
             in_clone <<'{{HereDoc}}'
             {{GuardPreamble(clone)}}
-            SELECT 'ANALYZE ' || string_agg(c.oid::regclass::text, ', ')
-            FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-            WHERE (c.relkind = 'p' OR (c.relkind = 'm' AND c.relispopulated))
-              AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\_%'
-            HAVING count(*) > 0 \gexec
+            {{AnalyzeSql("c.relkind = 'p' OR (c.relkind = 'm' AND c.relispopulated)")}}
             {{HereDoc}}
             fi
             }
@@ -582,7 +576,7 @@ public static class ServerScripts
                      AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid AND k.conrelid = c.oid)) own), '') AS own_objects
           FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
           WHERE c.relkind = 'r' AND c.relpersistence = 'p'
-            AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\_%'
+            AND {{UserSchemas}}
             AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')
             AND (n.nspname || c.relname) !~ '[\t\n\r]'
             AND NOT EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND a.attname ~ '[\t\n\r]')
@@ -594,7 +588,7 @@ public static class ServerScripts
         small AS (
           SELECT c.oid FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
           WHERE c.relkind = 'r' AND c.relpersistence = 'p' AND NOT c.relispartition
-            AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\_%'
+            AND {{UserSchemas}}
             AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')
             AND NOT EXISTS (SELECT 1 FROM pg_inherits h WHERE h.inhrelid = c.oid OR h.inhparent = c.oid)
             AND c.oid NOT IN (SELECT relid FROM big)
@@ -615,6 +609,17 @@ public static class ServerScripts
                coalesce((SELECT string_agg(o::text, ' ') FROM early), '')
         ORDER BY 2 DESC, 1
         """);
+
+    /// <summary>Schemas of user relations (alias n for pg_namespace): not the catalogs, not pg_toast or temporary ones.</summary>
+    internal const string UserSchemas = "n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%'";
+
+    /// <summary>psql text: one ANALYZE of the user relations (alias c) that <paramref name="where"/> selects; nothing when none.</summary>
+    private static string AnalyzeSql(string where) => $$"""
+        SELECT 'ANALYZE ' || string_agg(c.oid::regclass::text, ', ')
+        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE ({{where}}) AND {{UserSchemas}}
+        HAVING count(*) > 0 \gexec
+        """;
 
     /// <summary>
     /// setval for every sequence that has been used, read from the source (sequences are not transactional, as
