@@ -9,7 +9,7 @@ using Npgsql;
 namespace GovClone.Bench;
 
 /// <summary>What one timed govclone process did: wall time including process start, output, peak RSS.</summary>
-public sealed record TimedRun(string Command, int ExitCode, double Seconds, string Output, long PeakRssBytes)
+public sealed record TimedRun(string Command, int ExitCode, double Seconds, string Output, long PeakRssBytes, double CpuSeconds)
 {
     public bool Succeeded => ExitCode == 0;
 }
@@ -110,7 +110,7 @@ public sealed class BenchLab : IAsyncDisposable
     }
 
     /// <summary>The runbook's way, timed: CREATE DATABASE, <c>pg_dump SOURCE | psql CLONE</c>, ANALYZE.</summary>
-    public async Task<double> TimePlainAsync()
+    public async Task<(double Seconds, double CpuSeconds)> TimePlainAsync()
     {
         await ExecuteAsync("postgres", $"DROP DATABASE IF EXISTS {Plain} WITH (FORCE)");
         var bin = Server.BinDirectory;
@@ -121,9 +121,9 @@ public sealed class BenchLab : IAsyncDisposable
             {bin}/pg_dump {conn} --no-owner --no-privileges -d {Source} | {bin}/psql {conn} -X -q -v ON_ERROR_STOP=1 -d {Plain} -o /dev/null
             {bin}/psql {conn} -X -q -v ON_ERROR_STOP=1 -d {Plain} -c ANALYZE
             """;
-        var seconds = await TimeBashAsync(script);
+        var timed = await TimeBashAsync(script);
         await ExecuteAsync("postgres", $"DROP DATABASE IF EXISTS {Plain} WITH (FORCE)");
-        return seconds;
+        return timed;
     }
 
     /// <summary>
@@ -138,21 +138,22 @@ public sealed class BenchLab : IAsyncDisposable
     }
 
     /// <summary>The physical limit of a database copy: its files copied with cp, then sync, on the same disk.</summary>
-    public async Task<double> TimeFileCopyAsync(string database)
+    public async Task<(double Seconds, double CpuSeconds)> TimeFileCopyAsync(string database)
     {
         var oid = await ScalarAsync<uint>("postgres", $"SELECT oid FROM pg_database WHERE datname = '{database}'");
         var from = Path.Combine(Server.DataDirectory, "base", oid.ToString(CultureInfo.InvariantCulture));
         var to = Path.Combine(WorkDirectory, "file-copy-limit");
         await TimeBashAsync($"rm -rf '{to}'; sync");
-        var seconds = await TimeBashAsync($"cp -r '{from}' '{to}' && sync");
+        var timed = await TimeBashAsync($"cp -r '{from}' '{to}' && sync");
         await TimeBashAsync($"rm -rf '{to}'");
-        return seconds;
+        return timed;
     }
 
-    private async Task<double> TimeBashAsync(string script)
+    private async Task<(double Seconds, double CpuSeconds)> TimeBashAsync(string script)
     {
         var psi = new ProcessStartInfo("bash", ["-c", script]) { RedirectStandardError = true, UseShellExecute = false };
         psi.Environment["PGPASSWORD"] = Password;
+        var cpu = MachineCpu.BusySeconds();
         var stopwatch = Stopwatch.StartNew();
         using var p = Process.Start(psi)!;
         var stderr = await p.StandardError.ReadToEndAsync();
@@ -163,13 +164,14 @@ public sealed class BenchLab : IAsyncDisposable
             throw new InvalidOperationException($"bench step failed (exit {p.ExitCode}): {stderr}");
         }
 
-        return stopwatch.Elapsed.TotalSeconds;
+        return (stopwatch.Elapsed.TotalSeconds, MachineCpu.BusySeconds() - cpu);
     }
 
     /// <summary>Runs govclone with the bench's stack file, timing the whole process and sampling its peak RSS (VmHWM).</summary>
     public async Task<TimedRun> RunCliAsync(params string[] args)
     {
         var psi = LabKit.CliStartInfo(CliDll, WorkDirectory, StackFile, Password, args);
+        var cpu = MachineCpu.BusySeconds();
         var stopwatch = Stopwatch.StartNew();
         using var p = Process.Start(psi)!;
         var peak = 0L;
@@ -205,7 +207,7 @@ public sealed class BenchLab : IAsyncDisposable
         await sampling.CancelAsync();
         await sampler;
         var output = new StringBuilder().Append(await stdout).Append('\n').Append(await stderr).ToString();
-        return new TimedRun(string.Join(' ', args), p.ExitCode, stopwatch.Elapsed.TotalSeconds, output, peak);
+        return new TimedRun(string.Join(' ', args), p.ExitCode, stopwatch.Elapsed.TotalSeconds, output, peak, MachineCpu.BusySeconds() - cpu);
     }
 
     public async ValueTask DisposeAsync()
@@ -229,4 +231,28 @@ public sealed class BenchLab : IAsyncDisposable
 public sealed class SyncProgress<T>(Action<T> report) : IProgress<T>
 {
     public void Report(T value) => report(value);
+}
+
+/// <summary>
+/// CPU-seconds the whole machine spent busy (user, system, interrupts, steal; not idle or I/O wait), from
+/// /proc/stat, whose counters are in USER_HZ (100 per second on Linux). Machine-wide on purpose: a clone's
+/// work is spread over the server's backends, psql, pg_dump and the tool, so the difference across a way is
+/// what that way cost the machine (including the bench's own RSS sampler, a few percent of one core).
+/// </summary>
+public static class MachineCpu
+{
+    private const double UserHz = 100;
+
+    public static double BusySeconds()
+    {
+        var fields = File.ReadLines("/proc/stat").First().Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        // cpu user nice system idle iowait irq softirq steal
+        long busy = 0;
+        foreach (var i in new[] { 1, 2, 3, 6, 7, 8 })
+        {
+            busy += long.Parse(fields[i], System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        return busy / UserHz;
+    }
 }

@@ -40,6 +40,7 @@ const string SourceTemplateWay = "govclone source-template (explicit; idle sourc
 const string FileCopyWay = "file-copy limit: cp of the database's files + sync";
 string[] ways = [PlainWay, StreamsWay, StreamsTemplateWay, TemplateWay, SourceTemplateWay, FileCopyWay];
 var times = ways.ToDictionary(w => w, _ => new List<double>());
+var cpuTimes = ways.ToDictionary(w => w, _ => new List<double>());
 var equal = new Dictionary<string, string>();
 var suite = new Dictionary<string, string>();
 var levers = new Dictionary<string, List<double>> { ["noop up"] = [], ["reset"] = [], ["suite (verify)"] = [] };
@@ -66,13 +67,14 @@ for (var round = 1; round <= rounds; round++)
     var first = round == 1;
     Log($"round {round}/{rounds}");
     await lab.SettleAsync();
-    Record(PlainWay, await lab.TimePlainAsync());
+    var plainRun = await lab.TimePlainAsync();
+    Record(PlainWay, plainRun.Seconds, plainRun.CpuSeconds);
 
     await Cli("drop");
     await lab.SettleAsync();
     var streams = await Cli("clone", "--clone-method", "streams", "--retain-template", "false");
     Expect(streams, "by streams");
-    Record(StreamsWay, streams.Seconds);
+    Record(StreamsWay, streams.Seconds, streams.CpuSeconds);
     if (first)
     {
         await CheckCloneAsync(StreamsWay);
@@ -82,15 +84,16 @@ for (var round = 1; round <= rounds; round++)
     await lab.SettleAsync();
     var withTemplate = await Cli("clone", "--clone-method", "streams", "--retain-template", "true");
     Expect(withTemplate, "template: retained");
-    Record(StreamsTemplateWay, withTemplate.Seconds);
+    Record(StreamsTemplateWay, withTemplate.Seconds, withTemplate.CpuSeconds);
 
     await lab.SettleAsync();
-    Record(FileCopyWay, await lab.TimeFileCopyAsync(lab.Settings.TemplateDatabase));
+    var fileCopy = await lab.TimeFileCopyAsync(lab.Settings.TemplateDatabase);
+    Record(FileCopyWay, fileCopy.Seconds, fileCopy.CpuSeconds);
 
     await lab.SettleAsync();
     var reclone = await Cli("clone", "--force");
     Expect(reclone, "by template");
-    Record(TemplateWay, reclone.Seconds);
+    Record(TemplateWay, reclone.Seconds, reclone.CpuSeconds);
     if (first)
     {
         await CheckCloneAsync(TemplateWay);
@@ -111,7 +114,7 @@ for (var round = 1; round <= rounds; round++)
     NpgsqlConnection.ClearAllPools(); // the bench's own sessions on the source would (rightly) block source-template
     var sourceTemplate = await Cli("clone", "--force", "--clone-method", "source-template");
     Expect(sourceTemplate, "by source-template");
-    Record(SourceTemplateWay, sourceTemplate.Seconds);
+    Record(SourceTemplateWay, sourceTemplate.Seconds, sourceTemplate.CpuSeconds);
     if (first)
     {
         await CheckCloneAsync(SourceTemplateWay);
@@ -125,7 +128,7 @@ Log(consistency);
 
 Console.WriteLine();
 var table = new Table().Title(string.Create(inv, $"fresh clone of a {sourceBytes / (1024 * 1024)} MB source, {rounds} round(s), wall seconds incl. govclone's process start"))
-    .AddColumns("way", "median s", "min s", "max s", "MB/s", "vs plain", "clone = source", "suite");
+    .AddColumns("way", "median s", "min s", "max s", "MB/s", "vs plain", "CPU-s", "clone = source", "suite");
 var plain = Median(times[PlainWay]);
 foreach (var way in ways)
 {
@@ -133,10 +136,12 @@ foreach (var way in ways)
     table.AddRow(Markup.Escape(way), F(m), F(times[way].Min()), F(times[way].Max()),
         (sourceBytes / (1024.0 * 1024) / m).ToString("0", inv),
         way == PlainWay ? "1.00" : (plain / m).ToString("0.00", inv) + "x",
+        Median(cpuTimes[way]).ToString("0.0", inv),
         Markup.Escape(equal.GetValueOrDefault(way, "-")), Markup.Escape(suite.GetValueOrDefault(way, "-")));
 }
 
 console.Write(table);
+Console.WriteLine(string.Create(inv, $"CPU-s: median CPU-seconds the whole machine was busy while the way ran ({Environment.ProcessorCount} cores: at most {Environment.ProcessorCount}x its wall time)"));
 var leverTable = new Table().Title("levers on a converged clone (wall s incl. process start)").AddColumns("lever", "median s", "max s");
 foreach (var (lever, list) in levers)
 {
@@ -188,10 +193,11 @@ async Task<TimedRun> Cli(params string[] cliArgs)
     return run;
 }
 
-void Record(string way, double seconds)
+void Record(string way, double seconds, double cpuSeconds)
 {
     times[way].Add(seconds);
-    Log(string.Create(inv, $"  {way}: {seconds:0.00} s"));
+    cpuTimes[way].Add(cpuSeconds);
+    Log(string.Create(inv, $"  {way}: {seconds:0.00} s, {cpuSeconds:0.0} CPU-s"));
 }
 
 void Expect(TimedRun run, string text)
