@@ -38,7 +38,7 @@ public static class KillScenarios
     public static readonly IReadOnlyDictionary<string, string[]> Points = new Dictionary<string, string[]>(StringComparer.Ordinal)
     {
         ["dump"] = ["1/5 create", "2/5 unmark+wipe", "3/5 stream start", "copy 20%", "copy 50%", "copy 80%", "index build", "4/5 analyze", "5/5 mark"],
-        ["streams"] = ["1/7 create", "2/7 unmark+wipe", "3/7 schema", "4/7 streams start", "copy 20%", "copy 50%", "copy 80%", "4/7 index build", "5/7 post-data", "6/7 analyze", "7/7 mark", "template retain"],
+        ["streams"] = ["1/7 create", "2/7 source reads", "3/7 unmark+wipe+schema", "4/7 streams start", "copy 20%", "copy 50%", "copy 80%", "4/7 index build", "5/7 post-data", "6/7 analyze", "7/7 mark", "template retain"],
         ["template"] = ["1/3 create", "2/3 file copy", "3/3 mark"],
     };
 
@@ -55,7 +55,7 @@ public static class KillScenarios
                     yield return new KillPoint(p, KillTarget.Psql, method);
                 }
 
-                if (p is "3/5 stream start" or "4/7 streams start" or "copy 20%" or "copy 50%" or "copy 80%" or "3/7 schema")
+                if (p is "3/5 stream start" or "4/7 streams start" or "copy 20%" or "copy 50%" or "copy 80%" or "2/7 source reads")
                 {
                     yield return new KillPoint(p, KillTarget.PgDump, method);
                 }
@@ -77,7 +77,7 @@ public static class KillScenarios
         new("index build", KillTarget.Psql), new("4/5 analyze", KillTarget.Psql),
         new("3/5 stream start", KillTarget.PgDump), new("copy 20%", KillTarget.Server),
         new("copy 50%", KillTarget.Tool, "streams"), new("copy 20%", KillTarget.Psql, "streams"), new("copy 50%", KillTarget.PgDump, "streams"),
-        new("3/7 schema", KillTarget.Psql, "streams"), new("4/7 index build", KillTarget.Server, "streams"), new("5/7 post-data", KillTarget.Tool, "streams"),
+        new("3/7 unmark+wipe+schema", KillTarget.Psql, "streams"), new("4/7 index build", KillTarget.Server, "streams"), new("5/7 post-data", KillTarget.Tool, "streams"),
         new("6/7 analyze", KillTarget.Tool, "streams"), new("7/7 mark", KillTarget.Psql, "streams"), new("template retain", KillTarget.Tool, "streams"),
         new("2/3 file copy", KillTarget.Tool, "template"), new("2/3 file copy", KillTarget.Server, "template"), new("3/3 mark", KillTarget.Psql, "template"),
     ];

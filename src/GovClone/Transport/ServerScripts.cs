@@ -182,6 +182,51 @@ public static class ServerScripts
         }
 
         sb.Append(CultureInfo.InvariantCulture, $$"""
+            # A streams clone reads the source at one snapshot: a read-only REPEATABLE READ transaction that stays
+            # open (its stdin is this script's fd 7) until the data is copied, exactly as pg_dump -j does. The
+            # source is only read, so the schema dump and the job list start at once, in the background, while
+            # the clone is created (step 1); clone_streams waits for them.
+            start_source_reads() {
+            work="$(mktemp -d "${TMPDIR:-/tmp}/govclone-clone.XXXXXX")"
+            trap 'rm -rf "$work"' EXIT
+            tab="$(printf '\t')"
+            mkfifo "$work/snapshot.in"
+            in_source -tA <"$work/snapshot.in" >"$work/snapshot.out" 2>"$work/snapshot.err" &
+            snapshot_session=$!
+            exec 7>"$work/snapshot.in"
+            printf '%s\n' 'BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY;' 'SELECT pg_export_snapshot();' >&7
+            (
+              snapshot=''
+              for _ in $(seq 1 1200); do
+                snapshot="$(grep -m1 -E '^[0-9A-F]+-[0-9A-F]+(-[0-9]+)?$' "$work/snapshot.out" || true)"
+                if [ -n "$snapshot" ]; then break; fi
+                if ! kill -0 "$snapshot_session" 2>/dev/null; then
+                  cat "$work/snapshot.err" >&2
+                  echo "govclone: could not open a snapshot of {{s.SourceDatabase}}" >&2
+                  exit 1
+                fi
+                sleep 0.05
+              done
+              if [ -z "$snapshot" ]; then echo "govclone: timed out opening a snapshot of {{s.SourceDatabase}}" >&2; exit 1; fi
+              printf '%s\n' "$snapshot" >"$work/snapshot"
+              # One pg_dump of the schema (its catalog reads are most of its cost): pre-data is restored from it
+              # below, post-data in the lanes and the last step. Not --schema-only: that would leave out the
+              # materialized views' data (REFRESH), which is post-data.
+              dump_source --snapshot="$snapshot" --section=pre-data --section=post-data --format=custom --file="$work/schema.dump" &
+              schema_dump=$!
+              # The jobs, biggest first (one binary COPY stream per big table, and one pg_dump of the rest), at the
+              # snapshot; then, in the same session, every sequence's value (sequences are not transactional: read
+              # after the snapshot was taken, no value is below what the copied rows used).
+              in_source -tA -F "$tab" -c 'BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY' -c "SET TRANSACTION SNAPSHOT '$snapshot'" -c {{ShellQuote.Word(StreamTablesSql(s.StreamTableMinBytes))}} -c 'COMMIT' \
+                -c "\\o '$work/sequences.sql'" -c {{ShellQuote.Word(SequenceValuesSql)}} >"$work/jobs.tsv" &
+              list_jobs=$!
+              wait "$schema_dump"
+              {{pgRestore}} --section=pre-data --file="$work/pre-data.sql" "$work/schema.dump"
+              wait "$list_jobs"
+            ) &
+            source_reads=$!
+            }
+
             if [ "$method" = template ] && [ "$template_current" != yes ]; then
               echo "govclone: govclone:cloneMethod is template but {{template}} is not a current template (want '{{templateMarker}}', have '$template_marker'): use cloneMethod auto or streams, which make one" >&2
               return {{RefusedExitCode}}
@@ -193,6 +238,7 @@ public static class ServerScripts
                 return {{RefusedExitCode}}
               fi
             fi
+            if [ "$method" = streams ]; then start_source_reads; fi
             # An invalid clone cannot be connected to and only DROP is allowed: drop what is left, then go on as if absent.
             if [ "$exists" = invalid ]; then
               echo "govclone: {{clone}} is an invalid database (an interrupted DROP DATABASE); dropping what is left of it"
@@ -221,18 +267,7 @@ public static class ServerScripts
             {{HereDoc}}
             in_clone <<'{{HereDoc}}'
             {{GuardPreamble(clone)}}
-            DO $wipe$
-            DECLARE s record;
-            BEGIN
-              FOR s IN SELECT nspname FROM pg_namespace
-                       WHERE nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast')
-                         AND nspname NOT LIKE 'pg\_temp\_%' AND nspname NOT LIKE 'pg\_toast\_temp\_%'
-              LOOP
-                EXECUTE format('DROP SCHEMA %I CASCADE', s.nspname);
-              END LOOP;
-              CREATE SCHEMA public;
-            END
-            $wipe$;
+            {{WipeSql}}
             {{HereDoc}}
             }
 
@@ -266,56 +301,41 @@ public static class ServerScripts
             {{HereDoc}}
             }
 
-            clone_streams() {
-            echo "govclone: clone 2/$steps: unmark and empty any earlier or partial restore"
-            wipe_clone
-            work="$(mktemp -d "${TMPDIR:-/tmp}/govclone-clone.XXXXXX")"
-            trap 'rm -rf "$work"' EXIT
-            # One snapshot of the source for every stream: a read-only REPEATABLE READ transaction that stays
-            # open (its stdin is this script's fd 7) until the data is copied, exactly as pg_dump -j does.
-            mkfifo "$work/snapshot.in"
-            in_source -tA <"$work/snapshot.in" >"$work/snapshot.out" 2>"$work/snapshot.err" &
-            snapshot_session=$!
-            exec 7>"$work/snapshot.in"
-            printf '%s\n' 'BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY;' 'SELECT pg_export_snapshot();' >&7
-            snapshot=''
-            for _ in $(seq 1 1200); do
-              snapshot="$(grep -m1 -E '^[0-9A-F]+-[0-9A-F]+(-[0-9]+)?$' "$work/snapshot.out" || true)"
-              if [ -n "$snapshot" ]; then break; fi
-              if ! kill -0 "$snapshot_session" 2>/dev/null; then
-                cat "$work/snapshot.err" >&2
-                echo "govclone: could not open a snapshot of {{s.SourceDatabase}}" >&2
-                return 1
+            # pg_dump and pg_restore scripts go to the server as one query (fed to psql statement by statement,
+            # each statement would be a round trip). The only lines of their output that are not SQL are \restrict
+            # and \unrestrict (psql meta-commands, PostgreSQL >= 15.14) with the script's own random key: this
+            # copies script $1 to $2 without exactly those two (any other would fail the query, not pass silently).
+            # A multi-statement query is parsed before any of it runs: what a script SETs for parsing (encoding,
+            # standard_conforming_strings) is set for its session up front.
+            strip_restrict() {
+              local key
+              key="$(sed -n 's/^\\restrict \([0-9A-Za-z]\{1,\}\)$/\1/p' "$1" | head -n 1)"
+              if [ -n "$key" ]; then
+                grep -vxF -e "\\restrict $key" -e "\\unrestrict $key" "$1" >"$2" || [ $? -eq 1 ]
+              else
+                cp "$1" "$2"
               fi
-              sleep 0.05
-            done
-            if [ -z "$snapshot" ]; then echo "govclone: timed out opening a snapshot of {{s.SourceDatabase}}" >&2; return 1; fi
+            }
+            encoding_of() { sed -n "s/^SET client_encoding = '\([0-9A-Za-z_]\{1,\}\)';$/\1/p" "$1" | head -n 1; }
 
-            echo "govclone: clone 3/$steps: schema (pg_dump --section=pre-data, snapshot $snapshot)"
-            # While the schema is restored: the post-data dump, and the jobs, biggest first (one binary COPY
-            # stream per big table, and one pg_dump of the rest), both read at the same snapshot.
-            tab="$(printf '\t')"
-            dump_source --snapshot="$snapshot" --section=post-data --format=custom --file="$work/post-data.dump" &
-            post_dump=$!
-            in_source -tA -F "$tab" -c 'BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY' -c "SET TRANSACTION SNAPSHOT '$snapshot'" -c {{ShellQuote.Word(StreamTablesSql(s.StreamTableMinBytes))}} -c 'COMMIT' >"$work/jobs.tsv" &
-            list_jobs=$!
-            # The schema goes as one query: fed to psql statement by statement, each of its ~4 statements per
-            # table would be a round trip. The only lines of pg_dump's output that are not SQL are \restrict and
-            # \unrestrict (psql meta-commands, PostgreSQL >= 15.14) with this dump's own random key: exactly those
-            # two are dropped (any other would fail the query, not pass silently). A multi-statement query is
-            # parsed before any of it runs, so what the dump SETs for parsing is set for the session up front.
-            dump_source --snapshot="$snapshot" --section=pre-data >"$work/pre-data.sql"
-            key="$(sed -n 's/^\\restrict \([0-9A-Za-z]\{1,\}\)$/\1/p' "$work/pre-data.sql" | head -n 1)"
-            if [ -n "$key" ]; then
-              grep -vxF -e "\\restrict $key" -e "\\unrestrict $key" "$work/pre-data.sql" >"$work/pre-data.one.sql" || [ $? -eq 1 ]
-            else
-              mv "$work/pre-data.sql" "$work/pre-data.one.sql"
-            fi
-            encoding="$(sed -n "s/^SET client_encoding = '\([0-9A-Za-z_]\{1,\}\)';$/\1/p" "$work/pre-data.one.sql" | head -n 1)"
-            printf '%s\n' 'BEGIN;' "$guard_sql" "\\set schema \`cat '$work/pre-data.one.sql'\`" "SELECT :'schema' \\gexec" 'COMMIT;' >"$work/pre-data.psql"
+            clone_streams() {
+            echo "govclone: clone 2/$steps: reading {{s.SourceDatabase}} at one snapshot: its schema (one pg_dump of pre-data and post-data) and the job list (started with step 1)"
+            if ! wait "$source_reads"; then echo "govclone: could not read the schema of {{s.SourceDatabase}}; nothing was changed" >&2; return 1; fi
+            snapshot="$(cat "$work/snapshot")"
+            echo "govclone: clone 3/$steps: schema: unmark, empty and restore pre-data in one transaction (snapshot $snapshot)"
+            # One transaction: a clone is unmarked, emptied and given the source's schema at once, or (rolled
+            # back) left as it was.
+            strip_restrict "$work/pre-data.sql" "$work/pre-data.one.sql"
+            encoding="$(encoding_of "$work/pre-data.one.sql")"
+            {
+              printf '%s\n' 'BEGIN;' "$guard_sql"
+              cat <<'{{HereDoc}}'
+            COMMENT ON DATABASE {{cloneIdent}} IS NULL;
+            {{WipeSql}}
+            {{HereDoc}}
+              printf '%s\n' "\\set schema \`cat '$work/pre-data.one.sql'\`" "SELECT :'schema' \\gexec" 'COMMIT;'
+            } >"$work/pre-data.psql"
             PGCLIENTENCODING="${encoding:-UTF8}" PGOPTIONS='-c standard_conforming_strings=on' in_clone -o /dev/null -f "$work/pre-data.psql"
-            wait "$post_dump"
-            wait "$list_jobs"
             exclude=()
             own_all=' '
             big_names=''
@@ -325,7 +345,7 @@ public static class ServerScripts
             done <"$work/jobs.tsv"
             # A big table's own indexes and keys are built in its lane right after its data (while the other
             # lanes still copy); the rest of post-data (foreign keys, small tables) runs after all data.
-            {{pgRestore}} --list "$work/post-data.dump" >"$work/post-data.toc"
+            {{pgRestore}} --list --section=post-data "$work/schema.dump" >"$work/post-data.toc"
             awk -v own="$own_all" '{ split($0, f, " "); if (index(own, " " f[3] " ") == 0) print }' "$work/post-data.toc" >"$work/post-data.rest.toc"
             lanes={{jobs}}
             load=()
@@ -340,7 +360,9 @@ public static class ServerScripts
             done <"$work/jobs.tsv"
 
             load_options='-c synchronous_commit=off'
-            index_options="-c synchronous_commit=off -c maintenance_work_mem={{s.MaintenanceWorkMem}}"
+            # jit off: a foreign key's validation is one big anti-join, which the server would JIT-compile in the
+            # leader and in each parallel worker, for a query that runs once.
+            index_options="-c synchronous_commit=off -c maintenance_work_mem={{s.MaintenanceWorkMem}} -c jit=off"
             # In a lane the other lanes keep every core busy: parallel workers would add no core, only their
             # temp-file exchange (more CPU in hand-run trials; bench/clone shows only the combined effect).
             # After the lanes, the last step's builds have the cores to themselves and go parallel.
@@ -360,35 +382,35 @@ public static class ServerScripts
             copy_rest() {
               {
                 printf 'BEGIN;\n%s\n' "$guard_sql"
-                dump_source --snapshot="$snapshot" --section=data "${exclude[@]}" && echo 'COMMIT;'
+                dump_source --snapshot="$snapshot" --section=data "${exclude[@]}" && cat "$work/sequences.sql" && echo 'COMMIT;'
               } | PGOPTIONS="$load_options" stdio="$buffered_in" in_clone -o /dev/null
             }
-            index_table() {
-              awk -v own=" $1 " '{ split($0, f, " "); if (index(own, " " f[3] " ") > 0) print }' "$work/post-data.toc" >"$work/post-data.$2.toc"
-              if [ -s "$work/post-data.$2.toc" ]; then
-                PGOPTIONS="$lane_index_options" {{pgRestore}} --use-list="$work/post-data.$2.toc" -d {{ShellQuote.Word(clone)}} "$work/post-data.dump"
+            # A job's post-data, then ANALYZE (a restore has no planner statistics; after the indexes, whose
+            # expressions get statistics too), in one session: a big table's own keys and indexes, in its lane
+            # right after its data; for the rest ($1 = -), the small tables' keys, indexes and foreign keys between
+            # them, then ANALYZE of every table not streamed, and a count of what only the last step can analyze
+            # (materialized views, partitioned tables), so that step is skipped when there are none. The post-data
+            # goes as one query in the script's encoding; names from the job list are in psql's own.
+            finish_job() {
+              awk -v own=" $2 " '{ split($0, f, " "); if (index(own, " " f[3] " ") > 0) print }' "$work/post-data.toc" >"$work/post-data.$3.toc"
+              printf '%s\n' "$guard_sql" '\set own_encoding :ENCODING' >"$work/finish.$3.psql"
+              if [ -s "$work/post-data.$3.toc" ]; then
+                {{pgRestore}} --use-list="$work/post-data.$3.toc" --file="$work/post-data.$3.sql" "$work/schema.dump"
+                strip_restrict "$work/post-data.$3.sql" "$work/post-data.$3.one.sql"
+                printf '%s\n' "\\encoding $(encoding_of "$work/post-data.$3.one.sql" | grep . || echo UTF8)" \
+                  "\\set post \`cat '$work/post-data.$3.one.sql'\`" "SELECT :'post' \\gexec" '\encoding :own_encoding' >>"$work/finish.$3.psql"
               fi
-            }
-            # ANALYZE as each table is finished (a restore has no planner statistics), after its indexes, whose
-            # expressions get statistics too: a big table in its lane, the plain small ones in the rest's lane.
-            analyze_table() {
-              in_clone -c "$guard_sql" -c "ANALYZE $1"
-            }
-            # Also counts what only the last step can analyze (materialized views, partitioned tables), so that
-            # step is skipped when there are none.
-            analyze_rest() {
-              in_clone -tA -v big="$big_names" >"$work/analyze-late" <<'{{HereDoc}}'
-            {{GuardPreamble(clone)}}
-            {{AnalyzeSql("c.relkind = 'r' AND c.oid <> ALL (coalesce(string_to_array(rtrim(:'big', E'\\n'), E'\\n')::regclass[], '{}'))")}}
+              if [ "$1" = '-' ]; then
+                printf '%s\n' "\\o '$work/analyze-late'" >>"$work/finish.$3.psql"
+                cat >>"$work/finish.$3.psql" <<'{{HereDoc}}'
+            {{AnalyzeSql("c.relkind = 'r' AND c.oid <> ALL (coalesce(string_to_array(rtrim(:'big', E'\n'), E'\n')::regclass[], '{}'))")}}
             SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
             WHERE c.relkind IN ('m', 'p') AND {{UserSchemas}};
             {{HereDoc}}
-            }
-            # Identity sequences of streamed tables are not in pg_dump's data section: set every sequence. Read
-            # after the snapshot was taken, so no value is below what the copied rows used.
-            set_sequences() {
-              in_source -tA -c {{ShellQuote.Word(SequenceValuesSql)}} >"$work/sequences.sql"
-              { printf 'BEGIN;\n%s\n' "$guard_sql"; cat "$work/sequences.sql"; echo 'COMMIT;'; } | in_clone -o /dev/null
+              else
+                printf 'ANALYZE %s;\n' "$1" >>"$work/finish.$3.psql"
+              fi
+              PGOPTIONS="$lane_index_options -c standard_conforming_strings=on" in_clone -tA -o /dev/null -v big="$big_names" -f "$work/finish.$3.psql"
             }
             run_lane() {
               n=0
@@ -396,9 +418,9 @@ public static class ServerScripts
                 if [ -e "$work/failed" ]; then return 1; fi
                 n=$((n + 1))
                 if [ "$name" = '-' ]; then
-                  copy_rest; set_sequences; index_table "$own" "$2.$n"; analyze_rest
+                  copy_rest; finish_job - "$own" "$2.$n"
                 else
-                  copy_table "$name" "$columns"; index_table "$own" "$2.$n"; analyze_table "$name"
+                  copy_table "$name" "$columns"; finish_job "$name" "$own" "$2.$n"
                 fi
               done <"$1"
             }
@@ -418,7 +440,7 @@ public static class ServerScripts
             wait "$snapshot_session" || true
 
             echo "govclone: clone 5/$steps: the rest of post-data: foreign keys of the big tables and anything else not built in a lane (pg_restore, $lanes connections, maintenance_work_mem {{s.MaintenanceWorkMem}})"
-            {{StillOurs(holder)}}PGOPTIONS="$index_options" {{pgRestore}} --jobs={{jobs}} --use-list="$work/post-data.rest.toc" -d {{ShellQuote.Word(clone)}} "$work/post-data.dump"
+            {{StillOurs(holder)}}PGOPTIONS="$index_options" {{pgRestore}} --jobs={{jobs}} --use-list="$work/post-data.rest.toc" -d {{ShellQuote.Word(clone)}} "$work/schema.dump"
             echo "govclone: clone 6/$steps: ANALYZE what no lane did: materialized views and partitioned tables (the tables were analyzed as they were finished)"
             if [ "$(cat "$work/analyze-late")" != 0 ]; then
             in_clone <<'{{HereDoc}}'
@@ -609,6 +631,22 @@ public static class ServerScripts
                coalesce((SELECT string_agg(o::text, ' ') FROM early), '')
         ORDER BY 2 DESC, 1
         """);
+
+    /// <summary>Empties the clone: drops every user schema (with all in it) and makes an empty public.</summary>
+    private const string WipeSql = """
+        DO $wipe$
+        DECLARE s record;
+        BEGIN
+          FOR s IN SELECT nspname FROM pg_namespace
+                   WHERE nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast')
+                     AND nspname NOT LIKE 'pg\_temp\_%' AND nspname NOT LIKE 'pg\_toast\_temp\_%'
+          LOOP
+            EXECUTE format('DROP SCHEMA %I CASCADE', s.nspname);
+          END LOOP;
+          CREATE SCHEMA public;
+        END
+        $wipe$;
+        """;
 
     /// <summary>Schemas of user relations (alias n for pg_namespace): not the catalogs, not pg_toast or temporary ones.</summary>
     internal const string UserSchemas = "n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%'";
