@@ -138,7 +138,11 @@ public static class BadInputScenarios
         var bin = Path.Combine(lab.WorkDirectory, "diskfull-bin");
         Directory.CreateDirectory(bin);
         var real = lab.Server.BinDirectory;
-        File.WriteAllText(Path.Combine(bin, "pg_dump"), $"#!/bin/bash\nexec {real}/pg_dump \"$@\"\n");
+        foreach (var tool in new[] { "pg_dump", "pg_restore" })
+        {
+            File.WriteAllText(Path.Combine(bin, tool), $"#!/bin/bash\nexec {real}/{tool} \"$@\"\n");
+        }
+
         File.WriteAllText(Path.Combine(bin, "psql"), $$"""
             #!/bin/bash
             # The restore's psql (-o /dev/null) reads part of the stream, then fails as a full disk does.

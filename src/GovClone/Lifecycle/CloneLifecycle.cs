@@ -310,7 +310,7 @@ public sealed partial class CloneLifecycle
         });
 
         using var pollCts = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        var poller = _progress is null ? Task.CompletedTask : PollProgressAsync(sourceBytes, stopwatch, () => phase, pollCts.Token);
+        var poller = _progress is null ? Task.CompletedTask : PollProgressAsync(runLock.Maintenance, sourceBytes, stopwatch, () => phase, pollCts.Token);
         ProcessResult result;
         try
         {
@@ -369,9 +369,13 @@ public sealed partial class CloneLifecycle
         return $"clone failed (exit {result.ExitCode}); {_settings.CloneDatabase} carries no complete marker, so nothing will take it for a clone, and the next clone empties what was copied.\n{tail}\n{hint}";
     }
 
-    private async Task PollProgressAsync(long? sourceBytes, Stopwatch stopwatch, Func<string> phase, CancellationToken ct)
+    /// <summary>
+    /// Reports the clone's size and rows copied every half second, on the run lock's session (idle while the
+    /// script runs; one connection fewer). A poll is never cancelled midway, so the session is idle again as
+    /// soon as this returns.
+    /// </summary>
+    private async Task PollProgressAsync(NpgsqlConnection conn, long? sourceBytes, Stopwatch stopwatch, Func<string> phase, CancellationToken ct)
     {
-        await using var conn = await _connections.OpenMaintenanceAsync(ct);
         var maxRowsByRelation = new Dictionary<uint, long>();
         const string sql = """
             SELECT coalesce((SELECT pg_database_size(oid) FROM pg_database WHERE datname = $1), 0),
@@ -387,11 +391,11 @@ public sealed partial class CloneLifecycle
                 await using (var cmd = new NpgsqlCommand(sql, conn))
                 {
                     cmd.Parameters.AddWithValue(_settings.CloneDatabase);
-                    await using var r = await cmd.ExecuteReaderAsync(ct);
-                    while (await r.ReadAsync(ct))
+                    await using var r = await cmd.ExecuteReaderAsync(CancellationToken.None);
+                    while (await r.ReadAsync(CancellationToken.None))
                     {
                         bytes = r.GetInt64(0);
-                        if (!await r.IsDBNullAsync(1, ct))
+                        if (!await r.IsDBNullAsync(1, CancellationToken.None))
                         {
                             var rel = r.GetFieldValue<uint>(1);
                             var rows = r.GetInt64(2);
@@ -402,7 +406,7 @@ public sealed partial class CloneLifecycle
 
                 _progress!.Report(new CloneProgress(phase(), bytes, maxRowsByRelation.Values.Sum(), sourceBytes, stopwatch.Elapsed));
             }
-            catch (NpgsqlException) when (!ct.IsCancellationRequested)
+            catch (NpgsqlException)
             {
                 // Progress is best effort; the clone's own exit code is what counts.
             }

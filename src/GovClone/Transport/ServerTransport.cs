@@ -137,7 +137,10 @@ public sealed class ServerTransport
         var argv = Argv("bash", "-s");
         return new ProcessSpec(argv[0], argv.Skip(1).ToArray())
         {
-            StandardInput = script,
+            // bash -s reads a script from a pipe one byte per system call (it must not read past the command it
+            // runs next); the clone script is ~30 KB. Its first line hands the rest to cat, which reads it in
+            // 64 KB blocks, and runs it.
+            StandardInput = "eval \"$(cat)\"\n" + script,
             Environment = Environment(applicationName),
             OnOutputLine = onOutputLine,
         };
