@@ -302,40 +302,44 @@ public static class ServerScripts
             }
 
             # pg_dump and pg_restore scripts go to the server as one query (fed to psql statement by statement,
-            # each statement would be a round trip). The only lines of their output that are not SQL are \restrict
-            # and \unrestrict (psql meta-commands, PostgreSQL >= 15.14) with the script's own random key: this
-            # copies script $1 to $2 without exactly those two (any other would fail the query, not pass silently).
-            # A multi-statement query is parsed before any of it runs: what a script SETs for parsing (encoding,
-            # standard_conforming_strings) is set for its session up front.
-            strip_restrict() {
-              local key
+            # each statement would be a round trip). one_query prints the psql lines that send script $1 so, in
+            # its own encoding, and go back to the session's (saved first as own_encoding, so that names from the
+            # job list keep theirs). The only lines of such a script that are not SQL are \restrict and
+            # \unrestrict (psql meta-commands, PostgreSQL >= 15.14) with its own random key: exactly those two are
+            # dropped (any other would fail the query, not pass silently). A multi-statement query is parsed
+            # before any of it runs: the session needs standard_conforming_strings on up front.
+            one_query() {
+              local key encoding
               key="$(sed -n 's/^\\restrict \([0-9A-Za-z]\{1,\}\)$/\1/p' "$1" | head -n 1)"
               if [ -n "$key" ]; then
-                grep -vxF -e "\\restrict $key" -e "\\unrestrict $key" "$1" >"$2" || [ $? -eq 1 ]
+                grep -vxF -e "\\restrict $key" -e "\\unrestrict $key" "$1" >"$1.one" || [ $? -eq 1 ]
               else
-                cp "$1" "$2"
+                cp "$1" "$1.one"
               fi
+              encoding="$(sed -n "s/^SET client_encoding = '\([0-9A-Za-z_]\{1,\}\)';$/\1/p" "$1.one" | head -n 1)"
+              printf '%s\n' "\\encoding ${encoding:-UTF8}" "\\set script \`cat '$1.one'\`" "SELECT :'script' \\gexec" '\encoding :own_encoding'
             }
-            encoding_of() { sed -n "s/^SET client_encoding = '\([0-9A-Za-z_]\{1,\}\)';$/\1/p" "$1" | head -n 1; }
 
             clone_streams() {
             echo "govclone: clone 2/$steps: reading {{s.SourceDatabase}} at one snapshot: its schema (one pg_dump of pre-data and post-data) and the job list (started with step 1)"
-            if ! wait "$source_reads"; then echo "govclone: could not read the schema of {{s.SourceDatabase}}; nothing was changed" >&2; return 1; fi
+            if ! wait "$source_reads"; then
+              echo "govclone: could not read {{s.SourceDatabase}} (its snapshot, schema or job list; the error is above); the clone was not emptied. Check that this role may read every table and sequence of {{s.SourceDatabase}} (pg_dump needs it), then run govclone up again." >&2
+              return 1
+            fi
             snapshot="$(cat "$work/snapshot")"
             echo "govclone: clone 3/$steps: schema: unmark, empty and restore pre-data in one transaction (snapshot $snapshot)"
             # One transaction: a clone is unmarked, emptied and given the source's schema at once, or (rolled
             # back) left as it was.
-            strip_restrict "$work/pre-data.sql" "$work/pre-data.one.sql"
-            encoding="$(encoding_of "$work/pre-data.one.sql")"
             {
-              printf '%s\n' 'BEGIN;' "$guard_sql"
+              printf '%s\n' 'BEGIN;' "$guard_sql" '\set own_encoding :ENCODING'
               cat <<'{{HereDoc}}'
             COMMENT ON DATABASE {{cloneIdent}} IS NULL;
             {{WipeSql}}
             {{HereDoc}}
-              printf '%s\n' "\\set schema \`cat '$work/pre-data.one.sql'\`" "SELECT :'schema' \\gexec" 'COMMIT;'
+              one_query "$work/pre-data.sql"
+              echo 'COMMIT;'
             } >"$work/pre-data.psql"
-            PGCLIENTENCODING="${encoding:-UTF8}" PGOPTIONS='-c standard_conforming_strings=on' in_clone -o /dev/null -f "$work/pre-data.psql"
+            PGOPTIONS='-c standard_conforming_strings=on' in_clone -o /dev/null -f "$work/pre-data.psql"
             exclude=()
             own_all=' '
             big_names=''
@@ -389,16 +393,13 @@ public static class ServerScripts
             # expressions get statistics too), in one session: a big table's own keys and indexes, in its lane
             # right after its data; for the rest ($1 = -), the small tables' keys, indexes and foreign keys between
             # them, then ANALYZE of every table not streamed, and a count of what only the last step can analyze
-            # (materialized views, partitioned tables), so that step is skipped when there are none. The post-data
-            # goes as one query in the script's encoding; names from the job list are in psql's own.
+            # (materialized views, partitioned tables), so that step is skipped when there are none.
             finish_job() {
               awk -v own=" $2 " '{ split($0, f, " "); if (index(own, " " f[3] " ") > 0) print }' "$work/post-data.toc" >"$work/post-data.$3.toc"
               printf '%s\n' "$guard_sql" '\set own_encoding :ENCODING' >"$work/finish.$3.psql"
               if [ -s "$work/post-data.$3.toc" ]; then
                 {{pgRestore}} --use-list="$work/post-data.$3.toc" --file="$work/post-data.$3.sql" "$work/schema.dump"
-                strip_restrict "$work/post-data.$3.sql" "$work/post-data.$3.one.sql"
-                printf '%s\n' "\\encoding $(encoding_of "$work/post-data.$3.one.sql" | grep . || echo UTF8)" \
-                  "\\set post \`cat '$work/post-data.$3.one.sql'\`" "SELECT :'post' \\gexec" '\encoding :own_encoding' >>"$work/finish.$3.psql"
+                one_query "$work/post-data.$3.sql" >>"$work/finish.$3.psql"
               fi
               if [ "$1" = '-' ]; then
                 printf '%s\n' "\\o '$work/analyze-late'" >>"$work/finish.$3.psql"

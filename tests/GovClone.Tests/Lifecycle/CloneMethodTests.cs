@@ -312,6 +312,38 @@ public class CloneMethodTests : CloneTestBase
             """))!;
 
     /// <summary>Every user table's row count and row checksum.</summary>
+    [Fact]
+    public async Task A_streams_clone_that_fails_in_its_schema_transaction_leaves_the_complete_clone_as_it_was()
+    {
+        // Unmark, wipe and schema are one transaction. An error just before its COMMIT (injected into the file
+        // psql runs) must roll all three back: the earlier clone keeps its marker and every row.
+        var settings = Pg.Settings(Clone, new Dictionary<string, string?> { ["cloneMethod"] = "streams", ["retainTemplate"] = "false" });
+        await new CloneLifecycle(settings).CloneAsync();
+        var before = await TableDigestsAsync(Clone);
+
+        using var bin = new FaultTests.TempDirectory();
+        foreach (var tool in new[] { "pg_dump", "pg_restore" })
+        {
+            FaultTests.WriteTool(bin.Path, tool, $"exec {Pg.Server.BinDirectory}/{tool} \"$@\"");
+        }
+
+        FaultTests.WriteTool(bin.Path, "psql", $$"""
+            for a in "$@"; do
+              case "$a" in */pre-data.psql) sed -i 's/^COMMIT;$/SELECT 1 \/ 0;\nCOMMIT;/' "$a" ;; esac
+            done
+            exec {{Pg.Server.BinDirectory}}/psql "$@"
+            """);
+        var failing = new CloneLifecycle(Pg.Settings(Clone, new Dictionary<string, string?>
+        {
+            ["pgBinDir"] = bin.Path, ["cloneMethod"] = "streams", ["retainTemplate"] = "false",
+        }));
+        var ex = await Assert.ThrowsAsync<OperationFailedException>(() => failing.CloneAsync(force: true));
+        Assert.Contains("division by zero", ex.Message, StringComparison.Ordinal);
+
+        Assert.True((await new CloneLifecycle(settings).StatusAsync()).State.Complete, "the marker was rolled back with the rest");
+        Assert.Equal(before, await TableDigestsAsync(Clone));
+    }
+
     private async Task<IReadOnlyDictionary<string, string>> TableDigestsAsync(string database)
     {
         await using var conn = await Pg.OpenAsync(database);
