@@ -335,7 +335,9 @@ public class CloneMethodTests : CloneTestBase
             """);
         var failing = new CloneLifecycle(Pg.Settings(Clone, new Dictionary<string, string?>
         {
-            ["pgBinDir"] = bin.Path, ["cloneMethod"] = "streams", ["retainTemplate"] = "false",
+            ["pgBinDir"] = bin.Path,
+            ["cloneMethod"] = "streams",
+            ["retainTemplate"] = "false",
         }));
         var ex = await Assert.ThrowsAsync<OperationFailedException>(() => failing.CloneAsync(force: true));
         Assert.Contains("division by zero", ex.Message, StringComparison.Ordinal);
