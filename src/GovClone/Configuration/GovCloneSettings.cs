@@ -106,8 +106,11 @@ public sealed record GovCloneSettings
     /// <summary>Parallel connections of a streams clone (data streams, index builds, ANALYZE).</summary>
     public int CloneJobs { get; init; } = 2;
 
-    /// <summary>maintenance_work_mem of the clone's index builds.</summary>
+    /// <summary>maintenance_work_mem of the clone's index builds (a number and kB, MB or GB).</summary>
     public string MaintenanceWorkMem { get; init; } = "512MB";
+
+    /// <summary><see cref="MaintenanceWorkMem"/> in kB.</summary>
+    public long MaintenanceWorkMemKilobytes => SettingsParser.MemoryKilobytes(MaintenanceWorkMem);
 
     /// <summary>Tables at least this big (heap + TOAST + indexes on the source) get their own binary COPY stream.</summary>
     public long StreamTableMinBytes { get; init; } = 8L * 1024 * 1024;

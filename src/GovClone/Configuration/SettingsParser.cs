@@ -30,6 +30,24 @@ public static partial class SettingsParser
     [GeneratedRegex("^[1-9][0-9]{0,6}(kB|MB|GB)$")]
     private static partial Regex MemorySize();
 
+    /// <summary>A memory size as the settings write it (a number and kB, MB or GB, PostgreSQL's units: 1 MB = 1024 kB) in kB.</summary>
+    public static long MemoryKilobytes(string size)
+    {
+        ArgumentNullException.ThrowIfNull(size);
+        if (!MemorySize().IsMatch(size))
+        {
+            throw new FormatException($"'{size}' is not a memory size (a number and kB, MB or GB)");
+        }
+
+        var number = long.Parse(size[..^2], NumberStyles.None, CultureInfo.InvariantCulture);
+        return size[^2..] switch
+        {
+            "kB" => number,
+            "MB" => number * 1024,
+            _ => number * 1024 * 1024,
+        };
+    }
+
     private static readonly string[] SslModes = ["disable", "allow", "prefer", "require", "verify-ca", "verify-full"];
 
     /// <param name="raw">Values by short key name (e.g. <c>cloneDatabase</c>); missing keys take their defaults.</param>

@@ -217,7 +217,7 @@ public static class ServerScripts
               # The jobs, biggest first (one binary COPY stream per big table, and one pg_dump of the rest), at the
               # snapshot; then, in the same session, every sequence's value (sequences are not transactional: read
               # after the snapshot was taken, no value is below what the copied rows used).
-              in_source -tA -F "$tab" -c 'BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY' -c "SET TRANSACTION SNAPSHOT '$snapshot'" -c {{ShellQuote.Word(StreamTablesSql(s.StreamTableMinBytes))}} -c 'COMMIT' \
+              in_source -tA -F "$tab" -c 'BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY' -c "SET TRANSACTION SNAPSHOT '$snapshot'" -c {{ShellQuote.Word(StreamTablesSql(s.StreamTableMinBytes, s.MaintenanceWorkMemKilobytes))}} -c 'COMMIT' \
                 -c "\\o '$work/sequences.sql'" -c {{ShellQuote.Word(SequenceValuesSql)}} >"$work/jobs.tsv" &
               list_jobs=$!
               wait "$schema_dump"
@@ -343,7 +343,7 @@ public static class ServerScripts
             exclude=()
             own_all=' '
             big_names=''
-            while IFS="$tab" read -r name bytes columns own; do
+            while IFS="$tab" read -r name bytes sort_kb columns own; do
               if [ "$name" != '-' ]; then exclude+=(--exclude-table-data="$name"); big_names="$big_names$name"$'\n'; fi
               own_all="$own_all$own "
             done <"$work/jobs.tsv"
@@ -354,24 +354,30 @@ public static class ServerScripts
             lanes={{jobs}}
             load=()
             for ((i = 0; i < lanes; i++)); do load[i]=0; : >"$work/lane.$i"; done
-            while IFS="$tab" read -r name bytes columns own; do
+            while IFS="$tab" read -r name bytes sort_kb columns own; do
               best=0
               for ((i = 1; i < lanes; i++)); do
                 if [ "${load[i]}" -lt "${load[best]}" ]; then best=$i; fi
               done
               load[best]=$((load[best] + bytes))
-              printf '%s\t%s\t%s\n' "$name" "$columns" "$own" >>"$work/lane.$best"
+              printf '%s\t%s\t%s\t%s\n' "$name" "$sort_kb" "$columns" "$own" >>"$work/lane.$best"
             done <"$work/jobs.tsv"
 
             load_options='-c synchronous_commit=off'
             # jit off: a foreign key's validation is one big anti-join, which the server would JIT-compile in the
             # leader and in each parallel worker, for a query that runs once.
-            index_options="-c synchronous_commit=off -c maintenance_work_mem={{s.MaintenanceWorkMem}} -c jit=off"
-            # In a lane the other lanes keep every core busy: parallel workers would add no core, only their
-            # temp-file exchange (more CPU in hand-run trials; bench/clone shows only the combined effect).
-            # After the lanes, the last step's builds have the cores to themselves and go parallel.
-            lane_index_options="$index_options -c max_parallel_maintenance_workers=0"
-            index_options="$index_options -c max_parallel_maintenance_workers={{jobs}}"
+            index_options="-c synchronous_commit=off -c jit=off"
+            # A lane's index builds sort in little memory, not maintenance_work_mem: quicksorting a table's worth
+            # of index tuples at once reaches each through a pointer into memory far bigger than the CPU's caches,
+            # while cache-sized runs merged in one pass cost less CPU (bench/clone's sort-memory table measures
+            # both side by side). The job list gives each job the least memory that still merges in one pass
+            # (sort_kb: at least 8 MB, at most maintenance_work_mem).
+            # While other lanes run they keep every core busy: parallel workers would add no core, only their
+            # temp-file exchange. A lane whose partners have all finished builds with one worker per idle lane.
+            # After the lanes, the last step's builds (and foreign-key checks, whose joins take
+            # maintenance_work_mem) have the cores to themselves and go parallel.
+            lanes_done() { local n=0 f; for f in "$work"/lane.*.done; do if [ -e "$f" ]; then n=$((n + 1)); fi; done; echo "$n"; }
+            index_options="$index_options -c maintenance_work_mem={{s.MaintenanceWorkMem}} -c max_parallel_maintenance_workers={{jobs}}"
             toast={{s.ToastCompression}}
             case ",$toast_values," in
               *",$toast,"*) load_options="$load_options -c default_toast_compression=$toast" ;;
@@ -395,6 +401,9 @@ public static class ServerScripts
             # them, then ANALYZE of every table not streamed, and a count of what only the last step can analyze
             # (materialized views, partitioned tables), so that step is skipped when there are none.
             finish_job() {
+              local workers
+              workers="$(lanes_done)"
+              echo "govclone: lane $3: post-data of $1: sort memory ${4}kB per build, $workers parallel worker(s)"
               awk -v own=" $2 " '{ split($0, f, " "); if (index(own, " " f[3] " ") > 0) print }' "$work/post-data.toc" >"$work/post-data.$3.toc"
               printf '%s\n' "$guard_sql" '\set own_encoding :ENCODING' >"$work/finish.$3.psql"
               if [ -s "$work/post-data.$3.toc" ]; then
@@ -411,19 +420,20 @@ public static class ServerScripts
               else
                 printf 'ANALYZE %s;\n' "$1" >>"$work/finish.$3.psql"
               fi
-              PGOPTIONS="$lane_index_options -c standard_conforming_strings=on" in_clone -tA -o /dev/null -v big="$big_names" -f "$work/finish.$3.psql"
+              PGOPTIONS="-c synchronous_commit=off -c jit=off -c maintenance_work_mem=$(($4 * (workers + 1)))kB -c max_parallel_maintenance_workers=$workers -c standard_conforming_strings=on" in_clone -tA -o /dev/null -v big="$big_names" -f "$work/finish.$3.psql"
             }
             run_lane() {
               n=0
-              while IFS="$tab" read -r name columns own; do
+              while IFS="$tab" read -r name sort_kb columns own; do
                 if [ -e "$work/failed" ]; then return 1; fi
                 n=$((n + 1))
                 if [ "$name" = '-' ]; then
-                  copy_rest; finish_job - "$own" "$2.$n"
+                  copy_rest; finish_job - "$own" "$2.$n" "$sort_kb"
                 else
-                  copy_table "$name" "$columns"; finish_job "$name" "$own" "$2.$n"
+                  copy_table "$name" "$columns"; finish_job "$name" "$own" "$2.$n" "$sort_kb"
                 fi
               done <"$1"
+              : >"$work/lane.$2.done"
             }
 
             if [ -n "$buffered_in" ]; then echo 'govclone: relays: pipes move 64 KB per system call (stdbuf)'
@@ -580,14 +590,16 @@ public static class ServerScripts
     private static int FreeSpaceMultiple => (int)Math.Round(1 / Decision.LifecycleDecider.NegligibleShareOfFree);
 
     /// <summary>
-    /// The streams clone's job list, at the exported snapshot: big tables (quoted name, bytes, column list, own
-    /// post-data oids), then '-' for the rest, whose oids are the post-data that touches no big table (keys and
-    /// indexes of the plain small tables, foreign keys between them): the lane that loads the rest builds them.
+    /// The streams clone's job list, at the exported snapshot: big tables (quoted name, bytes, sort memory of its
+    /// index builds in kB, column list, own post-data oids), then '-' for the rest, whose oids are the post-data
+    /// that touches no big table (keys and indexes of the plain small tables, foreign keys between them): the lane
+    /// that loads the rest builds them.
     /// </summary>
-    private static string StreamTablesSql(long minBytes) => string.Create(CultureInfo.InvariantCulture, $$"""
+    private static string StreamTablesSql(long minBytes, long maxSortKilobytes) => string.Create(CultureInfo.InvariantCulture, $$"""
         WITH big AS (
           SELECT c.oid AS relid, '"' || replace(n.nspname, '"', '""') || '"."' || replace(c.relname, '"', '""') || '"' AS name,
                  pg_total_relation_size(c.oid) AS bytes,
+                 (SELECT max(pg_relation_size(i.indexrelid)) FROM pg_index i WHERE i.indrelid = c.oid) AS index_bytes,
                  (SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY a.attnum) FROM pg_attribute a
                    WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = '') AS columns,
                  -- The table's own post-data objects (their oids, as pg_restore -l lists them): primary key,
@@ -625,13 +637,26 @@ public static class ServerScripts
           SELECT k.oid FROM pg_constraint k
             WHERE k.contype = 'f' AND k.conparentid = 0 AND k.conrelid IN (SELECT oid FROM small) AND k.confrelid IN (SELECT oid FROM small)
         )
-        SELECT name, bytes, columns, own_objects FROM big
+        SELECT name, bytes, {{LaneSortMemorySql("index_bytes", maxSortKilobytes)}}, columns, own_objects FROM big
         UNION ALL
         -- (columns '-', not empty: read collapses a run of tabs, so an empty field would shift the next one into it)
-        SELECT '-', greatest(pg_database_size(current_database()) - coalesce((SELECT sum(bytes) FROM big), 0), 0)::bigint, '-',
+        SELECT '-', greatest(pg_database_size(current_database()) - coalesce((SELECT sum(bytes) FROM big), 0), 0)::bigint,
+               {{LaneSortMemorySql("(SELECT max(pg_relation_size(i.indexrelid)) FROM pg_index i JOIN small t ON t.oid = i.indrelid)", maxSortKilobytes)}}, '-',
                coalesce((SELECT string_agg(o::text, ' ') FROM early), '')
         ORDER BY 2 DESC, 1
         """);
+
+    /// <summary>
+    /// SQL for the sort memory (kB) of a lane's index builds, from the size in bytes of the biggest index among
+    /// them (<paramref name="indexBytes"/>, on the source): the least that still merges in one pass, at least
+    /// 8 MB, at most <paramref name="maxKilobytes"/> (maintenance_work_mem). PostgreSQL sorts runs that fill the
+    /// memory and merges them through 272 kB per run (two 8 kB tape blocks and a 256 kB read buffer): one pass
+    /// needs runs ≤ memory / 272 kB. A sort's data is at most about twice its index (sort slots and allocation
+    /// overhead; a source index with free space in its pages overstates it), so runs ≤ 2 × index / memory, and
+    /// memory ≥ √(2 × index × 272 kB) merges in one pass: 8 MB up to a 126 MB index, 62 MB for a 7.5 GB one.
+    /// </summary>
+    public static string LaneSortMemorySql(string indexBytes, long maxKilobytes) => string.Create(CultureInfo.InvariantCulture,
+        $"least({maxKilobytes}, greatest(8192, ceil(sqrt(2 * coalesce({indexBytes}, 0)::float8 * 278528) / 1024)))::bigint");
 
     /// <summary>Empties the clone: drops every user schema (with all in it) and makes an empty public.</summary>
     private const string WipeSql = """

@@ -79,6 +79,23 @@ public class SettingsParserTests
     }
 
     [Theory]
+    [InlineData("8kB", 8L)]
+    [InlineData("512MB", 524288L)]
+    [InlineData("2GB", 2097152L)]
+    public void Memory_sizes_are_read_in_PostgreSQLs_kilobytes(string size, long kilobytes)
+    {
+        Assert.Equal(kilobytes, SettingsParser.MemoryKilobytes(size));
+        Assert.Equal(kilobytes, Parse(("maintenanceWorkMem", size)).MaintenanceWorkMemKilobytes);
+    }
+
+    [Theory]
+    [InlineData("512")]
+    [InlineData("1TB")]
+    [InlineData("0MB")]
+    public void A_memory_size_without_a_known_unit_is_refused(string size) =>
+        Assert.Throws<FormatException>(() => SettingsParser.MemoryKilobytes(size));
+
+    [Theory]
     [InlineData("directus_template")]
     [InlineData("directus")]
     [InlineData("directus_gov_test_20260602")]

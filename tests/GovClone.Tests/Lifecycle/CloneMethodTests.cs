@@ -79,6 +79,48 @@ public class CloneMethodTests : CloneTestBase
     }
 
     [Fact]
+    public async Task A_streams_clone_sorts_its_lane_index_builds_in_the_job_lists_memory_and_a_lane_left_alone_builds_in_parallel()
+    {
+        // maintenanceWorkMem caps the lanes' sort memory (6MB, under the 8 MB floor, so every lane shows the cap).
+        // The revisions table's load is held until another lane has finished: the lane left alone then builds
+        // its indexes with one parallel worker per idle lane. TMPDIR is the test's own, so the held psql can
+        // see the script's lane files.
+        using var bin = new FaultTests.TempDirectory();
+        using var tmp = new FaultTests.TempDirectory();
+        FaultTests.WriteTool(bin.Path, "psql", $$"""
+            if [[ "$*" == *'COPY "public"."directus_revisions"'*'FROM STDIN'* ]]; then
+              for _ in $(seq 1 600); do
+                if compgen -G "$TMPDIR/govclone-clone.*/lane.*.done" >/dev/null; then break; fi
+                sleep 0.1
+              done
+            fi
+            exec {{Pg.Server.BinDirectory}}/psql "$@"
+            """);
+        FaultTests.WriteTool(bin.Path, "pg_dump", $"exec {Pg.Server.BinDirectory}/pg_dump \"$@\"");
+        FaultTests.WriteTool(bin.Path, "pg_restore", $"exec {Pg.Server.BinDirectory}/pg_restore \"$@\"");
+        var settings = Pg.Settings(Clone, new Dictionary<string, string?>
+        {
+            ["cloneMethod"] = "streams",
+            ["retainTemplate"] = "false",
+            ["pgBinDir"] = bin.Path,
+            ["maintenanceWorkMem"] = "6MB",
+            ["streamTableMinBytes"] = (await BigTableThresholdAsync(TestServer.Source)).ToString(CultureInfo.InvariantCulture),
+        });
+        var transport = new ServerTransport(settings);
+        var spec = transport.BashScript(ServerScripts.Clone(settings, transport));
+        var result = await ProcessRunner.RunAsync(spec with { Environment = new Dictionary<string, string?>(spec.Environment) { ["TMPDIR"] = tmp.Path } });
+
+        Assert.True(result.Succeeded, result.StandardError);
+        var lanes = result.StandardOutput.Split('\n').Where(l => l.StartsWith("govclone: lane ", StringComparison.Ordinal)).ToList();
+        Assert.Equal(3, lanes.Count); // two big tables and the rest
+        Assert.All(lanes, l => Assert.Contains(": sort memory 6144kB per build, ", l, StringComparison.Ordinal));
+        Assert.Contains(lanes, l => l.Contains("post-data of \"public\".\"directus_revisions\": sort memory 6144kB per build, 1 parallel worker(s)", StringComparison.Ordinal));
+        Assert.Equal(await TableDigestsAsync(TestServer.Source), await TableDigestsAsync(Clone));
+        Assert.Equal(await CatalogCountsAsync(TestServer.Source), await CatalogCountsAsync(Clone));
+        Assert.True((await new CloneLifecycle(settings).StatusAsync()).State.Complete);
+    }
+
+    [Fact]
     public async Task A_streams_clone_builds_every_shape_of_post_data_and_analyzes_every_relation()
     {
         // The lane that loads the small tables also builds their keys, indexes and foreign keys and analyzes
@@ -311,7 +353,6 @@ public class CloneMethodTests : CloneTestBase
             SELECT least(pg_total_relation_size('directus_activity'), pg_total_relation_size('directus_revisions'))
             """))!;
 
-    /// <summary>Every user table's row count and row checksum.</summary>
     [Fact]
     public async Task A_streams_clone_that_fails_in_its_schema_transaction_leaves_the_complete_clone_as_it_was()
     {
@@ -346,6 +387,7 @@ public class CloneMethodTests : CloneTestBase
         Assert.Equal(before, await TableDigestsAsync(Clone));
     }
 
+    /// <summary>Every user table's row count and row checksum.</summary>
     private async Task<IReadOnlyDictionary<string, string>> TableDigestsAsync(string database)
     {
         await using var conn = await Pg.OpenAsync(database);
