@@ -1,9 +1,11 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
+using System.Text.RegularExpressions;
 using GovClone.Configuration;
 using GovClone.Sandbox;
 using GovClone.Tests.Support;
+using GovClone.Transport;
 using Npgsql;
 
 namespace GovClone.Bench;
@@ -19,7 +21,7 @@ public sealed record TimedRun(string Command, int ExitCode, double Seconds, stri
 /// on, wal_level replica: the defaults, none of the sandbox's speed-ups), the generated source padded to
 /// the asked size, a stack file for it, and govclone run as a separate process, as a user runs it.
 /// </summary>
-public sealed class BenchLab : IAsyncDisposable
+public sealed partial class BenchLab : IAsyncDisposable
 {
     public const string Source = "directus";
     public const string Clone = "directus_gov_test_bench";
@@ -136,6 +138,81 @@ public sealed class BenchLab : IAsyncDisposable
         await ExecuteAsync("postgres", "CHECKPOINT");
         await TimeBashAsync("sync");
     }
+
+    /// <summary>
+    /// The big tables' own index definitions in the clone (tables of at least govclone:streamTableMinBytes on the
+    /// source, as a streams clone picks them), each with the sort memory (kB) a streams clone's lane gives it,
+    /// computed on the source by the clone script's own expression.
+    /// </summary>
+    public async Task<IReadOnlyList<(string Table, string Definition, long LaneKilobytes)>> BigTableIndexesAsync()
+    {
+        var tables = new List<(string Table, long LaneKilobytes)>();
+        await using (var source = await OpenAsync(Source))
+        {
+            var laneMemory = ServerScripts.LaneSortMemorySql("(SELECT max(pg_relation_size(i.indexrelid)) FROM pg_index i WHERE i.indrelid = c.oid)", Settings.MaintenanceWorkMemKilobytes);
+            await using var cmd = new NpgsqlCommand($"""
+                SELECT c.oid::regclass::text, {laneMemory}
+                FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                WHERE c.relkind = 'r' AND n.nspname = 'public' AND pg_total_relation_size(c.oid) >= $1
+                ORDER BY pg_total_relation_size(c.oid) DESC
+                """, source);
+            cmd.Parameters.AddWithValue(Settings.StreamTableMinBytes);
+            await using var r = await cmd.ExecuteReaderAsync();
+            while (await r.ReadAsync())
+            {
+                tables.Add((r.GetString(0), r.GetInt64(1)));
+            }
+        }
+
+        var indexes = new List<(string, string, long)>();
+        await using var clone = await OpenAsync(Clone);
+        foreach (var (table, kb) in tables)
+        {
+            await using var cmd = new NpgsqlCommand("SELECT pg_get_indexdef(indexrelid) FROM pg_index WHERE indrelid = $1::regclass ORDER BY indexrelid", clone);
+            cmd.Parameters.AddWithValue(table);
+            await using var r = await cmd.ExecuteReaderAsync();
+            while (await r.ReadAsync())
+            {
+                indexes.Add((table, IndexName().Replace(r.GetString(0), "CREATE $1INDEX govclone_bench_sort_probe ON ", 1), kb));
+            }
+        }
+
+        return indexes;
+    }
+
+    /// <summary>
+    /// Builds each index once more in the clone, as a lane does (no parallel workers), sorting in
+    /// <paramref name="kilobytes"/>, and drops it again: wall seconds and machine CPU-seconds of the builds.
+    /// </summary>
+    public async Task<(double Seconds, double CpuSeconds)> TimeIndexBuildsAsync(IEnumerable<string> definitions, long kilobytes)
+    {
+        await using var clone = await OpenAsync(Clone);
+        await using (var set = new NpgsqlCommand(string.Create(CultureInfo.InvariantCulture, $"SET maintenance_work_mem = '{kilobytes}kB'; SET max_parallel_maintenance_workers = 0"), clone))
+        {
+            await set.ExecuteNonQueryAsync();
+        }
+
+        double seconds = 0, cpu = 0;
+        foreach (var definition in definitions)
+        {
+            var before = MachineCpu.BusySeconds();
+            var stopwatch = Stopwatch.StartNew();
+            await using (var build = new NpgsqlCommand(definition, clone) { CommandTimeout = 0 })
+            {
+                await build.ExecuteNonQueryAsync();
+            }
+
+            seconds += stopwatch.Elapsed.TotalSeconds;
+            cpu += MachineCpu.BusySeconds() - before;
+            await using var drop = new NpgsqlCommand("DROP INDEX govclone_bench_sort_probe", clone);
+            await drop.ExecuteNonQueryAsync();
+        }
+
+        return (seconds, cpu);
+    }
+
+    [GeneratedRegex("^CREATE (UNIQUE )?INDEX (?:\"(?:[^\"]|\"\")+\"|\\S+) ON ")]
+    private static partial Regex IndexName();
 
     /// <summary>The physical limit of a database copy: its files copied with cp, then sync, on the same disk.</summary>
     public async Task<(double Seconds, double CpuSeconds)> TimeFileCopyAsync(string database)

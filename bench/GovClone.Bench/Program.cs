@@ -126,6 +126,28 @@ Log("consistency: a streams clone while a writer inserts activity+revision pairs
 var consistency = await ConsistencyUnderWriterAsync();
 Log(consistency);
 
+// The lanes' sort memory against maintenance_work_mem, on the same index builds, alternately.
+Log("sort memory: the big tables' index builds as a lane runs them, in maintenance_work_mem and in the lane's sort memory");
+var probeIndexes = await lab.BigTableIndexesAsync();
+var capKb = lab.Settings.MaintenanceWorkMemKilobytes;
+var sortTimes = new Dictionary<string, (List<double> Seconds, List<double> Cpu)> { ["cap"] = ([], []), ["lane"] = ([], []) };
+for (var round = 1; round <= rounds && probeIndexes.Count > 0; round++)
+{
+    foreach (var key in new[] { "cap", "lane" })
+    {
+        double seconds = 0, cpu = 0;
+        foreach (var group in probeIndexes.GroupBy(i => i.LaneKilobytes))
+        {
+            var timed = await lab.TimeIndexBuildsAsync(group.Select(i => i.Definition), key == "cap" ? capKb : group.Key);
+            seconds += timed.Seconds;
+            cpu += timed.CpuSeconds;
+        }
+
+        sortTimes[key].Seconds.Add(seconds);
+        sortTimes[key].Cpu.Add(cpu);
+    }
+}
+
 Console.WriteLine();
 var table = new Table().Title(string.Create(inv, $"fresh clone of a {sourceBytes / (1024 * 1024)} MB source, {rounds} round(s), wall seconds incl. govclone's process start"))
     .AddColumns("way", "median s", "min s", "max s", "MB/s", "vs plain", "CPU-s", "clone = source", "suite");
@@ -149,6 +171,19 @@ foreach (var (lever, list) in levers)
 }
 
 console.Write(leverTable);
+
+if (probeIndexes.Count > 0)
+{
+    var lanes = string.Join(", ", probeIndexes.DistinctBy(i => i.Table).Select(i => string.Create(inv, $"{i.Table} {i.LaneKilobytes / 1024} MB")));
+    var sortTable = new Table()
+        .Title(string.Create(inv, $"the big tables' {probeIndexes.Count} index builds, as a lane runs them (no parallel workers), {rounds} round(s)"))
+        .AddColumns("sort memory", "median s", "CPU-s", "vs maintenance_work_mem");
+    var capSeconds = Median(sortTimes["cap"].Seconds);
+    sortTable.AddRow(Markup.Escape($"maintenance_work_mem ({lab.Settings.MaintenanceWorkMem})"), F(capSeconds), Median(sortTimes["cap"].Cpu).ToString("0.0", inv), "1.00");
+    sortTable.AddRow(Markup.Escape($"the lane's: {lanes}"), F(Median(sortTimes["lane"].Seconds)), Median(sortTimes["lane"].Cpu).ToString("0.0", inv),
+        (capSeconds / Median(sortTimes["lane"].Seconds)).ToString("0.00", inv) + "x");
+    console.Write(sortTable);
+}
 
 var firstClone = plain / Median(times[StreamsWay]);
 var reCloneRatio = plain / Median(times[TemplateWay]);
