@@ -106,7 +106,7 @@ public sealed record GovCloneSettings
     /// <summary>Parallel connections of a streams clone (data streams, index builds, ANALYZE).</summary>
     public int CloneJobs { get; init; } = 2;
 
-    /// <summary>maintenance_work_mem of the clone's index builds (a number and kB, MB or GB).</summary>
+    /// <summary>maintenance_work_mem of a streams clone's last step, and the cap of its lanes' sort memory (a number and kB, MB or GB).</summary>
     public string MaintenanceWorkMem { get; init; } = "512MB";
 
     /// <summary><see cref="MaintenanceWorkMem"/> in kB.</summary>

@@ -373,10 +373,13 @@ public static class ServerScripts
             # both side by side). The job list gives each job the least memory that still merges in one pass
             # (sort_kb: at least 8 MB, at most maintenance_work_mem).
             # While other lanes run they keep every core busy: parallel workers would add no core, only their
-            # temp-file exchange. A lane whose partners have all finished builds with one worker per idle lane.
+            # temp-file exchange. A lane whose partners have finished builds with up to one worker per idle lane;
+            # PostgreSQL launches a worker only while each participant has at least 32 MB, so such a lane sorts
+            # in 32 MB per participant (or its sort_kb, if more), within maintenance_work_mem.
             # After the lanes, the last step's builds (and foreign-key checks, whose joins take
             # maintenance_work_mem) have the cores to themselves and go parallel.
             lanes_done() { local n=0 f; for f in "$work"/lane.*.done; do if [ -e "$f" ]; then n=$((n + 1)); fi; done; echo "$n"; }
+            max_sort_kb={{s.MaintenanceWorkMemKilobytes}}
             index_options="$index_options -c maintenance_work_mem={{s.MaintenanceWorkMem}} -c max_parallel_maintenance_workers={{jobs}}"
             toast={{s.ToastCompression}}
             case ",$toast_values," in
@@ -401,9 +404,17 @@ public static class ServerScripts
             # them, then ANALYZE of every table not streamed, and a count of what only the last step can analyze
             # (materialized views, partitioned tables), so that step is skipped when there are none.
             finish_job() {
-              local workers
+              local workers memory
               workers="$(lanes_done)"
-              echo "govclone: lane $3: post-data of $1: sort memory ${4}kB per build, $workers parallel worker(s)"
+              if [ "$workers" -gt $((max_sort_kb / 32768 - 1)) ]; then workers=$((max_sort_kb / 32768 - 1)); fi
+              if [ "$workers" -gt 0 ]; then
+                memory=$(( ($4 > 32768 ? $4 : 32768) * (workers + 1) ))
+                if [ "$memory" -gt "$max_sort_kb" ]; then memory=$max_sort_kb; fi
+                echo "govclone: lane $3: post-data of $1: index builds sort in ${memory}kB with up to $workers parallel worker(s) (the other lanes have finished)"
+              else
+                workers=0 memory=$4
+                echo "govclone: lane $3: post-data of $1: index builds sort in ${memory}kB, no parallel workers"
+              fi
               awk -v own=" $2 " '{ split($0, f, " "); if (index(own, " " f[3] " ") > 0) print }' "$work/post-data.toc" >"$work/post-data.$3.toc"
               printf '%s\n' "$guard_sql" '\set own_encoding :ENCODING' >"$work/finish.$3.psql"
               if [ -s "$work/post-data.$3.toc" ]; then
@@ -420,7 +431,7 @@ public static class ServerScripts
               else
                 printf 'ANALYZE %s;\n' "$1" >>"$work/finish.$3.psql"
               fi
-              PGOPTIONS="-c synchronous_commit=off -c jit=off -c maintenance_work_mem=$(($4 * (workers + 1)))kB -c max_parallel_maintenance_workers=$workers -c standard_conforming_strings=on" in_clone -tA -o /dev/null -v big="$big_names" -f "$work/finish.$3.psql"
+              PGOPTIONS="-c synchronous_commit=off -c jit=off -c maintenance_work_mem=${memory}kB -c max_parallel_maintenance_workers=$workers -c standard_conforming_strings=on" in_clone -tA -o /dev/null -v big="$big_names" -f "$work/finish.$3.psql"
             }
             run_lane() {
               n=0
