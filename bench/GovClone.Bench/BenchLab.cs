@@ -274,7 +274,9 @@ public sealed partial class BenchLab : IAsyncDisposable
                     return; // exited
                 }
 
-                await Task.Delay(10);
+                // VmHWM is the process's high-water mark: a sample at any later moment still holds an earlier
+                // peak, so 50 ms loses only what a last burst adds before exit, and costs the timed way little CPU.
+                await Task.Delay(50);
             }
         });
         var stdout = p.StandardOutput.ReadToEndAsync();
@@ -314,7 +316,7 @@ public sealed class SyncProgress<T>(Action<T> report) : IProgress<T>
 /// CPU-seconds the whole machine spent busy (user, system, interrupts, steal; not idle or I/O wait), from
 /// /proc/stat, whose counters are in USER_HZ (100 per second on Linux). Machine-wide on purpose: a clone's
 /// work is spread over the server's backends, psql, pg_dump and the tool, so the difference across a way is
-/// what that way cost the machine (including the bench's own RSS sampler, a few percent of one core).
+/// what that way cost the machine (including the bench's own RSS sampler, which reads /proc every 50 ms).
 /// </summary>
 public static class MachineCpu
 {
