@@ -129,7 +129,7 @@ Log(consistency);
 // The lanes' sort memory against maintenance_work_mem, on the same index builds, alternately.
 Log("sort memory: the big tables' index builds as a lane runs them, in maintenance_work_mem and in the lane's sort memory");
 var probeIndexes = await lab.BigTableIndexesAsync();
-var capKb = lab.Settings.MaintenanceWorkMemKilobytes;
+var capKb = lab.Settings.MaintenanceWorkMemInKilobytes();
 var sortTimes = new Dictionary<string, (List<double> Seconds, List<double> Cpu)> { ["cap"] = ([], []), ["lane"] = ([], []) };
 for (var round = 1; round <= rounds && probeIndexes.Count > 0; round++)
 {

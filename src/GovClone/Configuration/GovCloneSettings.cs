@@ -109,8 +109,8 @@ public sealed record GovCloneSettings
     /// <summary>maintenance_work_mem of a streams clone's last step, and the cap of its lanes' sort memory (a number and kB, MB or GB).</summary>
     public string MaintenanceWorkMem { get; init; } = "512MB";
 
-    /// <summary><see cref="MaintenanceWorkMem"/> in kB.</summary>
-    public long MaintenanceWorkMemKilobytes => SettingsParser.MemoryKilobytes(MaintenanceWorkMem);
+    /// <summary><see cref="MaintenanceWorkMem"/> in kB (a method, not a property: a record prints its properties).</summary>
+    public long MaintenanceWorkMemInKilobytes() => SettingsParser.MemoryKilobytes(MaintenanceWorkMem);
 
     /// <summary>Tables at least this big (heap + TOAST + indexes on the source) get their own binary COPY stream.</summary>
     public long StreamTableMinBytes { get; init; } = 8L * 1024 * 1024;

@@ -217,7 +217,7 @@ public static class ServerScripts
               # The jobs, biggest first (one binary COPY stream per big table, and one pg_dump of the rest), at the
               # snapshot; then, in the same session, every sequence's value (sequences are not transactional: read
               # after the snapshot was taken, no value is below what the copied rows used).
-              in_source -tA -F "$tab" -c 'BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY' -c "SET TRANSACTION SNAPSHOT '$snapshot'" -c {{ShellQuote.Word(StreamTablesSql(s.StreamTableMinBytes, s.MaintenanceWorkMemKilobytes))}} -c 'COMMIT' \
+              in_source -tA -F "$tab" -c 'BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY' -c "SET TRANSACTION SNAPSHOT '$snapshot'" -c {{ShellQuote.Word(StreamTablesSql(s.StreamTableMinBytes, s.MaintenanceWorkMemInKilobytes()))}} -c 'COMMIT' \
                 -c "\\o '$work/sequences.sql'" -c {{ShellQuote.Word(SequenceValuesSql)}} >"$work/jobs.tsv" &
               list_jobs=$!
               wait "$schema_dump"
@@ -366,7 +366,7 @@ public static class ServerScripts
             load_options='-c synchronous_commit=off'
             # jit off: a foreign key's validation is one big anti-join, which the server would JIT-compile in the
             # leader and in each parallel worker, for a query that runs once.
-            index_options="-c synchronous_commit=off -c jit=off"
+            build_options="-c synchronous_commit=off -c jit=off"
             # A lane's index builds sort in little memory, not maintenance_work_mem: quicksorting a table's worth
             # of index tuples at once reaches each through a pointer into memory far bigger than the CPU's caches,
             # while cache-sized runs merged in one pass cost less CPU (bench/clone's sort-memory table measures
@@ -379,8 +379,8 @@ public static class ServerScripts
             # After the lanes, the last step's builds (and foreign-key checks, whose joins take
             # maintenance_work_mem) have the cores to themselves and go parallel.
             lanes_done() { local n=0 f; for f in "$work"/lane.*.done; do if [ -e "$f" ]; then n=$((n + 1)); fi; done; echo "$n"; }
-            max_sort_kb={{s.MaintenanceWorkMemKilobytes}}
-            index_options="$index_options -c maintenance_work_mem={{s.MaintenanceWorkMem}} -c max_parallel_maintenance_workers={{jobs}}"
+            max_sort_kb={{s.MaintenanceWorkMemInKilobytes()}}
+            index_options="$build_options -c maintenance_work_mem={{s.MaintenanceWorkMem}} -c max_parallel_maintenance_workers={{jobs}}"
             toast={{s.ToastCompression}}
             case ",$toast_values," in
               *",$toast,"*) load_options="$load_options -c default_toast_compression=$toast" ;;
@@ -431,7 +431,7 @@ public static class ServerScripts
               else
                 printf 'ANALYZE %s;\n' "$1" >>"$work/finish.$3.psql"
               fi
-              PGOPTIONS="-c synchronous_commit=off -c jit=off -c maintenance_work_mem=${memory}kB -c max_parallel_maintenance_workers=$workers -c standard_conforming_strings=on" in_clone -tA -o /dev/null -v big="$big_names" -f "$work/finish.$3.psql"
+              PGOPTIONS="$build_options -c maintenance_work_mem=${memory}kB -c max_parallel_maintenance_workers=$workers -c standard_conforming_strings=on" in_clone -tA -o /dev/null -v big="$big_names" -f "$work/finish.$3.psql"
             }
             run_lane() {
               n=0

@@ -85,7 +85,7 @@ public class SettingsParserTests
     public void Memory_sizes_are_read_in_PostgreSQLs_kilobytes(string size, long kilobytes)
     {
         Assert.Equal(kilobytes, SettingsParser.MemoryKilobytes(size));
-        Assert.Equal(kilobytes, Parse(("maintenanceWorkMem", size)).MaintenanceWorkMemKilobytes);
+        Assert.Equal(kilobytes, Parse(("maintenanceWorkMem", size)).MaintenanceWorkMemInKilobytes());
     }
 
     [Theory]
