@@ -149,7 +149,7 @@ public sealed partial class BenchLab : IAsyncDisposable
         var tables = new List<(string Table, long LaneKilobytes)>();
         await using (var source = await OpenAsync(Source))
         {
-            var laneMemory = ServerScripts.LaneSortMemorySql("(SELECT max(pg_relation_size(i.indexrelid)) FROM pg_index i WHERE i.indrelid = c.oid)", Settings.MaintenanceWorkMemInKilobytes());
+            var laneMemory = ServerScripts.LaneSortMemorySql(ServerScripts.BiggestIndexBytesSql("c.oid"), Settings.MaintenanceWorkMemInKilobytes());
             await using var cmd = new NpgsqlCommand($"""
                 SELECT c.oid::regclass::text, {laneMemory}
                 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace

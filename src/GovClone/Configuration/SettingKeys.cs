@@ -71,7 +71,7 @@ public static class SettingKeys
     public static readonly SettingKey TemplateDatabase = new("templateDatabase", null, "the retained template's name (default: <cloneDatabase>_template); must start with directus_gov_test_");
     public static readonly SettingKey ToastCompression = new("toastCompression", "lz4", "TOAST compression of the clone's data: lz4 (faster; pglz if the server lacks lz4) | pglz (storage as a default production's)");
     public static readonly SettingKey CloneJobs = new("cloneJobs", "2", "parallel connections of a streams clone (data, indexes, ANALYZE); about the server's cores");
-    public static readonly SettingKey MaintenanceWorkMem = new("maintenanceWorkMem", "512MB", "maintenance_work_mem of a streams clone's last step (foreign-key checks, shared indexes) and the most a lane's index build sorts in, e.g. 512MB or 1GB");
+    public static readonly SettingKey MaintenanceWorkMem = new("maintenanceWorkMem", "512MB", "maintenance_work_mem of a streams clone's last step (foreign-key checks, partition-tree indexes) and the most a lane's index build sorts in, e.g. 512MB or 1GB");
     public static readonly SettingKey StreamTableMinBytes = new("streamTableMinBytes", "8388608", "tables at least this big get their own binary COPY stream in a streams clone");
 
     public static IReadOnlyList<SettingKey> All { get; } =

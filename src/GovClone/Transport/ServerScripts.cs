@@ -610,7 +610,7 @@ public static class ServerScripts
         WITH big AS (
           SELECT c.oid AS relid, '"' || replace(n.nspname, '"', '""') || '"."' || replace(c.relname, '"', '""') || '"' AS name,
                  pg_total_relation_size(c.oid) AS bytes,
-                 (SELECT max(pg_relation_size(i.indexrelid)) FROM pg_index i WHERE i.indrelid = c.oid) AS index_bytes,
+                 {{BiggestIndexBytesSql("c.oid")}} AS index_bytes,
                  (SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY a.attnum) FROM pg_attribute a
                    WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = '') AS columns,
                  -- The table's own post-data objects (their oids, as pg_restore -l lists them): primary key,
@@ -668,6 +668,10 @@ public static class ServerScripts
     /// </summary>
     public static string LaneSortMemorySql(string indexBytes, long maxKilobytes) => string.Create(CultureInfo.InvariantCulture,
         $"least({maxKilobytes}, greatest(8192, ceil(sqrt(2 * coalesce({indexBytes}, 0)::float8 * 278528) / 1024)))::bigint");
+
+    /// <summary>SQL for the size in bytes of the biggest index of the table <paramref name="relid"/> (an oid expression); NULL when it has none.</summary>
+    public static string BiggestIndexBytesSql(string relid) =>
+        $"(SELECT max(pg_relation_size(i.indexrelid)) FROM pg_index i WHERE i.indrelid = {relid})";
 
     /// <summary>Empties the clone: drops every user schema (with all in it) and makes an empty public.</summary>
     private const string WipeSql = """
