@@ -74,6 +74,13 @@ public sealed record GovCloneSettings
     public Secret? Password { get; init; }
 
     public string? PgpassFile { get; init; }
+
+    /// <summary>
+    /// An ssh private key for the ssh transport (GOVCLONE_SSH_PRIVATE_KEY, or Pulumi secret config
+    /// govclone:sshPrivateKey), instead of the ssh client's own configuration. Each ssh run gets it in a 0600
+    /// temporary file (<c>ssh -i FILE -o IdentitiesOnly=yes</c>), removed when the run ends; never in argv.
+    /// </summary>
+    public Secret? SshPrivateKey { get; init; }
     public required TransportKind Transport { get; init; }
     public required string DockerContainer { get; init; }
     public string? SshHost { get; init; }

@@ -53,7 +53,7 @@ public static class SettingKeys
     public static readonly SettingKey SshHost = new("sshHost", null, "ssh destination for the ssh transport (an ~/.ssh/config alias like contabo)");
     public static readonly SettingKey SshUser = new("sshUser", null, "ssh login name (default: your ssh config's)");
     public static readonly SettingKey SshPort = new("sshPort", null, "ssh port (default: your ssh config's)");
-    public static readonly SettingKey SshPrivateKey = new("sshPrivateKey", null, "Pulumi only, secret: run the commands with Pulumi's own ssh (remote Command) instead of the ssh client", IsSecret: true);
+    public static readonly SettingKey SshPrivateKey = new("sshPrivateKey", null, "secret: the ssh private key for the ssh transport (Pulumi secret config, or GOVCLONE_SSH_PRIVATE_KEY for the CLI); written to a 0600 temporary file for ssh -i, removed after", IsSecret: true);
     public static readonly SettingKey PgBinDir = new("pgBinDir", null, "folder of psql/pg_dump for the local transport (default: PATH)");
     public static readonly SettingKey AppDatabase = new("appDatabase", "directus", "the app's DB_DATABASE; the clone must differ (isolation)");
     public static readonly SettingKey QueryAllowlist = new("queryAllowlist", "directus", "databases the query tool (MCP query_pg) may read; the clone must not be listed");

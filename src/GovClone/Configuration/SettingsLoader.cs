@@ -79,7 +79,13 @@ public static class SettingsLoader
             }
         }
 
-        return SettingsParser.Parse(raw, password);
+        Secret? sshKey = null;
+        if (sources.Environment.TryGetValue(SettingKeys.SshPrivateKey.EnvironmentVariable, out var k) && k.Length > 0)
+        {
+            sshKey = new Secret(k);
+        }
+
+        return SettingsParser.Parse(raw, password, sshKey);
     }
 
     /// <summary>The folder holding Pulumi.yaml at or above <paramref name="start"/>, else <paramref name="start"/>.</summary>

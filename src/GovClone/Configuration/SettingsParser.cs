@@ -52,7 +52,8 @@ public static partial class SettingsParser
 
     /// <param name="raw">Values by short key name (e.g. <c>cloneDatabase</c>); missing keys take their defaults.</param>
     /// <param name="password">The secret password, if any (never part of <paramref name="raw"/>).</param>
-    public static GovCloneSettings Parse(IReadOnlyDictionary<string, string?> raw, Secret? password = null)
+    /// <param name="sshPrivateKey">The secret ssh private key for the ssh transport, if any (never part of <paramref name="raw"/>).</param>
+    public static GovCloneSettings Parse(IReadOnlyDictionary<string, string?> raw, Secret? password = null, Secret? sshPrivateKey = null)
     {
         ArgumentNullException.ThrowIfNull(raw);
         foreach (var name in raw.Keys)
@@ -180,6 +181,11 @@ public static partial class SettingsParser
             throw new ConfigurationException(SettingKeys.SshHost.ConfigKey, "is required by transport ssh", "set govclone:sshHost (e.g. contabo), or use transport local/docker");
         }
 
+        if (sshPrivateKey is not null && transport != TransportKind.Ssh)
+        {
+            throw new ConfigurationException(SettingKeys.SshPrivateKey.ConfigKey, "is set but govclone:transport is not ssh", "remove it, or set govclone:transport ssh");
+        }
+
         var binDir = GetOptional(SettingKeys.PgBinDir);
         if (binDir is not null)
         {
@@ -255,6 +261,7 @@ public static partial class SettingsParser
             User = user,
             SslMode = sslMode,
             Password = password,
+            SshPrivateKey = sshPrivateKey,
             PgpassFile = pgpass is null ? null : Path.GetFullPath(pgpass),
             Transport = transport,
             DockerContainer = container,

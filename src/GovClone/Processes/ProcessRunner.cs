@@ -24,8 +24,62 @@ public sealed record ProcessSpec(string FileName, IReadOnlyList<string> Argument
 
     public Action<string>? OnErrorLine { get; init; }
 
+    /// <summary>
+    /// Files written (mode 0600, in a 0700 folder) just before the child starts and deleted when it has exited,
+    /// for secrets a tool only reads from a file (an ssh private key for <c>ssh -i</c>). Their content never
+    /// reaches argv, the environment or <see cref="Display"/>.
+    /// </summary>
+    public IReadOnlyList<SecretFile> SecretFiles { get; init; } = [];
+
     /// <summary>argv for messages: program and arguments, shell-quoted. Environment values are never included.</summary>
     public string Display => Transport.ShellQuote.Join([FileName, .. Arguments]);
+}
+
+/// <summary>A secret the child reads from a file: <paramref name="Path"/> (inside a folder of its own) and its content.</summary>
+public sealed record SecretFile(string Path, Configuration.Secret Content)
+{
+    /// <summary>A path for a new secret file: a fresh, not yet existing folder under the temp folder, and <paramref name="name"/> in it.</summary>
+    public static string NewPath(string name) =>
+        System.IO.Path.Combine(System.IO.Path.GetTempPath(), "govclone-" + Guid.NewGuid().ToString("N"), name);
+
+    internal void Write()
+    {
+        var folder = System.IO.Path.GetDirectoryName(Path)!;
+        if (OperatingSystem.IsWindows())
+        {
+            Directory.CreateDirectory(folder);
+        }
+        else
+        {
+            Directory.CreateDirectory(folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+
+        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows())
+        {
+            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        }
+
+        using var writer = new StreamWriter(Path, Encoding.ASCII, options);
+        var text = Content.Reveal();
+        // OpenSSH refuses a key file whose last line has no newline ("invalid format").
+        writer.Write(text.EndsWith('\n') ? text : text + "\n");
+    }
+
+    internal void Delete()
+    {
+        try
+        {
+            File.Delete(Path);
+            Directory.Delete(System.IO.Path.GetDirectoryName(Path)!, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+    }
 }
 
 /// <summary>
@@ -55,6 +109,27 @@ public static class ProcessRunner
             spec.OnErrorLine?.Invoke(e.Data);
         };
 
+        try
+        {
+            foreach (var file in spec.SecretFiles)
+            {
+                file.Write();
+            }
+
+            return await RunStartedAsync(process, spec, stdout, stderr, outDone, errDone, cancellationToken);
+        }
+        finally
+        {
+            foreach (var file in spec.SecretFiles)
+            {
+                file.Delete();
+            }
+        }
+    }
+
+    private static async Task<ProcessResult> RunStartedAsync(Process process, ProcessSpec spec, StringBuilder stdout, StringBuilder stderr,
+        TaskCompletionSource outDone, TaskCompletionSource errDone, CancellationToken cancellationToken)
+    {
         try
         {
             process.Start();

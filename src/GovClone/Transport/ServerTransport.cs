@@ -56,16 +56,31 @@ public sealed class ServerTransport
         return docker;
     }
 
-    /// <summary>argv to run <paramref name="command"/> on the server, from this machine.</summary>
-    public IReadOnlyList<string> Argv(params string[] command)
+    /// <summary>
+    /// argv to run <paramref name="command"/> on the server, from this machine, as a person types it (ssh
+    /// authenticates with their own ssh configuration and agent). A run by govclone itself goes through
+    /// <see cref="BashScript"/>, which adds the stack's ssh key when there is one.
+    /// </summary>
+    public IReadOnlyList<string> Argv(params string[] command) => ArgvWithIdentity(null, command);
+
+    /// <summary>Whether ssh runs authenticate with govclone:sshPrivateKey (a 0600 temporary file per run) rather than the ssh client's configuration.</summary>
+    public bool UsesPrivateKey => Kind == TransportKind.Ssh && _settings.SshPrivateKey is not null;
+
+    private List<string> ArgvWithIdentity(string? identityFile, string[] command)
     {
         var serverSide = ServerSideArgv(command);
         if (Kind != TransportKind.Ssh)
         {
-            return serverSide;
+            return [.. serverSide];
         }
 
         var ssh = new List<string> { "ssh", "-o", "BatchMode=yes" };
+        if (identityFile is not null)
+        {
+            // Only this key: an agent's or ~/.ssh's other keys are not offered (and cannot lock the login out).
+            ssh.AddRange(["-i", identityFile, "-o", "IdentitiesOnly=yes"]);
+        }
+
         if (_passwordInEnvironment)
         {
             // The server's sshd must AcceptEnv PGPASSWORD; peer/trust auth inside the container needs none.
@@ -134,9 +149,12 @@ public sealed class ServerTransport
     /// <summary>A process that runs <paramref name="script"/> with bash at the server.</summary>
     public ProcessSpec BashScript(string script, string applicationName = "govclone", Action<string>? onOutputLine = null)
     {
-        var argv = Argv("bash", "-s");
+        // The stack's ssh key (govclone:sshPrivateKey): a file of its own for this run, 0600, deleted when it ends.
+        var key = UsesPrivateKey ? new SecretFile(SecretFile.NewPath("ssh-key"), _settings.SshPrivateKey!) : null;
+        var argv = ArgvWithIdentity(key?.Path, ["bash", "-s"]);
         return new ProcessSpec(argv[0], argv.Skip(1).ToArray())
         {
+            SecretFiles = key is null ? [] : [key],
             // bash -s reads a script from a pipe one byte per system call (it must not read past the command it
             // runs next); the clone script is ~30 KB. Its first line hands the rest to cat, which reads it in
             // 64 KB blocks, and runs it.

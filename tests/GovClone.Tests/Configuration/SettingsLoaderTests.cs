@@ -39,6 +39,28 @@ public class SettingsLoaderTests
     }
 
     [Fact]
+    public void The_ssh_private_key_comes_from_the_environment_only_and_needs_the_ssh_transport()
+    {
+        var env = new Dictionary<string, string> { ["GOVCLONE_SSH_PRIVATE_KEY"] = "-----BEGIN KEY-----\nabc\n-----END KEY-----" };
+        var s = SettingsLoader.Load(new SettingsSources { ProjectDirectory = RepoRoot(), Environment = env });
+        Assert.Equal(env["GOVCLONE_SSH_PRIVATE_KEY"], s.SshPrivateKey!.Reveal());
+        Assert.DoesNotContain("BEGIN KEY", s.ToString(), StringComparison.Ordinal);
+
+        var local = Assert.Throws<ConfigurationException>(() => SettingsLoader.Load(new SettingsSources
+        {
+            ProjectDirectory = RepoRoot(),
+            Environment = env,
+            Flags = new Dictionary<string, string> { ["transport"] = "local" },
+        }));
+        Assert.Equal("govclone:sshPrivateKey", local.Setting);
+        Assert.DoesNotContain("BEGIN KEY", local.Message, StringComparison.Ordinal);
+
+        // Never from a file or a flag: a plain value is refused like the password.
+        var plain = Assert.Throws<ConfigurationException>(() => SettingsParser.Parse(new Dictionary<string, string?> { ["sshPrivateKey"] = "x" }));
+        Assert.Equal("govclone:sshPrivateKey", plain.Setting);
+    }
+
+    [Fact]
     public void A_missing_stack_names_the_flag_and_the_fix()
     {
         var ex = Assert.Throws<ConfigurationException>(() => SettingsLoader.Load(new SettingsSources

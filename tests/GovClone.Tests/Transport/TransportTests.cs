@@ -91,6 +91,56 @@ public class TransportTests : CloneTestBase
     }
 
     [Fact]
+    public async Task An_ssh_private_key_reaches_ssh_as_a_0600_file_removed_after_and_never_argv_or_output()
+    {
+        // A made-up key (not a real one): the test only follows where its text goes.
+        var marker = "govclone-test-key-" + Guid.NewGuid().ToString("N");
+        var key = $"-----BEGIN OPENSSH PRIVATE KEY-----\n{marker}\n-----END OPENSSH PRIVATE KEY-----";
+        var settings = For("ssh") with { SshPrivateKey = new Secret(key) };
+        var t = new ServerTransport(settings);
+        Assert.True(t.UsesPrivateKey);
+
+        var spec = t.BashScript("true");
+        var file = Assert.Single(spec.SecretFiles);
+        Assert.Equal(["-o", "BatchMode=yes", "-i", file.Path, "-o", "IdentitiesOnly=yes"], spec.Arguments.Take(6));
+        Assert.DoesNotContain(marker, spec.Display, StringComparison.Ordinal);
+        Assert.DoesNotContain(marker, string.Join(' ', spec.Environment.Values), StringComparison.Ordinal);
+        Assert.DoesNotContain(marker, settings.ToString(), StringComparison.Ordinal);
+        // What a person types (the decision record's lines) uses their own ssh configuration: no temporary path.
+        Assert.DoesNotContain("-i", t.Argv("bash", "-s"));
+        Assert.False(File.Exists(file.Path), "the key file exists only while ssh runs");
+
+        // While the run is alive, "at the server" (the stand-ins run it here) the file is there, 0600 in a 0700
+        // folder, holding the key; it is gone afterwards.
+        var expectedHash = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.ASCII.GetBytes(key + "\n"))).ToLowerInvariant();
+        var check = $"stat -c '%a' {ShellQuote.Word(file.Path)} {ShellQuote.Word(Path.GetDirectoryName(file.Path)!)}; sha256sum < {ShellQuote.Word(file.Path)} | cut -d' ' -f1\n";
+        ProcessResult result;
+        await using (var watch = new ArgvWatch(marker))
+        {
+            result = await ProcessRunner.RunAsync(spec with { StandardInput = "eval \"$(cat)\"\n" + check });
+            Assert.Empty(watch.Leaks);
+        }
+
+        Assert.True(result.Succeeded, result.StandardError);
+        Assert.Equal(["600", "700", expectedHash], result.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.False(File.Exists(file.Path));
+        Assert.False(Directory.Exists(Path.GetDirectoryName(file.Path)));
+        Assert.Contains(file.Path, File.ReadAllText(Pg.StandInLog), StringComparison.Ordinal);
+        Assert.DoesNotContain(marker, File.ReadAllText(Pg.StandInLog), StringComparison.Ordinal);
+
+        // A whole lever over ssh with the key: converges, and the key is in no argv, output or log line.
+        await using (var watch = new ArgvWatch(marker))
+        {
+            var up = await new CloneLifecycle(settings).UpAsync();
+            Assert.True(up.Verify.Passed);
+            Assert.Empty(watch.Leaks);
+        }
+
+        Assert.DoesNotContain(marker, File.ReadAllText(Pg.StandInLog), StringComparison.Ordinal);
+        Assert.DoesNotContain(Directory.GetDirectories(Path.GetTempPath(), "govclone-*"), d => File.Exists(Path.Combine(d, "ssh-key")));
+    }
+
+    [Fact]
     public void No_script_or_command_line_carries_the_password()
     {
         foreach (var transport in new[] { "local", "docker", "ssh" })
