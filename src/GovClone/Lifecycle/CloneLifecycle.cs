@@ -268,7 +268,8 @@ public sealed partial class CloneLifecycle
         }
         else
         {
-            steps.Add(new LeverResult("clone", false, $"clone is complete (generation {state.MarkerGeneration}); nothing copied"));
+            steps.Add(await ReleaseUnwantedTemplateLockedAsync(runLock, ct)
+                ?? new LeverResult("clone", false, $"clone is complete (generation {state.MarkerGeneration}); nothing copied"));
         }
 
         await RequireCompleteCloneAsync(runLock.Maintenance, ct);
@@ -294,7 +295,8 @@ public sealed partial class CloneLifecycle
         var sourceBytes = await SourceSizeAsync(runLock.Maintenance, ct);
         if (!force && IsCurrent(await ReadStateAsync(runLock.Maintenance, ct)))
         {
-            return new LeverResult("clone", false, "clone is complete; nothing copied");
+            return await ReleaseUnwantedTemplateLockedAsync(runLock, ct)
+                ?? new LeverResult("clone", false, "clone is complete; nothing copied");
         }
 
         var script = ServerScripts.Clone(_settings, _transport, force, runLock.Holder);
@@ -411,6 +413,24 @@ public sealed partial class CloneLifecycle
                 // Progress is best effort; the clone's own exit code is what counts.
             }
         }
+    }
+
+    /// <summary>
+    /// govclone:retainTemplate false on a current clone: a template kept earlier is dropped now (under the lock,
+    /// behind the prefix guard), so the clone lever converges the template's presence too, not only at the next
+    /// re-clone. Null when there is nothing to drop. (true/auto keep a template, made only from a fresh clone.)
+    /// </summary>
+    private async Task<LeverResult?> ReleaseUnwantedTemplateLockedAsync(RunLock runLock, CancellationToken ct)
+    {
+        if (_settings.RetainTemplate != RetainTemplate.No || !(await ReadTemplateAsync(runLock.Maintenance, ct)).Exists)
+        {
+            return null;
+        }
+
+        DatabaseNameGuard.RequireClone(_settings.TemplateDatabase, _settings.SourceDatabase, SettingKeys.TemplateDatabase.ConfigKey);
+        await ExecuteAsync(runLock.Maintenance, ServerScripts.ReleaseTemplateSql(_settings), ct);
+        await ExecuteAsync(runLock.Maintenance, ServerScripts.DropTemplateSql(_settings), ct);
+        return new LeverResult("clone", true, $"clone is complete; nothing copied; dropped the retained template {_settings.TemplateDatabase} (govclone:retainTemplate false)");
     }
 
     private async Task<LeverResult> SeedLockedAsync(SeedProfile profile, RunLock runLock, CancellationToken ct)

@@ -288,6 +288,33 @@ public class CloneMethodTests : CloneTestBase
     }
 
     [Fact]
+    public async Task RetainTemplate_false_on_a_current_clone_drops_the_template_and_copies_nothing()
+    {
+        // What a Pulumi retainTemplate change runs (the clone Command's update): the clone lever converges the
+        // template's presence too, under the lock, without re-cloning.
+        await new CloneLifecycle(Pg.Settings(Clone, new Dictionary<string, string?> { ["retainTemplate"] = "true" })).UpAsync();
+        var settings = Pg.Settings(Clone, new Dictionary<string, string?> { ["retainTemplate"] = "false" });
+        Assert.True(await Pg.DatabaseExistsAsync(settings.TemplateDatabase));
+        var marker = (string?)await Pg.ScalarAsync("postgres", $"SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = '{Clone}'");
+
+        var result = await new CloneLifecycle(settings).CloneAsync();
+        Assert.True(result.Changed);
+        Assert.Contains("dropped the retained template", result.Summary, StringComparison.Ordinal);
+        Assert.False(await Pg.DatabaseExistsAsync(settings.TemplateDatabase));
+        Assert.Equal(marker, (string?)await Pg.ScalarAsync("postgres", $"SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = '{Clone}'"));
+        Assert.False((await new CloneLifecycle(settings).CloneAsync()).Changed);
+
+        // up converges the same way; auto and true never drop one.
+        await new CloneLifecycle(Pg.Settings(Clone, new Dictionary<string, string?> { ["retainTemplate"] = "true", ["cloneGeneration"] = "2" })).UpAsync();
+        Assert.True(await Pg.DatabaseExistsAsync(settings.TemplateDatabase));
+        Assert.Equal(0, (await new CloneLifecycle(Pg.Settings(Clone, new Dictionary<string, string?> { ["retainTemplate"] = "auto", ["cloneGeneration"] = "2" })).UpAsync()).Changes);
+        Assert.True(await Pg.DatabaseExistsAsync(settings.TemplateDatabase));
+        var up = await new CloneLifecycle(Pg.Settings(Clone, new Dictionary<string, string?> { ["retainTemplate"] = "false", ["cloneGeneration"] = "2" })).UpAsync();
+        Assert.Equal(1, up.Changes);
+        Assert.False(await Pg.DatabaseExistsAsync(settings.TemplateDatabase));
+    }
+
+    [Fact]
     public async Task CloneMethod_template_without_a_current_template_fails_and_leaves_the_clone_as_it_was()
     {
         var lifecycle = new CloneLifecycle(Pg.Settings(Clone, new Dictionary<string, string?> { ["retainTemplate"] = "false" }));
