@@ -1,0 +1,94 @@
+using System.Globalization;
+using GovClone.Configuration;
+using GovClone.Deploy;
+
+namespace GovClone.Tests.Support.Replay;
+
+/// <summary>
+/// A stack replayed against the tests' real PostgreSQL: its state, and each <c>pulumi up</c> / <c>pulumi destroy</c>
+/// run step by step in the engine's order, every Command's text by <c>/bin/sh -c</c> in a project directory whose
+/// <c>./govclone</c> runs the CLI built with the tests (the repo's wrapper would build its own Release copy).
+/// </summary>
+public sealed class DeploymentLab : IAsyncDisposable
+{
+    private int _run;
+
+    private DeploymentLab(TestServer pg, string projectDirectory)
+    {
+        Pg = pg;
+        ProjectDirectory = projectDirectory;
+        Runner = new ServerRunner(projectDirectory, ct => OpenMaintenanceAsync(pg, ct));
+    }
+
+    public TestServer Pg { get; }
+
+    public string ProjectDirectory { get; }
+
+    public ServerRunner Runner { get; }
+
+    public StackState State { get; private set; } = StackState.Empty;
+
+    /// <summary>A lab whose <c>./govclone</c> is <paramref name="cliDll"/> (GovClone.Cli.dll beside the tests).</summary>
+    public static DeploymentLab Create(TestServer pg, string? cliDll = null)
+    {
+        ArgumentNullException.ThrowIfNull(pg);
+        cliDll ??= Path.Combine(AppContext.BaseDirectory, "GovClone.Cli.dll");
+        if (!File.Exists(cliDll))
+        {
+            throw new FileNotFoundException("GovClone.Cli.dll is not beside the tests: reference src/GovClone.Cli", cliDll);
+        }
+
+        var dir = Directory.CreateTempSubdirectory("govclone-replay-").FullName;
+        var shim = Path.Combine(dir, "govclone");
+        File.WriteAllText(shim, $"#!/bin/sh\nexec dotnet '{cliDll.Replace("'", "'\\''", StringComparison.Ordinal)}' \"$@\"\n");
+        File.SetUnixFileMode(shim, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        return new DeploymentLab(pg, dir);
+    }
+
+    /// <summary>The program the core's plan describes for <paramref name="settings"/>, as the engine sees it (a fresh run id each call).</summary>
+    public IReadOnlyList<EngineResource> Program(GovCloneSettings settings, string? password = null, string? sshKey = null)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        var runId = "run-" + Interlocked.Increment(ref _run).ToString(CultureInfo.InvariantCulture);
+        var pw = password ?? settings.Password?.Reveal();
+        var plan = DeployPlan.For(settings with { Password = null, SshPrivateKey = null }, new DeployInputs(runId, HasPassword: pw is not null, HasSshPrivateKey: sshKey is not null));
+        return PlanResources.Of(plan, new Dictionary<string, string?> { [SecretInput.Password] = pw, [SecretInput.SshPrivateKey] = sshKey });
+    }
+
+    /// <summary><c>pulumi up</c> of <paramref name="program"/>: the plan, and the replay's outcome (the state moves on even when a step fails).</summary>
+    public async Task<(EnginePlan Plan, ReplayResult Result)> UpAsync(IReadOnlyList<EngineResource> program, CancellationToken ct = default)
+    {
+        var plan = EngineModel.Update(State, program);
+        var result = await EngineReplay.RunAsync(State, plan, Runner, ct);
+        State = result.State;
+        return (plan, result);
+    }
+
+    /// <summary><c>pulumi destroy</c>.</summary>
+    public async Task<(EnginePlan Plan, ReplayResult Result)> DestroyAsync(CancellationToken ct = default)
+    {
+        var plan = EngineModel.Destroy(State);
+        var result = await EngineReplay.RunAsync(State, plan, Runner, ct);
+        State = result.State;
+        return (plan, result);
+    }
+
+    private static async Task<Npgsql.NpgsqlConnection> OpenMaintenanceAsync(TestServer pg, CancellationToken ct)
+    {
+        ct.ThrowIfCancellationRequested();
+        return await pg.OpenAsync("postgres");
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        try
+        {
+            Directory.Delete(ProjectDirectory, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+
+        return ValueTask.CompletedTask;
+    }
+}

@@ -1,0 +1,230 @@
+namespace GovClone.Tests.Support.Replay;
+
+/// <summary>What the engine decides for one resource when it compares the program with the stack.</summary>
+public enum ChangeKind
+{
+    /// <summary>In both, inputs equal: nothing runs.</summary>
+    Same,
+
+    /// <summary>Only in the program.</summary>
+    Create,
+
+    /// <summary>In both, inputs differ in a way the provider updates in place.</summary>
+    Update,
+
+    /// <summary>In both, inputs differ in a way the provider cannot update: a new resource, and the old one deleted.</summary>
+    Replace,
+
+    /// <summary>Only in the stack: deleted.</summary>
+    Delete,
+}
+
+/// <summary>What one step does, in the order the engine runs it.</summary>
+public enum StepOp
+{
+    Same,
+    Create,
+    Update,
+
+    /// <summary>The new half of a replacement.</summary>
+    CreateReplacement,
+
+    /// <summary>The old half of a replacement: first (deleteBeforeReplace) or at the end of the update (the default).</summary>
+    DeleteReplaced,
+
+    /// <summary>A resource no longer in the program, at the end of the update; or every resource, on destroy.</summary>
+    Delete,
+}
+
+/// <summary>One step: its op, the resource's old state and new registration, and, for a delete that runs nothing, why.</summary>
+public sealed record EngineStep(StepOp Op, EngineResource? Old, EngineResource? New, string? Skipped = null)
+{
+    public string Urn => (New ?? Old)!.Urn;
+
+    public string Name => (New ?? Old)!.Name;
+
+    public override string ToString() => $"{Op} {Name}{(Skipped is null ? string.Empty : $" (no delete runs: {Skipped})")}";
+}
+
+/// <summary>A diff of one resource: the kind and the inputs that differ.</summary>
+public sealed record ResourceDiff(ChangeKind Kind, IReadOnlyList<string> ChangedInputs, string? ReplaceReason = null);
+
+/// <summary>The steps of one <c>pulumi up</c> or <c>pulumi destroy</c>, in order, and what they change per resource.</summary>
+public sealed record EnginePlan(IReadOnlyList<EngineStep> Steps, IReadOnlyDictionary<string, ChangeKind> Changes)
+{
+    public IReadOnlyList<string> Of(ChangeKind kind) => Changes.Where(c => c.Value == kind).Select(c => c.Key).OrderBy(u => u, StringComparer.Ordinal).ToList();
+
+    /// <summary>Names (not URNs) of the resources with this change, sorted.</summary>
+    public IReadOnlyList<string> NamesOf(ChangeKind kind) => Of(kind).Select(EngineModel.NameOf).OrderBy(n => n, StringComparer.Ordinal).ToList();
+
+    public override string ToString() => string.Join("; ", Steps);
+}
+
+/// <summary>
+/// A Pulumi-free model of the order in which Pulumi's engine runs the steps of an update and a destroy, and of
+/// how the providers this program uses diff their inputs. It encodes these rules (sources: Pulumi's
+/// "How Pulumi works" https://www.pulumi.com/docs/iac/concepts/how-pulumi-works/, the deleteBeforeReplace
+/// option https://www.pulumi.com/docs/iac/concepts/options/deletebeforereplace/, retainOnDelete
+/// https://www.pulumi.com/docs/iac/concepts/options/retainondelete/, deletedWith
+/// https://www.pulumi.com/docs/iac/concepts/options/deletedwith/, aliases
+/// https://www.pulumi.com/docs/iac/concepts/options/aliases/, pending deletes after a failed update
+/// https://github.com/pulumi/pulumi/issues/2948, and Pulumi.Command's lifecycle
+/// https://www.pulumi.com/registry/packages/command/api-docs/local/command/):
+/// <list type="number">
+/// <item>The program's registrations are compared with the stack's state by URN (or an alias of it): in both =
+/// same, update or replace (per the provider's diff, below); only in the program = create; only in the state =
+/// delete.</item>
+/// <item>Creates, updates and replacements run as the program registers the resources, which is dependency order
+/// (the engine runs independent ones in parallel; any dependency-respecting serial order is one it may take).</item>
+/// <item>A replacement creates the new resource first and deletes the old one at the end of the update, unless
+/// the new registration has <c>deleteBeforeReplace</c>: then the old one is deleted first. (The engine also
+/// replaces, delete-first, dependents whose inputs are computed from a resource replaced delete-first; this
+/// program's dependencies are <c>dependsOn</c> only, so none are, and the model does not cascade.)</item>
+/// <item>Resources no longer in the program, the old halves of create-first replacements, and resources left
+/// pending-delete by an earlier failed update (since v3.46, issue 2948) are deleted at the end of the update, in
+/// reverse dependency order (dependents, then children, before what they depend on).</item>
+/// <item>A failed step ends the update: later steps and every end-of-update delete do not run; replaced
+/// resources stay in the state as pending deletes, removed ones stay as they are.</item>
+/// <item><c>pulumi destroy</c> deletes every resource of the state in reverse dependency order.</item>
+/// <item>A delete of a resource with <c>retainOnDelete</c> removes it from the state and calls no provider; a
+/// delete of a resource whose <c>deletedWith</c> target is deleted in the same operation runs nothing.</item>
+/// <item>Diffs: a Command is replaced when its <c>triggers</c> change and updated when any other input (create,
+/// update, delete, environment, stdin …) changes (Update runs, or Create again when there is no Update); a
+/// postgresql Database is replaced when its name changes; a Grant is replaced when any input changes (all
+/// ForceNew); a provider is updated in place; a component has no inputs of its own. <c>replaceOnChanges</c>
+/// names more inputs that replace.</item>
+/// </list>
+/// </summary>
+public static class EngineModel
+{
+    /// <summary>Inputs whose change replaces, per resource type (beyond replaceOnChanges).</summary>
+    public static IReadOnlySet<string> ReplacingInputs(string type) => type switch
+    {
+        "command:local:Command" or "command:remote:Command" => new HashSet<string>(StringComparer.Ordinal) { "triggers" },
+        "postgresql:index/database:Database" => new HashSet<string>(StringComparer.Ordinal) { "name", "template", "encoding", "lcCollate", "lcCtype" },
+        "postgresql:index/grant:Grant" => new HashSet<string>(StringComparer.Ordinal) { "database", "role", "objectType", "schema", "privileges", "objects" },
+        _ => new HashSet<string>(StringComparer.Ordinal),
+    };
+
+    /// <summary>The provider's diff of a resource's old state against its new registration.</summary>
+    public static ResourceDiff Diff(EngineResource old, EngineResource @new)
+    {
+        ArgumentNullException.ThrowIfNull(old);
+        ArgumentNullException.ThrowIfNull(@new);
+        var a = old.CanonicalInputs();
+        var b = @new.CanonicalInputs();
+        var changed = a.Keys.Union(b.Keys).Where(k => a.GetValueOrDefault(k) != b.GetValueOrDefault(k)).OrderBy(k => k, StringComparer.Ordinal).ToList();
+        if (changed.Count == 0)
+        {
+            return new ResourceDiff(ChangeKind.Same, changed);
+        }
+
+        var replacing = ReplacingInputs(@new.Type).Concat(@new.ReplaceOnChanges).ToHashSet(StringComparer.Ordinal);
+        var why = changed.Where(replacing.Contains).ToList();
+        if (old.Type != @new.Type && !ResourceTypesInterchangeable(old.Type, @new.Type))
+        {
+            return new ResourceDiff(ChangeKind.Replace, changed, $"type {old.Type} -> {@new.Type}");
+        }
+
+        return why.Count > 0
+            ? new ResourceDiff(ChangeKind.Replace, changed, string.Join(", ", why))
+            : new ResourceDiff(ChangeKind.Update, changed);
+    }
+
+    /// <summary>The steps of <c>pulumi up</c> of <paramref name="program"/> (registration order) against <paramref name="state"/>.</summary>
+    public static EnginePlan Update(StackState state, IReadOnlyList<EngineResource> program)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        ArgumentNullException.ThrowIfNull(program);
+        var duplicate = program.GroupBy(r => r.Urn, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1);
+        if (duplicate is not null)
+        {
+            throw new InvalidOperationException($"the program registers {duplicate.Key} twice");
+        }
+
+        var steps = new List<EngineStep>();
+        var changes = new Dictionary<string, ChangeKind>(StringComparer.Ordinal);
+        var matched = new HashSet<StateEntry>();
+        var endDeletes = new List<(StateEntry Entry, StepOp Op)>();
+        foreach (var r in program)
+        {
+            var old = state.Live.FirstOrDefault(e => e.Resource.Urn == r.Urn)
+                ?? state.Live.FirstOrDefault(e => r.Aliases.Contains(e.Resource.Urn, StringComparer.Ordinal) && !matched.Contains(e));
+            if (old is null)
+            {
+                steps.Add(new EngineStep(StepOp.Create, null, r));
+                changes[r.Urn] = ChangeKind.Create;
+                continue;
+            }
+
+            matched.Add(old);
+            var diff = Diff(old.Resource, r);
+            changes[r.Urn] = diff.Kind;
+            switch (diff.Kind)
+            {
+                case ChangeKind.Same:
+                    steps.Add(new EngineStep(StepOp.Same, old.Resource, r));
+                    break;
+                case ChangeKind.Update:
+                    steps.Add(new EngineStep(StepOp.Update, old.Resource, r));
+                    break;
+                default:
+                    if (r.DeleteBeforeReplace)
+                    {
+                        steps.Add(new EngineStep(StepOp.DeleteReplaced, old.Resource, null, old.Resource.RetainOnDelete ? "retainOnDelete" : null));
+                        steps.Add(new EngineStep(StepOp.CreateReplacement, null, r));
+                    }
+                    else
+                    {
+                        steps.Add(new EngineStep(StepOp.CreateReplacement, null, r));
+                        endDeletes.Add((old, StepOp.DeleteReplaced));
+                    }
+
+                    break;
+            }
+        }
+
+        foreach (var removed in state.Live.Where(e => !matched.Contains(e)))
+        {
+            endDeletes.Add((removed, StepOp.Delete));
+            changes[removed.Resource.Urn] = ChangeKind.Delete;
+        }
+
+        foreach (var pending in state.PendingDeletes)
+        {
+            endDeletes.Add((pending, StepOp.DeleteReplaced));
+        }
+
+        steps.AddRange(OrderedDeletes(state, endDeletes));
+        return new EnginePlan(steps, changes);
+    }
+
+    /// <summary>The steps of <c>pulumi destroy</c>: every resource of the state, dependents first.</summary>
+    public static EnginePlan Destroy(StackState state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        var all = state.Live.Select(e => (e, StepOp.Delete)).Concat(state.PendingDeletes.Select(e => (e, StepOp.DeleteReplaced))).ToList();
+        return new EnginePlan(OrderedDeletes(state, all).ToList(), state.Live.ToDictionary(e => e.Resource.Urn, _ => ChangeKind.Delete, StringComparer.Ordinal));
+    }
+
+    /// <summary>The name at the end of a URN.</summary>
+    public static string NameOf(string urn) => urn.Contains("::", StringComparison.Ordinal) ? urn[(urn.LastIndexOf("::", StringComparison.Ordinal) + 2)..] : urn;
+
+    private static bool ResourceTypesInterchangeable(string a, string b) =>
+        a.StartsWith("command:", StringComparison.Ordinal) && b.StartsWith("command:", StringComparison.Ordinal);
+
+    /// <summary>End-of-operation deletes in reverse dependency order, with deletedWith and retainOnDelete applied.</summary>
+    private static IEnumerable<EngineStep> OrderedDeletes(StackState state, List<(StateEntry Entry, StepOp Op)> deletes)
+    {
+        var deleting = deletes.Select(d => d.Entry.Resource.Urn).ToHashSet(StringComparer.Ordinal);
+        var order = state.DeleteOrder();
+        foreach (var (entry, op) in deletes.OrderBy(d => order.IndexOf(d.Entry)))
+        {
+            var r = entry.Resource;
+            var skipped = r.RetainOnDelete ? "retainOnDelete"
+                : r.DeletedWith is not null && deleting.Contains(r.DeletedWith) ? "deletedWith " + NameOf(r.DeletedWith)
+                : null;
+            yield return new EngineStep(op, r, null, skipped);
+        }
+    }
+}

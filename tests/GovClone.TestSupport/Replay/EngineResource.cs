@@ -1,0 +1,97 @@
+using System.Text.Json;
+
+namespace GovClone.Tests.Support.Replay;
+
+/// <summary>
+/// A resource as Pulumi's engine sees it: one registration of a program, or one entry of a stack's state.
+/// Pulumi-free: built from the core's <see cref="GovClone.Deploy.DeployPlan"/> (<see cref="PlanResources"/>)
+/// or, in the Pulumi layer's tests, from what the program registered under mocks.
+/// </summary>
+public sealed record EngineResource
+{
+    public required string Urn { get; init; }
+
+    public required string Name { get; init; }
+
+    public required string Type { get; init; }
+
+    /// <summary>The parent's URN (null: parented to the stack). A parent is created before and deleted after its children.</summary>
+    public string? ParentUrn { get; init; }
+
+    /// <summary>URNs this resource depends on: <c>dependsOn</c>, its explicit provider, and resources whose outputs feed its inputs.</summary>
+    public IReadOnlyList<string> Dependencies { get; init; } = [];
+
+    /// <summary>The diffable inputs as the provider receives them (a Command's create/update/delete/triggers …), secrets excluded.</summary>
+    public IReadOnlyDictionary<string, object?> Inputs { get; init; } = new Dictionary<string, object?>();
+
+    /// <summary>A Command's whole environment, secrets filled in (the input <c>environment</c>; diffed like any other input).</summary>
+    public IReadOnlyDictionary<string, string>? Environment { get; init; }
+
+    /// <summary>Secret inputs other than the environment (the provider's password), diffed like inputs.</summary>
+    public IReadOnlyDictionary<string, string?> SecretInputs { get; init; } = new Dictionary<string, string?>();
+
+    public bool DeleteBeforeReplace { get; init; }
+
+    public bool RetainOnDelete { get; init; }
+
+    /// <summary>URN of the resource whose deletion makes this one's delete unnecessary (<c>deletedWith</c>).</summary>
+    public string? DeletedWith { get; init; }
+
+    /// <summary>URNs this resource was known by before (<c>aliases</c>).</summary>
+    public IReadOnlyList<string> Aliases { get; init; } = [];
+
+    /// <summary>Input names a change of which replaces the resource (<c>replaceOnChanges</c>).</summary>
+    public IReadOnlyList<string> ReplaceOnChanges { get; init; } = [];
+
+    public string? Create => Text("create");
+
+    public string? Update => Text("update");
+
+    public string? Delete => Text("delete");
+
+    public string? Stdin => Text("stdin");
+
+    public bool IsCommand => Type is "command:local:Command";
+
+    /// <summary>Every input, secret ones included, as canonical JSON per key (what the engine's diff compares).</summary>
+    public IReadOnlyDictionary<string, string> CanonicalInputs()
+    {
+        var all = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (k, v) in Inputs)
+        {
+            all[k] = Canonical(v);
+        }
+
+        foreach (var (k, v) in SecretInputs)
+        {
+            all[k] = Canonical(v);
+        }
+
+        if (Environment is not null)
+        {
+            all["environment"] = Canonical(new SortedDictionary<string, string>(Environment.ToDictionary(kv => kv.Key, kv => kv.Value), StringComparer.Ordinal));
+        }
+
+        return all;
+    }
+
+    public override string ToString() => $"{Name} ({Type})";
+
+    private string? Text(string key) => Inputs.TryGetValue(key, out var v) ? v as string : null;
+
+    /// <summary>
+    /// One canonical text per value, so a registration read back from mocks (numbers as double, lists as
+    /// ImmutableArray) compares equal to the plan's (int, arrays) when, and only when, the engine would see them equal.
+    /// </summary>
+    public static string Canonical(object? value) => value switch
+    {
+        null => "null",
+        string s => JsonSerializer.Serialize(s),
+        bool b => b ? "true" : "false",
+        int or long or double or float or decimal => JsonSerializer.Serialize(Convert.ToDouble(value, System.Globalization.CultureInfo.InvariantCulture)),
+        System.Collections.IDictionary d => "{" + string.Join(",", d.Keys.Cast<object>().Select(k => k.ToString()!).OrderBy(k => k, StringComparer.Ordinal)
+            .Select(k => JsonSerializer.Serialize(k) + ":" + Canonical(d[k]))) + "}",
+        System.Collections.IEnumerable e when value is not string => "[" + string.Join(",", e.Cast<object?>().Select(Canonical)) + "]",
+        _ => JsonSerializer.Serialize(value.ToString()),
+    };
+}

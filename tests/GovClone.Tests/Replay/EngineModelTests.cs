@@ -1,0 +1,175 @@
+using GovClone.Tests.Support.Replay;
+
+namespace GovClone.Tests.Replay;
+
+/// <summary>The replay's model of Pulumi's engine, on hand-made resources: every ordering rule it encodes, one test each.</summary>
+public class EngineModelTests
+{
+    private static string U(string name) => "urn:pulumi:test::govclone::command:local:Command::" + name;
+
+    private static EngineResource Cmd(string name, string create = "true", object? trigger = null, string? delete = null, string[]? deps = null,
+        bool dbr = false, bool retain = false, string? deletedWith = null, string[]? aliases = null) => new()
+        {
+            Urn = U(name),
+            Name = name,
+            Type = "command:local:Command",
+            Dependencies = deps?.Select(U).ToList() ?? [],
+            Inputs = new Dictionary<string, object?>
+            {
+                ["create"] = create,
+                ["triggers"] = trigger is null ? Array.Empty<object>() : new[] { trigger },
+                ["delete"] = delete,
+            },
+            DeleteBeforeReplace = dbr,
+            RetainOnDelete = retain,
+            DeletedWith = deletedWith is null ? null : U(deletedWith),
+            Aliases = aliases?.Select(U).ToList() ?? [],
+        };
+
+    /// <summary>Records what would run at the server; fails on the step named <see cref="FailOn"/>.</summary>
+    private sealed class Recorder : IStepRunner
+    {
+        public List<string> Log { get; } = [];
+
+        public string? FailOn { get; set; }
+
+        public Task CreateAsync(EngineResource resource, CancellationToken ct) => Run("create " + resource.Name + ": " + resource.Create, resource.Name);
+
+        public Task UpdateAsync(EngineResource old, EngineResource updated, CancellationToken ct) => Run("update " + updated.Name + ": " + (updated.Update ?? updated.Create), updated.Name);
+
+        public Task DeleteAsync(EngineResource old, CancellationToken ct) => old.Delete is null ? Task.CompletedTask : Run("delete " + old.Name + ": " + old.Delete, old.Name);
+
+        private Task Run(string line, string name)
+        {
+            if (name == FailOn)
+            {
+                throw new StepFailedException(new EngineStep(StepOp.Create, null, null), "failed on purpose");
+            }
+
+            Log.Add(line);
+            return Task.CompletedTask;
+        }
+    }
+
+    private static async Task<(StackState State, Recorder Runner)> UpAsync(StackState state, params EngineResource[] program)
+    {
+        var runner = new Recorder();
+        var result = await EngineReplay.RunAsync(state, EngineModel.Update(state, program), runner);
+        Assert.True(result.Succeeded, result.Failure?.Message);
+        return (result.State, runner);
+    }
+
+    [Fact]
+    public async Task A_new_stack_creates_everything_in_registration_order_and_an_unchanged_program_runs_nothing()
+    {
+        var (state, runner) = await UpAsync(StackState.Empty, Cmd("a", "make a"), Cmd("b", "make b", deps: ["a"]));
+        Assert.Equal(["create a: make a", "create b: make b"], runner.Log);
+        var again = EngineModel.Update(state, [Cmd("a", "make a"), Cmd("b", "make b", deps: ["a"])]);
+        Assert.All(again.Steps, s => Assert.Equal(StepOp.Same, s.Op));
+    }
+
+    [Fact]
+    public async Task A_changed_input_updates_a_command_by_running_it_again_and_a_changed_trigger_replaces_it()
+    {
+        var (state, _) = await UpAsync(StackState.Empty, Cmd("a", "v1", trigger: 1, delete: "undo a"));
+        var (state2, runner) = await UpAsync(state, Cmd("a", "v2", trigger: 1, delete: "undo a"));
+        Assert.Equal(["update a: v2"], runner.Log);
+        Assert.Equal(ChangeKind.Update, EngineModel.Update(state, [Cmd("a", "v2", trigger: 1, delete: "undo a")]).Changes[U("a")]);
+
+        // Create first, the old one's delete at the very end (after b, registered later).
+        var (_, replaced) = await UpAsync(state2, Cmd("a", "v2", trigger: 2, delete: "undo a"), Cmd("b", "make b"));
+        Assert.Equal(["create a: v2", "create b: make b", "delete a: undo a"], replaced.Log);
+    }
+
+    [Fact]
+    public async Task DeleteBeforeReplace_deletes_the_old_one_first()
+    {
+        var (state, _) = await UpAsync(StackState.Empty, Cmd("a", "v1", trigger: 1, delete: "undo a", dbr: true));
+        var (_, runner) = await UpAsync(state, Cmd("a", "v1", trigger: 2, delete: "undo a", dbr: true), Cmd("b", "make b"));
+        Assert.Equal(["delete a: undo a", "create a: v1", "create b: make b"], runner.Log);
+    }
+
+    [Fact]
+    public async Task A_delete_runs_with_the_inputs_stored_last_not_the_programs()
+    {
+        var (state, _) = await UpAsync(StackState.Empty, Cmd("a", "v1", trigger: 1, delete: "undo v1"));
+        var (state2, _) = await UpAsync(state, Cmd("a", "v1", trigger: 1, delete: "undo v2"));
+        var (_, runner) = await UpAsync(state2, Cmd("a", "v1", trigger: 2, delete: "undo v3"));
+        Assert.Equal(["create a: v1", "delete a: undo v2"], runner.Log);
+    }
+
+    [Fact]
+    public async Task Removed_resources_are_deleted_last_in_reverse_dependency_order()
+    {
+        var (state, _) = await UpAsync(StackState.Empty,
+            Cmd("base", delete: "undo base"), Cmd("mid", deps: ["base"], delete: "undo mid"), Cmd("top", deps: ["mid"], delete: "undo top"), Cmd("keep"));
+        var (_, runner) = await UpAsync(state, Cmd("keep", "changed"), Cmd("new"));
+        Assert.Equal(["update keep: changed", "create new: true", "delete top: undo top", "delete mid: undo mid", "delete base: undo base"], runner.Log);
+    }
+
+    [Fact]
+    public async Task Destroy_deletes_everything_dependents_first_honouring_retainOnDelete_and_deletedWith()
+    {
+        var (state, _) = await UpAsync(StackState.Empty,
+            Cmd("db", delete: "drop db", retain: true),
+            Cmd("data", deps: ["db"], delete: "drop data", deletedWith: "db"),
+            Cmd("drop", deps: ["db"], delete: "govclone drop"),
+            Cmd("seed", deps: ["drop"], delete: "reset"));
+        var destroy = EngineModel.Destroy(state);
+        Assert.Equal(["seed", "drop", "data", "db"], destroy.Steps.Select(s => s.Name));
+        Assert.Equal("deletedWith db", destroy.Steps.Single(s => s.Name == "data").Skipped);
+        Assert.Equal("retainOnDelete", destroy.Steps.Single(s => s.Name == "db").Skipped);
+        var runner = new Recorder();
+        var result = await EngineReplay.RunAsync(state, destroy, runner);
+        Assert.Equal(["delete seed: reset", "delete drop: govclone drop"], runner.Log);
+        Assert.Empty(result.State.Entries);
+
+        // deletedWith only skips when its target goes in the same operation: removing "data" alone runs its delete.
+        var (_, alone) = await UpAsync(state, Cmd("db", delete: "drop db", retain: true), Cmd("drop", deps: ["db"], delete: "govclone drop"), Cmd("seed", deps: ["drop"], delete: "reset"));
+        Assert.Equal(["delete data: drop data"], alone.Log);
+    }
+
+    [Fact]
+    public async Task An_alias_keeps_a_renamed_resource_the_same_one()
+    {
+        var (state, _) = await UpAsync(StackState.Empty, Cmd("old-name", "v1", delete: "reset"));
+        var plan = EngineModel.Update(state, [Cmd("new-name", "v2", aliases: ["old-name"])]);
+        Assert.Equal(ChangeKind.Update, plan.Changes[U("new-name")]);
+        Assert.DoesNotContain(ChangeKind.Delete, plan.Changes.Values);
+        var (state2, runner) = await UpAsync(state, Cmd("new-name", "v2", aliases: ["old-name"]));
+        Assert.Equal(["update new-name: v2"], runner.Log);
+        Assert.Equal([U("new-name")], state2.Urns);
+
+        // Without the alias the same rename is a create and, at the end, the old one's delete.
+        var (_, renamed) = await UpAsync(state, Cmd("new-name", "v2"));
+        Assert.Equal(["create new-name: v2", "delete old-name: reset"], renamed.Log);
+    }
+
+    [Fact]
+    public async Task A_failed_step_ends_the_update_and_its_pending_deletes_run_at_the_end_of_the_next_one()
+    {
+        var (state, _) = await UpAsync(StackState.Empty, Cmd("a", "v1", trigger: 1, delete: "undo a"), Cmd("b", deps: ["a"]));
+        var runner = new Recorder { FailOn = "b" };
+        var failed = await EngineReplay.RunAsync(state, EngineModel.Update(state, [Cmd("a", "v1", trigger: 2, delete: "undo a"), Cmd("b", "v2", deps: ["a"])]), runner);
+        Assert.False(failed.Succeeded);
+        Assert.Equal(["create a: v1"], runner.Log); // the old a's delete (scheduled for the end) never ran
+        Assert.Single(failed.State.PendingDeletes);
+
+        var (_, next) = await UpAsync(failed.State, Cmd("a", "v1", trigger: 2, delete: "undo a"), Cmd("b", "v2", deps: ["a"]));
+        Assert.Equal(["update b: v2", "delete a: undo a"], next.Log);
+    }
+
+    [Fact]
+    public void Diffs_follow_each_providers_rules()
+    {
+        var db = new EngineResource { Urn = "urn:db", Name = "db", Type = "postgresql:index/database:Database", Inputs = new Dictionary<string, object?> { ["name"] = "x" } };
+        Assert.Equal(ChangeKind.Replace, EngineModel.Diff(db, db with { Inputs = new Dictionary<string, object?> { ["name"] = "y" } }).Kind);
+        var provider = new EngineResource { Urn = "urn:p", Name = "p", Type = "pulumi:providers:postgresql", SecretInputs = new Dictionary<string, string?> { ["password"] = "a" } };
+        Assert.Equal(ChangeKind.Update, EngineModel.Diff(provider, provider with { SecretInputs = new Dictionary<string, string?> { ["password"] = "b" } }).Kind);
+        var cmd = Cmd("c", trigger: 1) with { Environment = new Dictionary<string, string> { ["GOVCLONE_PASSWORD"] = "a" } };
+        Assert.Equal(ChangeKind.Update, EngineModel.Diff(cmd, cmd with { Environment = new Dictionary<string, string> { ["GOVCLONE_PASSWORD"] = "b" } }).Kind);
+        // Mocks hand numbers back as double: the same trigger either way.
+        Assert.Equal(ChangeKind.Same, EngineModel.Diff(Cmd("c", trigger: 1), Cmd("c", trigger: 1.0)).Kind);
+        Assert.Equal(ChangeKind.Replace, EngineModel.Diff(Cmd("c", trigger: 1), Cmd("c", trigger: "1")).Kind);
+    }
+}
