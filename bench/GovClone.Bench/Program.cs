@@ -70,7 +70,7 @@ for (var round = 1; round <= rounds; round++)
     var plainRun = await lab.TimePlainAsync();
     Record(PlainWay, plainRun.Seconds, plainRun.CpuSeconds);
 
-    await Cli("drop");
+    await Cli("drop", "--yes");
     await lab.SettleAsync();
     var streams = await Cli("clone", "--clone-method", "streams", "--retain-template", "false");
     Expect(streams, "by streams");
@@ -80,7 +80,7 @@ for (var round = 1; round <= rounds; round++)
         await CheckCloneAsync(StreamsWay);
     }
 
-    await Cli("drop");
+    await Cli("drop", "--yes");
     await lab.SettleAsync();
     var withTemplate = await Cli("clone", "--clone-method", "streams", "--retain-template", "true");
     Expect(withTemplate, "template: retained");
@@ -91,7 +91,7 @@ for (var round = 1; round <= rounds; round++)
     Record(FileCopyWay, fileCopy.Seconds, fileCopy.CpuSeconds);
 
     await lab.SettleAsync();
-    var reclone = await Cli("clone", "--force");
+    var reclone = await Cli("clone", "--force", "--yes");
     Expect(reclone, "by template");
     Record(TemplateWay, reclone.Seconds, reclone.CpuSeconds);
     if (first)
@@ -106,13 +106,13 @@ for (var round = 1; round <= rounds; round++)
     var noop = await Cli("up");
     Expect(noop, "nothing copied");
     levers["noop up"].Add(noop.Seconds);
-    levers["reset"].Add((await Cli("reset")).Seconds);
+    levers["reset"].Add((await Cli("reset", "--yes")).Seconds);
     await Cli("up");
     levers["suite (verify)"].Add((await Cli("verify")).Seconds);
 
     await lab.SettleAsync();
     NpgsqlConnection.ClearAllPools(); // the bench's own sessions on the source would (rightly) block source-template
-    var sourceTemplate = await Cli("clone", "--force", "--clone-method", "source-template");
+    var sourceTemplate = await Cli("clone", "--force", "--yes", "--clone-method", "source-template");
     Expect(sourceTemplate, "by source-template");
     Record(SourceTemplateWay, sourceTemplate.Seconds, sourceTemplate.CpuSeconds);
     if (first)
@@ -268,7 +268,7 @@ async Task CheckCloneAsync(string way)
 
 async Task<string> ConsistencyUnderWriterAsync()
 {
-    await Cli("drop");
+    await Cli("drop", "--yes");
     var clock = Stopwatch.StartNew();
     TimedRun clone;
     long duringClone;

@@ -9,4 +9,25 @@ public sealed record CliHost(TextWriter Out, TextWriter Error, string WorkingDir
 {
     /// <summary>Whether stdout is a terminal: live progress bar and colour; otherwise plain periodic lines (CI, Pulumi).</summary>
     public bool IsTerminal { get; init; } = ReferenceEquals(Out, Console.Out) && !Console.IsOutputRedirected;
+
+    /// <summary>
+    /// Whether a person can be asked to confirm: stdin and stdout are both terminals (as <c>pulumi</c> decides).
+    /// Otherwise a destructive lever needs <c>--yes</c>.
+    /// </summary>
+    public bool IsInteractive { get; init; } = ReferenceEquals(Out, Console.Out) && !Console.IsOutputRedirected && !Console.IsInputRedirected;
+
+    /// <summary>Columns help text is wrapped at: the terminal's width, else 100.</summary>
+    public int Width { get; init; } = ReferenceEquals(Out, Console.Out) && !Console.IsOutputRedirected ? TerminalWidth() : 100;
+
+    private static int TerminalWidth()
+    {
+        try
+        {
+            return Console.WindowWidth is > 20 and var w ? w : 80;
+        }
+        catch (IOException)
+        {
+            return 80;
+        }
+    }
 }

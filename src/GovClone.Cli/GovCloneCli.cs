@@ -1,5 +1,6 @@
 using System.CommandLine;
-using System.Text.Json;
+using System.CommandLine.Help;
+using System.CommandLine.Invocation;
 using GovClone.Configuration;
 using GovClone.Decision;
 using GovClone.Lifecycle;
@@ -12,10 +13,17 @@ namespace GovClone.Cli;
 
 /// <summary>
 /// <c>govclone</c>: every lever of the runbook one command away. Exit codes: 0 success, 1 drift or a
-/// failed check or operation, 2 bad input or refused by a guard, 130 cancelled.
+/// failed check or operation, 2 bad input or refused (by a guard, or a destructive lever without
+/// confirmation), 130 cancelled.
 /// </summary>
 public static class GovCloneCli
 {
+    /// <summary>What the root help ends with: where the settings are and what the exit codes mean.</summary>
+    internal const string RootFooter = """
+        Settings: -c KEY=VALUE, GOVCLONE_*, or the stack file (see `govclone config`).
+        Exit codes: 0 ok, 1 drift or failed, 2 bad input or refused, 130 cancelled.
+        """;
+
     public static async Task<int> RunAsync(string[] args, CliHost host)
     {
         ArgumentNullException.ThrowIfNull(host);
@@ -24,7 +32,7 @@ public static class GovCloneCli
             Out = new AnsiConsoleOutput(host.Out),
             Ansi = host.IsTerminal ? AnsiSupport.Detect : AnsiSupport.No,
             ColorSystem = host.IsTerminal ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
-            Interactive = host.IsTerminal ? InteractionSupport.Detect : InteractionSupport.No,
+            Interactive = host.IsInteractive ? InteractionSupport.Yes : InteractionSupport.No,
         });
         if (!host.IsTerminal)
         {
@@ -34,14 +42,20 @@ public static class GovCloneCli
         var cli = new Commands(host, console);
         var root = cli.Build();
         var parse = root.Parse(args);
-        if (parse.Errors.Count > 0)
+        var lever = LeverName(parse);
+        if (parse.Errors.Count > 0 && parse.Action is not { ClearsParseErrors: true })
         {
             foreach (var e in parse.Errors)
             {
                 await host.Error.WriteLineAsync("govclone: " + e.Message);
             }
 
-            await host.Error.WriteLineAsync("Fix: see `govclone --help` for the commands and options.");
+            await host.Error.WriteLineAsync($"Fix: see `govclone {(lever == "govclone" ? string.Empty : lever + " ")}--help` for the commands and options.");
+            if (cli.WantsJson(parse))
+            {
+                cli.Json.Result(lever, 2, new { error = new { kind = "bad-input", message = string.Join("; ", parse.Errors.Select(e => e.Message)), setting = (string?)null, fix = "see --help" } });
+            }
+
             return 2;
         }
 
@@ -55,17 +69,17 @@ public static class GovCloneCli
         catch (GovCloneException ex)
         {
             await host.Error.WriteLineAsync("govclone: " + ex.Message);
-            return ex.ExitCode;
+            return cli.Fail(parse, lever, ex.ExitCode, ex);
         }
-        catch (OperationCanceledException)
+        catch (OperationCanceledException ex)
         {
             await host.Error.WriteLineAsync("govclone: cancelled; run `govclone up` to converge from wherever it stopped.");
-            return 130;
+            return cli.Fail(parse, lever, 130, ex);
         }
         catch (NpgsqlException ex)
         {
             await host.Error.WriteLineAsync("govclone: database error: " + (ex is PostgresException pg ? $"{pg.SqlState} {pg.MessageText}" : ex.Message));
-            return 1;
+            return cli.Fail(parse, lever, 1, ex);
         }
         finally
         {
@@ -73,85 +87,158 @@ public static class GovCloneCli
         }
     }
 
+    /// <summary>The subcommand as typed (<c>drop</c>, <c>sandbox up</c>), or <c>govclone</c> for the root.</summary>
+    private static string LeverName(ParseResult parse)
+    {
+        var command = parse.CommandResult.Command;
+        if (command is RootCommand)
+        {
+            return "govclone";
+        }
+
+        return command.Parents.FirstOrDefault() is Command parent and not RootCommand ? parent.Name + " " + command.Name : command.Name;
+    }
+
+    /// <summary>
+    /// What a lever's help adds under System.CommandLine's own (the root listing shows only the one-line
+    /// descriptions): how it works and what it asks. Tests hold these against what the levers do.
+    /// </summary>
+    internal static readonly IReadOnlyDictionary<string, string> Details = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["up"] = """
+            Clones only when the clone is absent, incomplete or of another
+            govclone:cloneGeneration; seeds only when the suite differs from
+            govclone:seedProfile; compares production's fingerprint before and after.
+            """,
+        ["clone"] = """
+            How (govclone:cloneMethod, default auto): a FILE_COPY of the retained
+            template <clone>_template when it is current (production is not read),
+            else streams: one snapshot of the source, a binary COPY per big table,
+            pg_dump --section=data for the rest, indexes in parallel lanes. Explicit
+            only: dump (the runbook's plain pg_dump | psql), template, source-template.
+            --force asks for the clone's name on a terminal; otherwise it needs -y.
+            """,
+        ["seed"] = """
+            Runs sql/seed_committed_state.sql on the clone (--profile baseline:
+            sql/reset_in_place.sql).
+            """,
+        ["reset"] = """
+            Runs sql/reset_in_place.sql on the clone. Asks for the clone's name on a
+            terminal; otherwise it needs -y/--yes.
+            """,
+        ["compact"] = "Runs sql/compact.sql on the clone.",
+        ["drop"] = "Asks for the clone's name on a terminal; otherwise it needs -y/--yes.",
+    };
+
+    /// <summary>System.CommandLine's own help; under the root's the settings and exit-code lines, under a lever's its <see cref="Details"/>.</summary>
+    private sealed class HelpWithFooter(HelpAction help) : SynchronousCommandLineAction
+    {
+        public override bool ClearsParseErrors => true;
+
+        public override int Invoke(ParseResult parseResult)
+        {
+            var exit = help.Invoke(parseResult);
+            var command = parseResult.CommandResult.Command;
+            var output = parseResult.InvocationConfiguration.Output;
+            if (command is RootCommand)
+            {
+                output.WriteLine(RootFooter.TrimEnd());
+            }
+            else if (command.Parents.FirstOrDefault() is RootCommand && Details.TryGetValue(command.Name, out var details))
+            {
+                output.WriteLine(details.TrimEnd());
+            }
+
+            return exit;
+        }
+    }
+
     private sealed class Commands
     {
         private readonly CliHost _host;
         private readonly IAnsiConsole _console;
-        private readonly Option<string> _stack = new("--stack") { Description = "stack name: reads Pulumi.<stack>.yaml", DefaultValueFactory = _ => "nonprod", Recursive = true };
-        private readonly Option<string?> _stackFile = new("--stack-file") { Description = "explicit stack file path (overrides --stack)", Recursive = true };
-        private readonly Dictionary<SettingKey, Option<string?>> _settingFlags = [];
-        private readonly Option<bool> _json = new("--json") { Description = "machine-readable JSON" };
-        private readonly Option<string?> _profile = new("--profile") { Description = "committed | baseline (default: govclone:seedProfile)" };
+        private readonly GlobalOptions _g = new();
+        private readonly Option<string?> _profile = Choice("--profile", "the profile [default: govclone:seedProfile]", SettingKeys.SeedProfile);
+        private readonly Option<bool> _force = new("--force") { Description = "re-clone a complete clone (asks first)" };
+        private readonly Option<bool> _dryRun = new("--dry-run") { Description = "print the exact SQL or script; change nothing" };
+        private readonly Option<bool> _markdown = new("--markdown") { Description = "the decision record in the seed's shape" };
 
         public Commands(CliHost host, IAnsiConsole console)
         {
             _host = host;
             _console = console;
+            Json = new JsonOutput(host.Out);
         }
+
+        public JsonOutput Json { get; }
 
         public RootCommand Build()
         {
-            var root = new RootCommand("govclone: keeps the non-production governance clone of the production database (directus -> directus_gov_test_*). Production is only ever read.");
-            root.Options.Add(_stack);
-            root.Options.Add(_stackFile);
-            foreach (var key in SettingKeys.All.Where(k => !k.IsSecret))
+            var root = new RootCommand("Keeps a guarded non-production clone of production (directus -> directus_gov_test_*) as the governance regression harness; production is only read.");
+            root.Aliases.Add("govclone");
+            foreach (var option in _g.All)
             {
-                var opt = new Option<string?>(key.Flag) { Description = $"{key.Description} [{key.ConfigKey}, env {key.EnvironmentVariable}]", Recursive = true };
-                _settingFlags[key] = opt;
-                root.Options.Add(opt);
+                root.Options.Add(option);
             }
 
-            var sandbox = new Command("sandbox", "a private PostgreSQL with a generated production stand-in, for trying the whole lifecycle");
+            var helpOption = root.Options.OfType<HelpOption>().Single();
+            if (helpOption.Action is HelpAction helpAction)
+            {
+                helpAction.MaxWidth = _host.Width;
+                helpOption.Action = new HelpWithFooter(helpAction);
+            }
+
+            var sandbox = new Command("sandbox", "try every lever on a private PostgreSQL and a stand-in source");
             var size = new Option<string?>("--size") { Description = "pad the generated source with realistic audit data up to this size, e.g. 1.2GB" };
             var sandboxUp = new Command("up", "start the sandbox server, generate the source, run `up`, show status and decision") { size };
-            sandboxUp.SetAction((p, ct) => SandboxUpAsync(p.GetValue(size), ct));
+            sandboxUp.SetAction((p, ct) => SandboxUpAsync(p, p.GetValue(size), ct));
             var sandboxDown = new Command("down", "stop the sandbox server and remove it with its stack file");
-            sandboxDown.SetAction((_, ct) => SandboxDownAsync(ct));
+            sandboxDown.SetAction((p, ct) => SandboxDownAsync(p, ct));
             sandbox.Subcommands.Add(sandboxUp);
             sandbox.Subcommands.Add(sandboxDown);
-            root.Subcommands.Add(sandbox);
 
-            var up = new Command("up", "converge: clone if absent or incomplete, seed if not at the profile, verify (a second up changes nothing)");
-            up.SetAction((p, ct) => UpAsync(p, ct));
-            var force = new Option<bool>("--force") { Description = "re-clone even when a complete clone exists" };
-            var clone = new Command("clone", "stream pg_dump SOURCE | psql CLONE, ANALYZE, mark complete") { force };
-            clone.SetAction(async (p, ct) => Lever(await Lifecycle(p, progress: true).CloneAsync(p.GetValue(force), ct)));
-            var seed = new Command("seed", "bring the clone to the committed state exactly") { _profile };
-            seed.SetAction(async (p, ct) => Lever(await Lifecycle(p).SeedAsync(Profile(p) ?? SeedProfile.Committed, ct)));
-            var verify = new Command("verify", "the regression suite: have/want of every metric; exit 1 on drift") { _profile, _json };
-            verify.SetAction((p, ct) => VerifyAsync(p, ct));
-            var reset = new Command("reset", "reset-in-place to the clean F-6 baseline (own=0, gap=210, candidates=0)");
-            reset.SetAction(async (p, ct) => Lever(await Lifecycle(p).ResetAsync(ct)));
-            var compact = new Command("compact", "VACUUM (FULL, ANALYZE) the clone");
-            compact.SetAction(async (p, ct) => Lever(await Lifecycle(p).CompactAsync(ct)));
-            var drop = new Command("drop", "DROP DATABASE IF EXISTS clone WITH (FORCE); a second drop is a no-op");
-            drop.SetAction(async (p, ct) => Lever(await Lifecycle(p).DropAsync(ct)));
-            var status = new Command("status", "exists, complete, size, metrics, connections, leases, decision") { _json };
-            status.SetAction((p, ct) => StatusAsync(p, ct));
-            var markdown = new Option<bool>("--markdown") { Description = "render the decision record in the seed's shape" };
-            var decide = new Command("decide", "the lifecycle decision (RETAIN/DROP) with its factor table, from live facts") { _json, markdown };
-            decide.SetAction((p, ct) => DecideAsync(p, p.GetValue(markdown), ct));
-            var suite = new Command("suite", "print the psql regression suite for a profile (sql/A_coverage_regression_suite_clone.sql is the committed one)") { _profile };
+            var up = new Command("up", "converge: clone if needed, seed to the profile, run the suite");
+            up.SetAction(UpAsync);
+            var clone = new Command("clone", "fresh clone: template copy or table streams; mark complete")
+            {
+                _force, _dryRun,
+            };
+            clone.SetAction(CloneAsync);
+            var seed = new Command("seed", "seed the committed evidence (own=30 ... axis_tables=0)") { _profile, _dryRun };
+            seed.SetAction(SeedAsync);
+            var verify = new Command("verify", "run the regression suite (have/want); exit 1 on drift") { _profile };
+            verify.SetAction(VerifyAsync);
+            var reset = new Command("reset", "reset to the F-6 baseline: own=0, gap=210, candidates=0") { _dryRun };
+            reset.SetAction(ResetAsync);
+            var compact = new Command("compact", "VACUUM (FULL, ANALYZE) the clone") { _dryRun };
+            compact.SetAction(CompactAsync);
+            var drop = new Command("drop", "drop the clone and its retained template (idempotent)") { _dryRun };
+            drop.SetAction(DropAsync);
+            var status = new Command("status", "clone, template, metrics, sessions and the decision");
+            status.SetAction(StatusAsync);
+            var decide = new Command("decide", "the lifecycle decision (RETAIN/DROP) from live facts") { _markdown };
+            decide.SetAction(DecideAsync);
+            var keyArg = new Argument<string?>("KEY") { Description = "one key, with or without govclone: (default: all)", Arity = ArgumentArity.ZeroOrOne, HelpName = "KEY" };
+            keyArg.CompletionSources.Add(_ => SettingKeys.All.Select(k => new System.CommandLine.Completions.CompletionItem(k.Name)));
+            var config = new Command("config", "every setting: value, origin, type, allowed values, default") { keyArg };
+            config.SetAction(p => ConfigAction(p, p.GetValue(keyArg)));
+            var suite = new Command("suite", "print the psql regression suite for a profile") { _profile };
             suite.SetAction(p =>
             {
+                NoJson(p, "suite", "it prints SQL");
                 _host.Out.Write(RegressionSuite.Render(Profile(p) ?? SeedProfile.Committed));
                 return 0;
             });
-            var script = new Command("script", "print the exact bash script `clone` runs at the server for this stack (no secrets in it)") { force };
+            var script = new Command("script", "print the exact server-side clone script (no secrets)") { _force };
             script.SetAction(p =>
             {
-                var settings = Settings(p);
-                _host.Out.Write(Transport.ServerScripts.Clone(settings, new Transport.ServerTransport(settings), p.GetValue(force)));
+                NoJson(p, "script", "it prints a bash script");
+                _host.Out.Write(LeverPlan.CloneScript(Settings(p), p.GetValue(_force)));
                 return 0;
             });
-            var fingerprint = new Command("fingerprint", "the source's governance and catalog fingerprint, read-only (equal before and after proves production unchanged)");
-            fingerprint.SetAction(async (p, ct) =>
-            {
-                var f = await Lifecycle(p).FingerprintSourceAsync(ct);
-                _host.Out.WriteLine($"governance {f.Governance}\ncatalog {f.Catalog}");
-                return 0;
-            });
-            foreach (var c in new[] { up, clone, seed, verify, reset, compact, drop, status, decide, suite, script, fingerprint })
+            var fingerprint = new Command("fingerprint", "production's fingerprint, read-only");
+            fingerprint.SetAction(FingerprintAsync);
+            foreach (var c in new[] { sandbox, up, clone, seed, verify, reset, compact, drop, status, decide, config, suite, script, fingerprint })
             {
                 root.Subcommands.Add(c);
             }
@@ -159,106 +246,266 @@ public static class GovCloneCli
             return root;
         }
 
+        /// <summary>A string option with a fixed set of values: help shows them, the shell completes them, anything else is refused naming the option.</summary>
+        private static Option<string?> Choice(string name, string description, SettingKey key)
+        {
+            var option = new Option<string?>(name) { Description = description, HelpName = string.Join('|', key.Allowed) };
+            option.CompletionSources.Add([.. key.Allowed]);
+            option.Validators.Add(r =>
+            {
+                var value = r.Tokens.Count > 0 ? r.Tokens[0].Value : null;
+                if (value is not null && !key.Allowed.Contains(value.ToLowerInvariant(), StringComparer.Ordinal))
+                {
+                    r.AddError($"{name}: '{value}' is not one of {string.Join(", ", key.Allowed)}");
+                }
+            });
+            return option;
+        }
+
+        public bool WantsJson(ParseResult p)
+        {
+            try
+            {
+                return p.GetValue(_g.Json);
+            }
+            catch (InvalidOperationException)
+            {
+                return false;
+            }
+        }
+
+        public int Fail(ParseResult p, string lever, int exitCode, Exception ex) =>
+            WantsJson(p) ? Json.Failure(lever, exitCode, ex) : exitCode;
+
+        private void NoJson(ParseResult p, string lever, string why)
+        {
+            if (p.GetValue(_g.Json))
+            {
+                throw new ConfigurationException("--json", $"`govclone {lever}` has no JSON form ({why})", $"run `govclone {lever}` without --json");
+            }
+        }
+
         private SeedProfile? Profile(ParseResult p) => p.GetValue(_profile)?.ToLowerInvariant() switch
         {
             null => null,
-            "committed" => SeedProfile.Committed,
             "baseline" => SeedProfile.Baseline,
-            var other => throw new ConfigurationException("--profile", $"'{other}' is not a profile", "use committed or baseline"),
+            _ => SeedProfile.Committed,
         };
+
+        private ResolvedSettings Resolve(ParseResult p) => SettingsLoader.Resolve(_g.Sources(p, _host));
 
         private GovCloneSettings Settings(ParseResult p)
         {
-            var flags = new Dictionary<string, string>(StringComparer.Ordinal);
-            foreach (var (key, opt) in _settingFlags)
+            var resolved = Resolve(p);
+            var settings = resolved.Parse();
+            if (p.GetValue(_g.Verbose))
             {
-                if (p.GetValue(opt) is { } v)
+                _host.Error.WriteLine($"govclone: stack file: {resolved.StackFile ?? "none"}");
+                foreach (var v in resolved.Values.Where(v => v.Origin != SettingOrigin.Default))
                 {
-                    flags[key.Name] = v;
+                    _host.Error.WriteLine($"govclone: {v.Key.ConfigKey} = {ConfigView.Shown(v)} ({ConfigView.Origin(v)})");
                 }
+
+                _host.Error.WriteLine($"govclone: server-side steps run through: {new Transport.ServerTransport(settings).BashCommandLine}");
+                _host.Error.WriteLine($"govclone: govclone's own connections: {settings.User}@{settings.Host}:{settings.Port} (sslmode {settings.SslMode})");
             }
 
-            return SettingsLoader.Load(new SettingsSources
-            {
-                StackName = p.GetValue(_stack) ?? "nonprod",
-                StackFilePath = p.GetValue(_stackFile),
-                ProjectDirectory = SettingsLoader.FindProjectDirectory(_host.WorkingDirectory),
-                Flags = flags,
-                Environment = _host.Environment ?? SettingsSources.ReadEnvironment(),
-            });
+            return settings;
         }
 
-        private CloneLifecycle Lifecycle(ParseResult p, bool progress = false) =>
-            new(Settings(p), progress ? new ProgressView(_console, _host.Out, _host.IsTerminal) : null);
-
-        private int Lever(LeverResult r)
+        /// <summary>
+        /// The one place a lever's lifecycle is made. With --json, clone progress streams as NDJSON events.
+        /// MERGE HOOK (engine events, DESIGN C): when the engine's <c>govclone-event</c> lines reach C#, hand
+        /// <see cref="JsonOutput.EngineEvent"/> to the lifecycle here, so they stream before the result document.
+        /// </summary>
+        private CloneLifecycle Lifecycle(ParseResult p, GovCloneSettings settings, bool progress = false)
         {
+            IProgress<CloneProgress>? sink = !progress ? null
+                : p.GetValue(_g.Json) ? Json
+                : new ProgressView(_console, _host.Out, _host.IsTerminal);
+            return new CloneLifecycle(settings, sink);
+        }
+
+        private Task ConfirmAsync(ParseResult p, string lever, GovCloneSettings s, string what, CancellationToken ct) =>
+            Confirmation.RequireAsync(_console, _host.IsInteractive && !p.GetValue(_g.Json), p.GetValue(_g.Yes), lever, s.CloneDatabase, what, ct);
+
+        private int Lever(ParseResult p, GovCloneSettings s, LeverResult r)
+        {
+            if (p.GetValue(_g.Json))
+            {
+                return Json.Result(r.Lever, 0, JsonOutput.Lever(r, s.CloneDatabase));
+            }
+
             _console.MarkupLine($"{Markup.Escape(r.Lever)}: {(r.Changed ? "[yellow]changed[/]" : "no change")}: {Markup.Escape(r.Summary)}");
+            return 0;
+        }
+
+        /// <summary><c>--dry-run</c>: what the lever would send, where; nothing is connected to or changed.</summary>
+        private int Plan(ParseResult p, string lever, GovCloneSettings s, IReadOnlyList<PlannedStep> steps)
+        {
+            if (p.GetValue(_g.Json))
+            {
+                return Json.Result(lever, 0, new
+                {
+                    dryRun = true,
+                    changed = false,
+                    clone = s.CloneDatabase,
+                    @lock = LeverPlan.Lock(s),
+                    plan = steps.Select(st => new { where = st.Where, language = st.Language, text = st.Text }),
+                });
+            }
+
+            var comment = steps.All(st => st.Language == "bash") ? "#" : "--";
+            _host.Out.WriteLine($"{comment} govclone {lever} --dry-run: nothing was connected to or changed. {LeverPlan.Lock(s)}");
+            foreach (var st in steps)
+            {
+                _host.Out.WriteLine($"{comment} {st.Where}:");
+                var text = st.Text.TrimEnd();
+                // One statement without its terminator (a DROP DATABASE) gets one, so the output runs as it is with psql -f.
+                _host.Out.WriteLine(st.Language == "sql" && !text.EndsWith(';') ? text + ";" : text);
+            }
+
             return 0;
         }
 
         private async Task<int> UpAsync(ParseResult p, CancellationToken ct)
         {
-            var result = await Lifecycle(p, progress: true).UpAsync(ct);
-            return ReportUp(result);
+            var s = Settings(p);
+            var result = await Lifecycle(p, s, progress: true).UpAsync(ct);
+            var exit = result.Verify.Passed && result.ProductionUnchanged ? 0 : 1;
+            if (p.GetValue(_g.Json))
+            {
+                return Json.Result("up", exit, new
+                {
+                    changed = result.Changes > 0,
+                    changes = result.Changes,
+                    clone = s.CloneDatabase,
+                    steps = result.Steps.Select(st => new { lever = st.Lever, changed = st.Changed, summary = st.Summary }),
+                    verify = Rendering.VerifyJson(result.Verify),
+                    productionUnchanged = result.ProductionUnchanged,
+                });
+            }
+
+            ReportUp(result);
+            return exit;
         }
 
-        private int ReportUp(UpResult result)
+        private void ReportUp(UpResult result)
         {
             _console.Write(Rendering.Steps(result.Steps));
             _console.Write(Rendering.HaveWant(result.Verify));
             _console.MarkupLine(result.ProductionUnchanged ? "production: unchanged (fingerprint equal before and after)" : "[red]production: FINGERPRINT CHANGED[/]");
             _console.MarkupLine($"up: {(result.Verify.Passed ? "converged" : "[red]DRIFT[/]")}, {result.Changes} change(s)");
-            return result.Verify.Passed && result.ProductionUnchanged ? 0 : 1;
+        }
+
+        private async Task<int> CloneAsync(ParseResult p, CancellationToken ct)
+        {
+            var s = Settings(p);
+            var force = p.GetValue(_force);
+            if (p.GetValue(_dryRun))
+            {
+                return Plan(p, "clone", s, LeverPlan.Clone(s, force));
+            }
+
+            if (force)
+            {
+                await ConfirmAsync(p, "clone --force", s, $"replaces {s.CloneDatabase} with a fresh copy; its data and seeded state are lost", ct);
+            }
+
+            return Lever(p, s, await Lifecycle(p, s, progress: true).CloneAsync(force, ct));
+        }
+
+        private async Task<int> SeedAsync(ParseResult p, CancellationToken ct)
+        {
+            var s = Settings(p);
+            var profile = Profile(p) ?? SeedProfile.Committed;
+            if (p.GetValue(_dryRun))
+            {
+                return Plan(p, "seed", s, LeverPlan.Seed(s, profile));
+            }
+
+            return Lever(p, s, await Lifecycle(p, s).SeedAsync(profile, ct));
+        }
+
+        private async Task<int> ResetAsync(ParseResult p, CancellationToken ct)
+        {
+            var s = Settings(p);
+            if (p.GetValue(_dryRun))
+            {
+                return Plan(p, "reset", s, LeverPlan.Seed(s, SeedProfile.Baseline));
+            }
+
+            await ConfirmAsync(p, "reset", s, $"resets the governance state of {s.CloneDatabase} to the F-6 baseline; its seeded evidence is deleted", ct);
+            return Lever(p, s, await Lifecycle(p, s).ResetAsync(ct));
+        }
+
+        private async Task<int> CompactAsync(ParseResult p, CancellationToken ct)
+        {
+            var s = Settings(p);
+            if (p.GetValue(_dryRun))
+            {
+                return Plan(p, "compact", s, LeverPlan.Compact(s));
+            }
+
+            return Lever(p, s, await Lifecycle(p, s).CompactAsync(ct));
+        }
+
+        private async Task<int> DropAsync(ParseResult p, CancellationToken ct)
+        {
+            var s = Settings(p);
+            if (p.GetValue(_dryRun))
+            {
+                return Plan(p, "drop", s, LeverPlan.Drop(s));
+            }
+
+            await ConfirmAsync(p, "drop", s, $"drops {s.CloneDatabase} and its retained template {s.TemplateDatabase}, terminating their sessions", ct);
+            return Lever(p, s, await Lifecycle(p, s).DropAsync(ct));
         }
 
         private async Task<int> VerifyAsync(ParseResult p, CancellationToken ct)
         {
-            var result = await Lifecycle(p).VerifyAsync(Profile(p), ct);
-            if (p.GetValue(_json))
+            var s = Settings(p);
+            var result = await Lifecycle(p, s).VerifyAsync(Profile(p), ct);
+            var exit = result.Passed ? 0 : 1;
+            if (p.GetValue(_g.Json))
             {
-                _host.Out.WriteLine(JsonSerializer.Serialize(new
-                {
-                    profile = result.Profile.ToString().ToLowerInvariant(),
-                    passed = result.Passed,
-                    checks = result.Checks.Select(c => new { metric = c.Want.Name, have = c.Have?.Value, haveDetail = c.Have?.Detail, want = c.Want.Value, wantDetail = c.Want.Detail, ok = c.Ok }),
-                }, Rendering.Json));
-            }
-            else
-            {
-                _console.Write(Rendering.HaveWant(result));
-                _console.MarkupLine(result.Passed ? "verify: PASS" : "[red]verify: DRIFT[/] (" + Markup.Escape(string.Join("; ", result.Drift.Select(d => $"{d.Want.Name} have {d.Have?.Value.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "missing"} want {d.Want.Value}"))) + ")");
+                return Json.Result("verify", exit, Rendering.VerifyJson(result));
             }
 
-            return result.Passed ? 0 : 1;
+            _console.Write(Rendering.HaveWant(result));
+            _console.MarkupLine(result.Passed ? "verify: PASS" : "[red]verify: DRIFT[/] (" + Markup.Escape(string.Join("; ", result.Drift.Select(d => $"{d.Want.Name} have {d.Have?.Value.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "missing"} want {d.Want.Value}"))) + ")");
+            return exit;
         }
 
         private async Task<int> StatusAsync(ParseResult p, CancellationToken ct)
         {
-            var s = await Lifecycle(p).StatusAsync(ct);
-            if (p.GetValue(_json))
+            var s = await Lifecycle(p, Settings(p)).StatusAsync(ct);
+            if (p.GetValue(_g.Json))
             {
-                _host.Out.WriteLine(JsonSerializer.Serialize(Rendering.StatusJson(s), Rendering.Json));
-            }
-            else
-            {
-                _console.Write(Rendering.Status(s));
+                return Json.Result("status", 0, Rendering.StatusJson(s));
             }
 
+            _console.Write(Rendering.Status(s));
             return 0;
         }
 
-        private async Task<int> DecideAsync(ParseResult p, bool markdown, CancellationToken ct)
+        private async Task<int> DecideAsync(ParseResult p, CancellationToken ct)
         {
+            var markdown = p.GetValue(_markdown);
+            if (markdown && p.GetValue(_g.Json))
+            {
+                throw new ConfigurationException("--markdown", "cannot be combined with --json", "pick one: --json for machines, --markdown for the decision record");
+            }
+
             var settings = Settings(p);
             var s = await new CloneLifecycle(settings).StatusAsync(ct);
             if (markdown)
             {
                 _host.Out.Write(DecisionRecord.RenderMarkdown(settings, s.Facts, s.Decision));
             }
-            else if (p.GetValue(_json))
+            else if (p.GetValue(_g.Json))
             {
-                _host.Out.WriteLine(JsonSerializer.Serialize(Rendering.DecisionJson(s.Decision), Rendering.Json));
+                return Json.Result("decide", 0, Rendering.DecisionJson(s.Decision));
             }
             else
             {
@@ -269,8 +516,58 @@ public static class GovCloneCli
             return 0;
         }
 
-        private async Task<int> SandboxUpAsync(string? size, CancellationToken ct)
+        private async Task<int> FingerprintAsync(ParseResult p, CancellationToken ct)
         {
+            var f = await Lifecycle(p, Settings(p)).FingerprintSourceAsync(ct);
+            if (p.GetValue(_g.Json))
+            {
+                return Json.Result("fingerprint", 0, new { governance = f.Governance, catalog = f.Catalog });
+            }
+
+            _host.Out.WriteLine($"governance {f.Governance}\ncatalog {f.Catalog}");
+            return 0;
+        }
+
+        /// <summary><c>govclone config [KEY]</c>: shown even when a value is wrong; then validated (exit 2 naming the key).</summary>
+        private int ConfigAction(ParseResult p, string? keyName)
+        {
+            var resolved = Resolve(p);
+            SettingValue? one = null;
+            if (keyName is not null)
+            {
+                var key = SettingKeys.Find(keyName.Trim()) ?? throw new ConfigurationException(
+                    "KEY", $"'{keyName}' is not a known setting", "known settings: " + string.Join(", ", SettingKeys.All.Select(k => k.Name)));
+                one = resolved.Values.Single(v => v.Key == key);
+            }
+
+            GovCloneException? invalid = null;
+            try
+            {
+                resolved.Parse();
+            }
+            catch (GovCloneException ex)
+            {
+                invalid = ex;
+            }
+
+            if (p.GetValue(_g.Json))
+            {
+                return Json.Result("config", invalid?.ExitCode ?? 0, ConfigView.Json(resolved, one, invalid));
+            }
+
+            _console.Write(one is null ? ConfigView.Table(resolved) : ConfigView.Detail(one));
+            if (invalid is not null)
+            {
+                _host.Error.WriteLine("govclone: " + invalid.Message);
+                return invalid.ExitCode;
+            }
+
+            return 0;
+        }
+
+        private async Task<int> SandboxUpAsync(ParseResult p, string? size, CancellationToken ct)
+        {
+            NoJson(p, "sandbox up", "it shows tables; run `govclone status --json --stack sandbox` after it");
             long? target = size is null ? null : SourceGenerator.ParseSize(size);
             var sandbox = new SandboxEnvironment(SettingsLoader.FindProjectDirectory(_host.WorkingDirectory));
             _console.MarkupLine($"sandbox: starting a private PostgreSQL in {Markup.Escape(sandbox.StateDirectory)}");
@@ -290,25 +587,27 @@ public static class GovCloneCli
                 _console.MarkupLine($"sandbox: source padded to {LifecycleDecider.FormatBytes(final)}");
             }
 
-            _console.MarkupLine($"sandbox: wrote {Markup.Escape(sandbox.StackFile)} (use --stack sandbox)");
+            _console.MarkupLine($"sandbox: wrote {Markup.Escape(sandbox.StackFile)} (use -s sandbox)");
             var settings = SettingsLoader.Load(new SettingsSources
             {
-                StackName = SandboxEnvironment.StackName,
-                ProjectDirectory = sandbox.ProjectDirectory,
+                StackFilePath = sandbox.StackFile,
+                SearchDirectory = sandbox.ProjectDirectory,
                 Environment = _host.Environment ?? SettingsSources.ReadEnvironment(),
             });
             var lifecycle = new CloneLifecycle(settings, new ProgressView(_console, _host.Out, _host.IsTerminal));
-            var upExit = ReportUp(await lifecycle.UpAsync(ct));
+            var up = await lifecycle.UpAsync(ct);
+            ReportUp(up);
             var status = await lifecycle.StatusAsync(ct);
             _console.Write(Rendering.Status(status));
             _console.Write(Rendering.Factors(status.Decision));
             _console.MarkupLine($"decision: [bold]{status.Decision.Verdict}[/]");
-            _console.MarkupLine("next: `govclone status --stack sandbox`, `govclone verify --stack sandbox`, … ; `govclone sandbox down` removes it all.");
-            return upExit;
+            _console.MarkupLine("next: `govclone status -s sandbox`, `govclone verify -s sandbox`, … ; `govclone sandbox down` removes it all.");
+            return up.Verify.Passed && up.ProductionUnchanged ? 0 : 1;
         }
 
-        private async Task<int> SandboxDownAsync(CancellationToken ct)
+        private async Task<int> SandboxDownAsync(ParseResult p, CancellationToken ct)
         {
+            NoJson(p, "sandbox down", "it prints one line");
             var sandbox = new SandboxEnvironment(SettingsLoader.FindProjectDirectory(_host.WorkingDirectory));
             var existed = await sandbox.DestroyAsync(ct);
             _console.MarkupLine(existed ? "sandbox: stopped and removed" : "sandbox: nothing to remove");

@@ -16,6 +16,9 @@ internal static class Rendering
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
         DefaultIgnoreCondition = JsonIgnoreCondition.Never,
         Converters = { new JsonStringEnumConverter() },
+
+        // Readable text ('…', <, >, quotes in messages); the output is JSON for programs, never embedded in HTML.
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
     public static Table HaveWant(VerifyResult result)
@@ -89,6 +92,14 @@ internal static class Rendering
 
         return table;
     }
+
+    /// <summary>The JSON shape of <c>verify --json</c> (and <c>up</c>'s <c>verify</c>): the profile, passed, and every metric's have/want.</summary>
+    public static object VerifyJson(VerifyResult result) => new
+    {
+        profile = result.Profile.ToString().ToLowerInvariant(),
+        passed = result.Passed,
+        checks = result.Checks.Select(c => new { metric = c.Want.Name, have = c.Have?.Value, haveDetail = c.Have?.Detail, want = c.Want.Value, wantDetail = c.Want.Detail, ok = c.Ok }),
+    };
 
     /// <summary>The JSON shape of <c>status --json</c>: flat metric map keyed by the seed's names.</summary>
     public static object StatusJson(CloneStatus s) => new

@@ -66,8 +66,8 @@ public static class BadInputScenarios
             new("a stack that does not exist", ["up", "--stack", "nope"], "Pulumi.nope.yaml", StackFile: ""),
             new("a misspelt key in the stack file", ["up"], "govclone:cloneDatabse", StackFile: unknownKey),
             new("a plain-text password in the stack file", ["up"], "govclone:password", StackFile: plainPassword),
-            new("drop of a name without the prefix", ["drop", "--clone-database", "prod_copy"], "govclone:cloneDatabase"),
-            new("drop of the source", ["drop", "--clone-database", "directus"], "govclone:cloneDatabase"),
+            new("drop of a name without the prefix", ["drop", "--yes", "--clone-database", "prod_copy"], "govclone:cloneDatabase"),
+            new("drop of the source", ["drop", "--yes", "--clone-database", "directus"], "govclone:cloneDatabase"),
             new("unknown option", ["up", "--clone-databse", FaultLab.Clone], "--clone-databse"),
             new("unknown clone method", ["up", "--clone-method", "rsync"], "govclone:cloneMethod"),
             new("template name without the prefix", ["up", "--template-database", "directus_template"], "govclone:templateDatabase"),
@@ -77,7 +77,7 @@ public static class BadInputScenarios
             new("unknown TOAST compression", ["up", "--toast-compression", "zstd"], "govclone:toastCompression"),
             new("zero clone jobs", ["up", "--clone-jobs", "0"], "govclone:cloneJobs"),
             new("maintenance_work_mem without a unit", ["up", "--maintenance-work-mem", "512"], "govclone:maintenanceWorkMem"),
-            new("template re-clone without a template", ["clone", "--force", "--clone-database", "directus_gov_test_notemplate", "--clone-method", "template"], "not a current template"),
+            new("template re-clone without a template", ["clone", "--force", "--yes", "--clone-database", "directus_gov_test_notemplate", "--clone-method", "template"], "not a current template"),
             new("restore fails: disk full", ["clone", "--clone-database", "directus_gov_test_diskfull", "--pg-bin-dir", diskFullBin], "free space"),
         ];
 
@@ -110,7 +110,7 @@ public static class BadInputScenarios
                     problems.Add("the failed restore was marked complete");
                 }
 
-                await lab.RunCliAsync(["drop", "--clone-database", "directus_gov_test_diskfull"]);
+                await lab.RunCliAsync(["drop", "--yes", "--clone-database", "directus_gov_test_diskfull"]);
             }
 
             var after = await SnapshotAsync(lab);

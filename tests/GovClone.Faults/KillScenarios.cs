@@ -97,13 +97,13 @@ public static class KillScenarios
                     // A template re-clone needs a current template: make one when a drop or kill took it.
                     if (!(await lab.TemplateStateAsync()).Current)
                     {
-                        await lab.RunCliAsync(["clone", "--force", "--clone-method", "streams", "--retain-template", "true"]);
+                        await lab.RunCliAsync(["clone", "--force", "--yes", "--clone-method", "streams", "--retain-template", "true"]);
                     }
                 }
                 else if (random.Next(2) == 0)
                 {
                     // Half the runs re-clone over a complete clone (unmark path), half clone into nothing.
-                    await lab.RunCliAsync(["drop"]);
+                    await lab.RunCliAsync(["drop", "--yes"]);
                 }
 
                 var jitter = TimeSpan.FromMilliseconds(random.Next(0, 120));
@@ -129,7 +129,7 @@ public static class KillScenarios
                 // A template marked current must be a whole copy of the source too: re-clone from it and count.
                 if ((await lab.TemplateStateAsync()).Current)
                 {
-                    var fromTemplate = await lab.RunCliAsync(["clone", "--force", "--clone-method", "template"]);
+                    var fromTemplate = await lab.RunCliAsync(["clone", "--force", "--yes", "--clone-method", "template"]);
                     if (fromTemplate.ExitCode == 0 && await lab.TableCountsAsync(FaultLab.Clone) != await lab.TableCountsAsync(FaultLab.Source))
                     {
                         half = true;
@@ -158,7 +158,7 @@ public static class KillScenarios
     private static async Task<KillOutcome> KillOnceAsync(FaultLab lab, KillPoint point, TimeSpan jitter, long sourceBytes)
     {
         var phase = "";
-        using var tool = lab.StartCli(["clone", "--force", "--clone-method", point.Method]);
+        using var tool = lab.StartCli(["clone", "--force", "--yes", "--clone-method", point.Method]);
         var collect = FaultLab.CollectAsync(tool, line =>
         {
             if (line.StartsWith("govclone: clone ", StringComparison.Ordinal))

@@ -11,7 +11,7 @@ public static class RunScenarios
         for (var i = 0; i < rounds; i++)
         {
             // Two ups into nothing: one clones, the other waits for the lock and then copies nothing.
-            await lab.RunCliAsync(["drop"]);
+            await lab.RunCliAsync(["drop", "--yes"]);
             var both = await Task.WhenAll(lab.RunCliAsync(["up"]), lab.RunCliAsync(["up"]));
             var cloned = both.Count(r => r.Stdout.Contains("cloned directus", StringComparison.Ordinal));
             var ok = both.All(r => r.ExitCode == 0) && cloned == 1 && (await lab.RunCliAsync(["verify"])).ExitCode == 0;
@@ -20,7 +20,7 @@ public static class RunScenarios
             // up (re-clone) and drop at once: serialized; the end is a complete clone or none, never half.
             var reclone = lab.RunCliAsync(["up", "--clone-generation", (i + 2).ToString(System.Globalization.CultureInfo.InvariantCulture)]);
             await Task.Delay(300);
-            var drop = lab.RunCliAsync(["drop"]);
+            var drop = lab.RunCliAsync(["drop", "--yes"]);
             var pair = await Task.WhenAll(reclone, drop);
             var state = await lab.CloneStateAsync();
             var half = state.Exists && !state.Complete;
@@ -31,7 +31,7 @@ public static class RunScenarios
             await lab.RunCliAsync(["up"]);
             var phase3 = new TaskCompletionSource();
             // The plain dump way: long enough to be waited on (a template re-clone could end within the timeout).
-            using var holder = lab.StartCli(["clone", "--force", "--clone-method", "dump"]);
+            using var holder = lab.StartCli(["clone", "--force", "--yes", "--clone-method", "dump"]);
             var holderRun = FaultLab.CollectAsync(holder, line =>
             {
                 if (line.Contains("clone 3/5", StringComparison.Ordinal))
@@ -40,7 +40,7 @@ public static class RunScenarios
                 }
             });
             await Task.WhenAny(phase3.Task, holderRun);
-            var impatient = await lab.RunCliAsync(["drop", "--lock-timeout-seconds", "1"]);
+            var impatient = await lab.RunCliAsync(["drop", "--yes", "--lock-timeout-seconds", "1"]);
             var first = await holderRun;
             state = await lab.CloneStateAsync();
             ok = first.ExitCode == 0 && impatient.ExitCode == 1 && impatient.Output.Contains("holds the lock", StringComparison.Ordinal) && state.Complete;
@@ -75,7 +75,7 @@ public static class RunScenarios
             await using (var watch = new ArgvWatch(lab.Password))
             {
                 // From the source (streams): pg_dump and psql must run for the sampler to see them.
-                outputs.Add(await lab.RunCliAsync(["clone", "--force", "--clone-method", "streams", .. t], env));
+                outputs.Add(await lab.RunCliAsync(["clone", "--force", "--yes", "--clone-method", "streams", .. t], env));
                 outputs.Add(await lab.RunCliAsync(["up", .. t], env));
                 outputs.Add(await lab.RunCliAsync(["status", "--json", .. t], env));
                 outputs.Add(await lab.RunCliAsync(["decide", "--markdown", .. t], env));
@@ -116,7 +116,7 @@ public static class RunScenarios
         var drifted = await lab.RunCliAsync(["verify"]);
         var caught = drifted.ExitCode == 1 && drifted.Output.Contains("cand_object", StringComparison.Ordinal)
             && drifted.Output.Contains("34", StringComparison.Ordinal) && drifted.Output.Contains("35", StringComparison.Ordinal);
-        var reset = await lab.RunCliAsync(["reset"]);
+        var reset = await lab.RunCliAsync(["reset", "--yes"]);
         var baseline = await lab.RunCliAsync(["verify", "--profile", "baseline"]);
         var seed = await lab.RunCliAsync(["seed"]);
         var back = await lab.RunCliAsync(["verify"]);
@@ -137,10 +137,10 @@ public static class RunScenarios
             RedirectStandardOutput = true,
         })!;
         await Task.Delay(500);
-        var drop = await lab.RunCliAsync(["drop"]);
+        var drop = await lab.RunCliAsync(["drop", "--yes"]);
         var gone = !(await lab.CloneStateAsync()).Exists && !(await lab.TemplateStateAsync()).Exists;
-        var again = await lab.RunCliAsync(["drop"]);
-        var refused = await lab.RunCliAsync(["drop", "--clone-database", "directus"]);
+        var again = await lab.RunCliAsync(["drop", "--yes"]);
+        var refused = await lab.RunCliAsync(["drop", "--yes", "--clone-database", "directus"]);
         var ok = drop.ExitCode == 0 && gone && again.ExitCode == 0 && refused.ExitCode == 2;
         await RecordAsync(lab, report, "teardown: forced drop (clone and template), idempotent, guarded", ok, log,
             $"drop with a session {drop.ExitCode} (gone: {gone}), second drop {again.ExitCode}, drop of the source {refused.ExitCode}");

@@ -1,8 +1,68 @@
 namespace GovClone.Configuration;
 
+/// <summary>What kind of value a setting takes: shown by <c>govclone config</c>, and what shell completion offers.</summary>
+public enum SettingType
+{
+    Text,
+
+    /// <summary>A PostgreSQL database name (plain lower-case ASCII, at most 63 bytes).</summary>
+    Database,
+
+    /// <summary>A whole number within <see cref="SettingKey.Min"/> and <see cref="SettingKey.Max"/>.</summary>
+    WholeNumber,
+
+    /// <summary>true or false (yes/no and 1/0 are accepted too).</summary>
+    Boolean,
+
+    /// <summary>One of <see cref="SettingKey.Allowed"/>.</summary>
+    Choice,
+
+    /// <summary>A YAML list or a comma-separated string; when <see cref="SettingKey.Allowed"/> is set, items come from it.</summary>
+    List,
+
+    Path,
+
+    /// <summary>A whole number of bytes.</summary>
+    Bytes,
+
+    /// <summary>A number and kB, MB or GB (PostgreSQL's units).</summary>
+    MemorySize,
+
+    /// <summary>Never in a file or on a command line: Pulumi secret config, or the environment.</summary>
+    Secret,
+}
+
 /// <summary>One setting: its stack-file key, the flag and environment variable that override it, its default and meaning.</summary>
 public sealed record SettingKey(string Name, string? Default, string Description, bool IsSecret = false)
 {
+    /// <summary>The kind of value; <see cref="SettingsParser"/> enforces it (tests hold the two together).</summary>
+    public SettingType Type { get; init; } = IsSecret ? SettingType.Secret : SettingType.Text;
+
+    /// <summary>The accepted values of a <see cref="SettingType.Choice"/> or <see cref="SettingType.Boolean"/> (or a list's items), in the parser's spelling.</summary>
+    public IReadOnlyList<string> Allowed
+    {
+        get => _allowed ?? (Type == SettingType.Boolean ? ["true", "false"] : []);
+        init => _allowed = value;
+    }
+
+    private readonly IReadOnlyList<string>? _allowed;
+
+    /// <summary>Range of an <see cref="SettingType.WholeNumber"/>.</summary>
+    public long? Min { get; init; }
+
+    /// <summary>Range of an <see cref="SettingType.WholeNumber"/>.</summary>
+    public long? Max { get; init; }
+
+    /// <summary>The type as <c>govclone config</c> shows it, e.g. <c>one of local|docker|ssh</c>, <c>integer 1-65535</c>.</summary>
+    public string TypeText => Type switch
+    {
+        SettingType.Choice or SettingType.Boolean => string.Join('|', Allowed),
+        SettingType.WholeNumber => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"integer {Min}-{Max}"),
+        SettingType.List when Allowed.Count > 0 => "list of " + string.Join('|', Allowed),
+        SettingType.MemorySize => "memory size (kB|MB|GB)",
+        _ => Type.ToString().ToLowerInvariant(),
+    };
+
     /// <summary>The key in <c>Pulumi.&lt;stack&gt;.yaml</c>, e.g. <c>govclone:cloneDatabase</c>.</summary>
     public string ConfigKey => SettingKeys.Namespace + ":" + Name;
 
@@ -39,40 +99,66 @@ public static class SettingKeys
     /// <summary>The clone's required name prefix: every mutation refuses any other database.</summary>
     public const string ClonePrefix = "directus_gov_test_";
 
-    public static readonly SettingKey SourceDatabase = new("sourceDatabase", "directus", "the production database, only ever read (pg_dump, read-only transactions)");
-    public static readonly SettingKey CloneDatabase = new("cloneDatabase", "directus_gov_test_20260602", "the clone; must start with directus_gov_test_");
-    public static readonly SettingKey MaintenanceDatabase = new("maintenanceDatabase", "postgres", "database used for CREATE/DROP DATABASE and the run lock");
+    public static readonly SettingKey SourceDatabase = new("sourceDatabase", "directus", "the production database, only ever read (pg_dump, read-only transactions)")
+    { Type = SettingType.Database };
+    public static readonly SettingKey CloneDatabase = new("cloneDatabase", "directus_gov_test_20260602", "the clone; must start with directus_gov_test_")
+    { Type = SettingType.Database };
+    public static readonly SettingKey MaintenanceDatabase = new("maintenanceDatabase", "postgres", "database used for CREATE/DROP DATABASE and the run lock")
+    { Type = SettingType.Database };
     public static readonly SettingKey Host = new("host", "127.0.0.1", "server host for govclone's own connections (through a tunnel for ssh)");
-    public static readonly SettingKey Port = new("port", "5432", "server port for govclone's own connections");
+    public static readonly SettingKey Port = new("port", "5432", "server port for govclone's own connections")
+    { Type = SettingType.WholeNumber, Min = 1, Max = 65535 };
     public static readonly SettingKey User = new("user", "workflow_admin", "database role (the runbook's workflow_admin)");
-    public static readonly SettingKey SslMode = new("sslMode", "prefer", "disable | allow | prefer | require | verify-ca | verify-full");
+    public static readonly SettingKey SslMode = new("sslMode", "prefer", "disable | allow | prefer | require | verify-ca | verify-full")
+    { Type = SettingType.Choice, Allowed = ["disable", "allow", "prefer", "require", "verify-ca", "verify-full"] };
     public static readonly SettingKey Password = new("password", null, "the role's password: Pulumi secret config, or GOVCLONE_PASSWORD / PGPASSWORD for the CLI", IsSecret: true);
-    public static readonly SettingKey PgpassFile = new("pgpassFile", null, "a pgpass file (mode 0600) instead of a password");
-    public static readonly SettingKey Transport = new("transport", "local", "local | docker | ssh: how psql and pg_dump reach the server");
+    public static readonly SettingKey PgpassFile = new("pgpassFile", null, "a pgpass file (mode 0600) instead of a password")
+    { Type = SettingType.Path };
+    public static readonly SettingKey Transport = new("transport", "local", "local | docker | ssh: how psql and pg_dump reach the server")
+    { Type = SettingType.Choice, Allowed = ["local", "docker", "ssh"] };
     public static readonly SettingKey DockerContainer = new("dockerContainer", "postgres", "container name for docker and ssh transports");
     public static readonly SettingKey SshHost = new("sshHost", null, "ssh destination for the ssh transport (an ~/.ssh/config alias like contabo)");
     public static readonly SettingKey SshUser = new("sshUser", null, "ssh login name (default: your ssh config's)");
-    public static readonly SettingKey SshPort = new("sshPort", null, "ssh port (default: your ssh config's)");
+    public static readonly SettingKey SshPort = new("sshPort", null, "ssh port (default: your ssh config's)")
+    { Type = SettingType.WholeNumber, Min = 1, Max = 65535 };
     public static readonly SettingKey SshPrivateKey = new("sshPrivateKey", null, "secret: the ssh private key for the ssh transport (Pulumi secret config, or GOVCLONE_SSH_PRIVATE_KEY for the CLI); written to a 0600 temporary file for ssh -i, removed after", IsSecret: true);
-    public static readonly SettingKey PgBinDir = new("pgBinDir", null, "folder of psql/pg_dump for the local transport (default: PATH)");
-    public static readonly SettingKey AppDatabase = new("appDatabase", "directus", "the app's DB_DATABASE; the clone must differ (isolation)");
-    public static readonly SettingKey QueryAllowlist = new("queryAllowlist", "directus", "databases the query tool (MCP query_pg) may read; the clone must not be listed");
-    public static readonly SettingKey ProductionRolloutLanded = new("productionRolloutLanded", "false", "the human gate: has the production rollout landed?");
-    public static readonly SettingKey ProductionSeedVerified = new("productionSeedVerified", "false", "have the production seed and verify been run?");
-    public static readonly SettingKey FollowUps = new("followUps", "", "queued follow-ups that still need the clone: any of axis, emit, dot");
-    public static readonly SettingKey CloneGeneration = new("cloneGeneration", "1", "bump to re-clone from scratch");
-    public static readonly SettingKey CompactGeneration = new("compactGeneration", "0", "bump to run VACUUM (FULL, ANALYZE) once");
-    public static readonly SettingKey SeedProfile = new("seedProfile", "committed", "committed (own=30 …) | baseline (own=0, gap=210, candidates=0)");
-    public static readonly SettingKey LockTimeoutSeconds = new("lockTimeoutSeconds", "30", "how long a run waits for another run's lock");
-    public static readonly SettingKey HostFreeBytes = new("hostFreeBytes", null, "free bytes on the database host, when df through the transport is not possible");
+    public static readonly SettingKey PgBinDir = new("pgBinDir", null, "folder of psql/pg_dump for the local transport (default: PATH)")
+    { Type = SettingType.Path };
+    public static readonly SettingKey AppDatabase = new("appDatabase", "directus", "the app's DB_DATABASE; the clone must differ (isolation)")
+    { Type = SettingType.Database };
+    public static readonly SettingKey QueryAllowlist = new("queryAllowlist", "directus", "databases the query tool (MCP query_pg) may read; the clone must not be listed")
+    { Type = SettingType.List };
+    public static readonly SettingKey ProductionRolloutLanded = new("productionRolloutLanded", "false", "the human gate: has the production rollout landed?")
+    { Type = SettingType.Boolean };
+    public static readonly SettingKey ProductionSeedVerified = new("productionSeedVerified", "false", "have the production seed and verify been run?")
+    { Type = SettingType.Boolean };
+    public static readonly SettingKey FollowUps = new("followUps", "", "queued follow-ups that still need the clone: any of axis, emit, dot")
+    { Type = SettingType.List, Allowed = ["axis", "emit", "dot"] };
+    public static readonly SettingKey CloneGeneration = new("cloneGeneration", "1", "bump to re-clone from scratch")
+    { Type = SettingType.WholeNumber, Min = 0, Max = int.MaxValue };
+    public static readonly SettingKey CompactGeneration = new("compactGeneration", "0", "bump to run VACUUM (FULL, ANALYZE) once")
+    { Type = SettingType.WholeNumber, Min = 0, Max = int.MaxValue };
+    public static readonly SettingKey SeedProfile = new("seedProfile", "committed", "committed (own=30 …) | baseline (own=0, gap=210, candidates=0)")
+    { Type = SettingType.Choice, Allowed = ["committed", "baseline"] };
+    public static readonly SettingKey LockTimeoutSeconds = new("lockTimeoutSeconds", "30", "how long a run waits for another run's lock")
+    { Type = SettingType.WholeNumber, Min = 0, Max = 3600 };
+    public static readonly SettingKey HostFreeBytes = new("hostFreeBytes", null, "free bytes on the database host, when df through the transport is not possible")
+    { Type = SettingType.Bytes };
 
-    public static readonly SettingKey CloneMethod = new("cloneMethod", "auto", "auto (template when a current one is retained, else streams) | streams | dump (plain pg_dump | psql) | template | source-template (explicit only; needs zero sessions on the source)");
-    public static readonly SettingKey RetainTemplate = new("retainTemplate", "auto", "keep a connection-free template copy of the fresh clone for fast re-clones: auto (when under 10% of free space) | true | false");
-    public static readonly SettingKey TemplateDatabase = new("templateDatabase", null, "the retained template's name (default: <cloneDatabase>_template); must start with directus_gov_test_");
-    public static readonly SettingKey ToastCompression = new("toastCompression", "lz4", "TOAST compression of the clone's data: lz4 (faster; pglz if the server lacks lz4) | pglz (storage as a default production's)");
-    public static readonly SettingKey CloneJobs = new("cloneJobs", "2", "parallel connections of a streams clone (data, indexes, ANALYZE); about the server's cores");
-    public static readonly SettingKey MaintenanceWorkMem = new("maintenanceWorkMem", "512MB", "maintenance_work_mem of a streams clone's last step (foreign-key checks, partition-tree indexes) and the most a lane's index build sorts in, e.g. 512MB or 1GB");
-    public static readonly SettingKey StreamTableMinBytes = new("streamTableMinBytes", "8388608", "tables at least this big get their own binary COPY stream in a streams clone");
+    public static readonly SettingKey CloneMethod = new("cloneMethod", "auto", "auto (template when a current one is retained, else streams) | streams | dump (plain pg_dump | psql) | template | source-template (explicit only; needs zero sessions on the source)")
+    { Type = SettingType.Choice, Allowed = ["auto", "streams", "dump", "template", "source-template"] };
+    public static readonly SettingKey RetainTemplate = new("retainTemplate", "auto", "keep a connection-free template copy of the fresh clone for fast re-clones: auto (when under 10% of free space) | true | false")
+    { Type = SettingType.Choice, Allowed = ["auto", "true", "false"] };
+    public static readonly SettingKey TemplateDatabase = new("templateDatabase", null, "the retained template's name (default: <cloneDatabase>_template); must start with directus_gov_test_")
+    { Type = SettingType.Database };
+    public static readonly SettingKey ToastCompression = new("toastCompression", "lz4", "TOAST compression of the clone's data: lz4 (faster; pglz if the server lacks lz4) | pglz (storage as a default production's)")
+    { Type = SettingType.Choice, Allowed = ["lz4", "pglz"] };
+    public static readonly SettingKey CloneJobs = new("cloneJobs", "2", "parallel connections of a streams clone (data, indexes, ANALYZE); about the server's cores")
+    { Type = SettingType.WholeNumber, Min = 1, Max = 16 };
+    public static readonly SettingKey MaintenanceWorkMem = new("maintenanceWorkMem", "512MB", "maintenance_work_mem of a streams clone's last step (foreign-key checks, partition-tree indexes) and the most a lane's index build sorts in, e.g. 512MB or 1GB")
+    { Type = SettingType.MemorySize };
+    public static readonly SettingKey StreamTableMinBytes = new("streamTableMinBytes", "8388608", "tables at least this big get their own binary COPY stream in a streams clone")
+    { Type = SettingType.Bytes };
 
     public static IReadOnlyList<SettingKey> All { get; } =
     [

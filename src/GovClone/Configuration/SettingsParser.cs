@@ -13,8 +13,6 @@ namespace GovClone.Configuration;
 /// </summary>
 public static partial class SettingsParser
 {
-    public static readonly IReadOnlySet<string> KnownFollowUps = new HashSet<string>(StringComparer.Ordinal) { "axis", "emit", "dot" };
-
     [GeneratedRegex("^[A-Za-z0-9_][A-Za-z0-9_.:-]*$")]
     private static partial Regex HostName();
 
@@ -47,8 +45,6 @@ public static partial class SettingsParser
             _ => number * 1024 * 1024,
         };
     }
-
-    private static readonly string[] SslModes = ["disable", "allow", "prefer", "require", "verify-ca", "verify-full"];
 
     /// <param name="raw">Values by short key name (e.g. <c>cloneDatabase</c>); missing keys take their defaults.</param>
     /// <param name="password">The secret password, if any (never part of <paramref name="raw"/>).</param>
@@ -128,7 +124,7 @@ public static partial class SettingsParser
             throw new ConfigurationException(SettingKeys.Host.ConfigKey, $"'{host}' is not a host name, IP address or socket folder", "set govclone:host to e.g. 127.0.0.1 (use an ssh tunnel for a remote server)");
         }
 
-        var port = ParseInt(SettingKeys.Port, Get(SettingKeys.Port), 1, 65535);
+        var port = ParseInt(SettingKeys.Port, Get(SettingKeys.Port));
         var user = Get(SettingKeys.User);
         if (!RoleName().IsMatch(user) || user.Length > DatabaseNameGuard.MaxIdentifierBytes)
         {
@@ -136,9 +132,9 @@ public static partial class SettingsParser
         }
 
         var sslMode = Get(SettingKeys.SslMode).ToLowerInvariant();
-        if (!SslModes.Contains(sslMode, StringComparer.Ordinal))
+        if (!SettingKeys.SslMode.Allowed.Contains(sslMode, StringComparer.Ordinal))
         {
-            throw new ConfigurationException(SettingKeys.SslMode.ConfigKey, $"'{sslMode}' is not an sslmode", "use one of " + string.Join(", ", SslModes));
+            throw new ConfigurationException(SettingKeys.SslMode.ConfigKey, $"'{sslMode}' is not an sslmode", OneOf(SettingKeys.SslMode));
         }
 
         var pgpass = GetOptional(SettingKeys.PgpassFile);
@@ -152,7 +148,7 @@ public static partial class SettingsParser
             "local" => TransportKind.Local,
             "docker" => TransportKind.Docker,
             "ssh" => TransportKind.Ssh,
-            var other => throw new ConfigurationException(SettingKeys.Transport.ConfigKey, $"'{other}' is not a transport", "use local, docker or ssh"),
+            var other => throw new ConfigurationException(SettingKeys.Transport.ConfigKey, $"'{other}' is not a transport", OneOf(SettingKeys.Transport)),
         };
 
         var container = Get(SettingKeys.DockerContainer);
@@ -174,7 +170,7 @@ public static partial class SettingsParser
         }
 
         var sshPortRaw = GetOptional(SettingKeys.SshPort);
-        int? sshPort = sshPortRaw is null ? null : ParseInt(SettingKeys.SshPort, sshPortRaw, 1, 65535);
+        int? sshPort = sshPortRaw is null ? null : ParseInt(SettingKeys.SshPort, sshPortRaw);
 
         if (transport == TransportKind.Ssh && sshHost is null)
         {
@@ -198,9 +194,9 @@ public static partial class SettingsParser
         var followUps = ParseList(SettingKeys.FollowUps, GetOptional(SettingKeys.FollowUps));
         foreach (var f in followUps)
         {
-            if (!KnownFollowUps.Contains(f))
+            if (!SettingKeys.FollowUps.Allowed.Contains(f, StringComparer.Ordinal))
             {
-                throw new ConfigurationException(SettingKeys.FollowUps.ConfigKey, $"'{f}' is not a follow-up", "use any of axis, emit, dot (or an empty list)");
+                throw new ConfigurationException(SettingKeys.FollowUps.ConfigKey, $"'{f}' is not a follow-up", $"use any of {string.Join(", ", SettingKeys.FollowUps.Allowed)} (or an empty list)");
             }
         }
 
@@ -208,7 +204,7 @@ public static partial class SettingsParser
         {
             "committed" => SeedProfile.Committed,
             "baseline" => SeedProfile.Baseline,
-            var other => throw new ConfigurationException(SettingKeys.SeedProfile.ConfigKey, $"'{other}' is not a seed profile", "use committed or baseline"),
+            var other => throw new ConfigurationException(SettingKeys.SeedProfile.ConfigKey, $"'{other}' is not a seed profile", OneOf(SettingKeys.SeedProfile)),
         };
 
         var freeRaw = GetOptional(SettingKeys.HostFreeBytes);
@@ -221,14 +217,14 @@ public static partial class SettingsParser
             "dump" => CloneMethod.Dump,
             "template" => CloneMethod.Template,
             "source-template" => CloneMethod.SourceTemplate,
-            var other => throw new ConfigurationException(SettingKeys.CloneMethod.ConfigKey, $"'{other}' is not a clone method", "use auto, streams, dump, template or source-template"),
+            var other => throw new ConfigurationException(SettingKeys.CloneMethod.ConfigKey, $"'{other}' is not a clone method", OneOf(SettingKeys.CloneMethod)),
         };
         var retain = Get(SettingKeys.RetainTemplate).ToLowerInvariant() switch
         {
             "auto" => RetainTemplate.Auto,
             "true" or "yes" or "1" => RetainTemplate.Yes,
             "false" or "no" or "0" => RetainTemplate.No,
-            var other => throw new ConfigurationException(SettingKeys.RetainTemplate.ConfigKey, $"'{other}' is not auto, true or false", "set govclone:retainTemplate to auto, true or false"),
+            var other => throw new ConfigurationException(SettingKeys.RetainTemplate.ConfigKey, $"'{other}' is not auto, true or false", OneOf(SettingKeys.RetainTemplate)),
         };
         var template = GetOptional(SettingKeys.TemplateDatabase) ?? clone + "_template";
         DatabaseNameGuard.RequireClone(template, source, SettingKeys.TemplateDatabase.ConfigKey);
@@ -242,7 +238,7 @@ public static partial class SettingsParser
         var toast = Get(SettingKeys.ToastCompression).ToLowerInvariant();
         if (toast is not ("lz4" or "pglz"))
         {
-            throw new ConfigurationException(SettingKeys.ToastCompression.ConfigKey, $"'{toast}' is not a TOAST compression", "use lz4 or pglz");
+            throw new ConfigurationException(SettingKeys.ToastCompression.ConfigKey, $"'{toast}' is not a TOAST compression", OneOf(SettingKeys.ToastCompression));
         }
 
         var mwm = Get(SettingKeys.MaintenanceWorkMem);
@@ -274,16 +270,16 @@ public static partial class SettingsParser
             ProductionRolloutLanded = ParseBool(SettingKeys.ProductionRolloutLanded, Get(SettingKeys.ProductionRolloutLanded)),
             ProductionSeedVerified = ParseBool(SettingKeys.ProductionSeedVerified, Get(SettingKeys.ProductionSeedVerified)),
             FollowUps = followUps,
-            CloneGeneration = ParseInt(SettingKeys.CloneGeneration, Get(SettingKeys.CloneGeneration), 0, int.MaxValue),
-            CompactGeneration = ParseInt(SettingKeys.CompactGeneration, Get(SettingKeys.CompactGeneration), 0, int.MaxValue),
+            CloneGeneration = ParseInt(SettingKeys.CloneGeneration, Get(SettingKeys.CloneGeneration)),
+            CompactGeneration = ParseInt(SettingKeys.CompactGeneration, Get(SettingKeys.CompactGeneration)),
             SeedProfile = profile,
-            LockTimeoutSeconds = ParseInt(SettingKeys.LockTimeoutSeconds, Get(SettingKeys.LockTimeoutSeconds), 0, 3600),
+            LockTimeoutSeconds = ParseInt(SettingKeys.LockTimeoutSeconds, Get(SettingKeys.LockTimeoutSeconds)),
             HostFreeBytes = free,
             CloneMethod = method,
             RetainTemplate = retain,
             TemplateDatabase = template,
             ToastCompression = toast,
-            CloneJobs = ParseInt(SettingKeys.CloneJobs, Get(SettingKeys.CloneJobs), 1, 16),
+            CloneJobs = ParseInt(SettingKeys.CloneJobs, Get(SettingKeys.CloneJobs)),
             MaintenanceWorkMem = mwm,
             StreamTableMinBytes = ParseLong(SettingKeys.StreamTableMinBytes, Get(SettingKeys.StreamTableMinBytes)),
         };
@@ -311,8 +307,13 @@ public static partial class SettingsParser
         }
     }
 
-    private static int ParseInt(SettingKey key, string value, int min, int max)
+    /// <summary>The fix for a value outside a choice: every allowed value, from the key's own table.</summary>
+    private static string OneOf(SettingKey key) => $"set {key.ConfigKey} to one of {string.Join(", ", key.Allowed)}";
+
+    /// <summary>A whole number within the key's own range (<see cref="SettingKey.Min"/>, <see cref="SettingKey.Max"/>).</summary>
+    private static int ParseInt(SettingKey key, string value)
     {
+        var (min, max) = ((int)key.Min!.Value, (int)key.Max!.Value);
         if (!int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var n) || n < min || n > max)
         {
             throw new ConfigurationException(key.ConfigKey, $"'{value}' is not a whole number from {min} to {max}", $"set {key.ConfigKey} to a number in that range");

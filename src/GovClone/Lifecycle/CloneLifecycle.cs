@@ -453,20 +453,37 @@ public sealed partial class CloneLifecycle
         var maintenance = runLock.Maintenance;
         var existed = (await ReadStateAsync(maintenance, ct)).Exists;
         var templateExisted = (await ReadTemplateAsync(maintenance, ct)).Exists;
-        var lit = DatabaseNameGuard.QuoteLiteral(_settings.CloneDatabase);
-        // Unmarked first: should the DROP be interrupted, what is left is never taken for a complete clone.
-        await ExecuteAsync(maintenance, ServerScripts.PrefixGuardBlock(_settings.CloneDatabase, "drop", $"""
-              IF EXISTS (SELECT 1 FROM pg_database WHERE datname = {lit}) THEN
-                EXECUTE format('COMMENT ON DATABASE %I IS NULL', {lit});
-              END IF;
-            """), ct);
-        await ExecuteAsync(maintenance, ServerScripts.ReleaseTemplateSql(_settings), ct);
-        await ExecuteAsync(maintenance, $"DROP DATABASE IF EXISTS {DatabaseNameGuard.QuoteIdentifier(_settings.CloneDatabase)} WITH (FORCE)", ct);
-        await ExecuteAsync(maintenance, ServerScripts.DropTemplateSql(_settings), ct);
+        foreach (var sql in DropStatements(_settings))
+        {
+            await ExecuteAsync(maintenance, sql, ct);
+        }
+
         var dropped = new[] { existed ? _settings.CloneDatabase : null, templateExisted ? _settings.TemplateDatabase : null }.OfType<string>().ToArray();
         return new LeverResult("drop", dropped.Length > 0, dropped.Length > 0
             ? $"dropped {string.Join(" and ", dropped)} (sessions terminated)"
             : $"{_settings.CloneDatabase} does not exist; nothing to drop");
+    }
+
+    /// <summary>
+    /// What <c>drop</c> sends to the maintenance database, in order (and what <c>govclone drop --dry-run</c> prints):
+    /// unmark the clone, un-template the retained template, drop the clone, drop the template.
+    /// </summary>
+    public static IReadOnlyList<string> DropStatements(GovCloneSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        var lit = DatabaseNameGuard.QuoteLiteral(settings.CloneDatabase);
+        return
+        [
+            // Unmarked first: should the DROP be interrupted, what is left is never taken for a complete clone.
+            ServerScripts.PrefixGuardBlock(settings.CloneDatabase, "drop", $"""
+                  IF EXISTS (SELECT 1 FROM pg_database WHERE datname = {lit}) THEN
+                    EXECUTE format('COMMENT ON DATABASE %I IS NULL', {lit});
+                  END IF;
+                """),
+            ServerScripts.ReleaseTemplateSql(settings),
+            $"DROP DATABASE IF EXISTS {DatabaseNameGuard.QuoteIdentifier(settings.CloneDatabase)} WITH (FORCE)",
+            ServerScripts.DropTemplateSql(settings),
+        ];
     }
 
     /// <summary>The clone's state, when it is complete; otherwise an error that says what to run.</summary>

@@ -1,35 +1,10 @@
-using System.Globalization;
 using System.Text.Json;
-using GovClone.Cli;
-using GovClone.Tests.Support;
 
 namespace GovClone.Tests.Cli;
 
 /// <summary>`govclone` in-process, with its own environment: exit codes, tables, JSON, bad input.</summary>
-public class CliTests : CloneTestBase
+public class CliTests : CliTestBase
 {
-    private async Task<(int Exit, string Out, string Err)> RunAsync(params string[] args)
-    {
-        var env = new Dictionary<string, string>
-        {
-            ["GOVCLONE_HOST"] = Pg.Server.Host,
-            ["GOVCLONE_PORT"] = Pg.Server.Port.ToString(CultureInfo.InvariantCulture),
-            ["GOVCLONE_TRANSPORT"] = "local",
-            ["GOVCLONE_SSL_MODE"] = "disable",
-            ["GOVCLONE_PG_BIN_DIR"] = Pg.Server.BinDirectory,
-            ["GOVCLONE_CLONE_DATABASE"] = Clone,
-            ["GOVCLONE_PASSWORD"] = Pg.Password,
-        };
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        var repo = GovClone.Configuration.SettingsLoader.FindProjectDirectory(AppContext.BaseDirectory);
-        var exit = await GovCloneCli.RunAsync(args, new CliHost(stdout, stderr, repo, env) { IsTerminal = false });
-        var (o, e) = (stdout.ToString(), stderr.ToString());
-        Assert.DoesNotContain(Pg.Password, o, StringComparison.Ordinal);
-        Assert.DoesNotContain(Pg.Password, e, StringComparison.Ordinal);
-        return (exit, o, e);
-    }
-
     [Fact]
     public async Task Up_twice_then_status_json_and_verify()
     {
@@ -110,8 +85,8 @@ public class CliTests : CloneTestBase
     public async Task Drop_twice_is_idempotent()
     {
         await RunAsync("clone");
-        Assert.Equal(0, (await RunAsync("drop")).Exit);
-        var (exit, output, _) = await RunAsync("drop");
+        Assert.Equal(0, (await RunAsync("drop", "--yes")).Exit);
+        var (exit, output, _) = await RunAsync("drop", "-y");
         Assert.Equal(0, exit);
         Assert.Contains("nothing to drop", output, StringComparison.Ordinal);
     }

@@ -198,7 +198,7 @@ public class DeployPlanTests
             var suite = Plan(s)[DeployPlan.SuiteCommand].Command!;
             var parsed = SettingsLoader.Load(new SettingsSources
             {
-                StackFilePath = "/dev/null",
+                NoStackFile = true,
                 Environment = suite.Environment.Where(kv => kv.Value.Length > 0).ToDictionary(kv => kv.Key, kv => kv.Value),
             });
             Assert.Equal(JsonSerializer.Serialize(s), JsonSerializer.Serialize(parsed));

@@ -1,0 +1,37 @@
+using Spectre.Console;
+
+namespace GovClone.Cli;
+
+/// <summary>
+/// Destructive levers (<c>drop</c>, <c>reset</c>, <c>clone --force</c>) confirm like <c>pulumi destroy</c>: on a
+/// terminal they ask for the clone's name; without one (stdin or stdout redirected, <c>--json</c>) they need
+/// <c>-y/--yes</c> and otherwise refuse with exit 2 before anything is touched.
+/// </summary>
+internal static class Confirmation
+{
+    /// <summary>Returns when the lever may go ahead; throws <see cref="ConfigurationException"/> (exit 2) when it may not.</summary>
+    /// <param name="what">What the lever will do, e.g. "drops directus_gov_test_x and its retained template".</param>
+    public static async Task RequireAsync(IAnsiConsole console, bool interactive, bool yes, string lever, string clone, string what, CancellationToken ct)
+    {
+        if (yes)
+        {
+            return;
+        }
+
+        if (!interactive)
+        {
+            throw new ConfigurationException("--yes", $"`govclone {lever}` {what}, and there is no terminal to confirm on (stdin or stdout is not a terminal, or --json); nothing was changed",
+                $"pass -y/--yes to {lever} without asking, or --dry-run to see what it would run");
+        }
+
+        console.MarkupLine($"govclone {Markup.Escape(lever)} [yellow]{Markup.Escape(what)}[/].");
+        var answer = await new TextPrompt<string>($"Type the clone's name ([bold]{Markup.Escape(clone)}[/]) to confirm:")
+            .AllowEmpty()
+            .ShowAsync(console, ct);
+        if (!string.Equals(answer.Trim(), clone, StringComparison.Ordinal))
+        {
+            throw new ConfigurationException("confirmation", $"'{answer.Trim()}' is not the clone's name; {lever} cancelled, nothing was changed",
+                $"type {clone} exactly, or pass -y/--yes");
+        }
+    }
+}

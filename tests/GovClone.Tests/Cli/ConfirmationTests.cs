@@ -1,0 +1,171 @@
+using System.Diagnostics;
+using System.Text;
+using GovClone.Lifecycle;
+using GovClone.Sql;
+using GovClone.Tests.Support;
+using GovClone.Transport;
+
+namespace GovClone.Tests.Cli;
+
+/// <summary>
+/// drop, reset and clone --force confirm like `pulumi destroy`: on a terminal they ask for the clone's name
+/// (tested on a real pseudo-terminal through `script`); without one they need --yes and refuse with exit 2,
+/// naming the flag, before touching anything; --dry-run prints the exact SQL or script and changes nothing.
+/// </summary>
+public class ConfirmationTests : CliTestBase
+{
+    /// <summary>Every database with its marker, and the clone's governance metrics: what "nothing changed" compares.</summary>
+    private async Task<string> SnapshotAsync() =>
+        await Pg.ScalarAsync("postgres", $"SELECT string_agg(datname || ':' || coalesce(shobj_description(oid, 'pg_database'), ''), ',' ORDER BY datname) FROM pg_database WHERE datname LIKE '{Clone}%'")
+        + "|" + Evidence(await MetricsAsync());
+
+    [Theory]
+    [InlineData("drop")]
+    [InlineData("reset")]
+    [InlineData("clone --force")]
+    public async Task Without_a_terminal_a_destructive_lever_needs_yes_and_changes_nothing(string lever)
+    {
+        Assert.Equal(0, (await RunAsync("up")).Exit);
+        var before = await SnapshotAsync();
+
+        var (exit, output, err) = await RunAsync(lever.Split(' '));
+        Assert.Equal(2, exit);
+        Assert.Contains("--yes: `govclone " + lever + "`", err, StringComparison.Ordinal);
+        Assert.Contains("nothing was changed", err, StringComparison.Ordinal);
+        Assert.Empty(output);
+
+        var json = await JsonAsync(lever);
+        Assert.Equal((2, "--yes"), ((int)json["exitCode"]!, (string?)json["error"]!["setting"]));
+        Assert.Equal(before, await SnapshotAsync());
+    }
+
+    [Fact]
+    public async Task A_real_process_whose_stdin_is_not_a_terminal_is_refused_too()
+    {
+        Assert.Equal(0, (await RunAsync("up")).Exit);
+        var psi = LabKit.CliStartInfo(LabKit.FindCli("tests/GovClone.Tests"), CliRunner.RepoRoot, "", Pg.Password, ["drop", "--no-stack-file"], Env.ToDictionary(kv => kv.Key, kv => (string?)kv.Value));
+        psi.RedirectStandardInput = true;
+        using var p = Process.Start(psi)!;
+        var err = p.StandardError.ReadToEndAsync();
+        await p.StandardOutput.ReadToEndAsync();
+        await p.WaitForExitAsync();
+        Assert.Equal(2, p.ExitCode);
+        Assert.Contains("--yes", await err, StringComparison.Ordinal);
+        Assert.True(await Pg.DatabaseExistsAsync(Clone));
+    }
+
+    [Fact]
+    public async Task Dry_runs_print_the_exact_sql_and_script_and_change_nothing()
+    {
+        Assert.Equal(0, (await RunAsync("up")).Exit);
+        var before = await SnapshotAsync();
+
+        var (exit, drop, err) = await RunAsync("drop", "--dry-run");
+        Assert.True(exit == 0, err);
+        foreach (var statement in CloneLifecycle.DropStatements(Settings))
+        {
+            Assert.Contains(statement, drop, StringComparison.Ordinal);
+        }
+
+        (exit, var reset, err) = await RunAsync("reset", "--dry-run");
+        Assert.True(exit == 0, err);
+        Assert.Contains(SqlScripts.Get(SqlScripts.ResetInPlace).TrimEnd(), reset, StringComparison.Ordinal);
+        Assert.Contains($"SET govclone.expected_database = '{Clone}';", reset, StringComparison.Ordinal);
+
+        (exit, var clone, err) = await RunAsync("clone", "--force", "--dry-run");
+        Assert.True(exit == 0, err);
+        var (_, script, _) = await RunAsync("script", "--force");
+        Assert.Equal(ServerScripts.Clone(Settings with { Password = null }, new ServerTransport(Settings with { Password = null }), force: true), script);
+        var lines = clone.Split('\n', 3);
+        Assert.StartsWith("# govclone clone --dry-run: nothing was connected to or changed.", lines[0], StringComparison.Ordinal);
+        Assert.StartsWith("# at the server, through `", lines[1], StringComparison.Ordinal);
+        Assert.Equal(script.TrimEnd(), lines[2].TrimEnd());
+
+        var json = await JsonAsync("drop", "--dry-run");
+        Assert.Equal((true, false), ((bool)json["dryRun"]!, (bool)json["changed"]!));
+        Assert.Equal(CloneLifecycle.DropStatements(Settings), json["plan"]!.AsArray().Select(s => (string)s!["text"]!));
+
+        Assert.Equal(before, await SnapshotAsync());
+    }
+
+    /// <summary>govclone on a pseudo-terminal (util-linux `script`), answering the prompt with <paramref name="keys"/>.</summary>
+    private async Task<(int Exit, string Screen)> OnTerminalAsync(string keys, params string[] args)
+    {
+        var command = ShellQuote.Join(["dotnet", LabKit.FindCli("tests/GovClone.Tests"), .. args, "--no-stack-file"]);
+        var psi = new ProcessStartInfo("script")
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = CliRunner.RepoRoot,
+        };
+        foreach (var a in new[] { "-q", "-e", "-c", command, "/dev/null" })
+        {
+            psi.ArgumentList.Add(a);
+        }
+
+        psi.Environment["SHELL"] = "/bin/sh";
+        psi.Environment["TERM"] = "xterm";
+        psi.Environment.Remove("PGPASSWORD");
+        foreach (var (k, v) in Env)
+        {
+            psi.Environment[k] = v;
+        }
+
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3)); // a hang guard, not a timing assumption
+        using var p = Process.Start(psi)!;
+        var screen = new StringBuilder();
+        var prompted = new TaskCompletionSource();
+        var reader = Task.Run(async () =>
+        {
+            var buffer = new char[256];
+            int n;
+            while ((n = await p.StandardOutput.ReadAsync(buffer, timeout.Token)) > 0)
+            {
+                lock (screen)
+                {
+                    screen.Append(buffer, 0, n);
+                    if (screen.ToString().Contains("to confirm:", StringComparison.Ordinal))
+                    {
+                        prompted.TrySetResult();
+                    }
+                }
+            }
+
+            prompted.TrySetResult();
+        });
+        await prompted.Task.WaitAsync(timeout.Token);
+        await p.StandardInput.WriteAsync(keys);
+        await p.StandardInput.FlushAsync();
+        await p.WaitForExitAsync(timeout.Token);
+        await reader;
+        lock (screen)
+        {
+            // What a person reads: without the colour and cursor sequences.
+            return (p.ExitCode, System.Text.RegularExpressions.Regex.Replace(screen.ToString(), @"\x1b(\[[0-9;?]*[A-Za-z]|[=>])", ""));
+        }
+    }
+
+    [Fact]
+    public async Task On_a_terminal_drop_asks_for_the_clones_name_a_wrong_answer_aborts_and_the_right_one_drops()
+    {
+        Assert.Equal(0, (await RunAsync("up")).Exit);
+        var before = await SnapshotAsync();
+
+        var (exit, screen) = await OnTerminalAsync("directus\r", "drop");
+        Assert.True(exit == 2, screen);
+        Assert.Contains($"Type the clone's name ({Clone}) to confirm:", screen, StringComparison.Ordinal);
+        Assert.Contains("'directus' is not the clone's name; drop cancelled, nothing was changed", screen, StringComparison.Ordinal);
+        Assert.Equal(before, await SnapshotAsync());
+
+        (exit, screen) = await OnTerminalAsync("\u0003", "reset");
+        Assert.True(exit == 130, screen);
+        Assert.Equal(before, await SnapshotAsync());
+
+        (exit, screen) = await OnTerminalAsync(Clone + "\r", "drop");
+        Assert.True(exit == 0, screen);
+        Assert.Contains($"dropped {Clone}", screen, StringComparison.Ordinal);
+        Assert.False(await Pg.DatabaseExistsAsync(Clone));
+    }
+}
