@@ -1,0 +1,286 @@
+using GovClone.Configuration;
+using GovClone.Deploy;
+using GovClone.Lifecycle;
+using GovClone.Tests.Support;
+using GovClone.Tests.Support.Replay;
+using GovClone.Transport;
+
+namespace GovClone.Tests.Replay;
+
+/// <summary>
+/// Config transitions of the Pulumi deployment, proven on the core's plan (the program instantiates exactly it;
+/// tests/GovCloneInfra.Tests checks that under mocks and repeats these): the engine's changes for the old and the
+/// new config, then every server-side step replayed against the real server in the engine's order, then the
+/// clone checked against what the new config wants.
+/// </summary>
+public class TransitionTests : CloneTestBase
+{
+    private DeploymentLab _lab = null!;
+
+    public override async Task InitializeAsync()
+    {
+        await base.InitializeAsync();
+        _lab = DeploymentLab.Create(Pg);
+    }
+
+    public override async Task DisposeAsync()
+    {
+        await _lab.DisposeAsync();
+        await base.DisposeAsync();
+    }
+
+    private GovCloneSettings Config(params (string Key, string? Value)[] overrides) =>
+        Pg.Settings(Clone, overrides.ToDictionary(o => o.Key, o => o.Value));
+
+    /// <summary>A fresh stack's first <c>pulumi up</c>; the clone must end complete and at the profile.</summary>
+    private async Task UpFreshAsync(GovCloneSettings s)
+    {
+        var (plan, result) = await _lab.UpAsync(_lab.Program(s));
+        Assert.True(result.Succeeded, result.Failure?.Message);
+        Assert.All(plan.Changes.Values, c => Assert.Equal(ChangeKind.Create, c));
+        await AssertConvergedAsync(s);
+    }
+
+    private async Task<EnginePlan> TransitionAsync(GovCloneSettings next, string? password = null)
+    {
+        var (plan, result) = await _lab.UpAsync(_lab.Program(next, password));
+        Assert.True(result.Succeeded, result.Failure?.Message + "\n" + plan);
+        return plan;
+    }
+
+    /// <summary>The engine's changes by resource name, every resource not listed being the same.</summary>
+    private static void AssertChanges(EnginePlan plan, string[]? updates = null, string[]? replaces = null, string[]? creates = null, string[]? deletes = null)
+    {
+        Assert.Equal((updates ?? []).Order(StringComparer.Ordinal), plan.NamesOf(ChangeKind.Update));
+        Assert.Equal((replaces ?? [DeployPlan.SuiteCommand]).Order(StringComparer.Ordinal), plan.NamesOf(ChangeKind.Replace));
+        Assert.Equal((creates ?? []).Order(StringComparer.Ordinal), plan.NamesOf(ChangeKind.Create));
+        Assert.Equal((deletes ?? []).Order(StringComparer.Ordinal), plan.NamesOf(ChangeKind.Delete));
+    }
+
+    private static async Task AssertConvergedAsync(GovCloneSettings s)
+    {
+        var lifecycle = new CloneLifecycle(s);
+        await using var maintenance = await lifecycle.Connections.OpenMaintenanceAsync(CancellationToken.None);
+        var state = await lifecycle.ReadStateAsync(maintenance, CancellationToken.None);
+        Assert.True(lifecycle.IsCurrent(state), $"the clone is not complete at generation {s.CloneGeneration}: {state.Marker}");
+        var verify = await lifecycle.VerifyAsync(s.SeedProfile);
+        Assert.True(verify.Passed, $"the suite fails for {s.SeedProfile}: " + string.Join("; ", verify.Drift));
+    }
+
+    private async Task<string?> MarkerAsync(string database) =>
+        (string?)await Pg.ScalarAsync("postgres", $"SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = '{database}'");
+
+    private IEnumerable<ServerAction> ActionsSince(int count) => _lab.Runner.Actions.Skip(count);
+
+    [Fact]
+    public async Task Transition_seedProfile_baseline_to_committed_updates_the_seed_in_place_and_ends_committed()
+    {
+        var old = Config(("seedProfile", "baseline"), ("retainTemplate", "false"));
+        await UpFreshAsync(old);
+        var marker = await MarkerAsync(Clone);
+
+        var next = Config(("seedProfile", "committed"), ("retainTemplate", "false"));
+        var plan = await TransitionAsync(next);
+        AssertChanges(plan, updates: [DeployPlan.SeedCommand]);
+        await AssertConvergedAsync(next);
+        Assert.False((await new CloneLifecycle(next).VerifyAsync(SeedProfile.Baseline)).Passed);
+        Assert.Equal(marker, await MarkerAsync(Clone)); // no re-clone
+    }
+
+    [Fact]
+    public async Task Transition_seedProfile_committed_to_baseline_resets_by_the_update_and_nothing_seeds_it_back()
+    {
+        var old = Config(("retainTemplate", "false"));
+        await UpFreshAsync(old);
+        var next = Config(("seedProfile", "baseline"), ("retainTemplate", "false"));
+        var plan = await TransitionAsync(next);
+        AssertChanges(plan, updates: [DeployPlan.SeedCommand]);
+        await AssertConvergedAsync(next);
+
+        // And back: the same resource, updated again.
+        var back = await TransitionAsync(old);
+        AssertChanges(back, updates: [DeployPlan.SeedCommand]);
+        await AssertConvergedAsync(old);
+    }
+
+    [Fact]
+    public async Task Transition_cloneGeneration_bump_re_clones_by_an_update_re_seeds_by_a_replacement_and_leaves_compaction_alone()
+    {
+        var old = Config(("retainTemplate", "true"), ("compactGeneration", "1"));
+        await UpFreshAsync(old);
+        var next = Config(("retainTemplate", "true"), ("compactGeneration", "1"), ("cloneGeneration", "2"));
+        var before = _lab.Runner.Actions.Count;
+        var plan = await TransitionAsync(next);
+        AssertChanges(plan, updates: [DeployPlan.CloneCommand], replaces: [DeployPlan.SeedCommand, DeployPlan.SuiteCommand]);
+        await AssertConvergedAsync(next);
+        Assert.StartsWith(ServerScripts.MarkerFor(next) + " ", await MarkerAsync(Clone), StringComparison.Ordinal);
+        Assert.StartsWith(ServerScripts.TemplateMarkerFor(next) + " ", await MarkerAsync(next.TemplateDatabase), StringComparison.Ordinal);
+        // What ran, in order: the clone (re-clone), the seed (create of its replacement), the suite; nothing deleted anything.
+        Assert.Equal(
+            [(DeployPlan.CloneCommand, "update"), (DeployPlan.SeedCommand, "create"), (DeployPlan.SuiteCommand, "create")],
+            ActionsSince(before).Select(a => (a.Resource, a.What)));
+    }
+
+    [Fact]
+    public async Task Transition_compactGeneration_bump_replaces_only_the_compaction_which_runs_VACUUM_FULL_once()
+    {
+        var old = Config(("retainTemplate", "false"), ("compactGeneration", "1"));
+        await UpFreshAsync(old);
+        var marker = await MarkerAsync(Clone);
+        const string relfilenode = "SELECT pg_relation_filenode('directus_activity')::text";
+        var fileBefore = (string?)await Pg.ScalarAsync(Clone, relfilenode);
+
+        var next = Config(("retainTemplate", "false"), ("compactGeneration", "2"));
+        var before = _lab.Runner.Actions.Count;
+        var plan = await TransitionAsync(next);
+        AssertChanges(plan, replaces: [DeployPlan.CompactCommand, DeployPlan.SuiteCommand]);
+        Assert.Equal([(DeployPlan.CompactCommand, "create"), (DeployPlan.SuiteCommand, "create")], ActionsSince(before).Select(a => (a.Resource, a.What)));
+        Assert.NotEqual(fileBefore, (string?)await Pg.ScalarAsync(Clone, relfilenode)); // VACUUM FULL rewrote it
+        Assert.Equal(marker, await MarkerAsync(Clone));
+        await AssertConvergedAsync(next);
+
+        // The same generation again: the compaction does not run a second time.
+        var fileAfter = (string?)await Pg.ScalarAsync(Clone, relfilenode);
+        AssertChanges(await TransitionAsync(next));
+        Assert.Equal(fileAfter, (string?)await Pg.ScalarAsync(Clone, relfilenode));
+    }
+
+    [Fact]
+    public async Task Transition_retainTemplate_true_to_false_updates_the_clone_step_which_drops_the_template_without_a_re_clone()
+    {
+        var old = Config(("retainTemplate", "true"));
+        await UpFreshAsync(old);
+        Assert.True(await Pg.DatabaseExistsAsync(old.TemplateDatabase));
+        var marker = await MarkerAsync(Clone);
+
+        var next = Config(("retainTemplate", "false"));
+        var plan = await TransitionAsync(next);
+        AssertChanges(plan, updates: [DeployPlan.CloneCommand]);
+        Assert.False(await Pg.DatabaseExistsAsync(next.TemplateDatabase));
+        Assert.Equal(marker, await MarkerAsync(Clone));
+        await AssertConvergedAsync(next);
+    }
+
+    [Fact]
+    public async Task Transition_transport_local_to_docker_updates_the_clone_step_through_docker_and_leaves_the_seed_alone()
+    {
+        var old = Config(("retainTemplate", "false"));
+        await UpFreshAsync(old);
+        var marker = await MarkerAsync(Clone);
+        var log = File.Exists(Pg.StandInLog) ? File.ReadAllText(Pg.StandInLog).Length : 0;
+
+        var next = Config(("retainTemplate", "false"), ("transport", "docker"), ("pgBinDir", null));
+        var plan = await TransitionAsync(next);
+        AssertChanges(plan, updates: [DeployPlan.CloneCommand]);
+        Assert.Equal(marker, await MarkerAsync(Clone)); // the clone is current: the lever copies nothing, by any transport
+        await AssertConvergedAsync(next);
+        Assert.Equal("docker", _lab.State.Find(DeployPlan.CloneCommand)!.Environment!["GOVCLONE_TRANSPORT"]);
+
+        // The stored step now reaches the server through `docker exec`: the next re-clone goes that way.
+        var reclone = Config(("retainTemplate", "false"), ("transport", "docker"), ("pgBinDir", null), ("cloneGeneration", "2"));
+        AssertChanges(await TransitionAsync(reclone), updates: [DeployPlan.CloneCommand], replaces: [DeployPlan.SeedCommand, DeployPlan.SuiteCommand]);
+        await AssertConvergedAsync(reclone);
+        Assert.Contains("docker\0exec\0-i", File.ReadAllText(Pg.StandInLog)[log..], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Transition_password_rotation_updates_every_step_in_place_and_destroy_then_uses_the_new_password()
+    {
+        var role = "govclone_rot_" + Clone[^12..].Replace('_', 'x');
+        const string first = "rotate-one-1", second = "rotate-two-2";
+        await Pg.ExecuteAsync("postgres", $"DROP ROLE IF EXISTS {role}; CREATE ROLE {role} SUPERUSER LOGIN PASSWORD '{first}'");
+        try
+        {
+            var old = Pg.Settings(Clone, new Dictionary<string, string?> { ["user"] = role, ["retainTemplate"] = "true", ["compactGeneration"] = "1" }, withPassword: false)
+                with { Password = new Secret(first) };
+            await UpFreshAsync(old);
+
+            await Pg.ExecuteAsync("postgres", $"ALTER ROLE {role} PASSWORD '{second}'");
+            var next = old with { Password = new Secret(second) };
+            var plan = await TransitionAsync(next);
+            AssertChanges(plan,
+                updates: [DeployPlan.Provider, DeployPlan.CloneCommand, DeployPlan.SeedCommand, DeployPlan.CompactCommand]);
+            await AssertConvergedAsync(next);
+            Assert.All(_lab.State.Live.Where(e => e.Resource.Environment?.ContainsKey("GOVCLONE_PASSWORD") == true),
+                e => Assert.Equal(second, e.Resource.Environment!["GOVCLONE_PASSWORD"]));
+
+            var (_, destroyed) = await _lab.DestroyAsync();
+            Assert.True(destroyed.Succeeded, destroyed.Failure?.Message);
+            Assert.False(await Pg.DatabaseExistsAsync(Clone));
+            Assert.False(await Pg.DatabaseExistsAsync(old.TemplateDatabase));
+        }
+        finally
+        {
+            await Pg.ExecuteAsync("postgres", $"DROP ROLE IF EXISTS {role}");
+        }
+    }
+
+    [Fact]
+    public async Task Transition_config_removal_deletes_the_compaction_without_running_anything_and_updates_the_clone_step()
+    {
+        var old = Config(("retainTemplate", "false"), ("compactGeneration", "2"), ("cloneJobs", "3"));
+        await UpFreshAsync(old);
+        var marker = await MarkerAsync(Clone);
+
+        // Both keys removed from the stack: their defaults (no compaction; 2 jobs).
+        var next = Config(("retainTemplate", "false"));
+        var before = _lab.Runner.Actions.Count;
+        var plan = await TransitionAsync(next);
+        AssertChanges(plan, updates: [DeployPlan.CloneCommand], deletes: [DeployPlan.Compaction, DeployPlan.CompactCommand]);
+        Assert.DoesNotContain(ActionsSince(before), a => a.Resource is DeployPlan.CompactCommand or DeployPlan.Compaction);
+        Assert.Equal(marker, await MarkerAsync(Clone));
+        await AssertConvergedAsync(next);
+    }
+
+    [Fact]
+    public async Task Transition_destroy_drops_clone_and_template_once_under_the_lock_and_the_provider_drops_nothing()
+    {
+        var s = Config(("retainTemplate", "true"), ("compactGeneration", "1"));
+        await UpFreshAsync(s);
+        Assert.True(await Pg.DatabaseExistsAsync(s.TemplateDatabase));
+
+        var before = _lab.Runner.Actions.Count;
+        var (plan, result) = await _lab.DestroyAsync();
+        Assert.True(result.Succeeded, result.Failure?.Message);
+        var order = plan.Steps.Select(st => st.Name).ToList();
+        Assert.True(order.IndexOf(DeployPlan.SuiteCommand) < order.IndexOf(DeployPlan.SeedCommand)
+            && order.IndexOf(DeployPlan.SeedCommand) < order.IndexOf(DeployPlan.CloneCommand)
+            && order.IndexOf(DeployPlan.CloneCommand) < order.IndexOf(DeployPlan.Database)
+            && order.IndexOf(DeployPlan.Database) < order.IndexOf(DeployPlan.Provider), "reverse dependency order: " + plan);
+        Assert.Equal("retainOnDelete", plan.Steps.Single(st => st.Name == DeployPlan.Database).Skipped);
+        var ran = ActionsSince(before).ToList();
+        var drop = Assert.Single(ran);
+        Assert.Equal((DeployPlan.CloneCommand, "delete"), (drop.Resource, drop.What));
+        Assert.StartsWith("./govclone drop --yes", drop.Text, StringComparison.Ordinal);
+        Assert.False(await Pg.DatabaseExistsAsync(Clone));
+        Assert.False(await Pg.DatabaseExistsAsync(s.TemplateDatabase));
+        Assert.Empty(_lab.State.Entries);
+    }
+
+    [Fact]
+    public async Task Transition_cloneDatabase_rename_replaces_the_clone_family_dropping_the_old_one_first()
+    {
+        var old = Config(("retainTemplate", "true"));
+        await UpFreshAsync(old);
+        var renamed = Clone + "_r";
+        var next = Pg.Settings(renamed, new Dictionary<string, string?> { ["retainTemplate"] = "true" });
+        try
+        {
+            var before = _lab.Runner.Actions.Count;
+            var plan = await TransitionAsync(next);
+            AssertChanges(plan,
+                updates: [DeployPlan.SeedCommand],
+                replaces: [DeployPlan.Database, DeployPlan.PublicRevoked, DeployPlan.CloneCommand, DeployPlan.SuiteCommand]);
+            var ran = ActionsSince(before).Select(a => (a.Resource, a.What)).ToList();
+            Assert.True(ran.IndexOf((DeployPlan.CloneCommand, "delete")) < ran.IndexOf((DeployPlan.CloneCommand, "create")), "delete before replace: " + string.Join(", ", ran));
+            Assert.False(await Pg.DatabaseExistsAsync(Clone));
+            Assert.False(await Pg.DatabaseExistsAsync(old.TemplateDatabase));
+            Assert.True(await Pg.DatabaseExistsAsync(next.TemplateDatabase));
+            await AssertConvergedAsync(next);
+        }
+        finally
+        {
+            await new CloneLifecycle(next).DropAsync();
+        }
+    }
+}
