@@ -192,7 +192,8 @@ public class TransitionTests : CloneTestBase
         try
         {
             var old = Pg.Settings(Clone, new Dictionary<string, string?> { ["user"] = role, ["retainTemplate"] = "true", ["compactGeneration"] = "1" }, withPassword: false)
-                with { Password = new Secret(first) };
+                with
+            { Password = new Secret(first) };
             await UpFreshAsync(old);
 
             await Pg.ExecuteAsync("postgres", $"ALTER ROLE {role} PASSWORD '{second}'");
