@@ -275,7 +275,10 @@ public sealed class DeployPlan
             "govclone up under the run lock, replaced on every run (a per-run trigger); its JSON result is the stack outputs' source",
             new CommandStep
             {
-                Create = Line("up", [], values, SettingKeys.CloneDatabase, SettingKeys.SeedProfile, SettingKeys.CloneGeneration),
+                // up, then status: the suite's verdict and production's fingerprint, then the live facts and the
+                // decision; their JSON results are the stack outputs (StackOutputs.FromSuite).
+                Create = Line("up", [], values, SettingKeys.CloneDatabase, SettingKeys.SeedProfile, SettingKeys.CloneGeneration)
+                    + " && " + Line("status", [], values, confirm: false),
                 Triggers = [inputs.RunId],
                 Environment = Environment(values, all),
                 SecretEnvironment = secretsForClone,
@@ -305,11 +308,26 @@ public sealed class DeployPlan
     /// A lever's command line: <c>./govclone LEVER --yes --json --no-stack-file ARGS -c key=value …</c>. The
     /// <c>-c</c> pairs are what a preview shows of the step (their values equal the environment's).
     /// </summary>
-    public static string Line(string lever, IReadOnlyList<string> args, IReadOnlyDictionary<SettingKey, string?> values, params SettingKey[] shown)
+    public static string Line(string lever, IReadOnlyList<string> args, IReadOnlyDictionary<SettingKey, string?> values, params SettingKey[] shown) =>
+        Line(lever, args, values, confirm: true, shown);
+
+    /// <param name="lever">The subcommand.</param>
+    /// <param name="args">The lever's own arguments.</param>
+    /// <param name="values">Every setting's value (for the <c>-c</c> pairs).</param>
+    /// <param name="confirm">Pass <c>--yes</c> (a lever that changes the clone; there is nobody to ask).</param>
+    /// <param name="shown">The settings a preview shows as <c>-c</c> pairs.</param>
+    public static string Line(string lever, IReadOnlyList<string> args, IReadOnlyDictionary<SettingKey, string?> values, bool confirm, params SettingKey[] shown)
     {
         ArgumentNullException.ThrowIfNull(args);
         ArgumentNullException.ThrowIfNull(values);
-        var words = new List<string> { Cli, lever, "--yes", "--json", NoStackFileSwitch };
+        ArgumentNullException.ThrowIfNull(shown);
+        var words = new List<string> { Cli, lever };
+        if (confirm)
+        {
+            words.Add("--yes");
+        }
+
+        words.AddRange(["--json", NoStackFileSwitch]);
         words.AddRange(args);
         foreach (var key in shown)
         {

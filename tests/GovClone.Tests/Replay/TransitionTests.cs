@@ -73,6 +73,41 @@ public class TransitionTests : CloneTestBase
     private IEnumerable<ServerAction> ActionsSince(int count) => _lab.Runner.Actions.Skip(count);
 
     [Fact]
+    public async Task The_suite_steps_json_is_the_stack_outputs_and_the_step_converges_a_drifted_clone()
+    {
+        var s = Config(("retainTemplate", "false"));
+        await UpFreshAsync(s);
+        var suite = _lab.Runner.Actions.Last(a => a.Resource == DeployPlan.SuiteCommand);
+        var outputs = StackOutputs.FromSuite(s, suite.Stdout);
+        Assert.NotNull(outputs);
+        Assert.True(outputs.Verified);
+        Assert.True(outputs.ProductionUnchanged);
+        Assert.Equal("RETAIN", outputs.Decision);
+        Assert.Equal(30, outputs.Metrics["own"]);
+        Assert.Equal(309, outputs.Metrics["dot_tools"]);
+        Assert.True(outputs.CloneSizeBytes > 0);
+        Assert.Contains("own=30", outputs.Evidence, StringComparison.Ordinal);
+        Assert.Equal(["Disk cost", "Value", "Isolation", "Drift risk", "Naming"], outputs.Factors.Select(f => f["factor"]));
+        Assert.Null(StackOutputs.FromSuite(s, "govclone: a line that is not JSON\n"));
+
+        // Drift made out of band (a row gone): the next pulumi up changes no resource's inputs but the suite
+        // step's run trigger, and its govclone up seeds the clone back before the suite.
+        await Pg.ExecuteAsync(Clone, "DELETE FROM governance_candidate_object WHERE ctid = (SELECT min(ctid) FROM governance_candidate_object)");
+        Assert.False((await new CloneLifecycle(s).VerifyAsync()).Passed);
+        var (drifted, healed) = await _lab.UpAsync(_lab.Program(s));
+        Assert.True(healed.Succeeded, healed.Failure?.Message);
+        AssertChanges(drifted);
+        Assert.Contains("\"lever\":\"seed\",\"changed\":true", _lab.Runner.Actions.Last(a => a.Resource == DeployPlan.SuiteCommand).Stdout, StringComparison.Ordinal);
+        await AssertConvergedAsync(s);
+
+        // The gate passed: the same step's decision turns to DROP.
+        var gate = Config(("retainTemplate", "false"), ("productionRolloutLanded", "true"), ("productionSeedVerified", "true"));
+        var (_, result) = await _lab.UpAsync(_lab.Program(gate));
+        Assert.True(result.Succeeded, result.Failure?.Message);
+        Assert.Equal("DROP", StackOutputs.FromSuite(gate, _lab.Runner.Actions.Last(a => a.Resource == DeployPlan.SuiteCommand).Stdout)!.Decision);
+    }
+
+    [Fact]
     public async Task Transition_seedProfile_baseline_to_committed_updates_the_seed_in_place_and_ends_committed()
     {
         var old = Config(("seedProfile", "baseline"), ("retainTemplate", "false"));
