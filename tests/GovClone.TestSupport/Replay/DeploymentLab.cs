@@ -28,11 +28,11 @@ public sealed class DeploymentLab : IAsyncDisposable
 
     public StackState State { get; private set; } = StackState.Empty;
 
-    /// <summary>A lab whose <c>./govclone</c> is <paramref name="cliDll"/> (GovClone.Cli.dll beside the tests).</summary>
+    /// <summary>A lab whose <c>./govclone</c> is <paramref name="cliDll"/> (default: <see cref="BuiltCli"/>).</summary>
     public static DeploymentLab Create(TestServer pg, string? cliDll = null)
     {
         ArgumentNullException.ThrowIfNull(pg);
-        cliDll ??= Path.Combine(AppContext.BaseDirectory, "GovClone.Cli.dll");
+        cliDll ??= BuiltCli();
         if (!File.Exists(cliDll))
         {
             throw new FileNotFoundException("GovClone.Cli.dll is not beside the tests: reference src/GovClone.Cli", cliDll);
@@ -43,6 +43,19 @@ public sealed class DeploymentLab : IAsyncDisposable
         File.WriteAllText(shim, $"#!/bin/sh\nexec dotnet '{cliDll.Replace("'", "'\\''", StringComparison.Ordinal)}' \"$@\"\n");
         File.SetUnixFileMode(shim, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         return new DeploymentLab(pg, dir);
+    }
+
+    /// <summary>
+    /// GovClone.Cli.dll in the CLI project's own output for the tests' configuration (the test project references
+    /// the CLI, which builds it). Not the copy beside the tests: a test project's other packages may have replaced
+    /// a dependency there with another version the CLI was not built against.
+    /// </summary>
+    public static string BuiltCli()
+    {
+        var configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent?.Name ?? "Debug";
+        var repo = GovClone.Configuration.SettingsLoader.FindProjectDirectory(AppContext.BaseDirectory);
+        var own = Path.Combine(repo, "src", "GovClone.Cli", "bin", configuration, "net10.0", "GovClone.Cli.dll");
+        return File.Exists(own) ? own : Path.Combine(AppContext.BaseDirectory, "GovClone.Cli.dll");
     }
 
     /// <summary>The program the core's plan describes for <paramref name="settings"/>, as the engine sees it (a fresh run id each call).</summary>

@@ -28,7 +28,10 @@ public static class PlanResources
                 }
                 else if (v is not null)
                 {
-                    inputs[k] = v;
+                    // A provider's inputs reach the engine as its configuration, every value a string.
+                    inputs[k] = r.Type.StartsWith("pulumi:providers:", StringComparison.Ordinal) && v is not string
+                        ? Convert.ToString(v, System.Globalization.CultureInfo.InvariantCulture)
+                        : v;
                 }
             }
 
