@@ -1,32 +1,24 @@
-using GovClone.Sql;
-using GovClone.Transport;
+using GovClone.Deploy;
 using Pulumi;
+using Local = Pulumi.Command.Local;
 
 namespace GovCloneInfra;
 
-public sealed class CompactionArgs
-{
-    public required StackSettings Stack { get; init; }
-
-    public required SeededState Seed { get; init; }
-}
-
-/// <summary>compact: VACUUM (FULL, ANALYZE) of the clone, once per bump of <c>govclone:compactGeneration</c>.</summary>
+/// <summary>
+/// compact: <c>govclone compact</c> (VACUUM (FULL, ANALYZE)) under the run lock, once per bump of
+/// govclone:compactGeneration (the trigger replaces it, which runs it); any other change runs nothing.
+/// </summary>
 public sealed class Compaction : ComponentResource
 {
-    public Compaction(string name, CompactionArgs args, ComponentResourceOptions? options = null)
-        : base("govclone:governance:Compaction", name, options)
+    public Compaction(PlannedResources plan, ComponentResourceOptions? options = null)
+        : base(ResourceTypes.Compaction, DeployPlan.Compaction, options)
     {
-        ArgumentNullException.ThrowIfNull(args);
-        var s = args.Stack.Settings;
-        Script = ServerScripts.Psql(args.Stack.Transport, s.CloneDatabase, SqlScripts.Get(SqlScripts.Compact));
-        Command = ServerCommand.Create($"{name}-vacuum-full", args.Stack,
-            new ServerStep(Script, Triggers: [s.CompactGeneration]),
-            new CustomResourceOptions { Parent = this, DependsOn = [args.Seed.Command] });
-        RegisterOutputs(new Dictionary<string, object?> { ["generation"] = s.CompactGeneration });
+        ArgumentNullException.ThrowIfNull(plan);
+        plan.Add(DeployPlan.Compaction, this);
+        plan.CreateChildren(this, DeployPlan.Compaction);
+        Command = plan.Get<Local.Command>(DeployPlan.CompactCommand);
+        RegisterOutputs(plan.Plan[DeployPlan.Compaction].Outputs.ToDictionary(kv => kv.Key, kv => kv.Value));
     }
 
-    public string Script { get; }
-
-    public CustomResource Command { get; }
+    public Local.Command Command { get; }
 }

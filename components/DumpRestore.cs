@@ -1,58 +1,30 @@
-using GovClone.Transport;
+using GovClone.Deploy;
 using Pulumi;
+using Local = Pulumi.Command.Local;
 
 namespace GovCloneInfra;
 
-public sealed class DumpRestoreArgs
-{
-    public required StackSettings Stack { get; init; }
-
-    public required CloneDatabase Database { get; init; }
-
-    /// <summary>Resources that must finish first (the production fingerprint taken before the run).</summary>
-    public IReadOnlyList<Resource> After { get; init; } = [];
-}
-
 /// <summary>
-/// The clone step: the core's clone script (govclone:cloneMethod: from the retained template, or one
-/// snapshot of the source streamed table by table, or the plain pg_dump | psql; ANALYZE; complete marker
-/// last) run over the stack's transport. Bumping
-/// <c>govclone:cloneGeneration</c> replaces it; the script sees the older generation's marker and
-/// re-clones. DeleteBeforeReplace so no old delete ever runs after the fresh clone; DeletedWith the
-/// database, whose own delete drops everything on destroy.
+/// The clone step: <c>govclone clone</c> under the run lock, converging to a complete clone of the configured
+/// generation (copies nothing when current; the retained template's presence follows govclone:retainTemplate).
+/// Its Delete is <c>govclone drop</c> (clone and template, under the lock). A different clone, template or source
+/// replaces it, the old family dropped first. <c>govclone script</c> prints what runs at the server.
 /// </summary>
 public sealed class DumpRestore : ComponentResource
 {
-    public DumpRestore(string name, DumpRestoreArgs args, ComponentResourceOptions? options = null)
-        : base("govclone:clone:DumpRestore", name, options)
+    public DumpRestore(PlannedResources plan, ComponentResourceOptions? options = null)
+        : base(ResourceTypes.DumpRestore, DeployPlan.DumpRestore, options)
     {
-        ArgumentNullException.ThrowIfNull(args);
-        var s = args.Stack.Settings;
-        Script = ServerScripts.Clone(s, args.Stack.Transport);
-        Command = ServerCommand.Create($"{name}-pg-dump-psql", args.Stack,
-            new ServerStep(Script, Triggers: [s.CloneGeneration]),
-            new CustomResourceOptions
-            {
-                Parent = this,
-                DependsOn = [args.Database.Database, args.Database.PublicRevoked, .. args.After],
-                DeleteBeforeReplace = true,
-                DeletedWith = args.Database.Database,
-                CustomTimeouts = new CustomTimeouts { Create = TimeSpan.FromHours(2), Update = TimeSpan.FromHours(2) },
-            });
-        // The clone script may keep a FILE_COPY template of the fresh clone (govclone:retainTemplate) for fast
-        // re-clones. Dropping the clone database does not remove it, so this Command's Delete does, on destroy.
-        // Not DeletedWith the database: its Delete must run even though the database is deleted too.
-        RetainedTemplate = ServerCommand.Create($"{name}-retained-template", args.Stack,
-            new ServerStep("exit 0\n", DeleteScript: DeployScripts.DropTemplate(s, args.Stack.Transport)),
-            new CustomResourceOptions { Parent = this, DependsOn = [args.Database.Database] });
-        RegisterOutputs(new Dictionary<string, object?> { ["generation"] = s.CloneGeneration, ["templateDatabase"] = s.TemplateDatabase });
+        ArgumentNullException.ThrowIfNull(plan);
+        plan.Add(DeployPlan.DumpRestore, this);
+        plan.CreateChildren(this, DeployPlan.DumpRestore);
+        Command = plan.Get<Local.Command>(DeployPlan.CloneCommand);
+        RetainedTemplate = plan.Get<Local.Command>(DeployPlan.RetainedTemplate);
+        RegisterOutputs(plan.Plan[DeployPlan.DumpRestore].Outputs.ToDictionary(kv => kv.Key, kv => kv.Value));
     }
 
-    /// <summary>Exactly what runs at the server (also shown by <c>govclone script</c>).</summary>
-    public string Script { get; }
+    public Local.Command Command { get; }
 
-    public CustomResource Command { get; }
-
-    /// <summary>Holds the Delete that drops the retained template on destroy.</summary>
-    public CustomResource RetainedTemplate { get; }
+    /// <summary>Kept under its old name so existing stacks forget its old Delete; runs nothing.</summary>
+    public Local.Command RetainedTemplate { get; }
 }

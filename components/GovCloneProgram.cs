@@ -1,37 +1,33 @@
-using GovClone.Transport;
+using GovClone.Deploy;
 using Pulumi;
 
 namespace GovCloneInfra;
 
 /// <summary>
-/// The whole stack: production fingerprint → clone database → dump|restore → seeded state →
-/// (compaction) → regression suite, and the stack outputs computed by the core from what the suite
-/// reports. Used by Program.cs and by the mock tests.
+/// The whole stack, as the core's <see cref="DeployPlan"/> describes it: clone database → clone → seeded state →
+/// (compaction) → regression suite, every server-side step a govclone lever under the run lock, and the stack
+/// outputs from the suite step's JSON. Used by Program.cs and by the mock tests.
 /// </summary>
 public static class GovCloneProgram
 {
-    public static Dictionary<string, object?> Define(StackSettings stack)
+    /// <param name="stack">The validated settings and secrets.</param>
+    /// <param name="options">Options for every component (and, through them, every child): the mock tests pass resource transformations to observe options.</param>
+    public static Dictionary<string, object?> Define(StackSettings stack, ComponentResourceOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(stack);
+        var plan = new PlannedResources(stack);
         var s = stack.Settings;
-        var before = new ProductionFingerprint("production", new ProductionFingerprintArgs { Stack = stack });
-        var database = new CloneDatabase("clone", new CloneDatabaseArgs { Stack = stack });
-        var clone = new DumpRestore("dump-restore", new DumpRestoreArgs { Stack = stack, Database = database, After = [before.Command] });
-        var seed = new SeededState("governance", new SeededStateArgs { Stack = stack, Database = database, Clone = clone });
-        var after = new List<Resource> { seed.Command };
-        if (s.CompactGeneration > 0)
+        ComponentResourceOptions Opts() => ComponentResourceOptions.Merge(options, null);
+        var database = new CloneDatabase(plan, Opts());
+        _ = new DumpRestore(plan, Opts());
+        _ = new SeededState(plan, Opts());
+        if (stack.Plan.Contains(DeployPlan.Compaction))
         {
-            after.Add(new Compaction("compact", new CompactionArgs { Stack = stack, Seed = seed }).Command);
+            _ = new Compaction(plan, Opts());
         }
 
-        var suite = new RegressionSuite("regression-suite", new RegressionSuiteArgs { Stack = stack, After = after });
-        var outputs = Output.Tuple(before.Stdout, suite.Stdout).Apply(t =>
-        {
-            var report = DeployScripts.ParseReport(t.Item2)
-                ?? throw new InvalidOperationException("the regression suite printed no govclone-report line");
-            return DeployOutputs.From(s, report, DeployScripts.ParseFingerprint(t.Item1));
-        });
-
+        var suite = new RegressionSuite(plan, Opts());
+        var outputs = suite.Outputs;
         return new Dictionary<string, object?>
         {
             ["cloneName"] = database.Name,
@@ -43,7 +39,7 @@ public static class GovCloneProgram
             ["decisionReason"] = outputs.Apply(o => o.DecisionReason),
             ["decisionFactors"] = outputs.Apply(o => o.Factors),
             ["productionUnchanged"] = outputs.Apply(o => o.ProductionUnchanged),
-            ["plannedDecision"] = DeployOutputs.PlannedDecision(s),
+            ["plannedDecision"] = StackOutputs.PlannedDecision(s),
             ["seedProfile"] = s.SeedProfile.ToString().ToLowerInvariant(),
             ["cloneGeneration"] = s.CloneGeneration,
         };

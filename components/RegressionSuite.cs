@@ -1,39 +1,33 @@
-using GovClone.Transport;
+using GovClone.Deploy;
 using Pulumi;
+using Local = Pulumi.Command.Local;
 
 namespace GovCloneInfra;
 
-public sealed class RegressionSuiteArgs
-{
-    public required StackSettings Stack { get; init; }
-
-    /// <summary>Everything the suite must run after.</summary>
-    public required IReadOnlyList<Resource> After { get; init; }
-}
-
 /// <summary>
-/// The post-deploy regression suite: runs on every <c>pulumi up</c> (a per-run trigger), prints the
-/// have/want table, fails the update on any drift (psql exits 3), and reports the facts the stack
-/// outputs are computed from.
+/// The regression suite on every <c>pulumi up</c> (a per-run trigger): <c>govclone up</c> converges whatever
+/// drifted and runs the suite (the step fails on drift), fingerprinting production before and after; then
+/// <c>govclone status</c>. Their JSON results are the stack outputs.
 /// </summary>
 public sealed class RegressionSuite : ComponentResource
 {
-    public RegressionSuite(string name, RegressionSuiteArgs args, ComponentResourceOptions? options = null)
-        : base("govclone:governance:RegressionSuite", name, options)
+    public RegressionSuite(PlannedResources plan, ComponentResourceOptions? options = null)
+        : base(ResourceTypes.RegressionSuite, DeployPlan.Suite, options)
     {
-        ArgumentNullException.ThrowIfNull(args);
-        var s = args.Stack.Settings;
-        Script = DeployScripts.SuiteAndReport(s, args.Stack.Transport, s.SeedProfile);
-        Command = ServerCommand.Create($"{name}-run", args.Stack,
-            new ServerStep(Script, Triggers: [args.Stack.RunId]),
-            new CustomResourceOptions { Parent = this, DependsOn = [.. args.After] });
-        Stdout = ServerCommand.Stdout(Command);
-        RegisterOutputs();
+        ArgumentNullException.ThrowIfNull(plan);
+        plan.Add(DeployPlan.Suite, this);
+        plan.CreateChildren(this, DeployPlan.Suite);
+        Command = plan.Get<Local.Command>(DeployPlan.SuiteCommand);
+        var settings = plan.Stack.Settings;
+        Outputs = Command.Stdout.Apply(stdout => StackOutputs.FromSuite(settings, stdout)
+            ?? throw new InvalidOperationException("the regression suite step printed no govclone up and status results"));
+        var registered = plan.Plan[DeployPlan.Suite].Outputs.ToDictionary(kv => kv.Key, kv => kv.Value);
+        registered["verified"] = Outputs.Apply(o => o.Verified);
+        registered["productionUnchanged"] = Outputs.Apply(o => o.ProductionUnchanged);
+        RegisterOutputs(registered);
     }
 
-    public string Script { get; }
+    public Local.Command Command { get; }
 
-    public CustomResource Command { get; }
-
-    public Output<string> Stdout { get; }
+    public Output<StackOutputs> Outputs { get; }
 }

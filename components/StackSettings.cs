@@ -1,6 +1,6 @@
 using GovClone;
 using GovClone.Configuration;
-using GovClone.Transport;
+using GovClone.Deploy;
 using Pulumi;
 
 namespace GovCloneInfra;
@@ -8,15 +8,13 @@ namespace GovCloneInfra;
 /// <summary>
 /// The stack's configuration, read once at the top into the core's typed settings. The same
 /// <c>govclone:*</c> keys and the same <see cref="SettingsParser"/> as the CLI, so a bad value fails
-/// <c>pulumi preview</c> with the message <c>govclone</c> gives, before any resource exists.
+/// <c>pulumi preview</c> with the message <c>govclone</c> gives, before any resource exists. The secrets stay
+/// secret Outputs; the plan only knows whether they are set.
 /// </summary>
 public sealed record StackSettings(GovCloneSettings Settings, Output<string>? Password, Output<string>? SshPrivateKey, string RunId)
 {
-    /// <summary>
-    /// The stack's transport. The password is a secret Output, not in <see cref="Settings"/>, so the
-    /// transport is told it will be in the environment (forwarded by name: <c>-e PGPASSWORD</c>, <c>SendEnv</c>).
-    /// </summary>
-    public ServerTransport Transport => new(Settings, passwordInEnvironment: Password is not null);
+    /// <summary>The whole deployment, from the core (every resource, its inputs and options).</summary>
+    public DeployPlan Plan { get; } = DeployPlan.For(Settings, new DeployInputs(RunId, HasPassword: Password is not null, HasSshPrivateKey: SshPrivateKey is not null));
 
     public static StackSettings Load(Config config)
     {
@@ -32,22 +30,13 @@ public sealed record StackSettings(GovCloneSettings Settings, Output<string>? Pa
 
         try
         {
-            var settings = SettingsParser.Parse(raw);
+            var sshKey = config.GetSecret(SettingKeys.SshPrivateKey.Name);
+            // The parser checks the key's rules (the ssh transport) without its value, which stays a secret Output.
+            var settings = SettingsParser.Parse(raw, sshPrivateKey: sshKey is null ? null : new Secret("[pulumi secret]")) with { SshPrivateKey = null };
             // A password is required unless a pgpass file serves it; it stays a secret Output throughout.
             var password = settings.PgpassFile is null
                 ? config.RequireSecret(SettingKeys.Password.Name)
                 : config.GetSecret(SettingKeys.Password.Name);
-            var sshKey = config.GetSecret(SettingKeys.SshPrivateKey.Name);
-            if (sshKey is not null && settings.Transport != TransportKind.Ssh)
-            {
-                throw new ConfigurationException(SettingKeys.SshPrivateKey.ConfigKey, "is set but govclone:transport is not ssh", "remove it, or set govclone:transport ssh");
-            }
-
-            if (sshKey is not null && settings.SshUser is null)
-            {
-                throw new ConfigurationException(SettingKeys.SshUser.ConfigKey, "is required with govclone:sshPrivateKey (Pulumi's ssh does not read ~/.ssh/config)", "set govclone:sshUser");
-            }
-
             var runId = Environment.GetEnvironmentVariable("GOVCLONE_RUN_ID") is { Length: > 0 } id ? id : Guid.NewGuid().ToString("N");
             return new StackSettings(settings, password, sshKey, runId);
         }

@@ -1,18 +1,21 @@
 using System.Collections.Immutable;
+using System.Text.Json;
 using GovClone.Configuration;
-using GovClone.Sql;
-using GovClone.Transport;
+using GovClone.Deploy;
+using GovClone.Tests.Support.Replay;
 using Pulumi;
 using Pulumi.Utilities;
 using Local = Pulumi.Command.Local;
-using Remote = Pulumi.Command.Remote;
 
 namespace GovCloneInfra.Tests;
 
 public class GovCloneStackTests
 {
+    public const string Password = "s3cret-pw";
+    public const string SshKey = "-----BEGIN OPENSSH PRIVATE KEY-----\nnot-a-real-key\n-----END OPENSSH PRIVATE KEY-----";
+
     /// <summary>The nonprod stack's shape (ssh transport through contabo), with the password as secret config.</summary>
-    private static Dictionary<string, object> Nonprod(params (string Key, object Value)[] overrides)
+    public static Dictionary<string, object> Nonprod(params (string Key, object? Value)[] overrides)
     {
         var config = new Dictionary<string, object>
         {
@@ -21,149 +24,137 @@ public class GovCloneStackTests
             ["host"] = "127.0.0.1",
             ["port"] = "15432",
             ["sslMode"] = "disable",
-            ["password"] = "s3cret-pw",
+            ["password"] = Password,
         };
         foreach (var (k, v) in overrides)
         {
-            config[k] = v;
+            if (v is null)
+            {
+                config.Remove(k);
+            }
+            else
+            {
+                config[k] = v;
+            }
         }
 
         return config;
     }
 
-    private static GovCloneSettings Settings(Dictionary<string, object> config) =>
-        SettingsParser.Parse(config.Where(kv => kv.Key is not ("password" or "sshPrivateKey"))
-            .ToDictionary(kv => kv.Key, kv => (string?)kv.Value.ToString()));
+    /// <summary>The core's plan for the same config (what the program must register, one to one).</summary>
+    private static DeployPlan PlanFor(Dictionary<string, object> config) =>
+        DeployPlan.For(
+            SettingsParser.Parse(config.Where(kv => kv.Key is not ("password" or "sshPrivateKey" or "runId")).ToDictionary(kv => kv.Key, kv => (string?)kv.Value.ToString())),
+            new DeployInputs("run-1", HasPassword: config.ContainsKey("password"), HasSshPrivateKey: config.ContainsKey("sshPrivateKey")));
 
     private static IEnumerable<MockResourceArgsView> Commands(StackRun run) =>
-        run.Registrations.Where(r => r.Type is "command:local:Command" or "command:remote:Command").Select(r => new MockResourceArgsView(r));
+        run.Registrations.Where(r => r.Type == ResourceTypes.LocalCommand).Select(r => new MockResourceArgsView(r));
 
-    [Fact]
-    public async Task The_resource_graph_has_the_designed_components_and_children()
+    public static TheoryData<string> Shapes => new() { "nonprod", "compaction", "sshKey", "local", "pgpass" };
+
+    private static Dictionary<string, object> Shape(string shape) => shape switch
     {
-        var run = await StackRun.RunAsync(Nonprod());
-        var byName = run.Registrations.ToDictionary(r => r.Name!, r => r.Type);
-        Assert.Equal("govclone:production:Fingerprint", byName["production"]);
-        Assert.Equal("govclone:postgres:CloneDatabase", byName["clone"]);
-        Assert.Equal("pulumi:providers:postgresql", byName["clone-server"]);
-        Assert.Equal("postgresql:index/database:Database", byName["clone-database"]);
-        Assert.Equal("govclone:clone:DumpRestore", byName["dump-restore"]);
-        Assert.Equal("postgresql:index/grant:Grant", byName["clone-no-public-connect"]);
-        Assert.Equal("command:local:Command", byName["dump-restore-pg-dump-psql"]);
-        Assert.Equal("command:local:Command", byName["dump-restore-retained-template"]);
-        Assert.Equal("govclone:governance:SeededState", byName["governance"]);
-        Assert.Equal("command:local:Command", byName["governance-committed"]);
-        Assert.Equal("govclone:governance:RegressionSuite", byName["regression-suite"]);
-        Assert.Equal("command:local:Command", byName["regression-suite-run"]);
-        Assert.DoesNotContain(run.Registrations, r => r.Type == "govclone:governance:Compaction");
+        "compaction" => Nonprod(("compactGeneration", "2")),
+        "sshKey" => Nonprod(("sshPrivateKey", SshKey), ("sshUser", "deploy")),
+        "local" => Nonprod(("transport", "local"), ("sshHost", null)),
+        "pgpass" => Nonprod(("transport", "local"), ("sshHost", null), ("password", null), ("pgpassFile", PgpassFile())),
+        _ => Nonprod(),
+    };
 
-        // Children are parented to their components.
-        var database = run.Resources.OfType<Pulumi.PostgreSql.Database>().Single();
-        Assert.Equal("directus_gov_test_20260602", await OutputUtilities.GetValueAsync(database.Name));
-        var clone = run.Resources.OfType<DumpRestore>().Single();
-        Assert.IsType<Local.Command>(clone.Command);
+    private static string PgpassFile()
+    {
+        var path = Path.Combine(Directory.CreateTempSubdirectory("govclone-pgpass").FullName, "pgpass");
+        File.WriteAllText(path, "*:*:*:*:x\n");
+        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        return path;
     }
 
-    [Fact]
-    public async Task Each_command_runs_exactly_the_cores_script_over_the_stacks_transport()
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public async Task The_program_registers_exactly_the_cores_plan_inputs_options_and_environments(string shape)
     {
-        var config = Nonprod();
-        var settings = Settings(config);
-        var transport = new ServerTransport(settings, passwordInEnvironment: true);
+        var config = Shape(shape);
         var run = await StackRun.RunAsync(config);
-        var cmds = Commands(run).ToDictionary(c => c.Name);
-
-        var clone = cmds["dump-restore-pg-dump-psql"];
-        Assert.Equal("ssh -o BatchMode=yes -o SendEnv=PGPASSWORD contabo 'docker exec -i -e PGAPPNAME -e PGPASSWORD postgres bash -s'", clone.Create);
-        Assert.Equal(ServerScripts.Clone(settings, transport), clone.Stdin);
-        Assert.Contains("pg_dump -U workflow_admin --no-owner --no-privileges -d directus", clone.Stdin, StringComparison.Ordinal);
-        Assert.Equal([1.0], clone.Triggers);
-
-        // destroy drops the retained template too (the database's own delete would leave it behind).
-        var template = cmds["dump-restore-retained-template"];
-        Assert.Equal(ShellQuote.Join(transport.Argv("bash", "-c", DeployScripts.DropTemplate(settings, transport))), template.Delete);
-        Assert.Contains("IS_TEMPLATE false", template.Delete, StringComparison.Ordinal);
-
-        var seed = cmds["governance-committed"];
-        Assert.Contains(SqlScripts.Get(SqlScripts.SeedCommitted).TrimEnd(), seed.Stdin, StringComparison.Ordinal);
-        // The delete (reset in place) runs the same reset script, passed as one quoted bash -c argument.
-        var reset = ServerScripts.Psql(transport, settings.CloneDatabase, SqlScripts.Get(SqlScripts.ResetInPlace));
-        Assert.Contains(SqlScripts.Get(SqlScripts.ResetInPlace).TrimEnd(), reset, StringComparison.Ordinal);
-        Assert.Equal(ShellQuote.Join(transport.Argv("bash", "-c", reset)), seed.Delete);
-
-        var suite = cmds["regression-suite-run"];
-        Assert.Equal(DeployScripts.SuiteAndReport(settings, transport, SeedProfile.Committed), suite.Stdin);
-        Assert.Equal(["run-1"], suite.Triggers);
-    }
-
-    [Fact]
-    public async Task No_command_text_carries_the_password_and_the_environment_is_secret()
-    {
-        var run = await StackRun.RunAsync(Nonprod());
-        foreach (var c in Commands(run))
+        var plan = PlanFor(config);
+        var secrets = new Dictionary<string, string?>
         {
-            Assert.DoesNotContain("s3cret-pw", c.Create ?? string.Empty, StringComparison.Ordinal);
-            Assert.DoesNotContain("s3cret-pw", c.Stdin ?? string.Empty, StringComparison.Ordinal);
-            Assert.DoesNotContain("s3cret-pw", c.Delete ?? string.Empty, StringComparison.Ordinal);
+            [SecretInput.Password] = config.TryGetValue("password", out var pw) ? (string)pw : null,
+            [SecretInput.SshPrivateKey] = config.TryGetValue("sshPrivateKey", out var key) ? (string)key : null,
+        };
+        var expected = PlanResources.Of(plan, secrets);
+        var actual = await run.EngineResourcesAsync();
+
+        Assert.Equal(expected.Select(r => r.Urn), actual.Select(r => r.Urn)); // same resources, same registration order
+        foreach (var (want, have) in expected.Zip(actual))
+        {
+            Assert.Equal(want.ParentUrn, have.ParentUrn);
+            Assert.Equal(want.Dependencies.Order(StringComparer.Ordinal), have.Dependencies.Order(StringComparer.Ordinal));
+            Assert.True(EngineModel.Diff(want, have).Kind == ChangeKind.Same,
+                $"{want.Name}: the program's inputs differ from the plan's in {string.Join(", ", EngineModel.Diff(want, have).ChangedInputs)}");
+            Assert.Equal(want.DeleteBeforeReplace, have.DeleteBeforeReplace);
+            Assert.Equal(want.RetainOnDelete, have.RetainOnDelete);
+            Assert.Equal(want.DeletedWith, have.DeletedWith);
+            Assert.Equal(want.Aliases, have.Aliases);
         }
 
-        Assert.True(run.EnvironmentIsSecret, "the Command environment must be a secret Output");
-        Assert.True(run.PasswordIsSecret, "the password must be read with RequireSecret");
-        Assert.All(Commands(run), c => Assert.Equal("s3cret-pw", c.Environment["PGPASSWORD"]));
-
-        var provider = run.Registrations.Single(r => r.Type == "pulumi:providers:postgresql");
-        Assert.DoesNotContain("s3cret-pw", provider.Inputs.ToString(), StringComparison.Ordinal);
+        // Timeouts and secret outputs are options too.
+        var clone = (CustomResourceOptions)run.Of(DeployPlan.CloneCommand).Options;
+        Assert.Equal(TimeSpan.FromHours(2), clone.CustomTimeouts!.Create);
+        Assert.Equal(TimeSpan.FromMinutes(30), clone.CustomTimeouts.Delete);
+        Assert.All(run.Observed.Where(o => o.Type == ResourceTypes.LocalCommand),
+            o => Assert.Equal(["environment"], ((CustomResourceOptions)o.Options).AdditionalSecretOutputs));
     }
 
     [Fact]
-    public async Task Seed_profile_baseline_resets_in_place_declaratively()
+    public async Task Parents_and_dependencies_are_the_designed_ones_by_urn()
     {
-        var run = await StackRun.RunAsync(Nonprod(("seedProfile", "baseline")));
-        var seed = Commands(run).Single(c => c.Name == "governance-baseline");
-        Assert.Contains(SqlScripts.Get(SqlScripts.ResetInPlace).TrimEnd(), seed.Stdin, StringComparison.Ordinal);
-        Assert.DoesNotContain("INSERT INTO governance_object_ownership", seed.Stdin, StringComparison.Ordinal);
-    }
+        var run = await StackRun.RunAsync(Nonprod(("compactGeneration", "1")));
+        var urnByName = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var r in run.Resources.Where(r => r.GetResourceType() != ResourceTypes.Stack))
+        {
+            urnByName[r.GetResourceName()] = await StackRun.UrnAsync(r);
+        }
 
-    [Fact]
-    public async Task Generations_drive_reclone_and_compaction()
-    {
-        var run = await StackRun.RunAsync(Nonprod(("cloneGeneration", "3"), ("compactGeneration", "2")));
-        var cmds = Commands(run).ToDictionary(c => c.Name);
-        Assert.Equal([3.0], cmds["dump-restore-pg-dump-psql"].Triggers);
-        Assert.Equal([3.0], cmds["governance-committed"].Triggers);
-        Assert.Equal([2.0], cmds["compact-vacuum-full"].Triggers);
-        Assert.Contains("VACUUM (FULL, ANALYZE);", cmds["compact-vacuum-full"].Stdin, StringComparison.Ordinal);
-        Assert.Contains("generation=3", cmds["dump-restore-pg-dump-psql"].Stdin, StringComparison.Ordinal);
-    }
+        async Task<string?> ParentUrn(string name) => run.Of(name).Options.Parent is { } p ? await StackRun.UrnAsync(p) : null;
+        async Task<IReadOnlyList<string>> DependsOnUrns(string name)
+        {
+            var list = new List<string>();
+            foreach (var d in await OutputUtilities.GetValueAsync((Output<ImmutableArray<Resource>>)run.Of(name).Options.DependsOn))
+            {
+                list.Add(await StackRun.UrnAsync(d));
+            }
 
-    [Fact]
-    public async Task Stack_outputs_come_from_the_suites_report()
-    {
-        var run = await StackRun.RunAsync(Nonprod());
-        async Task<T> Out<T>(string key) => (T)(await OutputUtilities.GetValueAsync((Output<T>)run.Outputs[key]!))!;
-        Assert.Equal("RETAIN", await Out<string>("decision"));
-        Assert.True(await Out<bool>("verified"));
-        Assert.True(await Out<bool>("productionUnchanged"));
-        Assert.Equal(1258291200L, await Out<long>("cloneSizeBytes"));
-        var metrics = await Out<IReadOnlyDictionary<string, long>>("metrics");
-        Assert.Equal(30, metrics["own"]);
-        Assert.Equal(309, metrics["dot_tools"]);
-        var factors = await Out<IReadOnlyList<IReadOnlyDictionary<string, string>>>("decisionFactors");
-        Assert.Equal(["Disk cost", "Value", "Isolation", "Drift risk", "Naming"], factors.Select(f => f["factor"]));
-    }
+            return list;
+        }
 
-    [Fact]
-    public async Task A_changed_production_fingerprint_shows_in_the_outputs()
-    {
-        var run = await StackRun.RunAsync(Nonprod(), fingerprintAfter: "cccc bbbb");
-        Assert.False((bool)(await OutputUtilities.GetValueAsync((Output<bool>)run.Outputs["productionUnchanged"]!))!);
-    }
+        var children = new Dictionary<string, string>
+        {
+            ["clone-server"] = "clone",
+            ["clone-database"] = "clone",
+            ["clone-no-public-connect"] = "clone",
+            ["dump-restore-pg-dump-psql"] = "dump-restore",
+            ["dump-restore-retained-template"] = "dump-restore",
+            ["governance-seed"] = "governance",
+            ["compact-vacuum-full"] = "compact",
+            ["regression-suite-run"] = "regression-suite",
+        };
+        foreach (var (child, parent) in children)
+        {
+            Assert.Equal(urnByName[parent], await ParentUrn(child));
+        }
 
-    [Fact]
-    public async Task The_decision_turns_to_drop_once_the_gate_has_passed()
-    {
-        var run = await StackRun.RunAsync(Nonprod(("productionRolloutLanded", "true"), ("productionSeedVerified", "true")));
-        Assert.Equal("DROP", await OutputUtilities.GetValueAsync((Output<string>)run.Outputs["decision"]!));
+        foreach (var component in new[] { "clone", "dump-restore", "governance", "compact", "regression-suite" })
+        {
+            Assert.Null(await ParentUrn(component)); // the stack
+        }
+
+        Assert.Equal([urnByName["clone-database"], urnByName["clone-no-public-connect"]], await DependsOnUrns("dump-restore-pg-dump-psql"));
+        Assert.Equal([urnByName["dump-restore-pg-dump-psql"]], await DependsOnUrns("governance-seed"));
+        Assert.Equal([urnByName["governance-seed"]], await DependsOnUrns("compact-vacuum-full"));
+        Assert.Equal([urnByName["governance-seed"], urnByName["compact-vacuum-full"]], await DependsOnUrns("regression-suite-run"));
+        Assert.Equal([urnByName["clone-database"]], await DependsOnUrns("clone-no-public-connect"));
+        Assert.Equal(urnByName["clone-server"], await StackRun.UrnAsync(((CustomResourceOptions)run.Of("clone-database").Options).Provider!));
+        Assert.Equal(urnByName["clone-server"], run.Registration("clone-database").Provider?.Split("::")[..4].Aggregate((a, b) => a + "::" + b));
     }
 
     [Theory]
@@ -172,63 +163,130 @@ public class GovCloneStackTests
     [InlineData("transport", "ftp", "govclone:transport")]
     [InlineData("port", "70000", "govclone:port")]
     [InlineData("sshHost", "-oProxyCommand=x", "govclone:sshHost")]
-    public async Task Invalid_config_fails_before_any_resource_naming_the_key(string key, string value, string named)
+    [InlineData("seedProfile", "everything", "govclone:seedProfile")]
+    [InlineData("password", null, "govclone:password")]
+    [InlineData("sshPrivateKeyWithLocalTransport", null, "govclone:sshPrivateKey")]
+    public async Task Invalid_config_fails_naming_the_key_before_any_resource_is_registered(string key, string? value, string named)
     {
-        var run = new List<string>();
-        var ex = await Assert.ThrowsAnyAsync<Exception>(() => StackRun.RunAsync(Nonprod((key, value))));
-        Assert.Contains(named, ex.ToString(), StringComparison.Ordinal);
+        var config = key == "sshPrivateKeyWithLocalTransport"
+            ? Nonprod(("transport", "local"), ("sshHost", null), ("sshPrivateKey", SshKey))
+            : Nonprod((key, value));
+        var (run, error) = await StackRun.TryRunAsync(config);
+        Assert.NotNull(error);
+        Assert.Contains(named, error.ToString(), StringComparison.Ordinal);
+        Assert.Empty(run.Registrations);
+        Assert.Empty(run.Observed);
+        Assert.DoesNotContain("BEGIN OPENSSH", error.ToString(), StringComparison.Ordinal);
     }
 
     [Fact]
-    public async Task A_missing_password_fails_naming_the_key()
+    public async Task Each_component_registers_its_outputs_and_the_stack_its_outputs_from_the_suite_steps_json()
     {
-        var config = Nonprod();
-        config.Remove("password");
-        var ex = await Assert.ThrowsAnyAsync<Exception>(() => StackRun.RunAsync(config));
-        Assert.Contains("govclone:password", ex.ToString(), StringComparison.Ordinal);
+        var run = await StackRun.RunAsync(Nonprod(("compactGeneration", "2"), ("seedProfile", "baseline"), ("cloneGeneration", "3")));
+        async Task<IReadOnlyDictionary<string, object?>> Registered(string name) =>
+            run.RegisteredOutputs[await StackRun.UrnAsync(run.Resources.Single(r => r.GetResourceName() == name && r is ComponentResource))];
+
+        Assert.Equal("directus_gov_test_20260602", (await Registered("clone"))["name"]);
+        var dumpRestore = await Registered("dump-restore");
+        Assert.Equal(3.0, dumpRestore["generation"]);
+        Assert.Equal("directus_gov_test_20260602_template", dumpRestore["templateDatabase"]);
+        Assert.Equal("auto", dumpRestore["cloneMethod"]);
+        Assert.Equal("auto", dumpRestore["retainTemplate"]);
+        Assert.Equal("baseline", (await Registered("governance"))["profile"]);
+        Assert.Equal(2.0, (await Registered("compact"))["generation"]);
+        var suite = await Registered("regression-suite");
+        Assert.Equal(true, suite["verified"]);
+        Assert.Equal(true, suite["productionUnchanged"]);
+
+        async Task<T> Out<T>(string key) => (T)(await OutputUtilities.GetValueAsync((Output<T>)run.Outputs[key]!))!;
+        Assert.Equal("RETAIN", await Out<string>("decision"));
+        Assert.True(await Out<bool>("verified"));
+        Assert.True(await Out<bool>("productionUnchanged"));
+        Assert.Equal(1258291200L, await Out<long>("cloneSizeBytes"));
+        Assert.Equal(30, (await Out<IReadOnlyDictionary<string, long>>("metrics"))["own"]);
+        Assert.Equal(["Disk cost", "Value", "Isolation", "Drift risk", "Naming"], (await Out<IReadOnlyList<IReadOnlyDictionary<string, string>>>("decisionFactors")).Select(f => f["factor"]));
+        Assert.Equal("baseline", run.Outputs["seedProfile"]);
+        Assert.Equal(3, run.Outputs["cloneGeneration"]);
+        Assert.Equal("RETAIN", run.Outputs["plannedDecision"]);
+
+        var changed = await StackRun.RunAsync(Nonprod(("productionRolloutLanded", "true"), ("productionSeedVerified", "true")),
+            suiteStdout: StackRun.CannedSuite(productionUnchanged: false, verdict: "DROP"));
+        Assert.False((bool)(await OutputUtilities.GetValueAsync((Output<bool>)changed.Outputs["productionUnchanged"]!))!);
+        Assert.Equal("DROP", await OutputUtilities.GetValueAsync((Output<string>)changed.Outputs["decision"]!));
+        Assert.Equal("DROP", changed.Outputs["plannedDecision"]);
     }
 
     [Fact]
-    public async Task An_ssh_private_key_switches_to_pulumis_own_ssh()
+    public async Task Secrets_are_secret_outputs_and_never_in_a_commands_diffable_inputs_which_stay_short()
     {
-        var run = await StackRun.RunAsync(Nonprod(("sshPrivateKey", "-----BEGIN KEY-----"), ("sshUser", "deploy")));
-        var remote = run.Registrations.Where(r => r.Type == "command:remote:Command").Select(r => new MockResourceArgsView(r)).ToList();
-        Assert.Equal(5, remote.Count); // fingerprint, clone, retained-template, seed, suite
-        Assert.All(remote, c => Assert.StartsWith("docker exec -i", c.Create, StringComparison.Ordinal));
-        Assert.True(run.SshKeyIsSecret, "the ssh private key must be a secret Output");
-        Assert.All(remote, c =>
+        var run = await StackRun.RunAsync(Nonprod(("sshPrivateKey", SshKey), ("compactGeneration", "1")));
+        var commands = Commands(run).ToList();
+        Assert.Equal(5, commands.Count);
+        foreach (var c in commands)
         {
-            Assert.DoesNotContain("BEGIN KEY", c.Create, StringComparison.Ordinal);
-            Assert.DoesNotContain("BEGIN KEY", c.Stdin, StringComparison.Ordinal);
-        });
+            Assert.True(run.SecretInputs[c.Name], $"{c.Name}'s environment must be a secret Output");
+            var diffable = JsonSerializer.Serialize(c.Inputs.Where(kv => kv.Key != "environment").ToDictionary(kv => kv.Key, kv => kv.Value));
+            Assert.True(diffable.Length <= 600, $"{c.Name} carries {diffable.Length} bytes in its diffable inputs: {diffable}");
+            Assert.DoesNotContain(Password, diffable, StringComparison.Ordinal);
+            Assert.DoesNotContain("not-a-real-key", diffable, StringComparison.Ordinal);
+            Assert.False(c.Inputs.ContainsKey("stdin"), "no script travels in a Command's inputs: govclone script prints it");
+        }
+
+        Assert.True(run.SecretInputs[DeployPlan.Provider], "the provider's password must be a secret Output");
+        Assert.All(commands.Where(c => c.Name != DeployPlan.RetainedTemplate), c => Assert.Equal(Password, c.Environment["GOVCLONE_PASSWORD"]));
+        Assert.Equal(SshKey, Commands(run).Single(c => c.Name == DeployPlan.CloneCommand).Environment["GOVCLONE_SSH_PRIVATE_KEY"]);
+        Assert.Equal(SshKey, Commands(run).Single(c => c.Name == DeployPlan.SuiteCommand).Environment["GOVCLONE_SSH_PRIVATE_KEY"]);
+        Assert.Equal(string.Empty, Commands(run).Single(c => c.Name == DeployPlan.SeedCommand).Environment["GOVCLONE_SSH_PRIVATE_KEY"]);
+        Assert.DoesNotContain(run.Registrations, r => r.Type == "command:remote:Command");
     }
 
     [Fact]
-    public async Task Local_and_docker_transports_run_their_runbook_lines()
+    public async Task Each_command_runs_one_govclone_lever_with_the_settings_that_matter_on_its_line()
     {
-        var local = await StackRun.RunAsync(Nonprod(("transport", "local")));
-        Assert.All(Commands(local), c => Assert.Equal("bash -s", c.Create));
-        var docker = await StackRun.RunAsync(Nonprod(("transport", "docker")));
-        Assert.All(Commands(docker), c => Assert.Equal("docker exec -i -e PGAPPNAME -e PGPASSWORD postgres bash -s", c.Create));
+        var run = await StackRun.RunAsync(Nonprod(("compactGeneration", "1")));
+        var cmds = Commands(run).ToDictionary(c => c.Name);
+        Assert.Equal("./govclone clone --yes --json --no-stack-file -c cloneDatabase=directus_gov_test_20260602 -c sourceDatabase=directus -c cloneGeneration=1 -c cloneMethod=auto -c retainTemplate=auto -c transport=ssh",
+            cmds[DeployPlan.CloneCommand].Create);
+        Assert.Equal("./govclone drop --yes --json --no-stack-file -c cloneDatabase=directus_gov_test_20260602 -c templateDatabase=directus_gov_test_20260602_template",
+            cmds[DeployPlan.CloneCommand].Delete);
+        Assert.Equal(["cloneDatabase=directus_gov_test_20260602", "templateDatabase=directus_gov_test_20260602_template", "sourceDatabase=directus"], cmds[DeployPlan.CloneCommand].Triggers);
+        Assert.Equal("./govclone seed --yes --json --no-stack-file --profile committed -c cloneDatabase=directus_gov_test_20260602", cmds[DeployPlan.SeedCommand].Create);
+        Assert.Null(cmds[DeployPlan.SeedCommand].Delete);
+        Assert.Equal([1.0], cmds[DeployPlan.SeedCommand].Triggers);
+        Assert.Equal("./govclone compact --yes --json --no-stack-file -c cloneDatabase=directus_gov_test_20260602", cmds[DeployPlan.CompactCommand].Create);
+        Assert.Equal(DeployPlan.CompactionUpdateNote, cmds[DeployPlan.CompactCommand].Update);
+        Assert.StartsWith("./govclone up --yes --json --no-stack-file", cmds[DeployPlan.SuiteCommand].Create, StringComparison.Ordinal);
+        Assert.EndsWith("&& ./govclone status --json --no-stack-file", cmds[DeployPlan.SuiteCommand].Create, StringComparison.Ordinal);
+        Assert.Equal(["run-1"], cmds[DeployPlan.SuiteCommand].Triggers);
+        Assert.Null(cmds[DeployPlan.RetainedTemplate].Delete);
+        Assert.Equal("ssh", cmds[DeployPlan.CloneCommand].Environment["GOVCLONE_TRANSPORT"]);
+        Assert.Equal(string.Empty, cmds[DeployPlan.SeedCommand].Environment["GOVCLONE_TRANSPORT"]);
+        Assert.Equal("committed", cmds[DeployPlan.SeedCommand].Environment["GOVCLONE_SEED_PROFILE"]);
+
+        // The seeded state answers to its old names, so an existing stack updates it instead of deleting
+        // (and resetting) the old one.
+        var aliases = new List<string?>();
+        foreach (var a in run.Of(DeployPlan.SeedCommand).Options.Aliases)
+        {
+            var alias = await OutputUtilities.GetValueAsync((Output<Alias>)a);
+            aliases.Add(await OutputUtilities.GetValueAsync((Output<string>)alias.Name!));
+        }
+
+        Assert.Equal(["governance-committed", "governance-baseline", "governance-committed", "governance-baseline"], aliases);
+        Assert.IsType<Local.Command>(run.Resources.OfType<SeededState>().Single().Command);
     }
 }
 
 /// <summary>Typed view of a Command registration's inputs.</summary>
-public sealed class MockResourceArgsView
+public sealed class MockResourceArgsView(Pulumi.Testing.MockResourceArgs args)
 {
-    public MockResourceArgsView(Pulumi.Testing.MockResourceArgs args)
-    {
-        Name = args.Name!;
-        Inputs = args.Inputs;
-    }
+    public string Name { get; } = args.Name!;
 
-    public string Name { get; }
-
-    public ImmutableDictionary<string, object> Inputs { get; }
+    public ImmutableDictionary<string, object> Inputs { get; } = args.Inputs;
 
     public string? Create => Inputs.TryGetValue("create", out var v) ? v as string : null;
 
-    public string? Stdin => Inputs.TryGetValue("stdin", out var v) ? v as string : null;
+    public string? Update => Inputs.TryGetValue("update", out var v) ? v as string : null;
 
     public string? Delete => Inputs.TryGetValue("delete", out var v) ? v as string : null;
 

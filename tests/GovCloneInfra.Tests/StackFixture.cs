@@ -1,90 +1,184 @@
 using System.Collections.Immutable;
 using System.Text.Json;
-using GovClone.Transport;
+using GovClone.Deploy;
+using GovClone.Tests.Support.Replay;
 using Moq;
 using Pulumi;
 using Pulumi.Testing;
+using Pulumi.Utilities;
+using Local = Pulumi.Command.Local;
+using Pg = Pulumi.PostgreSql;
 
 namespace GovCloneInfra.Tests;
 
+/// <summary>What a resource's constructor was given, seen by a resource transformation (mocks never see options).</summary>
+public sealed record Observed(Resource Resource, ResourceArgs Args, ResourceOptions Options)
+{
+    public string Name => Resource.GetResourceName();
+
+    public string Type => Resource.GetResourceType();
+}
+
 /// <summary>
-/// Runs the real program (<see cref="GovCloneProgram.Define"/>) against a Moq <see cref="IMocks"/> that fails
-/// fast on any resource type the program is not meant to create, records every registration, and answers
-/// the Commands' stdout the way the real scripts print it.
+/// Runs the real program (<see cref="GovCloneProgram.Define"/>) against a strict Moq <see cref="IMocks"/> that fails
+/// on any resource type the program is not meant to create, and records: every registration (type, name, inputs),
+/// every resource's options (through a resource transformation on every component, which children inherit), the
+/// outputs each component and the stack register, and the secretness of the secret inputs. Commands answer with
+/// the output the real levers print (NDJSON results).
 /// </summary>
 public sealed class StackRun
 {
     public static readonly IReadOnlySet<string> KnownTypes = new HashSet<string>
     {
-        "govclone:postgres:CloneDatabase",
-        "govclone:clone:DumpRestore",
-        "govclone:governance:SeededState",
-        "govclone:governance:Compaction",
-        "govclone:governance:RegressionSuite",
-        "govclone:production:Fingerprint",
-        "pulumi:providers:postgresql",
-        "postgresql:index/database:Database",
-        "postgresql:index/grant:Grant",
-        "command:local:Command",
-        "command:remote:Command",
+        ResourceTypes.CloneDatabase, ResourceTypes.DumpRestore, ResourceTypes.SeededState, ResourceTypes.Compaction,
+        ResourceTypes.RegressionSuite, ResourceTypes.PostgresProvider, ResourceTypes.Database, ResourceTypes.Grant,
+        ResourceTypes.LocalCommand,
     };
 
-    public const string Report =
-        """govclone-report {"sizeBytes" : 1258291200, "appConnections" : 0, "workerLeases" : 0, "metrics" : [{"metric" : "own", "value" : 30, "detail" : "CLONE_TEST_F6_SEED"}, {"metric" : "gap", "value" : 0, "detail" : null}, {"metric" : "ruleset", "value" : 1, "detail" : "RS-CLONE-TEST-1"}, {"metric" : "scan_run", "value" : 2, "detail" : null}, {"metric" : "cand_state", "value" : 5, "detail" : null}, {"metric" : "cand_object", "value" : 35, "detail" : null}, {"metric" : "cursor", "value" : 1, "detail" : "clone-test-worker, wm-2, events_seen=20"}, {"metric" : "gov_emit", "value" : 0, "detail" : null}, {"metric" : "gov_active", "value" : 0, "detail" : null}, {"metric" : "dot_tools", "value" : 309, "detail" : null}, {"metric" : "axis_tables", "value" : 0, "detail" : null}]}""";
+    private readonly List<Task> _pending = [];
 
     public List<MockResourceArgs> Registrations { get; } = [];
+
+    public List<Observed> Observed { get; } = [];
 
     public ImmutableArray<Resource> Resources { get; private set; }
 
     public IDictionary<string, object?> Outputs { get; private set; } = new Dictionary<string, object?>();
 
-    /// <summary>Whether the Commands' environment (ServerCommand.EnvironmentFor) was a secret Output during the run.</summary>
-    public bool EnvironmentIsSecret { get; private set; }
+    /// <summary>What each resource registered with RegisterOutputs, by its (mock) URN.</summary>
+    public Dictionary<string, IReadOnlyDictionary<string, object?>> RegisteredOutputs { get; } = new(StringComparer.Ordinal);
 
-    /// <summary>Whether the stack's ssh private key, when set, was a secret Output during the run.</summary>
-    public bool? SshKeyIsSecret { get; private set; }
+    public StackSettings? Stack { get; private set; }
 
-    /// <summary>The password Output's secretness during the run (null when no password is configured).</summary>
-    public bool? PasswordIsSecret { get; private set; }
+    /// <summary>Secretness of each Command's environment and of the provider's password, as the program built them, by resource name.</summary>
+    public Dictionary<string, bool> SecretInputs { get; } = new(StringComparer.Ordinal);
 
-    /// <summary>What the fingerprint Command prints after the run (equal to before unless a test says otherwise).</summary>
-    public string FingerprintAfter { get; init; } = "aaaa bbbb";
+    /// <summary>What the suite Command prints (the levers' NDJSON results).</summary>
+    public string SuiteStdout { get; init; } = CannedSuite();
 
-    public static async Task<StackRun> RunAsync(IDictionary<string, object> config, bool preview = false, string fingerprintAfter = "aaaa bbbb")
+    public static string CannedSuite(bool productionUnchanged = true, string verdict = "RETAIN")
     {
-        var run = new StackRun { FingerprintAfter = fingerprintAfter };
+        var metrics = new Dictionary<string, object>
+        {
+            ["own"] = new { value = 30, detail = "CLONE_TEST_F6_SEED" },
+            ["gap"] = new { value = 0 },
+            ["ruleset"] = new { value = 1, detail = "RS-CLONE-TEST-1" },
+            ["scan_run"] = new { value = 2 },
+            ["cand_state"] = new { value = 5 },
+            ["cand_object"] = new { value = 35 },
+            ["cursor"] = new { value = 1, detail = "clone-test-worker, wm-2, events_seen=20" },
+            ["gov_emit"] = new { value = 0 },
+            ["gov_active"] = new { value = 0 },
+            ["dot_tools"] = new { value = 309 },
+            ["axis_tables"] = new { value = 0 },
+        };
+        var up = new { @event = "result", lever = "up", ok = true, exitCode = 0, changed = false, changes = 0, verify = new { profile = "committed", passed = true, checks = Array.Empty<object>() }, productionUnchanged };
+        var status = new
+        {
+            @event = "result",
+            lever = "status",
+            ok = true,
+            exitCode = 0,
+            clone = "directus_gov_test_20260602",
+            sizeBytes = 1258291200L,
+            metrics,
+            evidence = "own=30 (CLONE_TEST_F6_SEED) | gap=0",
+            decision = new
+            {
+                verdict,
+                reason = "the gate has not passed",
+                factors = new[] { "Disk cost", "Value", "Isolation", "Drift risk", "Naming" }.Select(f => new { factor = f, assessment = "…", status = "ok" }),
+            },
+        };
+        return "{\"event\":\"progress\",\"phase\":\"clone\"}\n" + JsonSerializer.Serialize(up) + "\n" + JsonSerializer.Serialize(status) + "\n";
+    }
+
+    public static async Task<StackRun> RunAsync(IDictionary<string, object> config, bool preview = false, string? suiteStdout = null)
+    {
+        var (run, error) = await TryRunAsync(config, preview, suiteStdout);
+        return error is null ? run : throw error;
+    }
+
+    /// <summary>Runs the program; a failure is returned with what had been registered until then.</summary>
+    public static async Task<(StackRun Run, Exception? Error)> TryRunAsync(IDictionary<string, object> config, bool preview = false, string? suiteStdout = null)
+    {
+        var run = new StackRun { SuiteStdout = suiteStdout ?? CannedSuite() };
         var json = JsonSerializer.Serialize(config.ToDictionary(kv => kv.Key.Contains(':') ? kv.Key : "govclone:" + kv.Key, kv => kv.Value));
         Environment.SetEnvironmentVariable("PULUMI_CONFIG", json);
         Environment.SetEnvironmentVariable("PULUMI_CONFIG_SECRET_KEYS", JsonSerializer.Serialize(new[] { "govclone:password", "govclone:sshPrivateKey" }));
-        Environment.SetEnvironmentVariable("GOVCLONE_RUN_ID", "run-1");
+        Environment.SetEnvironmentVariable("GOVCLONE_RUN_ID", config.TryGetValue("runId", out var r) ? r.ToString() : "run-1");
 
         var mocks = new Mock<IMocks>(MockBehavior.Strict);
         mocks.Setup(m => m.NewResourceAsync(It.IsAny<MockResourceArgs>()))
             .Returns((MockResourceArgs args) => Task.FromResult(run.NewResource(args)));
         mocks.Setup(m => m.RegisterResourceOutputs(It.IsAny<MockRegisterResourceOutputsRequest>()))
-            .Returns(Task.CompletedTask);
+            .Returns((MockRegisterResourceOutputsRequest req) => run.RecordOutputsAsync(req));
         mocks.Setup(m => m.CallAsync(It.IsAny<MockCallArgs>()))
             .Returns((MockCallArgs args) => Task.FromResult<object>(args.Args));
 
-        Task<bool>? envSecret = null, keySecret = null, passwordSecret = null;
-        var (resources, outputs) = await Deployment.TestAsync(mocks.Object,
-            new TestOptions { IsPreview = preview, StackName = "nonprod", ProjectName = "govclone" },
-            () =>
+        try
+        {
+            var (resources, outputs) = await Deployment.TestAsync(mocks.Object,
+                new TestOptions { IsPreview = preview, StackName = PlanResources.Stack, ProjectName = PlanResources.Project },
+                () =>
+                {
+                    run.Stack = StackSettings.Load(new Config("govclone"));
+                    var observe = new ComponentResourceOptions { ResourceTransformations = { run.Observe } };
+                    return GovCloneProgram.Define(run.Stack, observe);
+                });
+            run.Resources = resources;
+            run.Outputs = outputs;
+            await Task.WhenAll(run._pending);
+            return (run, null);
+        }
+        catch (Exception ex)
+        {
+            return (run, ex);
+        }
+    }
+
+    private ResourceTransformationResult? Observe(ResourceTransformationArgs args)
+    {
+        lock (Observed)
+        {
+            Observed.Add(new Observed(args.Resource, args.Args, args.Options));
+            // Secretness is a property of the Outputs the program builds; the mock monitor drops it from the
+            // inputs it hands to IMocks, so it is read here, from the very inputs the constructor got.
+            var name = args.Resource.GetResourceName();
+            if (args.Args is Local.CommandArgs c && c.Environment is { } env)
             {
-                var stack = StackSettings.Load(new Config("govclone"));
-                // Secretness is a property of the Outputs the program builds; the mock monitor drops it
-                // from the inputs it hands to IMocks, so it is observed here, inside the run.
-                envSecret = Output.IsSecretAsync(ServerCommand.EnvironmentFor(stack));
-                keySecret = stack.SshPrivateKey is null ? null : Output.IsSecretAsync(stack.SshPrivateKey);
-                passwordSecret = stack.Password is null ? null : Output.IsSecretAsync(stack.Password);
-                return GovCloneProgram.Define(stack);
-            });
-        run.Resources = resources;
-        run.Outputs = outputs;
-        run.EnvironmentIsSecret = envSecret is not null && await envSecret;
-        run.SshKeyIsSecret = keySecret is null ? null : await keySecret;
-        run.PasswordIsSecret = passwordSecret is null ? null : await passwordSecret;
-        return run;
+                _pending.Add(Secret(name, (Output<ImmutableDictionary<string, string>>)env));
+            }
+            else if (args.Args is Pg.ProviderArgs p && p.Password is { } pw)
+            {
+                _pending.Add(Secret(name, (Output<string>)pw));
+            }
+        }
+
+        return null;
+    }
+
+    private async Task Secret<T>(string name, Output<T> output)
+    {
+        var secret = await Output.IsSecretAsync(output);
+        lock (SecretInputs)
+        {
+            SecretInputs[name] = secret;
+        }
+    }
+
+    private async Task RecordOutputsAsync(MockRegisterResourceOutputsRequest req)
+    {
+        var values = new Dictionary<string, object?>(StringComparer.Ordinal);
+        foreach (var (key, output) in req.Outputs)
+        {
+            values[key] = await OutputUtilities.GetValueAsync(output);
+        }
+
+        lock (RegisteredOutputs)
+        {
+            RegisteredOutputs[req.Urn] = values;
+        }
     }
 
     private (string? Id, object State) NewResource(MockResourceArgs args)
@@ -100,17 +194,92 @@ public sealed class StackRun
         }
 
         var state = args.Inputs.ToBuilder();
-        if (args.Type is "command:local:Command" or "command:remote:Command")
+        if (args.Type == ResourceTypes.LocalCommand)
         {
-            var stdin = args.Inputs.TryGetValue("stdin", out var s) ? s as string ?? string.Empty : string.Empty;
-            state["stdout"] = stdin.Contains("govclone-report", StringComparison.Ordinal)
-                ? "governance regression suite: PASS\n" + Report + "\n" + DeployScripts.FingerprintPrefix + FingerprintAfter
-                : stdin.Contains(DeployScripts.FingerprintPrefix, StringComparison.Ordinal)
-                    ? DeployScripts.FingerprintPrefix + "aaaa bbbb"
-                    : "govclone: changed=true";
+            state["stdout"] = args.Name == DeployPlan.SuiteCommand ? SuiteStdout : "{\"event\":\"result\",\"lever\":\"x\",\"ok\":true,\"exitCode\":0}\n";
             state["stderr"] = string.Empty;
         }
 
         return (string.IsNullOrEmpty(args.Id) ? $"{args.Name}_id" : args.Id, state.ToImmutable());
+    }
+
+    public MockResourceArgs Registration(string name) => Registrations.Single(r => r.Name == name);
+
+    public Observed Of(string name) => Observed.Single(o => o.Name == name);
+
+    /// <summary>The URN the mock monitor gave a resource (mocks keep only the first type of a parent chain: pulumi:pulumi:Stack$TYPE).</summary>
+    public static async Task<string> UrnAsync(Resource r) => await OutputUtilities.GetValueAsync(r.Urn);
+
+    /// <summary>
+    /// The program's registrations as the engine would see them (Pulumi-free, for the replay): inputs from the mock
+    /// monitor, options from the transformation, URNs in the engine's form (a child's type prefixed with its parent's).
+    /// </summary>
+    public async Task<IReadOnlyList<EngineResource>> EngineResourcesAsync()
+    {
+        string Urn(Resource r)
+        {
+            var o = Of(r.GetResourceName());
+            var parentType = o.Options.Parent is { } p && p.GetResourceType() != ResourceTypes.Stack ? p.GetResourceType() : null;
+            return GovClone.Deploy.PlannedResource.UrnOf(r.GetResourceName(), r.GetResourceType(), parentType, PlanResources.Stack, PlanResources.Project);
+        }
+
+        var list = new List<EngineResource>();
+        foreach (var o in Observed)
+        {
+            var reg = Registrations.SingleOrDefault(r => r.Name == o.Name && r.Type == o.Type);
+            var inputs = reg is null ? new Dictionary<string, object?>() : reg.Inputs.Where(kv => kv.Key is not ("environment" or "password")).ToDictionary(kv => kv.Key, kv => (object?)kv.Value);
+            var deps = new List<string>();
+            foreach (var d in await OutputUtilities.GetValueAsync((Output<ImmutableArray<Resource>>)o.Options.DependsOn))
+            {
+                deps.Add(Urn(d));
+            }
+
+            if (o.Options is CustomResourceOptions { Provider: { } provider })
+            {
+                deps.Add(Urn(provider));
+            }
+
+            var aliases = new List<string>();
+            foreach (var a in o.Options.Aliases)
+            {
+                var alias = await OutputUtilities.GetValueAsync((Output<Alias>)a);
+                var aliasName = alias.Name is null ? o.Name : await OutputUtilities.GetValueAsync((Output<string>)alias.Name);
+                var aliasType = alias.Type is null ? o.Type : await OutputUtilities.GetValueAsync((Output<string>)alias.Type);
+                var parentType = o.Options.Parent is { } p && p.GetResourceType() != ResourceTypes.Stack ? p.GetResourceType() : null;
+                aliases.Add(GovClone.Deploy.PlannedResource.UrnOf(aliasName!, aliasType!, parentType, PlanResources.Stack, PlanResources.Project));
+            }
+
+            IReadOnlyDictionary<string, string>? env = null;
+            if (reg?.Inputs.TryGetValue("environment", out var e) == true && e is IEnumerable<KeyValuePair<string, object>> map)
+            {
+                env = map.ToDictionary(kv => kv.Key, kv => kv.Value?.ToString() ?? string.Empty, StringComparer.Ordinal);
+            }
+
+            var secretInputs = new Dictionary<string, string?>(StringComparer.Ordinal);
+            if (reg?.Inputs.TryGetValue("password", out var pw) == true)
+            {
+                secretInputs["password"] = pw?.ToString();
+            }
+
+            var custom = o.Options as CustomResourceOptions;
+            list.Add(new EngineResource
+            {
+                Urn = Urn(o.Resource),
+                Name = o.Name,
+                Type = o.Type,
+                ParentUrn = o.Options.Parent is { } parent && parent.GetResourceType() != ResourceTypes.Stack ? Urn(parent) : null,
+                Dependencies = deps,
+                Inputs = inputs,
+                Environment = env,
+                SecretInputs = secretInputs,
+                DeleteBeforeReplace = custom?.DeleteBeforeReplace ?? false,
+                RetainOnDelete = o.Options.RetainOnDelete ?? false,
+                DeletedWith = o.Options.DeletedWith is { } dw ? Urn(dw) : null,
+                Aliases = aliases,
+                ReplaceOnChanges = o.Options.ReplaceOnChanges,
+            });
+        }
+
+        return list;
     }
 }

@@ -1,0 +1,264 @@
+using GovClone.Configuration;
+using GovClone.Deploy;
+using GovClone.Lifecycle;
+using GovClone.Tests.Support;
+using GovClone.Tests.Support.Replay;
+using GovClone.Transport;
+
+namespace GovCloneInfra.Tests;
+
+/// <summary>
+/// Config transitions of the real program: it runs under mocks with the old and the new config; the engine's
+/// changes are computed from what it registered (inputs from the mock monitor, options from a resource
+/// transformation); then every server-side step it registered is replayed against the tests' real PostgreSQL
+/// in the engine's order (GovClone.TestSupport/Replay, Pulumi-free), and the clone is checked against what the
+/// new config wants.
+/// </summary>
+public sealed class TransitionTests : IAsyncLifetime
+{
+    private readonly string _clone = TestServer.NewCloneName();
+    private TestServer _pg = null!;
+    private DeploymentLab _lab = null!;
+    private int _run;
+
+    public async Task InitializeAsync()
+    {
+        _pg = await TestServer.GetAsync();
+        _lab = DeploymentLab.Create(_pg);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _lab.DisposeAsync();
+        var s = Settings(Config());
+        await _pg.ExecuteAsync("postgres", $"DROP DATABASE IF EXISTS \"{_clone}\" WITH (FORCE)");
+        await _pg.ExecuteAsync("postgres", ServerScripts.ReleaseTemplateSql(s));
+        await _pg.ExecuteAsync("postgres", ServerScripts.DropTemplateSql(s));
+    }
+
+    /// <summary>A stack pointed at the test server (local transport), with the given keys set or (null) removed.</summary>
+    private Dictionary<string, object> Config(params (string Key, object? Value)[] overrides)
+    {
+        var config = new Dictionary<string, object>();
+        foreach (var (k, v) in _pg.Server.ClientSettings())
+        {
+            config[k] = v!;
+        }
+
+        config["sourceDatabase"] = TestServer.Source;
+        config["cloneDatabase"] = _clone;
+        config["lockTimeoutSeconds"] = "60";
+        config["retainTemplate"] = "false";
+        config["password"] = _pg.Password;
+        foreach (var (k, v) in overrides)
+        {
+            if (v is null)
+            {
+                config.Remove(k);
+            }
+            else
+            {
+                config[k] = v;
+            }
+        }
+
+        return config;
+    }
+
+    private static GovCloneSettings Settings(Dictionary<string, object> config) =>
+        SettingsParser.Parse(config.Where(kv => kv.Key is not ("password" or "runId")).ToDictionary(kv => kv.Key, kv => (string?)kv.Value.ToString()),
+            config.TryGetValue("password", out var p) ? new Secret((string)p) : null);
+
+    /// <summary>The program under mocks (a fresh run id, like every pulumi up): what it registers, as the engine sees it.</summary>
+    private async Task<(StackRun Run, IReadOnlyList<EngineResource> Program)> ProgramAsync(Dictionary<string, object> config)
+    {
+        config["runId"] = "run-" + (++_run).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var run = await StackRun.RunAsync(config);
+        config.Remove("runId");
+        return (run, await run.EngineResourcesAsync());
+    }
+
+    private async Task UpFreshAsync(Dictionary<string, object> config)
+    {
+        var (_, program) = await ProgramAsync(config);
+        var (plan, result) = await _lab.UpAsync(program);
+        Assert.True(result.Succeeded, result.Failure?.Message);
+        Assert.All(plan.Changes.Values, c => Assert.Equal(ChangeKind.Create, c));
+        await AssertConvergedAsync(config);
+    }
+
+    /// <summary>pulumi up with the new config: its URNs against the old ones, its changes, then the replay.</summary>
+    private async Task<EnginePlan> TransitionAsync(Dictionary<string, object> config, string[]? removedUrnsOf = null)
+    {
+        var before = _lab.State.Urns;
+        var (run, program) = await ProgramAsync(config);
+        var mockUrns = new List<string>();
+        foreach (var r in run.Resources.Where(r => r.GetResourceType() != ResourceTypes.Stack))
+        {
+            mockUrns.Add(await StackRun.UrnAsync(r));
+        }
+
+        // The URN sets: the same resources (no config value in any name) unless the transition removes some.
+        var removed = before.Where(u => (removedUrnsOf ?? []).Contains(EngineModel.NameOf(u))).ToList();
+        Assert.Equal(before.Except(removed).Order(StringComparer.Ordinal), program.Select(r => r.Urn).Order(StringComparer.Ordinal));
+        Assert.Equal(program.Count, mockUrns.Distinct().Count());
+        Assert.All(program, r => Assert.Contains(mockUrns, u => u.EndsWith("$" + r.Type + "::" + r.Name, StringComparison.Ordinal)));
+
+        var (plan, result) = await _lab.UpAsync(program);
+        Assert.True(result.Succeeded, result.Failure?.Message + "\n" + plan);
+        return plan;
+    }
+
+    private static void AssertChanges(EnginePlan plan, string[]? updates = null, string[]? replaces = null, string[]? creates = null, string[]? deletes = null)
+    {
+        Assert.Equal((updates ?? []).Order(StringComparer.Ordinal), plan.NamesOf(ChangeKind.Update));
+        Assert.Equal((replaces ?? [DeployPlan.SuiteCommand]).Order(StringComparer.Ordinal), plan.NamesOf(ChangeKind.Replace));
+        Assert.Equal((creates ?? []).Order(StringComparer.Ordinal), plan.NamesOf(ChangeKind.Create));
+        Assert.Equal((deletes ?? []).Order(StringComparer.Ordinal), plan.NamesOf(ChangeKind.Delete));
+    }
+
+    private static async Task AssertConvergedAsync(Dictionary<string, object> config)
+    {
+        var s = Settings(config);
+        var lifecycle = new CloneLifecycle(s);
+        await using var maintenance = await lifecycle.Connections.OpenMaintenanceAsync(CancellationToken.None);
+        var state = await lifecycle.ReadStateAsync(maintenance, CancellationToken.None);
+        Assert.True(lifecycle.IsCurrent(state), $"not complete at generation {s.CloneGeneration}: {state.Marker}");
+        var verify = await lifecycle.VerifyAsync(s.SeedProfile);
+        Assert.True(verify.Passed, $"the suite fails for {s.SeedProfile}: " + string.Join("; ", verify.Drift));
+    }
+
+    private async Task<string?> MarkerAsync(string database) =>
+        (string?)await _pg.ScalarAsync("postgres", $"SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = '{database}'");
+
+    [Fact]
+    public async Task Transition_seedProfile_baseline_to_committed()
+    {
+        await UpFreshAsync(Config(("seedProfile", "baseline")));
+        var marker = await MarkerAsync(_clone);
+        var next = Config(("seedProfile", "committed"));
+        AssertChanges(await TransitionAsync(next), updates: [DeployPlan.SeedCommand]);
+        await AssertConvergedAsync(next);
+        Assert.Equal(marker, await MarkerAsync(_clone));
+    }
+
+    [Fact]
+    public async Task Transition_seedProfile_committed_to_baseline()
+    {
+        await UpFreshAsync(Config());
+        var next = Config(("seedProfile", "baseline"));
+        AssertChanges(await TransitionAsync(next), updates: [DeployPlan.SeedCommand]);
+        await AssertConvergedAsync(next);
+        Assert.False((await new CloneLifecycle(Settings(next)).VerifyAsync(SeedProfile.Committed)).Passed);
+    }
+
+    [Fact]
+    public async Task Transition_cloneGeneration_bump()
+    {
+        await UpFreshAsync(Config(("retainTemplate", "true")));
+        var next = Config(("retainTemplate", "true"), ("cloneGeneration", "2"));
+        AssertChanges(await TransitionAsync(next), updates: [DeployPlan.CloneCommand], replaces: [DeployPlan.SeedCommand, DeployPlan.SuiteCommand]);
+        await AssertConvergedAsync(next);
+        var s = Settings(next);
+        Assert.StartsWith(ServerScripts.MarkerFor(s) + " ", await MarkerAsync(_clone), StringComparison.Ordinal);
+        Assert.StartsWith(ServerScripts.TemplateMarkerFor(s) + " ", await MarkerAsync(s.TemplateDatabase), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Transition_compactGeneration_bump()
+    {
+        await UpFreshAsync(Config(("compactGeneration", "1")));
+        const string relfilenode = "SELECT pg_relation_filenode('directus_activity')::text";
+        var file = (string?)await _pg.ScalarAsync(_clone, relfilenode);
+        var next = Config(("compactGeneration", "2"));
+        var count = _lab.Runner.Actions.Count;
+        AssertChanges(await TransitionAsync(next), replaces: [DeployPlan.CompactCommand, DeployPlan.SuiteCommand]);
+        Assert.Equal([(DeployPlan.CompactCommand, "create"), (DeployPlan.SuiteCommand, "create")], _lab.Runner.Actions.Skip(count).Select(a => (a.Resource, a.What)));
+        Assert.NotEqual(file, (string?)await _pg.ScalarAsync(_clone, relfilenode));
+        await AssertConvergedAsync(next);
+    }
+
+    [Fact]
+    public async Task Transition_retainTemplate_true_to_false()
+    {
+        var old = Config(("retainTemplate", "true"));
+        await UpFreshAsync(old);
+        var template = Settings(old).TemplateDatabase;
+        Assert.True(await _pg.DatabaseExistsAsync(template));
+        var next = Config(("retainTemplate", "false"));
+        AssertChanges(await TransitionAsync(next), updates: [DeployPlan.CloneCommand]);
+        Assert.False(await _pg.DatabaseExistsAsync(template));
+        await AssertConvergedAsync(next);
+    }
+
+    [Fact]
+    public async Task Transition_transport_local_to_docker()
+    {
+        await UpFreshAsync(Config());
+        var marker = await MarkerAsync(_clone);
+        var next = Config(("transport", "docker"), ("pgBinDir", null));
+        AssertChanges(await TransitionAsync(next), updates: [DeployPlan.CloneCommand]);
+        Assert.Equal(marker, await MarkerAsync(_clone));
+        Assert.Equal("docker", _lab.State.Find(DeployPlan.CloneCommand)!.Environment!["GOVCLONE_TRANSPORT"]);
+        await AssertConvergedAsync(next);
+
+        var log = File.Exists(_pg.StandInLog) ? File.ReadAllText(_pg.StandInLog).Length : 0;
+        var reclone = Config(("transport", "docker"), ("pgBinDir", null), ("cloneGeneration", "2"));
+        AssertChanges(await TransitionAsync(reclone), updates: [DeployPlan.CloneCommand], replaces: [DeployPlan.SeedCommand, DeployPlan.SuiteCommand]);
+        await AssertConvergedAsync(reclone);
+        Assert.Contains("docker\0exec\0-i", File.ReadAllText(_pg.StandInLog)[log..], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Transition_password_rotation()
+    {
+        var role = "govclone_prot_" + _clone[^10..].Replace('_', 'x');
+        await _pg.ExecuteAsync("postgres", $"DROP ROLE IF EXISTS {role}; CREATE ROLE {role} SUPERUSER LOGIN PASSWORD 'first-pw-1'");
+        try
+        {
+            await UpFreshAsync(Config(("user", role), ("password", "first-pw-1"), ("compactGeneration", "1")));
+            await _pg.ExecuteAsync("postgres", $"ALTER ROLE {role} PASSWORD 'second-pw-2'");
+            var next = Config(("user", role), ("password", "second-pw-2"), ("compactGeneration", "1"));
+            AssertChanges(await TransitionAsync(next),
+                updates: [DeployPlan.Provider, DeployPlan.CloneCommand, DeployPlan.SeedCommand, DeployPlan.CompactCommand]);
+            await AssertConvergedAsync(next);
+            var (_, destroyed) = await _lab.DestroyAsync();
+            Assert.True(destroyed.Succeeded, destroyed.Failure?.Message);
+            Assert.False(await _pg.DatabaseExistsAsync(_clone));
+        }
+        finally
+        {
+            await _pg.ExecuteAsync("postgres", $"DROP ROLE IF EXISTS {role}");
+        }
+    }
+
+    [Fact]
+    public async Task Transition_config_removal()
+    {
+        await UpFreshAsync(Config(("compactGeneration", "2"), ("cloneJobs", "3")));
+        var marker = await MarkerAsync(_clone);
+        var next = Config();
+        var count = _lab.Runner.Actions.Count;
+        var plan = await TransitionAsync(next, removedUrnsOf: [DeployPlan.Compaction, DeployPlan.CompactCommand]);
+        AssertChanges(plan, updates: [DeployPlan.CloneCommand], deletes: [DeployPlan.Compaction, DeployPlan.CompactCommand]);
+        Assert.DoesNotContain(_lab.Runner.Actions.Skip(count), a => a.Resource == DeployPlan.CompactCommand);
+        Assert.Equal(marker, await MarkerAsync(_clone));
+        await AssertConvergedAsync(next);
+    }
+
+    [Fact]
+    public async Task Transition_destroy()
+    {
+        var config = Config(("retainTemplate", "true"));
+        await UpFreshAsync(config);
+        var count = _lab.Runner.Actions.Count;
+        var (plan, result) = await _lab.DestroyAsync();
+        Assert.True(result.Succeeded, result.Failure?.Message);
+        Assert.Empty(_lab.State.Entries);
+        var drop = Assert.Single(_lab.Runner.Actions.Skip(count));
+        Assert.Equal((DeployPlan.CloneCommand, "delete"), (drop.Resource, drop.What));
+        Assert.Equal("retainOnDelete", plan.Steps.Single(st => st.Name == DeployPlan.Database).Skipped);
+        Assert.False(await _pg.DatabaseExistsAsync(_clone));
+        Assert.False(await _pg.DatabaseExistsAsync(Settings(config).TemplateDatabase));
+    }
+}
