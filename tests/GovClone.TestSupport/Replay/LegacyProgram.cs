@@ -71,7 +71,16 @@ public static class LegacyProgram
             Name = "clone-server",
             Type = ResourceTypes.PostgresProvider,
             ParentUrn = clone.Urn,
-            Inputs = new Dictionary<string, object?> { ["host"] = s.Host, ["port"] = s.Port, ["username"] = s.User, ["database"] = s.MaintenanceDatabase, ["sslmode"] = s.SslMode, ["connectTimeout"] = 15 },
+            // A provider's configuration reaches the engine as strings.
+            Inputs = new Dictionary<string, object?>
+            {
+                ["host"] = s.Host,
+                ["port"] = s.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["username"] = s.User,
+                ["database"] = s.MaintenanceDatabase,
+                ["sslmode"] = s.SslMode,
+                ["connectTimeout"] = "15",
+            },
             SecretInputs = new Dictionary<string, string?> { ["password"] = password },
         };
         var database = new EngineResource

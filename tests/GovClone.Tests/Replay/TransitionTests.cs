@@ -293,6 +293,39 @@ public class TransitionTests : CloneTestBase
         Assert.Empty(_lab.State.Entries);
     }
 
+    [Theory]
+    [InlineData("committed")]
+    [InlineData("baseline")]
+    public async Task Transition_upgrade_of_a_stack_made_by_the_old_program_runs_none_of_its_old_deletes(string oldProfile)
+    {
+        // A stack the old program made (seeded state named by profile, reset in its Delete; a template Command
+        // whose Delete dropped the template outside the lock), upgraded to this program with seedProfile committed.
+        var old = Config(("seedProfile", oldProfile), ("retainTemplate", "true"));
+        var (_, legacy) = await _lab.UpAsync(LegacyProgram.Of(old, Pg.Password, "legacy-run"));
+        Assert.True(legacy.Succeeded, legacy.Failure?.Message);
+        Assert.True(await Pg.DatabaseExistsAsync(old.TemplateDatabase));
+
+        var next = Config(("retainTemplate", "true"));
+        var before = _lab.Runner.Actions.Count;
+        var plan = await TransitionAsync(next);
+        // The old seeded state is the new one (an alias): updated in place, its reset Delete forgotten, never run.
+        AssertChanges(plan,
+            updates: [DeployPlan.RetainedTemplate, DeployPlan.SeedCommand],
+            replaces: [DeployPlan.CloneCommand, DeployPlan.SuiteCommand],
+            deletes: ["production", "production-read"]);
+        var ran = ActionsSince(before).ToList();
+        Assert.DoesNotContain(ran, a => a.What == "delete");
+        Assert.Equal([DeployPlan.CloneCommand, DeployPlan.RetainedTemplate, DeployPlan.SeedCommand, DeployPlan.SuiteCommand], ran.Select(a => a.Resource));
+        Assert.True(await Pg.DatabaseExistsAsync(next.TemplateDatabase), "the template survives the upgrade");
+        await AssertConvergedAsync(next);
+
+        // From now on the stored steps are govclone levers: destroy drops clone and template under the lock.
+        var (_, destroyed) = await _lab.DestroyAsync();
+        Assert.True(destroyed.Succeeded, destroyed.Failure?.Message);
+        Assert.False(await Pg.DatabaseExistsAsync(Clone));
+        Assert.False(await Pg.DatabaseExistsAsync(next.TemplateDatabase));
+    }
+
     [Fact]
     public async Task Transition_cloneDatabase_rename_replaces_the_clone_family_dropping_the_old_one_first()
     {
