@@ -34,6 +34,9 @@ public sealed class FaultReport
     public int Half => _rows.Values.Sum(r => r.Half);
     public int ProductionChanges => _rows.Values.Sum(r => r.ProductionChanges);
     public int Secrets => _rows.Values.Sum(r => r.Secrets);
+    /// <summary>Scenarios that ran the Pulumi program's Command texts (rows named "pulumi: …").</summary>
+    public int PulumiSteps => _rows.Where(kv => kv.Key.StartsWith("pulumi:", StringComparison.Ordinal)).Sum(kv => kv.Value.Runs);
+
     public int BadInputs { get; private set; }
     public int BadInputsRefused { get; private set; }
     public int DistinctKillPoints => _distinctKillPoints.Count;
@@ -134,7 +137,7 @@ public sealed class FaultReport
     }
 
     public string SummaryLine() => string.Create(CultureInfo.InvariantCulture,
-        $"faults: {Scenarios} scenarios, {Kills} kills, {Converged} converged, {Half} half clones, {ProductionChanges} production changes, {Secrets} secrets, {BadInputsRefused}/{BadInputs} bad inputs refused");
+        $"faults: {Scenarios} scenarios ({PulumiSteps} of Pulumi steps), {Kills} kills, {Converged} converged, {Half} half clones, {ProductionChanges} production changes, {Secrets} secrets, {BadInputsRefused}/{BadInputs} bad inputs refused");
 
     private static string N(int n) => n.ToString(CultureInfo.InvariantCulture);
 }
