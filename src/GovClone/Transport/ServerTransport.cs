@@ -108,9 +108,6 @@ public sealed class ServerTransport
     /// <summary>The command line (for <c>sh -c</c>) that runs a bash script given on stdin at the server.</summary>
     public string BashCommandLine => ShellQuote.Join(Argv("bash", "-s"));
 
-    /// <summary>For a Pulumi remote Command (ssh handled by Pulumi): the part that runs on the ssh host.</summary>
-    public string RemoteBashCommandLine => ShellQuote.Join(ServerSideArgv("bash", "-s"));
-
     /// <summary>Path of a PostgreSQL tool as the server-side script calls it.</summary>
     public string Tool(string name) =>
         Kind == TransportKind.Local && _settings.PgBinDir is not null ? Path.Combine(_settings.PgBinDir, name) : name;

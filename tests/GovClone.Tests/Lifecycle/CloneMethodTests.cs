@@ -260,7 +260,7 @@ public class CloneMethodTests : CloneTestBase
     [Fact]
     public async Task The_destroy_script_drops_the_retained_template_and_a_second_run_changes_nothing()
     {
-        // What the Pulumi layer's retained-template Command runs on destroy, run here through the transport.
+        // What the earlier Pulumi program's retained-template Command ran on destroy (now govclone drop does), through the transport.
         var settings = Pg.Settings(Clone, new Dictionary<string, string?> { ["retainTemplate"] = "true" });
         await new CloneLifecycle(settings).CloneAsync();
         Assert.True(await Pg.DatabaseExistsAsync(settings.TemplateDatabase));
