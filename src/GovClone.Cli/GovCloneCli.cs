@@ -359,7 +359,7 @@ public static class GovCloneCli
             _host.Out.WriteLine($"{comment} govclone {lever} --dry-run: nothing was connected to or changed. {LeverPlan.Lock(s)}");
             foreach (var st in steps)
             {
-                _host.Out.WriteLine($"{comment} {st.Where}:");
+                _host.Out.WriteLine($"{comment} {st.Where}");
                 var text = st.Text.TrimEnd();
                 // One statement without its terminator (a DROP DATABASE) gets one, so the output runs as it is with psql -f.
                 _host.Out.WriteLine(st.Language == "sql" && !text.EndsWith(';') ? text + ";" : text);

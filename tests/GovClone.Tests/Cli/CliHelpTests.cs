@@ -235,6 +235,22 @@ public class CliHelpTests
         Assert.Contains("-s NAME", err, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Verbose_says_where_each_setting_came_from_and_what_runs_where()
+    {
+        var env = new Dictionary<string, string> { ["GOVCLONE_HOST"] = "db.internal", ["GOVCLONE_PASSWORD"] = "pw-not-shown" };
+        var (exit, script, err) = await CliRunner.RunAsync(env, "script", "-v", "--no-stack-file", "-c", "port=6000", "--transport", "docker");
+        Assert.True(exit == 0, err);
+        Assert.StartsWith("# govclone clone: ", script, StringComparison.Ordinal);
+        Assert.Contains("govclone: stack file: none\n", err, StringComparison.Ordinal);
+        Assert.Contains("govclone: govclone:port = 6000 (flag -c port)", err, StringComparison.Ordinal);
+        Assert.Contains("govclone: govclone:host = db.internal (environment GOVCLONE_HOST)", err, StringComparison.Ordinal);
+        Assert.Contains("govclone: govclone:transport = docker (flag --transport)", err, StringComparison.Ordinal);
+        Assert.Contains("govclone: govclone:password = set (environment GOVCLONE_PASSWORD)", err, StringComparison.Ordinal);
+        Assert.Contains("govclone: server-side steps run through: docker exec -i -e PGAPPNAME -e PGPASSWORD postgres bash -s", err, StringComparison.Ordinal);
+        Assert.DoesNotContain("pw-not-shown", script + err, StringComparison.Ordinal);
+    }
+
     /// <summary>The hook the engine's govclone-event lines will stream through: one JSON object per line, or nothing.</summary>
     [Fact]
     public void Engine_event_lines_pass_through_as_ndjson_and_anything_else_is_dropped()
