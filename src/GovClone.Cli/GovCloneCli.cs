@@ -175,7 +175,9 @@ public static class GovCloneCli
         public RootCommand Build()
         {
             var root = new RootCommand("Keeps a guarded non-production clone of production (directus -> directus_gov_test_*) as the governance regression harness; production is only read.");
+            // dotnet-suggest hands over the command line as typed: "govclone dr" or "./govclone dr".
             root.Aliases.Add("govclone");
+            root.Aliases.Add("./govclone");
             foreach (var option in _g.All)
             {
                 root.Options.Add(option);

@@ -185,6 +185,8 @@ public class CliHelpTests
 
     [Theory]
     [InlineData("govclone dr", "drop")]
+    [InlineData("./govclone dr", "drop")]
+    [InlineData("govclone config clone", "cloneDatabase\ncloneGeneration\ncloneJobs\ncloneMethod")]
     [InlineData("govclone verify --profile ", "baseline\ncommitted")]
     [InlineData("govclone up --transport ", "docker\nlocal\nssh")]
     [InlineData("govclone up -c transport=", "transport=docker\ntransport=local\ntransport=ssh")]
