@@ -41,7 +41,8 @@ public static class GovCloneCli
 
         var cli = new Commands(host, console);
         var root = cli.Build();
-        var parse = root.Parse(args);
+        // Like pulumi and kubectl: no arguments at all shows the help.
+        var parse = root.Parse(args.Length == 0 ? ["--help"] : args);
         var lever = LeverName(parse);
         if (parse.Errors.Count > 0 && parse.Action is not { ClearsParseErrors: true })
         {

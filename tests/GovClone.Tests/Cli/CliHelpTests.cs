@@ -34,6 +34,8 @@ public class CliHelpTests
 
         Assert.DoesNotContain("--clone-database", help, StringComparison.Ordinal);
         Assert.Contains("Exit codes: 0 ok, 1 drift or failed, 2 bad input or refused, 130 cancelled", help, StringComparison.Ordinal);
+        var (bareExit, bare, _) = await RunAsync();
+        Assert.Equal((0, help), (bareExit, bare));
     }
 
     [Fact]
