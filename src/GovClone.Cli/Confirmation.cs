@@ -9,7 +9,7 @@ namespace GovClone.Cli;
 /// </summary>
 internal static class Confirmation
 {
-    /// <summary>Returns when the lever may go ahead; throws <see cref="ConfigurationException"/> (exit 2) when it may not.</summary>
+    /// <summary>Returns when the lever may go ahead; throws <see cref="ConfirmationException"/> (exit 2) when it may not.</summary>
     /// <param name="what">What the lever will do, e.g. "drops directus_gov_test_x and its retained template".</param>
     public static async Task RequireAsync(IAnsiConsole console, bool interactive, bool yes, string lever, string clone, string what, CancellationToken ct)
     {
@@ -20,7 +20,7 @@ internal static class Confirmation
 
         if (!interactive)
         {
-            throw new ConfigurationException("--yes", $"`govclone {lever}` {what}, and there is no terminal to confirm on (stdin or stdout is not a terminal, or --json); nothing was changed",
+            throw new ConfirmationException("--yes", $"`govclone {lever}` {what}, and there is no terminal to confirm on (stdin or stdout is not a terminal, or --json); nothing was changed",
                 $"pass -y/--yes to {lever} without asking, or --dry-run to see what it would run");
         }
 
@@ -30,8 +30,18 @@ internal static class Confirmation
             .ShowAsync(console, ct);
         if (!string.Equals(answer.Trim(), clone, StringComparison.Ordinal))
         {
-            throw new ConfigurationException("confirmation", $"'{answer.Trim()}' is not the clone's name; {lever} cancelled, nothing was changed",
+            throw new ConfirmationException("confirmation", $"'{answer.Trim()}' is not the clone's name; {lever} cancelled, nothing was changed",
                 $"type {clone} exactly, or pass -y/--yes");
         }
     }
+}
+
+/// <summary>A destructive lever was not confirmed (no --yes without a terminal, or the wrong name typed): refused, exit 2, nothing changed.</summary>
+internal sealed class ConfirmationException(string setting, string problem, string fix) : GovCloneException($"{setting}: {problem}. Fix: {fix}")
+{
+    public string Setting { get; } = setting;
+
+    public string Fix { get; } = fix;
+
+    public override int ExitCode => 2;
 }

@@ -41,7 +41,8 @@ public static class GovCloneCli
 
         var cli = new Commands(host, console);
         var root = cli.Build();
-        var parse = root.Parse(args);
+        // Like pulumi and kubectl: no arguments at all shows the help.
+        var parse = root.Parse(args.Length == 0 ? ["--help"] : args);
         var lever = LeverName(parse);
         if (parse.Errors.Count > 0 && parse.Action is not { ClearsParseErrors: true })
         {
@@ -175,7 +176,9 @@ public static class GovCloneCli
         public RootCommand Build()
         {
             var root = new RootCommand("Keeps a guarded non-production clone of production (directus -> directus_gov_test_*) as the governance regression harness; production is only read.");
+            // dotnet-suggest hands over the command line as typed: "govclone dr" or "./govclone dr".
             root.Aliases.Add("govclone");
+            root.Aliases.Add("./govclone");
             foreach (var option in _g.All)
             {
                 root.Options.Add(option);
@@ -359,7 +362,7 @@ public static class GovCloneCli
             _host.Out.WriteLine($"{comment} govclone {lever} --dry-run: nothing was connected to or changed. {LeverPlan.Lock(s)}");
             foreach (var st in steps)
             {
-                _host.Out.WriteLine($"{comment} {st.Where}:");
+                _host.Out.WriteLine($"{comment} {st.Where}");
                 var text = st.Text.TrimEnd();
                 // One statement without its terminator (a DROP DATABASE) gets one, so the output runs as it is with psql -f.
                 _host.Out.WriteLine(st.Language == "sql" && !text.EndsWith(';') ? text + ";" : text);

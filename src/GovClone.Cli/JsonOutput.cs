@@ -108,6 +108,7 @@ internal sealed class JsonOutput : IProgress<CloneProgress>
         {
             ConfigurationException c => ("bad-input", c.Setting, c.Fix),
             GuardException g => ("refused", g.Setting, g.Fix),
+            ConfirmationException c => ("refused", c.Setting, c.Fix),
             OperationCanceledException => ("cancelled", null, "run `govclone up` to converge from wherever it stopped"),
             GovCloneException when exitCode == 2 => ("refused", null, null),
             _ => ("failed", null, null),

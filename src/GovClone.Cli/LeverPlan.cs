@@ -50,5 +50,5 @@ internal static class LeverPlan
             .ToArray();
 
     private static PlannedStep OnClone(GovCloneSettings s, string file, string text) =>
-        new($"clone {s.CloneDatabase}: sql/{file}, on a session that checked current_database() and ran {SqlScripts.ExpectDatabase(s.CloneDatabase)}", "sql", text);
+        new($"clone {s.CloneDatabase}: sql/{file}, in a session that checked current_database() and first ran: {SqlScripts.ExpectDatabase(s.CloneDatabase)}", "sql", text);
 }

@@ -34,6 +34,8 @@ public class CliHelpTests
 
         Assert.DoesNotContain("--clone-database", help, StringComparison.Ordinal);
         Assert.Contains("Exit codes: 0 ok, 1 drift or failed, 2 bad input or refused, 130 cancelled", help, StringComparison.Ordinal);
+        var (bareExit, bare, _) = await RunAsync();
+        Assert.Equal((0, help), (bareExit, bare));
     }
 
     [Fact]
@@ -185,6 +187,8 @@ public class CliHelpTests
 
     [Theory]
     [InlineData("govclone dr", "drop")]
+    [InlineData("./govclone dr", "drop")]
+    [InlineData("govclone config clone", "cloneDatabase\ncloneGeneration\ncloneJobs\ncloneMethod")]
     [InlineData("govclone verify --profile ", "baseline\ncommitted")]
     [InlineData("govclone up --transport ", "docker\nlocal\nssh")]
     [InlineData("govclone up -c transport=", "transport=docker\ntransport=local\ntransport=ssh")]
@@ -233,6 +237,22 @@ public class CliHelpTests
         Assert.Contains("no stack file Pulumi.nope.yaml in " + CliRunner.RepoRoot, err, StringComparison.Ordinal);
         Assert.Contains("--stack-file PATH", err, StringComparison.Ordinal);
         Assert.Contains("-s NAME", err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Verbose_says_where_each_setting_came_from_and_what_runs_where()
+    {
+        var env = new Dictionary<string, string> { ["GOVCLONE_HOST"] = "db.internal", ["GOVCLONE_PASSWORD"] = "pw-not-shown" };
+        var (exit, script, err) = await CliRunner.RunAsync(env, "script", "-v", "--no-stack-file", "-c", "port=6000", "--transport", "docker");
+        Assert.True(exit == 0, err);
+        Assert.StartsWith("# govclone clone: ", script, StringComparison.Ordinal);
+        Assert.Contains("govclone: stack file: none\n", err, StringComparison.Ordinal);
+        Assert.Contains("govclone: govclone:port = 6000 (flag -c port)", err, StringComparison.Ordinal);
+        Assert.Contains("govclone: govclone:host = db.internal (environment GOVCLONE_HOST)", err, StringComparison.Ordinal);
+        Assert.Contains("govclone: govclone:transport = docker (flag --transport)", err, StringComparison.Ordinal);
+        Assert.Contains("govclone: govclone:password = set (environment GOVCLONE_PASSWORD)", err, StringComparison.Ordinal);
+        Assert.Contains("govclone: server-side steps run through: docker exec -i -e PGAPPNAME -e PGPASSWORD postgres bash -s", err, StringComparison.Ordinal);
+        Assert.DoesNotContain("pw-not-shown", script + err, StringComparison.Ordinal);
     }
 
     /// <summary>The hook the engine's govclone-event lines will stream through: one JSON object per line, or nothing.</summary>

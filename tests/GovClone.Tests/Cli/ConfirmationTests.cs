@@ -35,7 +35,7 @@ public class ConfirmationTests : CliTestBase
         Assert.Empty(output);
 
         var json = await JsonAsync(lever);
-        Assert.Equal((2, "--yes"), ((int)json["exitCode"]!, (string?)json["error"]!["setting"]));
+        Assert.Equal((2, "refused", "--yes"), ((int)json["exitCode"]!, (string?)json["error"]!["kind"], (string?)json["error"]!["setting"]));
         Assert.Equal(before, await SnapshotAsync());
     }
 
