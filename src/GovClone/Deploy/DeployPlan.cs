@@ -289,21 +289,6 @@ public sealed class DeployPlan
         return new DeployPlan(s, inputs, resources);
     }
 
-    /// <summary>The settings whose change updates or replaces <paramref name="command"/>: its environment's keys, those in its triggers.</summary>
-    public static (IReadOnlyList<SettingKey> Updates, IReadOnlyList<SettingKey> Replaces) EffectOf(PlannedResource command)
-    {
-        ArgumentNullException.ThrowIfNull(command);
-        var step = command.Command ?? throw new ArgumentException($"{command.Name} is not a Command", nameof(command));
-        IReadOnlyList<SettingKey> replaces = command.Name switch
-        {
-            CloneCommand => CloneIdentityTriggers,
-            SeedCommand => [SettingKeys.CloneGeneration],
-            CompactCommand => [SettingKeys.CompactGeneration],
-            _ => [],
-        };
-        return (step.Settings.Except(replaces).ToList(), replaces);
-    }
-
     /// <summary>
     /// A lever's command line: <c>./govclone LEVER --yes --json --no-stack-file ARGS -c key=value …</c>. The
     /// <c>-c</c> pairs are what a preview shows of the step (their values equal the environment's).
