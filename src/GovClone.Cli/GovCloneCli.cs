@@ -141,7 +141,7 @@ public static class GovCloneCli
             script.SetAction(p =>
             {
                 var settings = Settings(p);
-                _host.Out.Write(Transport.ServerScripts.Clone(settings, new Transport.ServerTransport(settings), p.GetValue(force)));
+                _host.Out.Write(GovClone.Engine.EngineScript.Clone(settings, new Transport.ServerTransport(settings), p.GetValue(force)));
                 return 0;
             });
             var fingerprint = new Command("fingerprint", "the source's governance and catalog fingerprint, read-only (equal before and after proves production unchanged)");
