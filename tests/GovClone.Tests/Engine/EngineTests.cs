@@ -144,25 +144,30 @@ public partial class EngineTests : CloneTestBase
     }
 
     [Fact]
+    public async Task The_cli_prints_each_step_and_a_last_progress_line_with_the_results_rows()
+    {
+        var (exit, stdout, stderr) = await CliAsync("clone", "--retain-template", "false");
+        Assert.True(exit == 0, stderr);
+        var lines = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(7, lines.Count(l => l.StartsWith("govclone: clone ", StringComparison.Ordinal) && l.Contains("/7: ", StringComparison.Ordinal)
+            && !l.Contains(" written (", StringComparison.Ordinal))); // a step's line, not a periodic progress line
+        Assert.Contains("govclone: clone complete", lines);
+        var done = lines.Single(l => l.StartsWith("govclone: done: ", StringComparison.Ordinal));
+        var result = lines.Single(l => l.StartsWith("clone: changed: ", StringComparison.Ordinal));
+        var rows = ResultRows().Match(result).Groups[1].Value;
+        Assert.Contains($", {rows} rows, ", done, StringComparison.Ordinal);
+        Assert.DoesNotContain("govclone-event", stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_refusal_exits_2_through_the_cli_and_prints_no_step_for_a_clone_never_made()
     {
-        var env = new Dictionary<string, string>
-        {
-            ["GOVCLONE_HOST"] = Pg.Server.Host,
-            ["GOVCLONE_PORT"] = Pg.Server.Port.ToString(CultureInfo.InvariantCulture),
-            ["GOVCLONE_PG_BIN_DIR"] = Pg.Server.BinDirectory,
-            ["GOVCLONE_CLONE_DATABASE"] = Clone,
-            ["GOVCLONE_USER"] = Pg.Server.SuperUser,
-            ["GOVCLONE_SSL_MODE"] = "disable",
-            ["GOVCLONE_PASSWORD"] = Pg.Password,
-        };
-        var (stdout, stderr) = (new StringWriter(), new StringWriter());
-        var exit = await GovCloneCli.RunAsync(["clone", "--clone-method", "template"], new CliHost(stdout, stderr, Repo, env) { IsTerminal = false });
+        var (exit, stdout, stderr) = await CliAsync("clone", "--clone-method", "template");
 
         Assert.Equal(2, exit);
-        Assert.Contains("govclone:cloneMethod", stderr.ToString(), StringComparison.Ordinal);
-        Assert.Contains("is not a current template", stderr.ToString(), StringComparison.Ordinal);
-        Assert.DoesNotContain("clone 1/", stdout.ToString(), StringComparison.Ordinal);
+        Assert.Contains("govclone:cloneMethod", stderr, StringComparison.Ordinal);
+        Assert.Contains("is not a current template", stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("clone 1/", stdout, StringComparison.Ordinal);
         Assert.False(await Pg.DatabaseExistsAsync(Clone));
     }
 
@@ -246,6 +251,25 @@ public partial class EngineTests : CloneTestBase
         var last = ex.Message.Split('\n')[^1];
         Assert.StartsWith("cause (other, SQLSTATE 22012): ", last, StringComparison.Ordinal);
         Assert.Contains("division by zero", last, StringComparison.Ordinal);
+    }
+
+    /// <summary>`govclone` in-process against the test server (local transport), as a non-terminal.</summary>
+    private async Task<(int Exit, string Out, string Err)> CliAsync(params string[] args)
+    {
+        var env = new Dictionary<string, string>
+        {
+            ["GOVCLONE_HOST"] = Pg.Server.Host,
+            ["GOVCLONE_PORT"] = Pg.Server.Port.ToString(CultureInfo.InvariantCulture),
+            ["GOVCLONE_TRANSPORT"] = "local",
+            ["GOVCLONE_PG_BIN_DIR"] = Pg.Server.BinDirectory,
+            ["GOVCLONE_CLONE_DATABASE"] = Clone,
+            ["GOVCLONE_USER"] = Pg.Server.SuperUser,
+            ["GOVCLONE_SSL_MODE"] = "disable",
+            ["GOVCLONE_PASSWORD"] = Pg.Password,
+        };
+        var (stdout, stderr) = (new StringWriter(), new StringWriter());
+        var exit = await GovCloneCli.RunAsync(args, new CliHost(stdout, stderr, Repo, env) { IsTerminal = false });
+        return (exit, stdout.ToString(), stderr.ToString());
     }
 
     /// <summary>Rows of every user table of the source, counted exactly.</summary>
