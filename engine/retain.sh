@@ -34,5 +34,5 @@ retain_template() {
   fi
   sql_files prefix_guard.sql holder_check.sql template_create.sql holder_check.sql template_seal.sql holder_check.sql template_mark.sql \
     | PGOPTIONS="$PGOPTIONS$(pg_option govclone.strategy "$strategy")" maint
-  emit template kept:=true database="$template" reason="retained for re-clones ($strategy)"
+  emit template kept:=true database="$template" reason="for re-clones${strategy:+ ($strategy)}"
 }

@@ -378,7 +378,7 @@ public sealed partial class CloneLifecycle
 
         var method = outcome.Method ?? "?";
         var template = outcome.Template is { } t
-            ? $"; template: {(t.Kept ? "retained" : "not retained")} {t.Database} ({t.Reason})"
+            ? $"; template: {(t.Kept ? "retained" : "not retained")} {t.Database}: {t.Reason}"
             : string.Empty;
         _progress?.Report(new CloneProgress("done", state.SizeBytes ?? 0, rows, sourceBytes, stopwatch.Elapsed));
         return new LeverResult("clone", true,
