@@ -253,6 +253,33 @@ public partial class EngineTests : CloneTestBase
         Assert.Contains("division by zero", last, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_full_disk_is_classified_by_its_SQLSTATE_at_the_server_and_named_in_the_failure()
+    {
+        // The restore's psql fails as on a full disk: the server's error as psql prints it with the engine's
+        // VERBOSITY verbose (SQLSTATE 53100). The class comes from that code, the fix from the class.
+        using var bin = new FaultTests.TempDirectory();
+        var real = Pg.Server.BinDirectory;
+        FaultTests.WriteTool(bin.Path, "pg_dump", $"exec {real}/pg_dump \"$@\"");
+        FaultTests.WriteTool(bin.Path, "pg_restore", $"exec {real}/pg_restore \"$@\"");
+        FaultTests.WriteTool(bin.Path, "psql", $$"""
+            case " $* " in
+              *" -o /dev/null "*)
+                head -c 100000 | {{real}}/psql "$@" >/dev/null 2>&1
+                echo 'psql:<stdin>:77: ERROR:  53100: could not extend file "base/1/2": No space left on device' >&2
+                exit 3 ;;
+              *) exec {{real}}/psql "$@" ;;
+            esac
+            """);
+        var lifecycle = new CloneLifecycle(Pg.Settings(Clone, new Dictionary<string, string?> { ["pgBinDir"] = bin.Path, ["cloneMethod"] = "dump" }));
+        var ex = await Assert.ThrowsAsync<OperationFailedException>(() => lifecycle.CloneAsync());
+        var last = ex.Message.Split('\n')[^1];
+        Assert.StartsWith("cause (disk_full, SQLSTATE 53100): ", last, StringComparison.Ordinal);
+        Assert.Contains("free space", last, StringComparison.Ordinal);
+        Assert.Contains("at step 3/5 (copy)", ex.Message, StringComparison.Ordinal);
+        Assert.False((await Lifecycle.StatusAsync()).State.Complete);
+    }
+
     /// <summary>`govclone` in-process against the test server (local transport), as a non-terminal.</summary>
     private async Task<(int Exit, string Out, string Err)> CliAsync(params string[] args)
     {
