@@ -162,6 +162,9 @@ step_done() {
   emit step phase=finish step:="$step_no" steps:="$steps" name="$step_name" seconds:="$((SECONDS - step_started))" "$@"
 }
 
+# The size in bytes of the database the build writes.
+target_bytes() { govclone_sql target_size.sql | maint -tA; }
+
 # The rows of the COPY command tags ("COPY n") psql printed to file $1, summed.
 copied_rows() {
   awk '/^COPY [0-9]+$/ { n += $2 } END { print n + 0 }' "$1" 2>/dev/null || echo 0

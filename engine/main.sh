@@ -43,11 +43,11 @@ govclone_clone() {
     template)
       step 2 file-copy "re-creating $target from the retained template $template ($strategy; the source is not read)"
       recreate_from "$template"
-      step_done ;;
+      step_done bytes:="$(target_bytes)" ;;
     source-template)
       step 2 file-copy "re-creating $target as a TEMPLATE copy of $source_db ($strategy; new connections to $source_db wait while it copies)"
       recreate_from "$source_db"
-      step_done ;;
+      step_done bytes:="$(target_bytes)" ;;
   esac
 
   step "$steps" mark "mark complete"
@@ -76,7 +76,7 @@ clone_dump() {
   step_done
   step 3 copy "copying data: pg_dump $source_db | psql $target (one transaction, ON_ERROR_STOP)"
   dump_restore
-  step_done rows:="$(copied_rows "$work/copied.dump")"
+  step_done rows:="$(copied_rows "$work/copied.dump")" bytes:="$(target_bytes)"
   step 4 analyze "ANALYZE (a restore has no planner statistics)"
   analyze_all
   step_done
@@ -93,7 +93,7 @@ clone_streams() {
   detect_relays
   step 4 copy "copying data: ${#exclude[@]} big table(s) in binary COPY streams (each indexed and analyzed as soon as it is loaded) beside pg_dump of the rest (whose keys, indexes and foreign keys follow it in its lane), $lanes at a time, one snapshot"
   run_lanes
-  step_done rows:="$(cat "$work"/copied.* 2>/dev/null | awk '/^COPY [0-9]+$/ { n += $2 } END { print n + 0 }')"
+  step_done rows:="$(cat "$work"/copied.* 2>/dev/null | awk '/^COPY [0-9]+$/ { n += $2 } END { print n + 0 }')" bytes:="$(target_bytes)"
   step 5 post-data "the rest of post-data: foreign keys of the big tables and anything else not built in a lane (pg_restore, $lanes connections, maintenance_work_mem $maintenance_work_mem)"
   rest_of_post_data
   step_done

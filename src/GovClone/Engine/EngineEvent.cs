@@ -46,6 +46,7 @@ public abstract record EngineEvent
                     Text = Text(e, "text"),
                     Seconds = Number(e, "seconds"),
                     Rows = Number(e, "rows"),
+                    Bytes = Number(e, "bytes"),
                 },
                 "method" => new MethodEvent { Json = json, Method = Text(e, "method") ?? "?", Requested = Text(e, "requested"), Reason = Text(e, "reason"), Steps = (int)(Number(e, "steps") ?? 0) },
                 "changed" => new ChangedEvent { Json = json, Changed = Flag(e, "changed") ?? true, Reason = Text(e, "reason"), Method = Text(e, "method") },
@@ -103,6 +104,7 @@ public sealed record StepEvent : EngineEvent
     public string? Text { get; init; }
     public long? Seconds { get; init; }
     public long? Rows { get; init; }
+    public long? Bytes { get; init; }
     public bool IsStart => Phase == "start";
 }
 

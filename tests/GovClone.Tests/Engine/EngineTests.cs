@@ -126,6 +126,9 @@ public partial class EngineTests : CloneTestBase
         Assert.True(events.OfType<ChangedEvent>().Single().Changed);
         Assert.False(events.OfType<TemplateEvent>().Single().Kept);
         Assert.Equal(await SourceRowsAsync(), events.OfType<CopiedEvent>().Sum(c => c.Rows));
+        var copy = events.OfType<StepEvent>().Single(s => !s.IsStart && s.StepName == "copy");
+        Assert.Equal(events.OfType<CopiedEvent>().Sum(c => c.Rows), copy.Rows);
+        Assert.True(copy.Bytes > 0, "the copy step reports the clone's size after it");
         Assert.True((await Lifecycle.StatusAsync()).State.Complete, "marked with the marker govclone reads");
         Assert.True(Lifecycle.IsCurrent((await Lifecycle.StatusAsync()).State));
     }
