@@ -111,11 +111,24 @@ govclone_main() {
     exit 2
   fi
   engine_params
-  work="$(mktemp -d "${TMPDIR:-/tmp}/govclone-clone.XXXXXX")"
+  sweep_work_folders
+  work="$(mktemp -d "${TMPDIR:-/tmp}/govclone-clone.$$.XXXXXX")"
   : >"$work/errors"
   tab="$(printf '\t')"
   trap 'engine_exit $?' EXIT
   govclone_clone
+}
+
+# An engine killed outright (SIGKILL, a crash of the host) cannot remove its work folder: the next run removes
+# the folders of engines whose process is gone (the folder's name carries the pid).
+sweep_work_folders() {
+  local folder pid
+  for folder in "${TMPDIR:-/tmp}"/govclone-clone.*.*; do
+    pid="${folder##*/govclone-clone.}"
+    pid="${pid%%.*}"
+    case "$pid" in '' | *[!0-9]*) continue ;; esac
+    if [ ! -d "/proc/$pid" ]; then rm -rf "$folder" 2>/dev/null || true; fi
+  done
 }
 
 # A failure exits 1 whatever tool failed (psql's own 2 and 3 included): 2 is only a refusal.

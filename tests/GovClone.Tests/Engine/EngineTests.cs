@@ -113,6 +113,12 @@ public partial class EngineTests : CloneTestBase
         psi.Environment["GOVCLONE_USER"] = Pg.Server.SuperUser;
         psi.Environment["PGPASSWORD"] = Pg.Password;
         psi.Environment["PGSSLMODE"] = "disable";
+        // The work folders: one of an engine whose process is gone (removed), one of a live process (kept).
+        using var tmp = new FaultTests.TempDirectory();
+        psi.Environment["TMPDIR"] = tmp.Path;
+        var gonePid = Enumerable.Range(400_000, 1000).First(pid => !Directory.Exists($"/proc/{pid}"));
+        var stale = Directory.CreateDirectory(Path.Combine(tmp.Path, $"govclone-clone.{gonePid}.AbC123")).FullName;
+        var live = Directory.CreateDirectory(Path.Combine(tmp.Path, $"govclone-clone.{Environment.ProcessId}.XyZ789")).FullName;
         using var p = Process.Start(psi)!;
         var stdoutTask = p.StandardOutput.ReadToEndAsync();
         var stderr = await p.StandardError.ReadToEndAsync();
@@ -120,6 +126,8 @@ public partial class EngineTests : CloneTestBase
         await p.WaitForExitAsync();
 
         Assert.True(p.ExitCode == 0, stderr);
+        Assert.Equal([live], Directory.GetDirectories(tmp.Path)); // its own removed on exit, the stale one swept
+        Assert.False(Directory.Exists(stale));
         var events = stdout.Split('\n').Select(EngineEvent.Parse).OfType<EngineEvent>().ToList();
         Assert.Equal("streams", events.OfType<MethodEvent>().Single().Method);
         Assert.Equal(7, events.OfType<StepEvent>().Count(s => s.IsStart));
