@@ -28,7 +28,7 @@ public sealed class DumpRestore : ComponentResource
     {
         ArgumentNullException.ThrowIfNull(args);
         var s = args.Stack.Settings;
-        Script = ServerScripts.Clone(s, args.Stack.Transport);
+        Script = GovClone.Engine.EngineScript.Clone(s, args.Stack.Transport);
         Command = ServerCommand.Create($"{name}-pg-dump-psql", args.Stack,
             new ServerStep(Script, Triggers: [s.CloneGeneration]),
             new CustomResourceOptions

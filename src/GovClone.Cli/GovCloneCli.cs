@@ -317,16 +317,16 @@ public static class GovCloneCli
         }
 
         /// <summary>
-        /// The one place a lever's lifecycle is made. With --json, clone progress streams as NDJSON events.
-        /// MERGE HOOK (engine events, DESIGN C): when the engine's <c>govclone-event</c> lines reach C#, hand
-        /// <see cref="JsonOutput.EngineEvent"/> to the lifecycle here, so they stream before the result document.
+        /// The one place a lever's lifecycle is made. With --json, the engine's events (docs/events.md) and clone
+        /// progress stream as NDJSON before the result document.
         /// </summary>
         private CloneLifecycle Lifecycle(ParseResult p, GovCloneSettings settings, bool progress = false)
         {
+            var json = p.GetValue(_g.Json);
             IProgress<CloneProgress>? sink = !progress ? null
-                : p.GetValue(_g.Json) ? Json
+                : json ? Json
                 : new ProgressView(_console, _host.Out, _host.IsTerminal);
-            return new CloneLifecycle(settings, sink);
+            return new CloneLifecycle(settings, sink, json ? e => Json.EngineEvent(e.Json) : null);
         }
 
         private Task ConfirmAsync(ParseResult p, string lever, GovCloneSettings s, string what, CancellationToken ct) =>

@@ -150,11 +150,12 @@ public static class BadInputScenarios
 
         File.WriteAllText(Path.Combine(bin, "psql"), $$"""
             #!/bin/bash
-            # The restore's psql (-o /dev/null) reads part of the stream, then fails as a full disk does.
+            # The restore's psql (-o /dev/null) reads part of the stream, then fails as a full disk does: the
+            # server's error as psql prints it with VERBOSITY verbose (the engine's), SQLSTATE 53100 disk_full.
             case " $* " in
               *" -o /dev/null "*)
                 head -c 300000 | {{real}}/psql "$@" >/dev/null 2>&1
-                echo 'ERROR:  could not extend file "base/16384/16385": No space left on device' >&2
+                echo 'psql:<stdin>:1234: ERROR:  53100: could not extend file "base/16384/16385": No space left on device' >&2
                 exit 3 ;;
               *) exec {{real}}/psql "$@" ;;
             esac

@@ -75,8 +75,11 @@ public class GovCloneStackTests
 
         var clone = cmds["dump-restore-pg-dump-psql"];
         Assert.Equal("ssh -o BatchMode=yes -o SendEnv=PGPASSWORD contabo 'docker exec -i -e PGAPPNAME -e PGPASSWORD postgres bash -s'", clone.Create);
-        Assert.Equal(ServerScripts.Clone(settings, transport), clone.Stdin);
-        Assert.Contains("pg_dump -U workflow_admin --no-owner --no-privileges -d directus", clone.Stdin, StringComparison.Ordinal);
+        Assert.Equal(GovClone.Engine.EngineScript.Clone(settings, transport), clone.Stdin);
+        // Inside the container the engine's tools use its socket: the header names the role and no host.
+        Assert.Contains("readonly GOVCLONE_SOURCE_DATABASE=directus\n", clone.Stdin, StringComparison.Ordinal);
+        Assert.Contains("readonly GOVCLONE_HOST=''\n", clone.Stdin, StringComparison.Ordinal);
+        Assert.Contains("readonly GOVCLONE_USER=workflow_admin\n", clone.Stdin, StringComparison.Ordinal);
         Assert.Equal([1.0], clone.Triggers);
 
         // destroy drops the retained template too (the database's own delete would leave it behind).

@@ -107,7 +107,7 @@ public sealed class StackRun
                 ? "governance regression suite: PASS\n" + Report + "\n" + DeployScripts.FingerprintPrefix + FingerprintAfter
                 : stdin.Contains(DeployScripts.FingerprintPrefix, StringComparison.Ordinal)
                     ? DeployScripts.FingerprintPrefix + "aaaa bbbb"
-                    : "govclone: changed=true";
+                    : "govclone-event {\"event\":\"changed\",\"changed\":true}";
             state["stderr"] = string.Empty;
         }
 

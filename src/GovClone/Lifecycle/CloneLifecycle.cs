@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.RegularExpressions;
 using GovClone.Configuration;
 using GovClone.Decision;
+using GovClone.Engine;
 using GovClone.Guards;
 using GovClone.Processes;
 using GovClone.Sql;
@@ -23,14 +24,19 @@ public sealed partial class CloneLifecycle
     private readonly Connections _connections;
     private readonly ServerTransport _transport;
     private readonly IProgress<CloneProgress>? _progress;
+    private readonly Action<EngineEvent>? _events;
 
-    public CloneLifecycle(GovCloneSettings settings, IProgress<CloneProgress>? progress = null)
+    /// <param name="settings">The validated settings.</param>
+    /// <param name="progress">Progress of a clone, for people (bytes, rows, phase, elapsed).</param>
+    /// <param name="events">Every engine event as it arrives (docs/events.md), e.g. for <c>--json</c>'s NDJSON stream.</param>
+    public CloneLifecycle(GovCloneSettings settings, IProgress<CloneProgress>? progress = null, Action<EngineEvent>? events = null)
     {
         _settings = settings ?? throw new ArgumentNullException(nameof(settings));
         DatabaseNameGuard.RequireClone(settings.CloneDatabase, settings.SourceDatabase);
         _connections = new Connections(settings);
         _transport = new ServerTransport(settings);
         _progress = progress;
+        _events = events;
     }
 
     public GovCloneSettings Settings => _settings;
@@ -60,7 +66,7 @@ public sealed partial class CloneLifecycle
 
         var marker = r.GetString(0);
         var invalid = r.GetBoolean(3);
-        var complete = !invalid && marker.StartsWith(ServerScripts.CompleteMarker + " ", StringComparison.Ordinal);
+        var complete = !invalid && marker.StartsWith(EngineScript.CompleteMarker + " ", StringComparison.Ordinal);
         int? generation = null;
         var m = GenerationPattern().Match(marker);
         if (complete && m.Success)
@@ -90,12 +96,9 @@ public sealed partial class CloneLifecycle
         }
 
         var marker = r.GetString(0);
-        var current = r.GetBoolean(2) && marker.StartsWith(ServerScripts.TemplateMarkerFor(_settings) + " ", StringComparison.Ordinal);
+        var current = r.GetBoolean(2) && marker.StartsWith(EngineScript.TemplateMarkerFor(_settings) + " ", StringComparison.Ordinal);
         return new TemplateState(_settings.TemplateDatabase, true, current, r.IsDBNull(1) ? null : r.GetInt64(1), marker.Length == 0 ? null : marker);
     }
-
-    [GeneratedRegex(@"^govclone: method=([a-z-]+)$", RegexOptions.Multiline)]
-    private static partial Regex MethodPattern();
 
     [GeneratedRegex(@"\bgeneration=(\d+)\b")]
     private static partial Regex GenerationPattern();
@@ -272,6 +275,11 @@ public sealed partial class CloneLifecycle
         }
 
         await RequireCompleteCloneAsync(runLock.Maintenance, ct);
+        if (await DropTemplateUnlessCurrentAsync(runLock.Maintenance, ct) is { } dropped)
+        {
+            steps.Add(dropped);
+        }
+
         var verify = await VerifyCompleteCloneAsync(_settings.SeedProfile, ct);
         if (!verify.Passed)
         {
@@ -297,20 +305,35 @@ public sealed partial class CloneLifecycle
             return new LeverResult("clone", false, "clone is complete; nothing copied");
         }
 
-        var script = ServerScripts.Clone(_settings, _transport, force, runLock.Holder);
+        var script = EngineScript.Clone(_settings, _transport, force, runLock.Holder);
         var stopwatch = Stopwatch.StartNew();
         var phase = "starting";
-        var spec = _transport.BashScript(script, ServerScripts.CloneApplicationName, line =>
+        var outcome = new EngineOutcome();
+        // Only the engine's events are read (docs/events.md); its other output is for people.
+        var spec = _transport.BashScript(script, EngineScript.CloneApplicationName, line =>
         {
-            if (line.StartsWith("govclone: clone ", StringComparison.Ordinal))
+            if (EngineEvent.Parse(line) is not { } e)
             {
-                phase = line["govclone: ".Length..];
-                _progress?.Report(new CloneProgress(phase, 0, 0, sourceBytes, stopwatch.Elapsed, phase));
+                return;
+            }
+
+            outcome.Add(e);
+            _events?.Invoke(e);
+            var message = e switch
+            {
+                StepEvent { IsStart: true } s => string.Create(CultureInfo.InvariantCulture, $"clone {s.Step}/{s.Steps}: {s.Text}"),
+                StepEvent { IsStart: false, StepName: "mark" } => "clone complete",
+                _ => null,
+            };
+            if (message is not null)
+            {
+                phase = message;
+                _progress?.Report(new CloneProgress(phase, 0, outcome.RowsCopied ?? 0, sourceBytes, stopwatch.Elapsed, phase));
             }
         });
 
         using var pollCts = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        var poller = _progress is null ? Task.CompletedTask : PollProgressAsync(runLock.Maintenance, sourceBytes, stopwatch, () => phase, pollCts.Token);
+        var poller = _progress is null ? Task.CompletedTask : PollProgressAsync(runLock.Maintenance, sourceBytes, stopwatch, () => phase, () => outcome.RowsCopied ?? 0, pollCts.Token);
         ProcessResult result;
         try
         {
@@ -322,51 +345,99 @@ public sealed partial class CloneLifecycle
             try { await poller; } catch (OperationCanceledException) { }
         }
 
-        if (!result.Succeeded)
+        if (outcome.Refused is { } refused)
         {
-            throw new OperationFailedException(DescribeCloneFailure(result));
+            // The engine refused before it created or changed anything (exit 2).
+            throw new GuardException(refused.Setting, refused.Reason + "; the clone was refused and nothing was changed", refused.Fix);
         }
 
         var state = await ReadStateAsync(runLock.Maintenance, ct);
-        long rows;
+        if (!result.Succeeded)
+        {
+            throw new OperationFailedException(DescribeCloneFailure(result, outcome, state));
+        }
 
         if (!IsCurrent(state))
         {
-            throw new OperationFailedException($"the clone script exited 0 but {_settings.CloneDatabase} carries no complete marker for generation {_settings.CloneGeneration} (marker: '{state.Marker}')");
+            throw new OperationFailedException($"the clone engine exited 0 but {_settings.CloneDatabase} carries no complete marker for generation {_settings.CloneGeneration} (marker: '{state.Marker}')");
         }
 
-        await using (var clone = await _connections.OpenCloneAsync(ct))
+        if (!outcome.Changed)
         {
-            await using var cmd = new NpgsqlCommand($"SELECT coalesce(sum(greatest(c.reltuples, 0)), 0)::bigint FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind IN ('r','p') AND {ServerScripts.UserSchemas}", clone);
+            return new LeverResult("clone", false, "clone is complete; nothing copied");
+        }
+
+        // Rows: exactly what the engine's COPYs wrote (their command tags), the number the progress showed;
+        // a FILE_COPY way copies none itself, so its rows are the planner's count of the copy.
+        var copied = outcome.RowsCopied;
+        long rows;
+        if (copied is { } exact)
+        {
+            rows = exact;
+        }
+        else
+        {
+            await using var clone = await _connections.OpenCloneAsync(ct);
+            await using var cmd = new NpgsqlCommand(EngineFiles.GetSql("clone_rows.sql"), clone);
             rows = (long)(await cmd.ExecuteScalarAsync(ct))!;
         }
 
-        var changed = !result.StandardOutput.Contains("govclone: changed=false", StringComparison.Ordinal);
-        var method = MethodPattern().Match(result.StandardOutput) is { Success: true } mm ? mm.Groups[1].Value : "?";
-        var templateNote = result.StandardOutput.Split('\n').LastOrDefault(l => l.StartsWith("govclone: template: ", StringComparison.Ordinal))?["govclone: template: ".Length..];
+        var method = outcome.Method ?? "?";
+        var template = outcome.Template is { } t
+            ? $"; template: {(t.Kept ? "retained" : "not retained")} {t.Database}: {t.Reason}"
+            : string.Empty;
         _progress?.Report(new CloneProgress("done", state.SizeBytes ?? 0, rows, sourceBytes, stopwatch.Elapsed));
-        return new LeverResult("clone", changed, changed
-            ? string.Create(CultureInfo.InvariantCulture, $"cloned {(method == "template" ? _settings.TemplateDatabase + " (retained template)" : _settings.SourceDatabase)} -> {_settings.CloneDatabase} by {method}: {LifecycleDecider.FormatBytes(state.SizeBytes ?? 0)}, ~{rows:N0} rows, in {stopwatch.Elapsed.TotalSeconds:0.0}s (analyzed, marked complete){(templateNote is null ? string.Empty : "; template: " + templateNote)}")
-            : "clone is complete; nothing copied");
+        return new LeverResult("clone", true,
+            string.Create(CultureInfo.InvariantCulture, $"cloned {(method == "template" ? _settings.TemplateDatabase + " (retained template)" : _settings.SourceDatabase)} -> {_settings.CloneDatabase} by {method}: {LifecycleDecider.FormatBytes(state.SizeBytes ?? 0)}, {(copied is null ? "~" : string.Empty)}{rows:N0} rows, in {stopwatch.Elapsed.TotalSeconds:0.0}s (analyzed, marked complete){template}"));
     }
 
-    private string DescribeCloneFailure(ProcessResult result)
+    /// <summary>
+    /// A failed run, in what is true now: where it stopped, what the clone is (the earlier complete clone untouched,
+    /// or unmarked), the engine's error output, and last the cause as the engine classified it, with its fix.
+    /// </summary>
+    private string DescribeCloneFailure(ProcessResult result, EngineOutcome outcome, CloneState state)
     {
-        var stderr = result.StandardError.Trim();
-        var tail = string.Join('\n', stderr.Split('\n').TakeLast(8));
-        if (result.ExitCode == ServerScripts.RefusedExitCode && stderr.Contains("govclone: govclone:cloneMethod", StringComparison.Ordinal))
+        var failure = outcome.Failure;
+        var step = outcome.LastStep;
+        var where = step is null ? string.Empty : string.Create(CultureInfo.InvariantCulture, $" at step {step.Step}/{step.Steps} ({step.StepName})");
+        var clone = _settings.CloneDatabase;
+        var truth = IsCurrent(state)
+            ? $"the earlier complete clone {clone} is untouched (its complete marker is intact)"
+            : state.Exists
+                ? $"{clone} carries no complete marker, so nothing will take it for a clone, and the next clone empties what was copied"
+                : $"{clone} does not exist";
+        var tail = string.Join('\n', result.StandardError.Trim().Split('\n').TakeLast(8));
+        var cls = failure?.Class ?? FailureEvent.Other;
+        var hint = cls switch
         {
-            return $"clone refused; nothing was changed.\n{tail}";
+            FailureEvent.DiskFull => "The server ran out of disk: free space there (or compact/drop other clones), then run govclone up.",
+            FailureEvent.LostLock => "This run no longer holds its lock (its session ended): run govclone up again.",
+            FailureEvent.SourceUnreadable => $"Check govclone:sourceDatabase ('{_settings.SourceDatabase}') and that {_settings.User} may read every table and sequence of it, then run govclone up.",
+            FailureEvent.Guard => "A guard refused the database: check govclone:cloneDatabase and govclone:templateDatabase.",
+            _ => "Fix the cause, then run govclone up: it converges from here.",
+        };
+        var cause = failure is null ? $"exit {result.ExitCode} without a failure event (the engine was stopped)" : failure.Detail;
+        return string.Create(CultureInfo.InvariantCulture,
+            $"clone failed (exit {result.ExitCode}){where}; {truth}.\n{tail}\ncause ({cls}{(failure?.SqlState is { } sqlState ? ", SQLSTATE " + sqlState : string.Empty)}): {cause}. {hint}");
+    }
+
+    /// <summary>
+    /// A retained template that is not current (an interrupted retention left it unmarked, or it is of another
+    /// generation) is never used; under the run lock, release and drop it, so nothing half-made stays behind.
+    /// The next clone from the source makes a new one. Null when there was none to drop.
+    /// </summary>
+    private async Task<LeverResult?> DropTemplateUnlessCurrentAsync(NpgsqlConnection maintenance, CancellationToken ct)
+    {
+        var template = await ReadTemplateAsync(maintenance, ct);
+        if (!template.Exists || template.Current)
+        {
+            return null;
         }
 
-        var hint = stderr.Contains("No space left on device", StringComparison.OrdinalIgnoreCase) || stderr.Contains("could not extend file", StringComparison.OrdinalIgnoreCase)
-            ? "The server ran out of disk: free space there (or compact/drop other clones), then run govclone up."
-            : stderr.Contains("does not exist", StringComparison.Ordinal) && stderr.Contains(_settings.SourceDatabase, StringComparison.Ordinal)
-                ? $"Check govclone:sourceDatabase ('{_settings.SourceDatabase}')."
-                : "Fix the cause above, then run govclone up: it converges from here.";
-        // A dump restore rolls back; a streams clone may leave committed tables behind. Either way the
-        // marker is absent, and the next clone empties whatever is there first.
-        return $"clone failed (exit {result.ExitCode}); {_settings.CloneDatabase} carries no complete marker, so nothing will take it for a clone, and the next clone empties what was copied.\n{tail}\n{hint}";
+        await ExecuteAsync(maintenance, ServerScripts.ReleaseTemplateSql(_settings), ct);
+        await ExecuteAsync(maintenance, ServerScripts.DropTemplateSql(_settings), ct);
+        return new LeverResult("template", true,
+            $"dropped {template.Name}: not a current template (marker '{template.Marker ?? "none"}': an interrupted retention or another generation); the next clone from the source makes a new one");
     }
 
     /// <summary>
@@ -374,7 +445,7 @@ public sealed partial class CloneLifecycle
     /// script runs; one connection fewer). A poll is never cancelled midway, so the session is idle again as
     /// soon as this returns.
     /// </summary>
-    private async Task PollProgressAsync(NpgsqlConnection conn, long? sourceBytes, Stopwatch stopwatch, Func<string> phase, CancellationToken ct)
+    private async Task PollProgressAsync(NpgsqlConnection conn, long? sourceBytes, Stopwatch stopwatch, Func<string> phase, Func<long> rowsCopied, CancellationToken ct)
     {
         var maxRowsByRelation = new Dictionary<uint, long>();
         const string sql = """
@@ -404,7 +475,8 @@ public sealed partial class CloneLifecycle
                     }
                 }
 
-                _progress!.Report(new CloneProgress(phase(), bytes, maxRowsByRelation.Values.Sum(), sourceBytes, stopwatch.Elapsed));
+                // Rows: the COPYs the engine reported finished, or more while one is still running (its own count).
+                _progress!.Report(new CloneProgress(phase(), bytes, Math.Max(rowsCopied(), maxRowsByRelation.Values.Sum()), sourceBytes, stopwatch.Elapsed));
             }
             catch (NpgsqlException)
             {
@@ -451,15 +523,11 @@ public sealed partial class CloneLifecycle
     public static IReadOnlyList<string> DropStatements(GovCloneSettings settings)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        var lit = DatabaseNameGuard.QuoteLiteral(settings.CloneDatabase);
         return
         [
             // Unmarked first: should the DROP be interrupted, what is left is never taken for a complete clone.
-            ServerScripts.PrefixGuardBlock(settings.CloneDatabase, "drop", $"""
-                  IF EXISTS (SELECT 1 FROM pg_database WHERE datname = {lit}) THEN
-                    EXECUTE format('COMMENT ON DATABASE %I IS NULL', {lit});
-                  END IF;
-                """),
+            EngineFiles.Settings(("clone", settings.CloneDatabase), ("target", settings.CloneDatabase), ("template", settings.TemplateDatabase))
+                + EngineFiles.GetSql("prefix_guard.sql") + EngineFiles.GetSql("unmark.sql"),
             ServerScripts.ReleaseTemplateSql(settings),
             $"DROP DATABASE IF EXISTS {DatabaseNameGuard.QuoteIdentifier(settings.CloneDatabase)} WITH (FORCE)",
             ServerScripts.DropTemplateSql(settings),
@@ -566,6 +634,9 @@ public sealed partial class CloneLifecycle
         return (null, null);
     }
 
+    /// <summary>SQLSTATE of govclone's own guard refusals (sql/engine/prefix_guard.sql).</summary>
+    private const string GuardSqlState = "GC001";
+
     private static (string Guard, string Body) SplitAfterGuard(string text)
     {
         const string end = "$guard$;";
@@ -585,7 +656,7 @@ public sealed partial class CloneLifecycle
         {
             await cmd.ExecuteNonQueryAsync(ct);
         }
-        catch (PostgresException ex) when (ex.MessageText.StartsWith("govclone guard:", StringComparison.Ordinal))
+        catch (PostgresException ex) when (ex.SqlState == GuardSqlState || ex.MessageText.StartsWith("govclone guard:", StringComparison.Ordinal))
         {
             throw new GuardException(SettingKeys.CloneDatabase.ConfigKey, ex.MessageText, ex.Hint ?? "point the connection at the clone");
         }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using GovClone.Engine;
 using GovClone.Lifecycle;
 using GovClone.Processes;
 using GovClone.Tests.Support;
@@ -53,8 +54,8 @@ public class FaultTests : CloneTestBase
         }
 
         var transport = new ServerTransport(Settings);
-        var orphan = ServerScripts.Clone(Settings, transport, force: true, holder: gone);
-        var result = await ProcessRunner.RunAsync(transport.BashScript(orphan, ServerScripts.CloneApplicationName));
+        var orphan = EngineScript.Clone(Settings, transport, force: true, holder: gone);
+        var result = await ProcessRunner.RunAsync(transport.BashScript(orphan, EngineScript.CloneApplicationName));
 
         Assert.False(result.Succeeded);
         Assert.Contains("the run that started this clone", result.StandardError, StringComparison.Ordinal);
@@ -69,7 +70,7 @@ public class FaultTests : CloneTestBase
     {
         await using var runLock = await RunLock.AcquireAsync(Lifecycle.Connections, Settings, "test", CancellationToken.None);
         var transport = new ServerTransport(Settings);
-        var result = await ProcessRunner.RunAsync(transport.BashScript(ServerScripts.Clone(Settings, transport, holder: runLock.Holder), ServerScripts.CloneApplicationName));
+        var result = await ProcessRunner.RunAsync(transport.BashScript(EngineScript.Clone(Settings, transport, holder: runLock.Holder), EngineScript.CloneApplicationName));
         Assert.True(result.Succeeded, result.StandardError);
         Assert.True((await Lifecycle.StatusAsync()).State.Complete);
     }

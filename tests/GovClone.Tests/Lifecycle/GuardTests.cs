@@ -1,3 +1,4 @@
+using GovClone.Engine;
 using GovClone.Lifecycle;
 using GovClone.Sql;
 using GovClone.Tests.Support;
@@ -23,19 +24,25 @@ public class GuardTests : CloneTestBase
     }
 
     [Theory]
-    [InlineData("directus")]
-    [InlineData("directusXgovXtestX1")] // '_' is a LIKE wildcard: the pattern must match it literally
-    public async Task The_maintenance_guard_block_refuses_a_name_without_the_prefix_and_runs_nothing_behind_it(string name)
+    [InlineData("clone", "directus")]
+    [InlineData("clone", "directusXgovXtestX1")] // '_' is a LIKE wildcard: the pattern must match it literally
+    [InlineData("clone", "directus_gov_test_x\n")] // a trailing newline is not a plain name
+    [InlineData("target", "directus")]
+    [InlineData("template", "postgres")]
+    public async Task The_maintenance_prefix_guard_refuses_a_name_without_the_prefix_and_runs_nothing_behind_it(string setting, string name)
     {
+        // sql/engine/prefix_guard.sql, as the engine, drop and the template's release send it: settings first.
         await using var conn = await Pg.OpenAsync("postgres");
-        var body = "  RAISE EXCEPTION 'body ran';";
-        await using (var refused = new NpgsqlCommand(GovClone.Transport.ServerScripts.PrefixGuardBlock(name, "drop", body), conn))
+        const string body = "DO $$ BEGIN RAISE EXCEPTION 'body ran'; END $$;";
+        var settings = setting == "clone" ? EngineFiles.Settings(("clone", name)) : EngineFiles.Settings(("clone", Clone), (setting, name));
+        await using (var refused = new NpgsqlCommand(settings + EngineFiles.GetSql("prefix_guard.sql") + body, conn))
         {
             var ex = await Assert.ThrowsAsync<PostgresException>(() => refused.ExecuteNonQueryAsync());
-            Assert.Equal($"govclone guard: refusing to drop {name}: no directus_gov_test_ prefix", ex.MessageText);
+            Assert.Equal("GC001", ex.SqlState);
+            Assert.Equal($"govclone guard: refusing to change database {name}: no directus_gov_test_ prefix (govclone.{setting})", ex.MessageText);
         }
 
-        await using var passed = new NpgsqlCommand(GovClone.Transport.ServerScripts.PrefixGuardBlock(Clone, "drop", body), conn);
+        await using var passed = new NpgsqlCommand(EngineFiles.Settings(("clone", Clone), ("template", Clone + "_template")) + EngineFiles.GetSql("prefix_guard.sql") + body, conn);
         Assert.Equal("body ran", (await Assert.ThrowsAsync<PostgresException>(() => passed.ExecuteNonQueryAsync())).MessageText);
     }
 

@@ -97,7 +97,7 @@ public class TransportTests : CloneTestBase
         {
             var settings = For(transport);
             var t = new ServerTransport(settings);
-            Assert.DoesNotContain(Pg.Password, ServerScripts.Clone(settings, t), StringComparison.Ordinal);
+            Assert.DoesNotContain(Pg.Password, GovClone.Engine.EngineScript.Clone(settings, t), StringComparison.Ordinal);
             Assert.DoesNotContain(Pg.Password, t.BashScript("true").Display, StringComparison.Ordinal);
             Assert.All(LeverCommands.For(settings), l => Assert.DoesNotContain(Pg.Password, l.ByHand, StringComparison.Ordinal));
         }
