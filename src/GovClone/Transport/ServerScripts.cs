@@ -584,6 +584,9 @@ public static class ServerScripts
               IF {lit} NOT LIKE {pattern} THEN
                 RAISE EXCEPTION 'govclone guard: refusing to {action} %: no {SettingKeys.ClonePrefix} prefix', {lit};
               END IF;
+              IF {lit} ~ '[^a-z0-9_]' OR {lit} = {DatabaseNameGuard.QuoteLiteral(SettingKeys.ClonePrefix)} THEN
+                RAISE EXCEPTION 'govclone guard: refusing to {action} %: not {SettingKeys.ClonePrefix} and then only a-z, 0-9 and _', to_json({lit}::text);
+              END IF;
             {body}
             END
             $guard$;
