@@ -116,12 +116,13 @@ public static class GovCloneCli
             var force = new Option<bool>("--force") { Description = "re-clone even when a complete clone exists" };
             var clone = new Command("clone", "stream pg_dump SOURCE | psql CLONE, ANALYZE, mark complete") { force };
             clone.SetAction(async (p, ct) => Lever(await Lifecycle(p, progress: true).CloneAsync(p.GetValue(force), ct)));
-            var seed = new Command("seed", "bring the clone to the committed state exactly") { _profile };
-            seed.SetAction(async (p, ct) => Lever(await Lifecycle(p).SeedAsync(Profile(p) ?? SeedProfile.Committed, ct)));
+            var purgeForeign = new Option<bool>("--purge-foreign") { Description = "first delete the governance rows the seed did not write (and axis_* tables); without it the seed refuses while they exist, naming them" };
+            var seed = new Command("seed", "bring the clone to the committed state exactly; exit 1 unless the suite then passes") { _profile, purgeForeign };
+            seed.SetAction(async (p, ct) => Lever(await Lifecycle(p).SeedAsync(Profile(p) ?? SeedProfile.Committed, p.GetValue(purgeForeign), ct)));
             var verify = new Command("verify", "the regression suite: have/want of every metric; exit 1 on drift") { _profile, _json };
             verify.SetAction((p, ct) => VerifyAsync(p, ct));
-            var reset = new Command("reset", "reset-in-place to the clean F-6 baseline (own=0, gap=210, candidates=0)");
-            reset.SetAction(async (p, ct) => Lever(await Lifecycle(p).ResetAsync(ct)));
+            var reset = new Command("reset", "reset-in-place to the clean F-6 baseline (own=0, gap=210, candidates=0); exit 1 unless the suite then passes") { purgeForeign };
+            reset.SetAction(async (p, ct) => Lever(await Lifecycle(p).ResetAsync(p.GetValue(purgeForeign), ct)));
             var compact = new Command("compact", "VACUUM (FULL, ANALYZE) the clone");
             compact.SetAction(async (p, ct) => Lever(await Lifecycle(p).CompactAsync(ct)));
             var drop = new Command("drop", "DROP DATABASE IF EXISTS clone WITH (FORCE); a second drop is a no-op");

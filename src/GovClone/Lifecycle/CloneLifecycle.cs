@@ -215,17 +215,29 @@ public sealed partial class CloneLifecycle
         return await CloneLockedAsync(force, runLock, ct);
     }
 
-    public async Task<LeverResult> SeedAsync(SeedProfile? profile = null, CancellationToken ct = default)
+    /// <summary>
+    /// seed: the profile's state exactly (committed: <c>sql/seed_committed_state.sql</c>; baseline: the reset), then the
+    /// suite. Returns only when the suite passes; otherwise throws <see cref="StateNotReachedException"/> (exit 1) with the
+    /// drift. While the clone holds rows the seed did not write (<c>sql/foreign_rows.sql</c>) the seed refuses, changing
+    /// nothing, and the exception names them; <paramref name="purgeForeign"/> deletes them first
+    /// (<c>sql/purge_foreign_rows.sql</c>, behind the same guards).
+    /// </summary>
+    public async Task<LeverResult> SeedAsync(SeedProfile? profile, bool purgeForeign, CancellationToken ct = default)
     {
         await using var runLock = await RunLock.AcquireAsync(_connections, _settings, "seed", ct);
-        return await SeedLockedAsync(profile ?? _settings.SeedProfile, runLock, ct);
+        return await SeedLockedAsync(profile ?? _settings.SeedProfile, purgeForeign, runLock, ct);
     }
 
-    public async Task<LeverResult> ResetAsync(CancellationToken ct = default)
+    public Task<LeverResult> SeedAsync(SeedProfile? profile = null, CancellationToken ct = default) => SeedAsync(profile, purgeForeign: false, ct);
+
+    /// <summary>reset: the clean baseline (<c>sql/reset_in_place.sql</c>), then the suite; as <see cref="SeedAsync(SeedProfile?, bool, CancellationToken)"/>.</summary>
+    public async Task<LeverResult> ResetAsync(bool purgeForeign, CancellationToken ct = default)
     {
         await using var runLock = await RunLock.AcquireAsync(_connections, _settings, "reset", ct);
-        return await SeedLockedAsync(SeedProfile.Baseline, runLock, ct);
+        return await SeedLockedAsync(SeedProfile.Baseline, purgeForeign, runLock, ct);
     }
+
+    public Task<LeverResult> ResetAsync(CancellationToken ct = default) => ResetAsync(purgeForeign: false, ct);
 
     /// <summary>compact: VACUUM (FULL, ANALYZE) of the clone, after the guard block of sql/compact.sql.</summary>
     public async Task<LeverResult> CompactAsync(CancellationToken ct = default)
@@ -275,7 +287,7 @@ public sealed partial class CloneLifecycle
         var verify = await VerifyCompleteCloneAsync(_settings.SeedProfile, ct);
         if (!verify.Passed)
         {
-            steps.Add(await SeedLockedAsync(_settings.SeedProfile, runLock, ct));
+            steps.Add(await SeedLockedAsync(_settings.SeedProfile, purgeForeign: false, runLock, ct));
             verify = await VerifyCompleteCloneAsync(_settings.SeedProfile, ct);
         }
         else
@@ -413,17 +425,76 @@ public sealed partial class CloneLifecycle
         }
     }
 
-    private async Task<LeverResult> SeedLockedAsync(SeedProfile profile, RunLock runLock, CancellationToken ct)
+    private async Task<LeverResult> SeedLockedAsync(SeedProfile profile, bool purgeForeign, RunLock runLock, CancellationToken ct)
     {
         await RequireCompleteCloneAsync(runLock.Maintenance, ct);
-        await using var clone = await _connections.OpenCloneAsync(ct);
-        var before = await GovernanceMetrics.ReadAsync(clone, ct);
         var file = profile == SeedProfile.Committed ? SqlScripts.SeedCommitted : SqlScripts.ResetInPlace;
-        await ExecuteAsync(clone, SqlScripts.Get(file), ct);
-        var after = await GovernanceMetrics.ReadAsync(clone, ct);
         var lever = profile == SeedProfile.Committed ? "seed" : "reset";
-        var changed = !before.SequenceEqual(after);
-        return new LeverResult(lever, changed, $"{lever} ({file}): {ExpectedState.EvidenceLine(after)}");
+        IReadOnlyList<MetricValue> before;
+        IReadOnlyList<ForeignRowGroup> purged = [];
+        var refused = false;
+        await using (var clone = await _connections.OpenCloneAsync(ct))
+        {
+            before = await GovernanceMetrics.ReadAsync(clone, ct);
+            if (purgeForeign)
+            {
+                purged = await ForeignRows.ReadAsync(clone, ct);
+                if (purged.Count > 0)
+                {
+                    await ExecuteAsync(clone, SqlScripts.Get(SqlScripts.PurgeForeignRows), ct);
+                }
+            }
+
+            try
+            {
+                await ExecuteAsync(clone, SqlScripts.Get(file), ct);
+            }
+            catch (PostgresException ex) when (ex.SqlState == ForeignRows.RefusedSqlState)
+            {
+                refused = true; // the file's own check: nothing was changed (its transaction is dropped with this session)
+            }
+        }
+
+        if (refused)
+        {
+            IReadOnlyList<ForeignRowGroup> foreign;
+            await using (var clone = await _connections.OpenCloneAsync(ct))
+            {
+                foreign = await ForeignRows.ReadAsync(clone, ct);
+            }
+
+            var now = await VerifyCompleteCloneAsync(profile, ct);
+            throw new StateNotReachedException(
+                $"{lever}: {_settings.CloneDatabase} cannot reach the {Name(profile)} state: it holds rows the seed did not write, and the seed and the reset delete only their own:\n"
+                + string.Join('\n', foreign.Select(f => "  " + f)) + "\n"
+                + $"Nothing was changed. Suite now: {Describe(now.Drift)}.\n"
+                + $"Fix: if those rows may go, `govclone {lever} --purge-foreign` deletes them (every row of the governance tables that is not the seed's, and axis_* tables), then runs the {lever}; "
+                + $"by hand: sql/{SqlScripts.PurgeForeignRows}, then sql/{file}. Or re-clone: `govclone clone --force`.",
+                profile, now.Drift.ToArray(), foreign);
+        }
+
+        var verify = await VerifyCompleteCloneAsync(profile, ct);
+        if (!verify.Passed)
+        {
+            throw new StateNotReachedException(
+                $"{lever}: ran sql/{file}, but the regression suite fails for the {Name(profile)} profile: {Describe(verify.Drift)}.\n"
+                + "Fix: that drift is in what the seed does not write (production's own data, e.g. dot_tools or the governed collections behind gap): "
+                + "re-clone (`govclone clone --force`, or bump govclone:cloneGeneration for a fresh copy of production), then seed.",
+                profile, verify.Drift.ToArray(), []);
+        }
+
+        var after = verify.Checks.Select(c => c.Have!).ToArray();
+        var changed = purged.Count > 0 || !before.SequenceEqual(after);
+        var purgedNote = purged.Count == 0 ? string.Empty : $"deleted first (--purge-foreign): {string.Join("; ", purged)}; ";
+        return new LeverResult(lever, changed, $"{lever} ({file}): {purgedNote}{ExpectedState.EvidenceLine(after)}; suite PASS");
+    }
+
+    private static string Name(SeedProfile profile) => profile.ToString().ToLowerInvariant();
+
+    private static string Describe(IEnumerable<MetricCheck> drift)
+    {
+        var text = string.Join("; ", drift.Select(d => d.Describe()));
+        return text.Length == 0 ? "PASS" : text;
     }
 
     private async Task<LeverResult> DropLockedAsync(RunLock runLock, CancellationToken ct)

@@ -1,5 +1,6 @@
 using GovClone.Configuration;
 using GovClone.Decision;
+using GovClone.Sql;
 
 namespace GovClone.Lifecycle;
 
@@ -86,3 +87,26 @@ public sealed record CloneProgress(string Phase, long BytesWritten, long RowsCop
 
 /// <summary>A fingerprint of the source's governance tables and catalog: equal before and after means production was not changed.</summary>
 public sealed record SourceFingerprint(string Governance, string Catalog);
+
+/// <summary>
+/// A seed or reset did not bring the clone to its profile: the suite's have/want drift afterwards, and the rows the seed
+/// did not write, when those are why (then nothing was changed). Exit 1, like any drift.
+/// </summary>
+public sealed class StateNotReachedException : GovCloneException
+{
+    public StateNotReachedException(string message, SeedProfile profile, IReadOnlyList<MetricCheck> drift, IReadOnlyList<ForeignRowGroup> foreignRows)
+        : base(message)
+    {
+        Profile = profile;
+        Drift = drift;
+        ForeignRows = foreignRows;
+    }
+
+    public SeedProfile Profile { get; }
+
+    /// <summary>The metrics that miss the profile.</summary>
+    public IReadOnlyList<MetricCheck> Drift { get; }
+
+    /// <summary>Rows the seed did not write (empty when they are not the cause).</summary>
+    public IReadOnlyList<ForeignRowGroup> ForeignRows { get; }
+}

@@ -12,6 +12,7 @@ public class GuardTests : CloneTestBase
     [InlineData(SqlScripts.SeedCommitted)]
     [InlineData(SqlScripts.ResetInPlace)]
     [InlineData(SqlScripts.Compact)]
+    [InlineData(SqlScripts.PurgeForeignRows)]
     public async Task Every_mutating_file_refuses_to_run_in_production(string file)
     {
         var before = await Lifecycle.FingerprintSourceAsync();
@@ -43,6 +44,7 @@ public class GuardTests : CloneTestBase
     [InlineData(SqlScripts.SeedCommitted)]
     [InlineData(SqlScripts.ResetInPlace)]
     [InlineData(SqlScripts.Compact)]
+    [InlineData(SqlScripts.PurgeForeignRows)]
     public async Task Every_mutating_file_refuses_a_database_whose_prefixed_name_has_a_control_character(string file)
     {
         // A prefixed name with a newline in it, made by hand (the old C# guard let a final newline through; a
@@ -98,7 +100,7 @@ public class GuardTests : CloneTestBase
     [Fact]
     public async Task Every_mutating_file_opens_with_the_same_guard_block()
     {
-        foreach (var file in new[] { SqlScripts.SeedCommitted, SqlScripts.ResetInPlace, SqlScripts.Compact })
+        foreach (var file in new[] { SqlScripts.SeedCommitted, SqlScripts.ResetInPlace, SqlScripts.Compact, SqlScripts.PurgeForeignRows })
         {
             Assert.Contains(GovClone.Transport.ServerScripts.GuardBlock, SqlScripts.Get(file), StringComparison.Ordinal);
         }
