@@ -114,6 +114,21 @@ public static partial class SettingsParser
         raw.TryGetValue(SettingKeys.CloneDatabase.Name, out var cloneRaw);
         var clone = cloneRaw ?? SettingKeys.CloneDatabase.Default!;
         DatabaseNameGuard.RequireClone(clone, source, SettingKeys.CloneDatabase.ConfigKey);
+        foreach (var companion in CloneFamily.Companions(clone))
+        {
+            // A clone is built in <clone>_next, retired to <clone>_old, kept ready as <clone>_spare: each must be a name
+            // the guard passes (PostgreSQL would truncate a longer one into some other name).
+            try
+            {
+                DatabaseNameGuard.RequireClone(companion, source, SettingKeys.CloneDatabase.ConfigKey);
+            }
+            catch (GuardException ex)
+            {
+                throw new GuardException(SettingKeys.CloneDatabase.ConfigKey, $"'{clone}' gives its companion database the name '{companion}', which is refused ({ex.Message})",
+                    $"shorten govclone:cloneDatabase to at most {DatabaseNameGuard.MaxIdentifierBytes - CloneFamily.LongestSuffixBytes} bytes");
+            }
+        }
+
         if (string.Equals(clone, maintenance, StringComparison.Ordinal))
         {
             throw new GuardException(SettingKeys.CloneDatabase.ConfigKey, $"'{clone}' is also the maintenance database", $"use a separate maintenance database (govclone:maintenanceDatabase, usually postgres)");
@@ -255,9 +270,10 @@ public static partial class SettingsParser
             DatabaseNameGuard.RequireClone(template, source, SettingKeys.TemplateDatabase.ConfigKey);
         }
         if (string.Equals(template, clone, StringComparison.Ordinal) || string.Equals(template, maintenance, StringComparison.Ordinal)
-            || string.Equals(template, app, StringComparison.Ordinal) || allowlist.Contains(template, StringComparer.Ordinal))
+            || string.Equals(template, app, StringComparison.Ordinal) || allowlist.Contains(template, StringComparer.Ordinal)
+            || CloneFamily.Companions(clone).Contains(template, StringComparer.Ordinal))
         {
-            throw new GuardException(SettingKeys.TemplateDatabase.ConfigKey, $"'{template}' is also the clone, the maintenance or the app's database, or is in the query allowlist",
+            throw new GuardException(SettingKeys.TemplateDatabase.ConfigKey, $"'{template}' is also the clone, one of its companions (<clone>_next, _old, _spare), the maintenance or the app's database, or is in the query allowlist",
                 "give the template its own name, e.g. " + clone + "_template");
         }
 

@@ -123,6 +123,7 @@ public sealed partial class CloneLifecycle
             }
         }
 
+        var companions = await ReadCompanionSizesAsync(maintenance, ct);
         var (free, total) = await MeasureDiskAsync(maintenance, ct);
         var want = ExpectedState.For(_settings.SeedProfile);
         var checks = metrics is null ? null : ExpectedState.Compare(want, metrics);
@@ -133,6 +134,7 @@ public sealed partial class CloneLifecycle
             CloneComplete = state.Complete,
             CloneSizeBytes = state.SizeBytes,
             TemplateSizeBytes = template.Exists ? template.SizeBytes : null,
+            CompanionSizes = companions,
             HostFreeBytes = free ?? _settings.HostFreeBytes,
             HostTotalBytes = total,
             AppConnections = appConnections,
@@ -165,6 +167,21 @@ public sealed partial class CloneLifecycle
             Facts = facts,
             Decision = LifecycleDecider.Decide(facts),
         };
+    }
+
+    /// <summary>The clone's companions that exist (<c>&lt;clone&gt;_next</c>, <c>_old</c>, <c>_spare</c>) and their sizes.</summary>
+    private async Task<IReadOnlyList<DatabaseSize>> ReadCompanionSizesAsync(NpgsqlConnection maintenance, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand("SELECT datname, pg_database_size(oid) FROM pg_database WHERE datname = ANY($1) ORDER BY datname", maintenance);
+        cmd.Parameters.AddWithValue(CloneFamily.Companions(_settings.CloneDatabase).ToArray());
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        var sizes = new List<DatabaseSize>();
+        while (await r.ReadAsync(ct))
+        {
+            sizes.Add(new DatabaseSize(r.GetString(0), r.IsDBNull(1) ? null : r.GetInt64(1)));
+        }
+
+        return sizes;
     }
 
     /// <summary>The regression suite through Npgsql: the metrics of <c>sql/metrics.sql</c> against the profile's expectations.</summary>
@@ -500,21 +517,32 @@ public sealed partial class CloneLifecycle
     private async Task<LeverResult> DropLockedAsync(RunLock runLock, CancellationToken ct)
     {
         DatabaseNameGuard.RequireClone(_settings.CloneDatabase, _settings.SourceDatabase);
-        DatabaseNameGuard.RequireClone(_settings.TemplateDatabase, _settings.SourceDatabase, SettingKeys.TemplateDatabase.ConfigKey);
+        var family = CloneFamily.All(_settings); // the clone, its template, its companions: each guarded
         var maintenance = runLock.Maintenance;
-        var existed = (await ReadStateAsync(maintenance, ct)).Exists;
-        var templateExisted = (await ReadTemplateAsync(maintenance, ct)).Exists;
-        var lit = DatabaseNameGuard.QuoteLiteral(_settings.CloneDatabase);
-        // Unmarked first: should the DROP be interrupted, what is left is never taken for a complete clone.
-        await ExecuteAsync(maintenance, ServerScripts.PrefixGuardBlock(_settings.CloneDatabase, "drop", $"""
-              IF EXISTS (SELECT 1 FROM pg_database WHERE datname = {lit}) THEN
-                EXECUTE format('COMMENT ON DATABASE %I IS NULL', {lit});
-              END IF;
-            """), ct);
-        await ExecuteAsync(maintenance, ServerScripts.ReleaseTemplateSql(_settings), ct);
-        await ExecuteAsync(maintenance, $"DROP DATABASE IF EXISTS {DatabaseNameGuard.QuoteIdentifier(_settings.CloneDatabase)} WITH (FORCE)", ct);
-        await ExecuteAsync(maintenance, ServerScripts.DropTemplateSql(_settings), ct);
-        var dropped = new[] { existed ? _settings.CloneDatabase : null, templateExisted ? _settings.TemplateDatabase : null }.OfType<string>().ToArray();
+        var existed = new List<string>();
+        await using (var cmd = new NpgsqlCommand("SELECT datname FROM pg_database WHERE datname = ANY($1)", maintenance))
+        {
+            cmd.Parameters.AddWithValue(family.ToArray());
+            await using var r = await cmd.ExecuteReaderAsync(ct);
+            while (await r.ReadAsync(ct))
+            {
+                existed.Add(r.GetString(0));
+            }
+        }
+
+        // All unmarked first (the clone first): should a DROP be interrupted, nothing left is taken for a complete
+        // clone or a current template. Then the clone, then the rest.
+        foreach (var name in family)
+        {
+            await ExecuteAsync(maintenance, CloneFamily.ReleaseSql(name), ct);
+        }
+
+        foreach (var name in family)
+        {
+            await ExecuteAsync(maintenance, CloneFamily.DropSql(name), ct);
+        }
+
+        var dropped = family.Where(existed.Contains).ToArray();
         return new LeverResult("drop", dropped.Length > 0, dropped.Length > 0
             ? $"dropped {string.Join(" and ", dropped)} (sessions terminated)"
             : $"{_settings.CloneDatabase} does not exist; nothing to drop");

@@ -26,11 +26,32 @@ public class SettingsParserTests
     [Fact]
     public void A_clone_name_whose_derived_template_name_is_too_long_is_the_setting_named()
     {
-        var clone = "directus_gov_test_" + new string('a', 40); // 58 bytes: fine, but <clone>_template is 67
+        var clone = "directus_gov_test_" + new string('a', 37); // 55 bytes: fine, but <clone>_template is 64
         var ex = Assert.Throws<GuardException>(() => Parse(("cloneDatabase", clone)));
         Assert.Equal("govclone:cloneDatabase", ex.Setting);
         Assert.Contains(clone + "_template", ex.Message, StringComparison.Ordinal);
         Assert.Equal(clone, Parse(("cloneDatabase", clone), ("templateDatabase", "directus_gov_test_tpl")).CloneDatabase);
+    }
+
+    [Fact]
+    public void A_clone_name_leaves_room_for_its_companions()
+    {
+        var fits = "directus_gov_test_" + new string('a', 39); // 57 bytes: <clone>_spare is 63
+        Assert.Equal(fits, Parse(("cloneDatabase", fits), ("templateDatabase", "directus_gov_test_tpl")).CloneDatabase);
+        var ex = Assert.Throws<GuardException>(() => Parse(("cloneDatabase", fits + "a"), ("templateDatabase", "directus_gov_test_tpl")));
+        Assert.Equal("govclone:cloneDatabase", ex.Setting);
+        Assert.Contains(fits + "a_spare", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("at most 57 bytes", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("_next")]
+    [InlineData("_old")]
+    [InlineData("_spare")]
+    public void The_template_is_not_one_of_the_clones_companions(string suffix)
+    {
+        var ex = Assert.Throws<GuardException>(() => Parse(("cloneDatabase", "directus_gov_test_x"), ("templateDatabase", "directus_gov_test_x" + suffix)));
+        Assert.Equal("govclone:templateDatabase", ex.Setting);
     }
 
     [Theory]
