@@ -251,6 +251,11 @@ public static class GovCloneCli
 
         private async Task<int> DecideAsync(ParseResult p, bool markdown, CancellationToken ct)
         {
+            if (markdown && p.GetValue(_json))
+            {
+                throw new ConfigurationException("--json, --markdown", "cannot be used together (one output at a time)", "pass --json for the machine-readable decision or --markdown for the decision record, not both");
+            }
+
             var settings = Settings(p);
             var s = await new CloneLifecycle(settings).StatusAsync(ct);
             if (markdown)

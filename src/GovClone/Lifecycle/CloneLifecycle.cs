@@ -107,6 +107,7 @@ public sealed partial class CloneLifecycle
     public async Task<CloneStatus> StatusAsync(CancellationToken ct = default)
     {
         await using var maintenance = await _connections.OpenMaintenanceAsync(ct);
+        await RequireSourceAsync(maintenance, ct);
         var state = await ReadStateAsync(maintenance, ct);
         var template = await ReadTemplateAsync(maintenance, ct);
         IReadOnlyList<MetricValue>? metrics = null;
@@ -155,6 +156,8 @@ public sealed partial class CloneLifecycle
             SourceDatabase = _settings.SourceDatabase,
             Transport = _settings.Transport.ToString().ToLowerInvariant(),
             State = state,
+            Current = IsCurrent(state),
+            ConfiguredGeneration = _settings.CloneGeneration,
             Template = template,
             TemplateSummary = template.Describe(_settings),
             Profile = _settings.SeedProfile.ToString().ToLowerInvariant(),
@@ -189,6 +192,7 @@ public sealed partial class CloneLifecycle
     {
         await using (var maintenance = await _connections.OpenMaintenanceAsync(ct))
         {
+            await RequireSourceAsync(maintenance, ct);
             await RequireCompleteCloneAsync(maintenance, ct);
         }
 
@@ -229,6 +233,7 @@ public sealed partial class CloneLifecycle
     public async Task<LeverResult> CloneAsync(bool force = false, CancellationToken ct = default)
     {
         await using var runLock = await RunLock.AcquireAsync(_connections, _settings, "clone", ct);
+        await RequireSourceAsync(runLock.Maintenance, ct);
         return await CloneLockedAsync(force, runLock, ct);
     }
 
@@ -260,6 +265,7 @@ public sealed partial class CloneLifecycle
     public async Task<LeverResult> CompactAsync(CancellationToken ct = default)
     {
         await using var runLock = await RunLock.AcquireAsync(_connections, _settings, "compact", ct);
+        await RequireSourceAsync(runLock.Maintenance, ct);
         var before = (await RequireCompleteCloneAsync(runLock.Maintenance, ct)).SizeBytes ?? 0;
 
         await using (var clone = await _connections.OpenCloneAsync(ct))
@@ -280,6 +286,7 @@ public sealed partial class CloneLifecycle
     public async Task<LeverResult> DropAsync(CancellationToken ct = default)
     {
         await using var runLock = await RunLock.AcquireAsync(_connections, _settings, "drop", ct);
+        await RequireSourceAsync(runLock.Maintenance, ct);
         return await DropLockedAsync(runLock, ct);
     }
 
@@ -287,6 +294,7 @@ public sealed partial class CloneLifecycle
     public async Task<UpResult> UpAsync(CancellationToken ct = default)
     {
         await using var runLock = await RunLock.AcquireAsync(_connections, _settings, "up", ct);
+        await RequireSourceAsync(runLock.Maintenance, ct);
         var before = await FingerprintSourceAsync(ct);
         var steps = new List<LeverResult>();
 
@@ -444,6 +452,7 @@ public sealed partial class CloneLifecycle
 
     private async Task<LeverResult> SeedLockedAsync(SeedProfile profile, bool purgeForeign, RunLock runLock, CancellationToken ct)
     {
+        await RequireSourceAsync(runLock.Maintenance, ct);
         await RequireCompleteCloneAsync(runLock.Maintenance, ct);
         var file = profile == SeedProfile.Committed ? SqlScripts.SeedCommitted : SqlScripts.ResetInPlace;
         var lever = profile == SeedProfile.Committed ? "seed" : "reset";
@@ -597,6 +606,12 @@ public sealed partial class CloneLifecycle
         return Convert.ToInt32(await cmd.ExecuteScalarAsync(ct), CultureInfo.InvariantCulture);
     }
 
+    /// <summary>
+    /// Refuses (exit 2, naming govclone:sourceDatabase) unless the source exists on this server: a lever run with a source
+    /// that is not there has the wrong settings (a typo, another server), so it touches nothing, the clone included.
+    /// </summary>
+    private async Task RequireSourceAsync(NpgsqlConnection maintenance, CancellationToken ct) => await SourceSizeAsync(maintenance, ct);
+
     private async Task<long?> SourceSizeAsync(NpgsqlConnection maintenance, CancellationToken ct)
     {
         await using var cmd = new NpgsqlCommand("SELECT pg_database_size(oid) FROM pg_database WHERE datname = $1", maintenance);
@@ -604,7 +619,7 @@ public sealed partial class CloneLifecycle
         var v = await cmd.ExecuteScalarAsync(ct);
         if (v is null)
         {
-            throw new ConfigurationException(SettingKeys.SourceDatabase.ConfigKey, $"database '{_settings.SourceDatabase}' does not exist on {_settings.Host}:{_settings.Port}",
+            throw new ConfigurationException(SettingKeys.SourceDatabase.ConfigKey, $"database '{_settings.SourceDatabase}' does not exist on {_settings.Host}:{_settings.Port}; nothing was done, the clone was not touched",
                 "set govclone:sourceDatabase to the production database's name");
         }
 

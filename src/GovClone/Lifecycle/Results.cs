@@ -45,6 +45,12 @@ public sealed record CloneStatus
     public required string SourceDatabase { get; init; }
     public required string Transport { get; init; }
     public required CloneState State { get; init; }
+
+    /// <summary>Complete and of the configured generation: what <c>up</c> keeps. A complete clone of another generation is not current.</summary>
+    public required bool Current { get; init; }
+
+    /// <summary>govclone:cloneGeneration; the clone's marker carries <see cref="CloneState.MarkerGeneration"/>.</summary>
+    public required int ConfiguredGeneration { get; init; }
     public required TemplateState Template { get; init; }
 
     /// <summary>The template line of status: what is kept, why, and what a re-clone will do.</summary>
