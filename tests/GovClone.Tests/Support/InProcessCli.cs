@@ -22,7 +22,7 @@ public static class InProcessCli
             ["GOVCLONE_SSL_MODE"] = "disable",
             ["GOVCLONE_PG_BIN_DIR"] = pg.Server.BinDirectory,
             ["GOVCLONE_CLONE_DATABASE"] = clone,
-            ["GOVCLONE_LOCK_TIMEOUT_SECONDS"] = "120",
+            ["GOVCLONE_LOCK_TIMEOUT_SECONDS"] = "600",
             ["GOVCLONE_PASSWORD"] = pg.Password,
         };
         var stdout = new StringWriter();

@@ -43,7 +43,7 @@ public sealed class TestServer
         var raw = Server.ClientSettings();
         raw["sourceDatabase"] = Source;
         raw["cloneDatabase"] = clone;
-        raw["lockTimeoutSeconds"] = "60";
+        raw["lockTimeoutSeconds"] = "600"; // a wait for another run of the same test, however busy the machine; never the subject of a test
         foreach (var (k, v) in overrides ?? new Dictionary<string, string?>())
         {
             raw[k] = v;
