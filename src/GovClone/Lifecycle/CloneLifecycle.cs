@@ -610,7 +610,19 @@ public sealed partial class CloneLifecycle
     /// Refuses (exit 2, naming govclone:sourceDatabase) unless the source exists on this server: a lever run with a source
     /// that is not there has the wrong settings (a typo, another server), so it touches nothing, the clone included.
     /// </summary>
-    private async Task RequireSourceAsync(NpgsqlConnection maintenance, CancellationToken ct) => await SourceSizeAsync(maintenance, ct);
+    private async Task RequireSourceAsync(NpgsqlConnection maintenance, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand("SELECT 1 FROM pg_database WHERE datname = $1", maintenance);
+        cmd.Parameters.AddWithValue(_settings.SourceDatabase);
+        if (await cmd.ExecuteScalarAsync(ct) is null)
+        {
+            throw NoSource();
+        }
+    }
+
+    private ConfigurationException NoSource() =>
+        new(SettingKeys.SourceDatabase.ConfigKey, $"database '{_settings.SourceDatabase}' does not exist on {_settings.Host}:{_settings.Port}; nothing was done, the clone was not touched",
+            "set govclone:sourceDatabase to the production database's name");
 
     private async Task<long?> SourceSizeAsync(NpgsqlConnection maintenance, CancellationToken ct)
     {
@@ -619,8 +631,7 @@ public sealed partial class CloneLifecycle
         var v = await cmd.ExecuteScalarAsync(ct);
         if (v is null)
         {
-            throw new ConfigurationException(SettingKeys.SourceDatabase.ConfigKey, $"database '{_settings.SourceDatabase}' does not exist on {_settings.Host}:{_settings.Port}; nothing was done, the clone was not touched",
-                "set govclone:sourceDatabase to the production database's name");
+            throw NoSource();
         }
 
         return v is DBNull ? null : (long)v; // NULL: its files are gone (an invalid source); the clone itself reports that

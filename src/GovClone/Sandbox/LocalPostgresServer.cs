@@ -122,7 +122,10 @@ public sealed class LocalPostgresServer : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(options);
         var bin = options.BinDirectory ?? FindBinDirectory();
         Directory.CreateDirectory(options.StateDirectory);
-        var server = new LocalPostgresServer(options, bin, 0);
+        // A cluster made earlier stays where it is (a state file from before clusters could live elsewhere names none).
+        var previous = Attach(options.StateDirectory);
+        var cluster = previous is not null && File.Exists(Path.Combine(previous.DataDirectory, "PG_VERSION")) ? previous.ClusterDirectory : null;
+        var server = new LocalPostgresServer(options, bin, 0, cluster);
         await server.PrepareClusterDirectoryAsync(ct);
         if (!File.Exists(Path.Combine(server.DataDirectory, "PG_VERSION")))
         {
