@@ -14,7 +14,7 @@ BEGIN
   END IF;
   FOREACH setting IN ARRAY ARRAY['govclone.clone', 'govclone.target', 'govclone.template'] LOOP
     name := coalesce(current_setting(setting, true), '');
-    IF name <> '' AND (name NOT LIKE 'directus\_gov\_test\_%' OR name !~ '^[a-z0-9_]+$') THEN
+    IF name <> '' AND (name NOT LIKE 'directus\_gov\_test\_%' OR name !~ '^[a-z0-9_]+$' OR name = 'directus_gov_test_') THEN
       RAISE EXCEPTION 'govclone guard: refusing to change database %: no directus_gov_test_ prefix (%)', name, setting
         USING ERRCODE = 'GC001', HINT = 'Every database govclone creates, marks or drops is named directus_gov_test_*.';
     END IF;

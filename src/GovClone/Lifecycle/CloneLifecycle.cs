@@ -110,6 +110,7 @@ public sealed partial class CloneLifecycle
     public async Task<CloneStatus> StatusAsync(CancellationToken ct = default)
     {
         await using var maintenance = await _connections.OpenMaintenanceAsync(ct);
+        await RequireSourceAsync(maintenance, ct);
         var state = await ReadStateAsync(maintenance, ct);
         var template = await ReadTemplateAsync(maintenance, ct);
         IReadOnlyList<MetricValue>? metrics = null;
@@ -126,6 +127,7 @@ public sealed partial class CloneLifecycle
             }
         }
 
+        var companions = await ReadCompanionSizesAsync(maintenance, ct);
         var (free, total) = await MeasureDiskAsync(maintenance, ct);
         var want = ExpectedState.For(_settings.SeedProfile);
         var checks = metrics is null ? null : ExpectedState.Compare(want, metrics);
@@ -136,6 +138,7 @@ public sealed partial class CloneLifecycle
             CloneComplete = state.Complete,
             CloneSizeBytes = state.SizeBytes,
             TemplateSizeBytes = template.Exists ? template.SizeBytes : null,
+            CompanionSizes = companions,
             HostFreeBytes = free ?? _settings.HostFreeBytes,
             HostTotalBytes = total,
             AppConnections = appConnections,
@@ -156,6 +159,8 @@ public sealed partial class CloneLifecycle
             SourceDatabase = _settings.SourceDatabase,
             Transport = _settings.Transport.ToString().ToLowerInvariant(),
             State = state,
+            Current = IsCurrent(state),
+            ConfiguredGeneration = _settings.CloneGeneration,
             Template = template,
             TemplateSummary = template.Describe(_settings),
             Profile = _settings.SeedProfile.ToString().ToLowerInvariant(),
@@ -170,11 +175,27 @@ public sealed partial class CloneLifecycle
         };
     }
 
+    /// <summary>The clone's companions that exist (<c>&lt;clone&gt;_next</c>, <c>_old</c>, <c>_spare</c>) and their sizes.</summary>
+    private async Task<IReadOnlyList<DatabaseSize>> ReadCompanionSizesAsync(NpgsqlConnection maintenance, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand("SELECT datname, pg_database_size(oid) FROM pg_database WHERE datname = ANY($1) ORDER BY datname", maintenance);
+        cmd.Parameters.AddWithValue(CloneFamily.Companions(_settings.CloneDatabase).ToArray());
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        var sizes = new List<DatabaseSize>();
+        while (await r.ReadAsync(ct))
+        {
+            sizes.Add(new DatabaseSize(r.GetString(0), r.IsDBNull(1) ? null : r.GetInt64(1)));
+        }
+
+        return sizes;
+    }
+
     /// <summary>The regression suite through Npgsql: the metrics of <c>sql/metrics.sql</c> against the profile's expectations.</summary>
     public async Task<VerifyResult> VerifyAsync(SeedProfile? profile = null, CancellationToken ct = default)
     {
         await using (var maintenance = await _connections.OpenMaintenanceAsync(ct))
         {
+            await RequireSourceAsync(maintenance, ct);
             await RequireCompleteCloneAsync(maintenance, ct);
         }
 
@@ -215,25 +236,39 @@ public sealed partial class CloneLifecycle
     public async Task<LeverResult> CloneAsync(bool force = false, CancellationToken ct = default)
     {
         await using var runLock = await RunLock.AcquireAsync(_connections, _settings, "clone", ct);
+        await RequireSourceAsync(runLock.Maintenance, ct);
         return await CloneLockedAsync(force, runLock, ct);
     }
 
-    public async Task<LeverResult> SeedAsync(SeedProfile? profile = null, CancellationToken ct = default)
+    /// <summary>
+    /// seed: the profile's state exactly (committed: <c>sql/seed_committed_state.sql</c>; baseline: the reset), then the
+    /// suite. Returns only when the suite passes; otherwise throws <see cref="StateNotReachedException"/> (exit 1) with the
+    /// drift. While the clone holds rows the seed did not write (<c>sql/foreign_rows.sql</c>) the seed refuses, changing
+    /// nothing, and the exception names them; <paramref name="purgeForeign"/> deletes them first
+    /// (<c>sql/purge_foreign_rows.sql</c>, behind the same guards).
+    /// </summary>
+    public async Task<LeverResult> SeedAsync(SeedProfile? profile, bool purgeForeign, CancellationToken ct = default)
     {
         await using var runLock = await RunLock.AcquireAsync(_connections, _settings, "seed", ct);
-        return await SeedLockedAsync(profile ?? _settings.SeedProfile, runLock, ct);
+        return await SeedLockedAsync(profile ?? _settings.SeedProfile, purgeForeign, runLock, ct);
     }
 
-    public async Task<LeverResult> ResetAsync(CancellationToken ct = default)
+    public Task<LeverResult> SeedAsync(SeedProfile? profile = null, CancellationToken ct = default) => SeedAsync(profile, purgeForeign: false, ct);
+
+    /// <summary>reset: the clean baseline (<c>sql/reset_in_place.sql</c>), then the suite; as <see cref="SeedAsync(SeedProfile?, bool, CancellationToken)"/>.</summary>
+    public async Task<LeverResult> ResetAsync(bool purgeForeign, CancellationToken ct = default)
     {
         await using var runLock = await RunLock.AcquireAsync(_connections, _settings, "reset", ct);
-        return await SeedLockedAsync(SeedProfile.Baseline, runLock, ct);
+        return await SeedLockedAsync(SeedProfile.Baseline, purgeForeign, runLock, ct);
     }
+
+    public Task<LeverResult> ResetAsync(CancellationToken ct = default) => ResetAsync(purgeForeign: false, ct);
 
     /// <summary>compact: VACUUM (FULL, ANALYZE) of the clone, after the guard block of sql/compact.sql.</summary>
     public async Task<LeverResult> CompactAsync(CancellationToken ct = default)
     {
         await using var runLock = await RunLock.AcquireAsync(_connections, _settings, "compact", ct);
+        await RequireSourceAsync(runLock.Maintenance, ct);
         var before = (await RequireCompleteCloneAsync(runLock.Maintenance, ct)).SizeBytes ?? 0;
 
         await using (var clone = await _connections.OpenCloneAsync(ct))
@@ -254,6 +289,7 @@ public sealed partial class CloneLifecycle
     public async Task<LeverResult> DropAsync(CancellationToken ct = default)
     {
         await using var runLock = await RunLock.AcquireAsync(_connections, _settings, "drop", ct);
+        await RequireSourceAsync(runLock.Maintenance, ct);
         return await DropLockedAsync(runLock, ct);
     }
 
@@ -261,6 +297,7 @@ public sealed partial class CloneLifecycle
     public async Task<UpResult> UpAsync(CancellationToken ct = default)
     {
         await using var runLock = await RunLock.AcquireAsync(_connections, _settings, "up", ct);
+        await RequireSourceAsync(runLock.Maintenance, ct);
         var before = await FingerprintSourceAsync(ct);
         var steps = new List<LeverResult>();
 
@@ -283,7 +320,7 @@ public sealed partial class CloneLifecycle
         var verify = await VerifyCompleteCloneAsync(_settings.SeedProfile, ct);
         if (!verify.Passed)
         {
-            steps.Add(await SeedLockedAsync(_settings.SeedProfile, runLock, ct));
+            steps.Add(await SeedLockedAsync(_settings.SeedProfile, purgeForeign: false, runLock, ct));
             verify = await VerifyCompleteCloneAsync(_settings.SeedProfile, ct);
         }
         else
@@ -485,32 +522,101 @@ public sealed partial class CloneLifecycle
         }
     }
 
-    private async Task<LeverResult> SeedLockedAsync(SeedProfile profile, RunLock runLock, CancellationToken ct)
+    private async Task<LeverResult> SeedLockedAsync(SeedProfile profile, bool purgeForeign, RunLock runLock, CancellationToken ct)
     {
+        await RequireSourceAsync(runLock.Maintenance, ct);
         await RequireCompleteCloneAsync(runLock.Maintenance, ct);
-        await using var clone = await _connections.OpenCloneAsync(ct);
-        var before = await GovernanceMetrics.ReadAsync(clone, ct);
         var file = profile == SeedProfile.Committed ? SqlScripts.SeedCommitted : SqlScripts.ResetInPlace;
-        await ExecuteAsync(clone, SqlScripts.Get(file), ct);
-        var after = await GovernanceMetrics.ReadAsync(clone, ct);
         var lever = profile == SeedProfile.Committed ? "seed" : "reset";
-        var changed = !before.SequenceEqual(after);
-        return new LeverResult(lever, changed, $"{lever} ({file}): {ExpectedState.EvidenceLine(after)}");
+        IReadOnlyList<MetricValue> before;
+        IReadOnlyList<ForeignRowGroup> purged = [];
+        var refused = false;
+        await using (var clone = await _connections.OpenCloneAsync(ct))
+        {
+            before = await GovernanceMetrics.ReadAsync(clone, ct);
+            if (purgeForeign)
+            {
+                purged = await ForeignRows.ReadAsync(clone, ct);
+                if (purged.Count > 0)
+                {
+                    await ExecuteAsync(clone, SqlScripts.Get(SqlScripts.PurgeForeignRows), ct);
+                }
+            }
+
+            try
+            {
+                await ExecuteAsync(clone, SqlScripts.Get(file), ct);
+            }
+            catch (PostgresException ex) when (ex.SqlState == ForeignRows.RefusedSqlState)
+            {
+                refused = true; // the file's own check: nothing was changed (its transaction is dropped with this session)
+            }
+        }
+
+        if (refused)
+        {
+            IReadOnlyList<ForeignRowGroup> foreign;
+            await using (var clone = await _connections.OpenCloneAsync(ct))
+            {
+                foreign = await ForeignRows.ReadAsync(clone, ct);
+            }
+
+            var now = await VerifyCompleteCloneAsync(profile, ct);
+            throw new StateNotReachedException(
+                $"{lever}: {_settings.CloneDatabase} cannot reach the {Name(profile)} state: it holds rows the seed did not write, and the seed and the reset delete only their own:\n"
+                + string.Join('\n', foreign.Select(f => "  " + f)) + "\n"
+                + $"Nothing was changed. Suite now: {Describe(now.Drift)}.\n"
+                + $"Fix: if those rows may go, `govclone {lever} --purge-foreign` deletes them (every row of the governance tables that is not the seed's, and axis_* tables), then runs the {lever}; "
+                + $"by hand: sql/{SqlScripts.PurgeForeignRows}, then sql/{file}. Or re-clone: `govclone clone --force`.",
+                profile, now.Drift.ToArray(), foreign);
+        }
+
+        var verify = await VerifyCompleteCloneAsync(profile, ct);
+        if (!verify.Passed)
+        {
+            throw new StateNotReachedException(
+                $"{lever}: ran sql/{file}, but the regression suite fails for the {Name(profile)} profile: {Describe(verify.Drift)}.\n"
+                + "Fix: that drift is in what the seed does not write (production's own data, e.g. dot_tools or the governed collections behind gap): "
+                + "re-clone (`govclone clone --force`, or bump govclone:cloneGeneration for a fresh copy of production), then seed.",
+                profile, verify.Drift.ToArray(), []);
+        }
+
+        var after = verify.Checks.Select(c => c.Have!).ToArray();
+        var changed = purged.Count > 0 || !before.SequenceEqual(after);
+        var purgedNote = purged.Count == 0 ? string.Empty : $"deleted first (--purge-foreign): {string.Join("; ", purged)}; ";
+        return new LeverResult(lever, changed, $"{lever} ({file}): {purgedNote}{ExpectedState.EvidenceLine(after)}; suite PASS");
+    }
+
+    private static string Name(SeedProfile profile) => profile.ToString().ToLowerInvariant();
+
+    private static string Describe(IEnumerable<MetricCheck> drift)
+    {
+        var text = string.Join("; ", drift.Select(d => d.Describe()));
+        return text.Length == 0 ? "PASS" : text;
     }
 
     private async Task<LeverResult> DropLockedAsync(RunLock runLock, CancellationToken ct)
     {
         DatabaseNameGuard.RequireClone(_settings.CloneDatabase, _settings.SourceDatabase);
-        DatabaseNameGuard.RequireClone(_settings.TemplateDatabase, _settings.SourceDatabase, SettingKeys.TemplateDatabase.ConfigKey);
+        var family = CloneFamily.All(_settings); // the clone, its template, its companions: each guarded
         var maintenance = runLock.Maintenance;
-        var existed = (await ReadStateAsync(maintenance, ct)).Exists;
-        var templateExisted = (await ReadTemplateAsync(maintenance, ct)).Exists;
+        var existed = new List<string>();
+        await using (var cmd = new NpgsqlCommand("SELECT datname FROM pg_database WHERE datname = ANY($1)", maintenance))
+        {
+            cmd.Parameters.AddWithValue(family.ToArray());
+            await using var r = await cmd.ExecuteReaderAsync(ct);
+            while (await r.ReadAsync(ct))
+            {
+                existed.Add(r.GetString(0));
+            }
+        }
+
         foreach (var sql in DropStatements(_settings))
         {
             await ExecuteAsync(maintenance, sql, ct);
         }
 
-        var dropped = new[] { existed ? _settings.CloneDatabase : null, templateExisted ? _settings.TemplateDatabase : null }.OfType<string>().ToArray();
+        var dropped = family.Where(existed.Contains).ToArray();
         return new LeverResult("drop", dropped.Length > 0, dropped.Length > 0
             ? $"dropped {string.Join(" and ", dropped)} (sessions terminated)"
             : $"{_settings.CloneDatabase} does not exist; nothing to drop");
@@ -518,20 +624,15 @@ public sealed partial class CloneLifecycle
 
     /// <summary>
     /// What <c>drop</c> sends to the maintenance database, in order (and what <c>govclone drop --dry-run</c> prints):
-    /// unmark the clone, un-template the retained template, drop the clone, drop the template.
+    /// release (unmark, un-template) each database of the clone family (<see cref="CloneFamily"/>), then drop each.
     /// </summary>
     public static IReadOnlyList<string> DropStatements(GovCloneSettings settings)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        return
-        [
-            // Unmarked first: should the DROP be interrupted, what is left is never taken for a complete clone.
-            EngineFiles.Settings(("clone", settings.CloneDatabase), ("target", settings.CloneDatabase), ("template", settings.TemplateDatabase))
-                + EngineFiles.GetSql("prefix_guard.sql") + EngineFiles.GetSql("unmark.sql"),
-            ServerScripts.ReleaseTemplateSql(settings),
-            $"DROP DATABASE IF EXISTS {DatabaseNameGuard.QuoteIdentifier(settings.CloneDatabase)} WITH (FORCE)",
-            ServerScripts.DropTemplateSql(settings),
-        ];
+        // All unmarked first (the clone first): should a DROP be interrupted, nothing left is taken for a complete
+        // clone or a current template. Then the clone, then the rest.
+        var family = CloneFamily.All(settings);
+        return [.. family.Select(CloneFamily.ReleaseSql), .. family.Select(CloneFamily.DropSql)];
     }
 
     /// <summary>The clone's state, when it is complete; otherwise an error that says what to run.</summary>
@@ -583,6 +684,24 @@ public sealed partial class CloneLifecycle
         return Convert.ToInt32(await cmd.ExecuteScalarAsync(ct), CultureInfo.InvariantCulture);
     }
 
+    /// <summary>
+    /// Refuses (exit 2, naming govclone:sourceDatabase) unless the source exists on this server: a lever run with a source
+    /// that is not there has the wrong settings (a typo, another server), so it touches nothing, the clone included.
+    /// </summary>
+    private async Task RequireSourceAsync(NpgsqlConnection maintenance, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand("SELECT 1 FROM pg_database WHERE datname = $1", maintenance);
+        cmd.Parameters.AddWithValue(_settings.SourceDatabase);
+        if (await cmd.ExecuteScalarAsync(ct) is null)
+        {
+            throw NoSource();
+        }
+    }
+
+    private ConfigurationException NoSource() =>
+        new(SettingKeys.SourceDatabase.ConfigKey, $"database '{_settings.SourceDatabase}' does not exist on {_settings.Host}:{_settings.Port}; nothing was done, the clone was not touched",
+            "set govclone:sourceDatabase to the production database's name");
+
     private async Task<long?> SourceSizeAsync(NpgsqlConnection maintenance, CancellationToken ct)
     {
         await using var cmd = new NpgsqlCommand("SELECT pg_database_size(oid) FROM pg_database WHERE datname = $1", maintenance);
@@ -590,8 +709,7 @@ public sealed partial class CloneLifecycle
         var v = await cmd.ExecuteScalarAsync(ct);
         if (v is null)
         {
-            throw new ConfigurationException(SettingKeys.SourceDatabase.ConfigKey, $"database '{_settings.SourceDatabase}' does not exist on {_settings.Host}:{_settings.Port}",
-                "set govclone:sourceDatabase to the production database's name");
+            throw NoSource();
         }
 
         return v is DBNull ? null : (long)v; // NULL: its files are gone (an invalid source); the clone itself reports that

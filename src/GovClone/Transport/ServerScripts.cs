@@ -28,6 +28,31 @@ public static class ServerScripts
             + EngineFiles.GetSql("prefix_guard.sql") + EngineFiles.GetSql("release_template.sql");
     }
 
+    /// <summary>
+    /// A DO block for the maintenance database: raises unless <paramref name="database"/> has the clone prefix, then
+    /// runs <paramref name="body"/> (PL/pgSQL) in the same block. The SQL-side twin of
+    /// <see cref="DatabaseNameGuard.RequireClone"/>, in front of every text that marks, re-creates or drops a database.
+    /// </summary>
+    public static string PrefixGuardBlock(string database, string action, string body = "")
+    {
+        ArgumentNullException.ThrowIfNull(database);
+        var lit = DatabaseNameGuard.QuoteLiteral(database);
+        var pattern = DatabaseNameGuard.QuoteLiteral(SettingKeys.ClonePrefix.Replace("_", "\\_", StringComparison.Ordinal) + "%");
+        return $"""
+            DO $guard$
+            BEGIN
+              IF {lit} NOT LIKE {pattern} THEN
+                RAISE EXCEPTION 'govclone guard: refusing to {action} %: no {SettingKeys.ClonePrefix} prefix', {lit};
+              END IF;
+              IF {lit} ~ '[^a-z0-9_]' OR {lit} = {DatabaseNameGuard.QuoteLiteral(SettingKeys.ClonePrefix)} THEN
+                RAISE EXCEPTION 'govclone guard: refusing to {action} %: not {SettingKeys.ClonePrefix} and then only a-z, 0-9 and _', to_json({lit}::text);
+              END IF;
+            {body}
+            END
+            $guard$;
+            """;
+    }
+
     /// <summary>Drops the retained template (after <see cref="ReleaseTemplateSql"/>; not inside a transaction block).</summary>
     public static string DropTemplateSql(GovCloneSettings s)
     {

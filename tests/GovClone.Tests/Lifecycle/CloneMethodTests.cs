@@ -90,7 +90,7 @@ public class CloneMethodTests : CloneTestBase
         using var tmp = new FaultTests.TempDirectory();
         FaultTests.WriteTool(bin.Path, "psql", $$"""
             if [[ "$*" == *'COPY "public"."directus_revisions"'*'FROM STDIN'* ]]; then
-              for _ in $(seq 1 600); do
+              for _ in $(seq 1 3000); do # until another lane has finished (at most 5 minutes on a busy machine)
                 if compgen -G "$TMPDIR/govclone-clone.*/lane.*.done" >/dev/null; then break; fi
                 sleep 0.1
               done

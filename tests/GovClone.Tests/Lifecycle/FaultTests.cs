@@ -218,13 +218,22 @@ public class FaultTests : CloneTestBase
     [Fact]
     public async Task The_argv_watch_sees_a_secret_on_a_command_line()
     {
-        // The scanner the secret tests rely on must be able to fail: a process with the secret in its argv.
+        // The scanner the secret tests rely on must be able to fail: a process with the secret in its argv. It lives
+        // until the scanner has seen it (not for a time that a busy machine may not give the scanner).
         const string canary = "canary-not-a-real-secret-91f3";
         await using var watch = new ArgvWatch(canary);
-        using var p = Process.Start("/bin/sh", ["-c", "sleep 0.5", canary])!;
-        await p.WaitForExitAsync();
-        await Task.Delay(50);
-        Assert.NotEmpty(watch.Leaks);
+        using var p = Process.Start("/bin/sh", ["-c", "sleep 600; :", canary])!;
+        try
+        {
+            await Eventually.HoldsAsync(() => watch.Leaks.Count > 0, "the argv watch never saw the canary's command line");
+        }
+        finally
+        {
+            p.Kill(entireProcessTree: true);
+            await p.WaitForExitAsync();
+        }
+
+        Assert.Contains(watch.Leaks, l => l.Contains("sleep 600", StringComparison.Ordinal) && !l.Contains(canary, StringComparison.Ordinal));
     }
 
     private async Task<string> CaptureDumpAsync()
@@ -254,20 +263,10 @@ public class FaultTests : CloneTestBase
         File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
     }
 
-    private async Task WaitForNoSessionsAsync(string database)
-    {
-        for (var i = 0; i < 100; i++)
-        {
-            if ((long)(await Pg.ScalarAsync("postgres", $"SELECT count(*) FROM pg_stat_activity WHERE datname = '{database}'"))! == 0)
-            {
-                return;
-            }
-
-            await Task.Delay(100);
-        }
-
-        Assert.Fail($"sessions on {database} still open after 10 s");
-    }
+    private Task WaitForNoSessionsAsync(string database) =>
+        Eventually.HoldsAsync(
+            async () => (long)(await Pg.ScalarAsync("postgres", $"SELECT count(*) FROM pg_stat_activity WHERE datname = '{database}'"))! == 0,
+            $"sessions on {database} still open");
 
     internal sealed class TempDirectory : IDisposable
     {

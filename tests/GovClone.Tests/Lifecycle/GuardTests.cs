@@ -13,6 +13,7 @@ public class GuardTests : CloneTestBase
     [InlineData(SqlScripts.SeedCommitted)]
     [InlineData(SqlScripts.ResetInPlace)]
     [InlineData(SqlScripts.Compact)]
+    [InlineData(SqlScripts.PurgeForeignRows)]
     public async Task Every_mutating_file_refuses_to_run_in_production(string file)
     {
         var before = await Lifecycle.FingerprintSourceAsync();
@@ -46,6 +47,52 @@ public class GuardTests : CloneTestBase
         Assert.Equal("body ran", (await Assert.ThrowsAsync<PostgresException>(() => passed.ExecuteNonQueryAsync())).MessageText);
     }
 
+    [Theory]
+    [InlineData(SqlScripts.SeedCommitted)]
+    [InlineData(SqlScripts.ResetInPlace)]
+    [InlineData(SqlScripts.Compact)]
+    [InlineData(SqlScripts.PurgeForeignRows)]
+    public async Task Every_mutating_file_refuses_a_database_whose_prefixed_name_has_a_control_character(string file)
+    {
+        // A prefixed name with a newline in it, made by hand (the old C# guard let a final newline through; a
+        // connection string cannot carry one at the end, so here it is inside).
+        var odd = Clone + "_nl\nx";
+        await Pg.ExecuteAsync("postgres", $"CREATE DATABASE {GovClone.Guards.DatabaseNameGuard.QuoteIdentifier(odd)}");
+        try
+        {
+            await using var conn = await Pg.OpenAsync(odd);
+            await using (var name = new NpgsqlCommand("SELECT current_database()", conn))
+            {
+                Assert.Equal(odd, await name.ExecuteScalarAsync()); // the connection really is in the odd database
+            }
+
+            await using var cmd = new NpgsqlCommand(SqlScripts.Get(file), conn);
+            var ex = await Assert.ThrowsAsync<PostgresException>(() => cmd.ExecuteNonQueryAsync());
+            Assert.StartsWith($"govclone guard: refusing to modify database \"{Clone}_nl\\nx\"", ex.MessageText, StringComparison.Ordinal);
+        }
+        finally
+        {
+            NpgsqlConnection.ClearAllPools();
+            await Pg.ExecuteAsync("postgres", $"DROP DATABASE IF EXISTS {GovClone.Guards.DatabaseNameGuard.QuoteIdentifier(odd)} WITH (FORCE)");
+        }
+    }
+
+    [Theory]
+    [InlineData("directus_gov_test_x\n")]
+    [InlineData("directus_gov_test_x\r\n")]
+    [InlineData("directus_gov_test_\tx")]
+    [InlineData("directus_gov_test_x y")]
+    [InlineData("directus_gov_test_\u0445")]
+    [InlineData("directus_gov_test_")]
+    public async Task The_maintenance_guard_block_refuses_a_prefixed_name_that_is_not_plain(string name)
+    {
+        await using var conn = await Pg.OpenAsync("postgres");
+        await using var refused = new NpgsqlCommand(GovClone.Transport.ServerScripts.PrefixGuardBlock(name, "drop", "  RAISE EXCEPTION 'body ran';"), conn);
+        var ex = await Assert.ThrowsAsync<PostgresException>(() => refused.ExecuteNonQueryAsync());
+        Assert.StartsWith("govclone guard: refusing to drop ", ex.MessageText, StringComparison.Ordinal);
+        Assert.DoesNotContain("body ran", ex.MessageText, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task The_sql_guard_refuses_a_clone_other_than_the_expected_one()
     {
@@ -60,7 +107,7 @@ public class GuardTests : CloneTestBase
     [Fact]
     public async Task Every_mutating_file_opens_with_the_same_guard_block()
     {
-        foreach (var file in new[] { SqlScripts.SeedCommitted, SqlScripts.ResetInPlace, SqlScripts.Compact })
+        foreach (var file in new[] { SqlScripts.SeedCommitted, SqlScripts.ResetInPlace, SqlScripts.Compact, SqlScripts.PurgeForeignRows })
         {
             Assert.Contains(GovClone.Transport.ServerScripts.GuardBlock, SqlScripts.Get(file), StringComparison.Ordinal);
         }
