@@ -142,7 +142,7 @@ BEGIN
     INTO drift FROM checks WHERE NOT ok;
   IF drift IS NOT NULL THEN
     RAISE EXCEPTION 'governance regression suite: DRIFT: %', drift
-      USING HINT = 'govclone reset && govclone seed returns the clone to its profile; govclone verify shows the table.';
+      USING HINT = 'govclone seed (govclone reset for the baseline) returns the clone to its profile, or names the rows the seed did not write (remove them with --purge-foreign); govclone verify shows the table.';
   END IF;
   RAISE NOTICE 'governance regression suite: PASS (11 metrics)';
 END

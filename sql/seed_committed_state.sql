@@ -3,6 +3,9 @@
 --   cand_object=35 | cursor=1 (clone-test-worker, wm-2, events_seen=20) | gov_emit=0 | gov_active=0 |
 --   dot_tools=309 | axis_tables=0
 -- The reset's deletes first, then the committed rows, in one transaction. Deterministic (fixed timestamps).
+-- It deletes and writes only its own rows. While the clone holds rows it did not write (sql/foreign_rows.sql: other
+-- ownership, rulesets, scan runs, candidates, cursors, emitted events, axis_* tables) it refuses, changing nothing,
+-- and names them: remove them first with sql/purge_foreign_rows.sql (govclone seed --purge-foreign) if they may go.
 --   cat sql/seed_committed_state.sql | psql -X -v ON_ERROR_STOP=1 -d directus_gov_test_20260602 -f -
 -- Refuses (guard) any database not named directus_gov_test_*.
 -- govclone guard: refuse any database that is not a governance test clone.
@@ -12,6 +15,10 @@ BEGIN
     RAISE EXCEPTION 'govclone guard: refusing to modify database "%": its name does not start with directus_gov_test_', current_database()
       USING HINT = 'Point the connection at the clone (govclone:cloneDatabase), never at production.';
   END IF;
+  IF current_database() ~ '[^a-z0-9_]' OR current_database() = 'directus_gov_test_' THEN
+    RAISE EXCEPTION 'govclone guard: refusing to modify database %: a clone''s name is directus_gov_test_ and then only a-z, 0-9 and _ (no newline or other control character, space, quote or look-alike)', to_json(current_database())
+      USING HINT = 'Point the connection at the clone (govclone:cloneDatabase), a plain lower-case name.';
+  END IF;
   IF coalesce(current_setting('govclone.expected_database', true), '') NOT IN ('', current_database()) THEN
     RAISE EXCEPTION 'govclone guard: connected to "%" but the caller expected "%"', current_database(), current_setting('govclone.expected_database', true)
       USING HINT = 'The connection string and govclone:cloneDatabase disagree; fix the connection.';
@@ -20,6 +27,58 @@ END
 $guard$;
 
 BEGIN;
+-- govclone foreign rows (generated from sql/foreign_rows.sql; a test keeps it equal): refuse, changing nothing,
+-- while the clone holds rows this file did not write. It deletes and writes only its own.
+DO $foreign$
+DECLARE
+  found text;
+BEGIN
+  SELECT string_agg(format('%s: %s (%s)', table_name, rows, sample), '; ' ORDER BY ord) INTO found FROM (
+    SELECT ord, table_name, rows, sample FROM (
+      SELECT 1 AS ord, 'governance_object_ownership' AS table_name, count(*)::bigint AS rows,
+             array_to_string((array_agg(format('created_by=%s (%s %s)', created_by, object_type, object_key) ORDER BY id))[1:5], '; ') AS sample
+      FROM governance_object_ownership WHERE created_by <> 'CLONE_TEST_F6_SEED'
+      UNION ALL
+      SELECT 2, 'governance_ruleset', count(*)::bigint,
+             array_to_string((array_agg(format('ruleset_version=%s (%s%s)', ruleset_version, status, CASE WHEN is_active THEN ', active' ELSE '' END) ORDER BY ruleset_version))[1:5], '; ')
+      FROM governance_ruleset WHERE ruleset_version <> 'RS-CLONE-TEST-1'
+      UNION ALL
+      SELECT 3, 'candidate_scan_run', count(*)::bigint,
+             array_to_string((array_agg(format('run_id=%s (ruleset %s)', run_id, ruleset_version) ORDER BY run_id))[1:5], '; ')
+      FROM candidate_scan_run WHERE run_id NOT LIKE 'SCAN-CLONE-TEST-%'
+      UNION ALL
+      SELECT 4, 'governance_candidate_state', count(*)::bigint,
+             array_to_string((array_agg(format('ruleset_version=%s (%s)', ruleset_version, candidate_key) ORDER BY id))[1:5], '; ')
+      FROM governance_candidate_state WHERE ruleset_version <> 'RS-CLONE-TEST-1'
+      UNION ALL
+      SELECT 5, 'governance_candidate_object', count(*)::bigint,
+             array_to_string((array_agg(format('ruleset_version=%s (%s %s)', ruleset_version, collection, item) ORDER BY id))[1:5], '; ')
+      FROM governance_candidate_object WHERE ruleset_version <> 'RS-CLONE-TEST-1'
+      UNION ALL
+      SELECT 6, 'gov_worker_cursor', count(*)::bigint,
+             array_to_string((array_agg(format('worker_name=%s (%s)', worker_name, watermark) ORDER BY worker_name))[1:5], '; ')
+      FROM gov_worker_cursor WHERE worker_name <> 'clone-test-worker'
+      UNION ALL
+      SELECT 7, 'gov_emit_event', count(*)::bigint,
+             array_to_string((array_agg(format('worker_name=%s (%s)', worker_name, event_type) ORDER BY id))[1:5], '; ')
+      FROM gov_emit_event
+      UNION ALL
+      SELECT 8, 'axis_* tables', count(*)::bigint,
+             array_to_string((array_agg(format('%I.%I', n.nspname, c.relname) ORDER BY n.nspname, c.relname))[1:5], '; ')
+      FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE c.relkind IN ('r', 'p') AND c.relname LIKE 'axis\_%'
+        AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\_%'
+    ) foreign_rows
+    WHERE rows > 0
+    ORDER BY ord
+  ) f;
+  IF found IS NOT NULL THEN
+    RAISE EXCEPTION 'govclone: the clone holds rows the seed did not write, so it cannot reach its state: %', found
+      USING ERRCODE = 'GCFRW',
+            HINT = 'Nothing was changed. If they may go: govclone seed --purge-foreign (or reset --purge-foreign) deletes them first; by hand, run sql/purge_foreign_rows.sql, then this file.';
+  END IF;
+END
+$foreign$;
 -- The runbook's reset, in FK order: object -> state -> scan_run -> cursor -> ruleset, then ownership.
 DELETE FROM governance_candidate_object WHERE ruleset_version='RS-CLONE-TEST-1';
 DELETE FROM governance_candidate_state WHERE ruleset_version='RS-CLONE-TEST-1';

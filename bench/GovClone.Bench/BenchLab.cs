@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
 using GovClone.Configuration;
+using GovClone.Engine;
 using GovClone.Sandbox;
 using GovClone.Tests.Support;
 using GovClone.Transport;
@@ -149,18 +150,32 @@ public sealed partial class BenchLab : IAsyncDisposable
         var tables = new List<(string Table, long LaneKilobytes)>();
         await using (var source = await OpenAsync(Source))
         {
-            var laneMemory = ServerScripts.LaneSortMemorySql(ServerScripts.BiggestIndexBytesSql("c.oid"), Settings.MaintenanceWorkMemInKilobytes());
-            await using var cmd = new NpgsqlCommand($"""
-                SELECT c.oid::regclass::text, {laneMemory}
+            var sizes = new List<(string Table, long? IndexBytes)>();
+            await using (var cmd = new NpgsqlCommand("""
+                SELECT c.oid::regclass::text, (SELECT max(pg_relation_size(i.indexrelid)) FROM pg_index i WHERE i.indrelid = c.oid)
                 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
                 WHERE c.relkind = 'r' AND n.nspname = 'public' AND pg_total_relation_size(c.oid) >= $1
                 ORDER BY pg_total_relation_size(c.oid) DESC
-                """, source);
-            cmd.Parameters.AddWithValue(Settings.StreamTableMinBytes);
-            await using var r = await cmd.ExecuteReaderAsync();
-            while (await r.ReadAsync())
+                """, source))
             {
-                tables.Add((r.GetString(0), r.GetInt64(1)));
+                cmd.Parameters.AddWithValue(Settings.StreamTableMinBytes);
+                await using var r = await cmd.ExecuteReaderAsync();
+                while (await r.ReadAsync())
+                {
+                    sizes.Add((r.GetString(0), r.IsDBNull(1) ? null : r.GetInt64(1)));
+                }
+            }
+
+            foreach (var (table, indexBytes) in sizes)
+            {
+                // The engine's own expression (sql/engine/lane_sort_memory.sql, the line stream_tables.sql uses).
+                await using var cmd = new NpgsqlCommand(
+                    EngineFiles.Settings(("maintenance_work_mem", Settings.MaintenanceWorkMem), ("index_bytes", indexBytes?.ToString(CultureInfo.InvariantCulture) ?? ""))
+                    + EngineFiles.GetSql("lane_sort_memory.sql"), source);
+                await using var r = await cmd.ExecuteReaderAsync();
+                await r.NextResultAsync();
+                await r.ReadAsync();
+                tables.Add((table, r.GetInt64(0)));
             }
         }
 

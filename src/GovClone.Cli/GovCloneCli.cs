@@ -162,6 +162,7 @@ public static class GovCloneCli
         private readonly Option<string?> _profile = Choice("--profile", "the profile [default: govclone:seedProfile]", SettingKeys.SeedProfile);
         private readonly Option<bool> _force = new("--force") { Description = "re-clone a complete clone (asks first)" };
         private readonly Option<bool> _dryRun = new("--dry-run") { Description = "print the exact SQL or script; change nothing" };
+        private readonly Option<bool> _purgeForeign = new("--purge-foreign") { Description = "first delete governance rows the seed did not write (refused, naming them, without it)" };
         private readonly Option<bool> _markdown = new("--markdown") { Description = "the decision record in the seed's shape" };
 
         public Commands(CliHost host, IAnsiConsole console)
@@ -207,11 +208,11 @@ public static class GovCloneCli
                 _force, _dryRun,
             };
             clone.SetAction(CloneAsync);
-            var seed = new Command("seed", "seed the committed evidence (own=30 ... axis_tables=0)") { _profile, _dryRun };
+            var seed = new Command("seed", "seed the committed evidence (own=30 ... axis_tables=0)") { _profile, _purgeForeign, _dryRun };
             seed.SetAction(SeedAsync);
             var verify = new Command("verify", "run the regression suite (have/want); exit 1 on drift") { _profile };
             verify.SetAction(VerifyAsync);
-            var reset = new Command("reset", "reset to the F-6 baseline: own=0, gap=210, candidates=0") { _dryRun };
+            var reset = new Command("reset", "reset to the F-6 baseline: own=0, gap=210, candidates=0") { _purgeForeign, _dryRun };
             reset.SetAction(ResetAsync);
             var compact = new Command("compact", "VACUUM (FULL, ANALYZE) the clone") { _dryRun };
             compact.SetAction(CompactAsync);
@@ -317,16 +318,16 @@ public static class GovCloneCli
         }
 
         /// <summary>
-        /// The one place a lever's lifecycle is made. With --json, clone progress streams as NDJSON events.
-        /// MERGE HOOK (engine events, DESIGN C): when the engine's <c>govclone-event</c> lines reach C#, hand
-        /// <see cref="JsonOutput.EngineEvent"/> to the lifecycle here, so they stream before the result document.
+        /// The one place a lever's lifecycle is made. With --json, the engine's events (docs/events.md) and clone
+        /// progress stream as NDJSON before the result document.
         /// </summary>
         private CloneLifecycle Lifecycle(ParseResult p, GovCloneSettings settings, bool progress = false)
         {
+            var json = p.GetValue(_g.Json);
             IProgress<CloneProgress>? sink = !progress ? null
-                : p.GetValue(_g.Json) ? Json
+                : json ? Json
                 : new ProgressView(_console, _host.Out, _host.IsTerminal);
-            return new CloneLifecycle(settings, sink);
+            return new CloneLifecycle(settings, sink, json ? e => Json.EngineEvent(e.Json) : null);
         }
 
         private Task ConfirmAsync(ParseResult p, string lever, GovCloneSettings s, string what, CancellationToken ct) =>
@@ -427,7 +428,7 @@ public static class GovCloneCli
                 return Plan(p, "seed", s, LeverPlan.Seed(s, profile));
             }
 
-            return Lever(p, s, await Lifecycle(p, s).SeedAsync(profile, ct));
+            return Lever(p, s, await Lifecycle(p, s).SeedAsync(profile, p.GetValue(_purgeForeign), ct));
         }
 
         private async Task<int> ResetAsync(ParseResult p, CancellationToken ct)
@@ -439,7 +440,7 @@ public static class GovCloneCli
             }
 
             await ConfirmAsync(p, "reset", s, $"resets the governance state of {s.CloneDatabase} to the F-6 baseline; its seeded evidence is deleted", ct);
-            return Lever(p, s, await Lifecycle(p, s).ResetAsync(ct));
+            return Lever(p, s, await Lifecycle(p, s).ResetAsync(p.GetValue(_purgeForeign), ct));
         }
 
         private async Task<int> CompactAsync(ParseResult p, CancellationToken ct)

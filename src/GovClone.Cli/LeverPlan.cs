@@ -22,7 +22,7 @@ internal static class LeverPlan
     /// when the engine moves (ServerScripts.Clone → the engine bundle), only this line changes.
     /// </summary>
     public static string CloneScript(GovCloneSettings settings, bool force) =>
-        ServerScripts.Clone(settings, new ServerTransport(settings), force);
+        GovClone.Engine.EngineScript.Clone(settings, new ServerTransport(settings), force);
 
     public static string Lock(GovCloneSettings s) =>
         $"Every lever first takes the run lock (a session advisory lock keyed by the clone's name, in {s.MaintenanceDatabase}), and waits at most {s.LockTimeoutSeconds.ToString(CultureInfo.InvariantCulture)} s for another run's.";

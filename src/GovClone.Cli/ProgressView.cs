@@ -51,6 +51,13 @@ internal sealed class ProgressView : IProgress<CloneProgress>
                 return;
             }
 
+            if (value.Phase == "done")
+            {
+                // The last line always shows, and shows what the result says (the same rows, the final size).
+                _out.WriteLine((_terminal ? "\r\u001b[2K" : string.Empty) + "govclone: " + Describe(value));
+                return;
+            }
+
             if (_terminal)
             {
                 var width = Math.Max(10, Math.Min(30, _console.Profile.Width - 100));

@@ -45,7 +45,8 @@ internal static class Rendering
         table.AddRow("exists", YesNo(s.State.Exists));
         table.AddRow("complete", !s.State.Exists ? "-"
             : s.State.Invalid ? "no: invalid (an interrupted DROP DATABASE; the next up or drop removes it)"
-            : YesNo(s.State.Complete) + (s.State.MarkerGeneration is { } g ? $" (generation {g})" : string.Empty));
+            : YesNo(s.State.Complete) + (s.State.MarkerGeneration is { } g ? $" (generation {g})" : string.Empty)
+              + (s.State.Complete && !s.Current ? $" [yellow]not current: govclone:cloneGeneration is {s.ConfiguredGeneration}; up re-clones it[/]" : string.Empty));
         table.AddRow("size", s.State.SizeBytes is { } b ? LifecycleDecider.FormatBytes(b) : "-");
         table.AddRow("retained template", Markup.Escape(s.TemplateSummary));
         table.AddRow("host free", s.HostFreeBytes is { } f ? LifecycleDecider.FormatBytes(f) : "unknown");
@@ -109,8 +110,11 @@ internal static class Rendering
         transport = s.Transport,
         exists = s.State.Exists,
         complete = s.State.Complete,
+        current = s.Current,
         invalid = s.State.Invalid,
         generation = s.State.MarkerGeneration,
+        markerGeneration = s.State.MarkerGeneration,
+        configuredGeneration = s.ConfiguredGeneration,
         sizeBytes = s.State.SizeBytes,
         template = new { name = s.Template.Name, exists = s.Template.Exists, current = s.Template.Current, sizeBytes = s.Template.SizeBytes, summary = s.TemplateSummary },
         hostFreeBytes = s.HostFreeBytes,

@@ -23,6 +23,9 @@ public static class BadInputScenarios
         var plainPassword = Path.Combine(work, "Pulumi.plain-password.yaml");
         lab.WriteStackFile(plainPassword, new Dictionary<string, string> { ["password"] = "hunter2-not-secret" });
         var diskFullBin = WriteDiskFullTools(lab);
+        // argv and the environment cannot carry a NUL; a stack file can ("\0" in a double-quoted YAML string).
+        var nulName = Path.Combine(work, "Pulumi.nul-name.yaml");
+        lab.WriteStackFile(nulName, new Dictionary<string, string> { ["cloneDatabase"] = "directus_gov_test_x\0" });
         var noPassword = new Dictionary<string, string?> { ["GOVCLONE_PASSWORD"] = null };
 
         Case[] cases =
@@ -38,6 +41,19 @@ public static class BadInputScenarios
             new("unicode look-alike (Cyrillic e)", ["up", "--clone-database", "dir\u0435ctus_gov_test_1"], "govclone:cloneDatabase"),
             new("zero-width space in the name", ["up", "--clone-database", "directus_gov_test_\u200b1"], "govclone:cloneDatabase"),
             new("upper-case clone name", ["up", "--clone-database", "DIRECTUS_GOV_TEST_1"], "govclone:cloneDatabase"),
+            new("clone name ending in a newline", ["up", "--clone-database", "directus_gov_test_x\n"], "govclone:cloneDatabase"),
+            new("clone name ending in a newline, template given", ["up", "--clone-database", "directus_gov_test_x\n", "--template-database", "directus_gov_test_x_template"], "govclone:cloneDatabase"),
+            new("clone name with a newline and a command", ["up", "--clone-database", "directus_gov_test_x\ntouch /tmp/govclone-pwned"], "govclone:cloneDatabase"),
+            new("clone name ending in a carriage return", ["up", "--clone-database", "directus_gov_test_x\r"], "govclone:cloneDatabase"),
+            new("clone name with a tab", ["up", "--clone-database", "directus_gov_test_\tx"], "govclone:cloneDatabase"),
+            new("clone name with a NUL (stack file)", ["up"], "govclone:cloneDatabase", StackFile: nulName),
+            new("clone name with a space", ["up", "--clone-database", "directus_gov_test_x y"], "govclone:cloneDatabase"),
+            new("clone name ending in a space", ["up", "--clone-database", "directus_gov_test_x "], "govclone:cloneDatabase"),
+            new("unicode look-alike after the prefix (Cyrillic x)", ["up", "--clone-database", "directus_gov_test_\u0445"], "govclone:cloneDatabase"),
+            new("unicode look-alike (full-width digit)", ["up", "--clone-database", "directus_gov_test_\uff11"], "govclone:cloneDatabase"),
+            new("clone name that is only the prefix", ["up", "--clone-database", "directus_gov_test_"], "has nothing after the prefix directus_gov_test_"),
+            new("source name ending in a newline", ["up", "--source-database", "directus\n"], "govclone:sourceDatabase"),
+            new("template name ending in a newline", ["up", "--template-database", FaultLab.Clone + "_template\n"], "govclone:templateDatabase"),
             new("empty clone name", ["up", "--clone-database", ""], "govclone:cloneDatabase"),
             new("empty source name", ["up", "--source-database", ""], "govclone:sourceDatabase"),
             new("port 0", ["up", "--port", "0"], "govclone:port"),
@@ -150,11 +166,12 @@ public static class BadInputScenarios
 
         File.WriteAllText(Path.Combine(bin, "psql"), $$"""
             #!/bin/bash
-            # The restore's psql (-o /dev/null) reads part of the stream, then fails as a full disk does.
+            # The restore's psql (-o /dev/null) reads part of the stream, then fails as a full disk does: the
+            # server's error as psql prints it with VERBOSITY verbose (the engine's), SQLSTATE 53100 disk_full.
             case " $* " in
               *" -o /dev/null "*)
                 head -c 300000 | {{real}}/psql "$@" >/dev/null 2>&1
-                echo 'ERROR:  could not extend file "base/16384/16385": No space left on device' >&2
+                echo 'psql:<stdin>:1234: ERROR:  53100: could not extend file "base/16384/16385": No space left on device' >&2
                 exit 3 ;;
               *) exec {{real}}/psql "$@" ;;
             esac

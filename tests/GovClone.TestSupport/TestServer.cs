@@ -5,8 +5,8 @@ using Npgsql;
 namespace GovClone.Tests.Support;
 
 /// <summary>
-/// One real PostgreSQL for the whole test run, started by the tests themselves (initdb + pg_ctl in a
-/// temp folder, loopback, free port, password auth), with the generated production stand-in
+/// One real PostgreSQL for the whole test run, started by the tests themselves (initdb + pg_ctl; its state in a
+/// temp folder, its cluster where the account that runs it can reach it; loopback, free port, password auth), with the generated production stand-in
 /// <c>directus</c>. Never a mock. Tests share the source (it is only ever read) and each uses its own
 /// clone name, so they run in parallel. The transport stand-ins (docker, ssh) go first on PATH.
 /// </summary>
@@ -43,7 +43,7 @@ public sealed class TestServer
         var raw = Server.ClientSettings();
         raw["sourceDatabase"] = Source;
         raw["cloneDatabase"] = clone;
-        raw["lockTimeoutSeconds"] = "60";
+        raw["lockTimeoutSeconds"] = "600"; // a wait for another run of the same test, however busy the machine; never the subject of a test
         foreach (var (k, v) in overrides ?? new Dictionary<string, string?>())
         {
             raw[k] = v;
@@ -77,7 +77,7 @@ public sealed class TestServer
         await ScalarAsync("postgres", $"SELECT 1 FROM pg_database WHERE datname = '{database}'") is not null;
 
     /// <summary>Removes the folders of earlier test runs whose process is gone (the test host may exit before its cleanup finishes).</summary>
-    private static void SweepStaleServers()
+    private static async Task SweepStaleServersAsync()
     {
         foreach (var dir in Directory.GetDirectories(Path.GetTempPath(), "govclone-tests-*"))
         {
@@ -93,11 +93,14 @@ public sealed class TestServer
                 }
             }
         }
+
+        // As root the clusters live under the postgres account's home: stop and remove those whose state folder is gone.
+        await LocalPostgresServer.SweepOrphanedClustersAsync();
     }
 
     private static async Task<TestServer> StartAsync()
     {
-        SweepStaleServers();
+        await SweepStaleServersAsync();
         var dir = Path.Combine(Path.GetTempPath(), $"govclone-tests-{Environment.ProcessId}-{Guid.NewGuid():N}"[..40]);
         var password = "pw-" + Guid.NewGuid().ToString("N");
         var server = await LocalPostgresServer.StartAsync(new LocalServerOptions { StateDirectory = dir, Password = password });

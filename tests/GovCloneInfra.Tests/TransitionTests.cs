@@ -160,8 +160,8 @@ public sealed class TransitionTests : IAsyncLifetime
         AssertChanges(await TransitionAsync(next), updates: [DeployPlan.CloneCommand], replaces: [DeployPlan.SeedCommand, DeployPlan.SuiteCommand]);
         await AssertConvergedAsync(next);
         var s = Settings(next);
-        Assert.StartsWith(ServerScripts.MarkerFor(s) + " ", await MarkerAsync(_clone), StringComparison.Ordinal);
-        Assert.StartsWith(ServerScripts.TemplateMarkerFor(s) + " ", await MarkerAsync(s.TemplateDatabase), StringComparison.Ordinal);
+        Assert.StartsWith(GovClone.Engine.EngineScript.MarkerFor(s) + " ", await MarkerAsync(_clone), StringComparison.Ordinal);
+        Assert.StartsWith(GovClone.Engine.EngineScript.TemplateMarkerFor(s) + " ", await MarkerAsync(s.TemplateDatabase), StringComparison.Ordinal);
     }
 
     [Fact]

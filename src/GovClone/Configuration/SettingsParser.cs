@@ -13,19 +13,19 @@ namespace GovClone.Configuration;
 /// </summary>
 public static partial class SettingsParser
 {
-    [GeneratedRegex("^[A-Za-z0-9_][A-Za-z0-9_.:-]*$")]
+    [GeneratedRegex(@"\A[A-Za-z0-9_][A-Za-z0-9_.:-]*\z")]
     private static partial Regex HostName();
 
-    [GeneratedRegex("^[A-Za-z0-9_][A-Za-z0-9_.@-]*$")]
+    [GeneratedRegex(@"\A[A-Za-z0-9_][A-Za-z0-9_.@-]*\z")]
     private static partial Regex SshDestination();
 
-    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9_.-]*$")]
+    [GeneratedRegex(@"\A[A-Za-z0-9][A-Za-z0-9_.-]*\z")]
     private static partial Regex ContainerName();
 
-    [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_.@-]*$")]
+    [GeneratedRegex(@"\A[A-Za-z_][A-Za-z0-9_.@-]*\z")]
     private static partial Regex RoleName();
 
-    [GeneratedRegex("^[1-9][0-9]{0,6}(kB|MB|GB)$")]
+    [GeneratedRegex(@"\A[1-9][0-9]{0,6}(kB|MB|GB)\z")]
     private static partial Regex MemorySize();
 
     /// <summary>A memory size as the settings write it (a number and kB, MB or GB, PostgreSQL's units: 1 MB = 1024 kB) in kB.</summary>
@@ -87,11 +87,19 @@ public static partial class SettingsParser
             return string.IsNullOrWhiteSpace(v) ? null : v.Trim();
         }
 
-        var source = Get(SettingKeys.SourceDatabase);
+        // Database names are validated as given, never trimmed: a name with a space, newline or other control
+        // character in it (or around it) is refused, not silently repaired into another name.
+        string GetName(SettingKey key)
+        {
+            raw.TryGetValue(key.Name, out var v);
+            return v ?? key.Default ?? throw new ConfigurationException(key.ConfigKey, "is not set", $"set {key.ConfigKey} ({key.Description})");
+        }
+
+        var source = GetName(SettingKeys.SourceDatabase);
         DatabaseNameGuard.RequireIdentifier(source, SettingKeys.SourceDatabase.ConfigKey);
-        var maintenance = Get(SettingKeys.MaintenanceDatabase);
+        var maintenance = GetName(SettingKeys.MaintenanceDatabase);
         DatabaseNameGuard.RequireIdentifier(maintenance, SettingKeys.MaintenanceDatabase.ConfigKey);
-        var app = Get(SettingKeys.AppDatabase);
+        var app = GetName(SettingKeys.AppDatabase);
         DatabaseNameGuard.RequireIdentifier(app, SettingKeys.AppDatabase.ConfigKey);
         var allowlist = ParseList(SettingKeys.QueryAllowlist, GetOptional(SettingKeys.QueryAllowlist));
         foreach (var db in allowlist)
@@ -103,6 +111,21 @@ public static partial class SettingsParser
         raw.TryGetValue(SettingKeys.CloneDatabase.Name, out var cloneRaw);
         var clone = cloneRaw ?? SettingKeys.CloneDatabase.Default!;
         DatabaseNameGuard.RequireClone(clone, source, SettingKeys.CloneDatabase.ConfigKey);
+        foreach (var companion in CloneFamily.Companions(clone))
+        {
+            // A clone is built in <clone>_next, retired to <clone>_old, kept ready as <clone>_spare: each must be a name
+            // the guard passes (PostgreSQL would truncate a longer one into some other name).
+            try
+            {
+                DatabaseNameGuard.RequireClone(companion, source, SettingKeys.CloneDatabase.ConfigKey);
+            }
+            catch (GuardException ex)
+            {
+                throw new GuardException(SettingKeys.CloneDatabase.ConfigKey, $"'{clone}' gives its companion database the name '{companion}', which is refused ({ex.Message})",
+                    $"shorten govclone:cloneDatabase to at most {DatabaseNameGuard.MaxIdentifierBytes - CloneFamily.LongestSuffixBytes} bytes");
+            }
+        }
+
         if (string.Equals(clone, maintenance, StringComparison.Ordinal))
         {
             throw new GuardException(SettingKeys.CloneDatabase.ConfigKey, $"'{clone}' is also the maintenance database", $"use a separate maintenance database (govclone:maintenanceDatabase, usually postgres)");
@@ -119,7 +142,7 @@ public static partial class SettingsParser
         }
 
         var host = Get(SettingKeys.Host);
-        if (!(HostName().IsMatch(host) || (host.StartsWith('/') && !host.Any(char.IsWhiteSpace))))
+        if (!(HostName().IsMatch(host) || (host.StartsWith('/') && !host.Any(c => char.IsWhiteSpace(c) || char.IsControl(c)))))
         {
             throw new ConfigurationException(SettingKeys.Host.ConfigKey, $"'{host}' is not a host name, IP address or socket folder", "set govclone:host to e.g. 127.0.0.1 (use an ssh tunnel for a remote server)");
         }
@@ -226,12 +249,33 @@ public static partial class SettingsParser
             "false" or "no" or "0" => RetainTemplate.No,
             var other => throw new ConfigurationException(SettingKeys.RetainTemplate.ConfigKey, $"'{other}' is not auto, true or false", OneOf(SettingKeys.RetainTemplate)),
         };
-        var template = GetOptional(SettingKeys.TemplateDatabase) ?? clone + "_template";
-        DatabaseNameGuard.RequireClone(template, source, SettingKeys.TemplateDatabase.ConfigKey);
-        if (string.Equals(template, clone, StringComparison.Ordinal) || string.Equals(template, maintenance, StringComparison.Ordinal)
-            || string.Equals(template, app, StringComparison.Ordinal) || allowlist.Contains(template, StringComparer.Ordinal))
+        raw.TryGetValue(SettingKeys.TemplateDatabase.Name, out var templateRaw);
+        templateRaw ??= SettingKeys.TemplateDatabase.Default;
+        string template;
+        if (string.IsNullOrEmpty(templateRaw))
         {
-            throw new GuardException(SettingKeys.TemplateDatabase.ConfigKey, $"'{template}' is also the clone, the maintenance or the app's database, or is in the query allowlist",
+            // Derived from the clone's name: when it does not pass, the clone's name is what to change.
+            template = clone + "_template";
+            try
+            {
+                DatabaseNameGuard.RequireClone(template, source, SettingKeys.TemplateDatabase.ConfigKey);
+            }
+            catch (GuardException ex)
+            {
+                throw new GuardException(SettingKeys.CloneDatabase.ConfigKey, $"'{clone}' gives the retained template the name '{template}', which is refused ({ex.Message})",
+                    $"shorten govclone:cloneDatabase (its template is <clone>_template), or set govclone:templateDatabase to a name of its own");
+            }
+        }
+        else
+        {
+            template = templateRaw;
+            DatabaseNameGuard.RequireClone(template, source, SettingKeys.TemplateDatabase.ConfigKey);
+        }
+        if (string.Equals(template, clone, StringComparison.Ordinal) || string.Equals(template, maintenance, StringComparison.Ordinal)
+            || string.Equals(template, app, StringComparison.Ordinal) || allowlist.Contains(template, StringComparer.Ordinal)
+            || CloneFamily.Companions(clone).Contains(template, StringComparer.Ordinal))
+        {
+            throw new GuardException(SettingKeys.TemplateDatabase.ConfigKey, $"'{template}' is also the clone, one of its companions (<clone>_next, _old, _spare), the maintenance or the app's database, or is in the query allowlist",
                 "give the template its own name, e.g. " + clone + "_template");
         }
 

@@ -29,8 +29,11 @@ public sealed record LifecycleFacts
     public required bool CloneComplete { get; init; }
     public long? CloneSizeBytes { get; init; }
 
-    /// <summary>Size of the retained template copy (govclone:retainTemplate), when one exists; it counts in the disk cost.</summary>
+    /// <summary>Size of the retained template copy (govclone:retainTemplate), when one exists; it counts in the disk cost, with or without a clone.</summary>
     public long? TemplateSizeBytes { get; init; }
+
+    /// <summary>The clone's companions that exist (<c>&lt;clone&gt;_next</c>, <c>_old</c>, <c>_spare</c>), with their sizes: they count in the disk cost too.</summary>
+    public IReadOnlyList<DatabaseSize> CompanionSizes { get; init; } = [];
     public long? HostFreeBytes { get; init; }
     public long? HostTotalBytes { get; init; }
 
@@ -51,6 +54,9 @@ public sealed record LifecycleFacts
 }
 
 public sealed record DecisionFactor(string Factor, string Assessment, FactorStatus Status);
+
+/// <summary>A database of the clone's family and its size (null when its files are gone: an invalid database).</summary>
+public sealed record DatabaseSize(string Name, long? Bytes);
 
 public sealed record LifecycleDecision(LifecycleVerdict Verdict, string Reason, IReadOnlyList<DecisionFactor> Factors);
 
@@ -108,15 +114,34 @@ public static class LifecycleDecider
 
     private static DecisionFactor Disk(LifecycleFacts f)
     {
-        if (!f.CloneExists || f.CloneSizeBytes is null)
+        var parts = new List<(string What, long Bytes)>();
+        if (f.CloneExists && f.CloneSizeBytes is { } clone)
         {
-            return new("Disk cost", "No clone on the server: nothing is spent.", FactorStatus.Ok);
+            parts.Add(("clone", clone));
         }
 
-        var bytes = f.CloneSizeBytes.Value + (f.TemplateSizeBytes ?? 0);
-        var size = f.TemplateSizeBytes is { } t
-            ? $"{FormatBytes(bytes)} (clone {FormatBytes(f.CloneSizeBytes.Value)} + retained template {FormatBytes(t)})"
-            : FormatBytes(bytes);
+        if (f.TemplateSizeBytes is { } template)
+        {
+            parts.Add(("retained template", template));
+        }
+
+        parts.AddRange(f.CompanionSizes.Where(c => c.Bytes is not null).Select(c => (c.Name, c.Bytes!.Value)));
+        if (parts.Count == 0)
+        {
+            return new("Disk cost", f.CloneExists
+                ? "The clone is an invalid database (an interrupted DROP left its catalog row, its files are gone): nothing is spent; govclone up or drop removes it."
+                : "No clone on the server, and no retained copy of it: nothing is spent.", FactorStatus.Ok);
+        }
+
+        var bytes = parts.Sum(p => p.Bytes);
+        var size = parts is [("clone", _)]
+            ? FormatBytes(bytes)
+            : $"{FormatBytes(bytes)} ({string.Join(" + ", parts.Select(p => $"{p.What} {FormatBytes(p.Bytes)}"))})";
+        if (!(f.CloneExists && f.CloneSizeBytes is not null))
+        {
+            size = $"No clone on the server, but {size} remains (govclone drop removes it)";
+        }
+
         if (f.HostFreeBytes is null)
         {
             return new("Disk cost", $"{size}; the host's free space could not be measured (set govclone:hostFreeBytes).", FactorStatus.Unknown);

@@ -1,5 +1,4 @@
 using System.Text;
-using System.Text.RegularExpressions;
 using GovClone.Configuration;
 
 namespace GovClone.Guards;
@@ -8,18 +7,12 @@ namespace GovClone.Guards;
 /// The C# half of the name guard (the SQL half is the guard block at the top of every mutating .sql
 /// file, which checks <c>current_database()</c> on the server). Every mutation passes through
 /// <see cref="RequireClone"/> before a single statement is sent.
+/// Names are checked character by character (ordinal), never with a <c>$</c>-anchored regex: .NET's <c>$</c>
+/// also matches before a final <c>\n</c>, so <c>^[a-z_]+$</c> accepts a name that ends in a newline.
 /// </summary>
-public static partial class DatabaseNameGuard
+public static class DatabaseNameGuard
 {
     public const int MaxIdentifierBytes = 63;
-
-    // Lower-case ASCII only: a clone name never needs quoting, and unicode look-alikes
-    // (Cyrillic 'а', full-width '＿') cannot pass for the prefix.
-    [GeneratedRegex("^[a-z_][a-z0-9_]*$")]
-    private static partial Regex CloneIdentifier();
-
-    [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_$-]*$")]
-    private static partial Regex PlainIdentifier();
 
     /// <summary>Throws <see cref="GuardException"/> unless <paramref name="clone"/> is a name a mutation may target.</summary>
     public static void RequireClone(string? clone, string source, string setting = "govclone:cloneDatabase")
@@ -35,9 +28,9 @@ public static partial class DatabaseNameGuard
             throw new GuardException(setting, $"'{Printable(clone)}' is {Encoding.UTF8.GetByteCount(clone)} bytes; PostgreSQL truncates names over {MaxIdentifierBytes} bytes, so it could name another database", fix);
         }
 
-        if (!CloneIdentifier().IsMatch(clone))
+        if (!IsCloneIdentifier(clone))
         {
-            throw new GuardException(setting, $"'{Printable(clone)}' is not a plain lower-case identifier (only a-z, 0-9, _; no quotes, spaces, semicolons or look-alike characters)", fix);
+            throw new GuardException(setting, $"'{Printable(clone)}' is not a plain lower-case identifier (only a-z, 0-9, _; no quotes, spaces, newlines or other control characters, semicolons or look-alike characters)", fix);
         }
 
         if (string.Equals(clone, source, StringComparison.Ordinal))
@@ -45,9 +38,14 @@ public static partial class DatabaseNameGuard
             throw new GuardException(setting, $"'{clone}' is the production source database", "the clone must be a separate database: " + fix);
         }
 
-        if (!clone.StartsWith(SettingKeys.ClonePrefix, StringComparison.Ordinal) || clone.Length == SettingKeys.ClonePrefix.Length)
+        if (!clone.StartsWith(SettingKeys.ClonePrefix, StringComparison.Ordinal))
         {
             throw new GuardException(setting, $"'{clone}' does not start with the non-production prefix {SettingKeys.ClonePrefix}", fix);
+        }
+
+        if (clone.Length == SettingKeys.ClonePrefix.Length)
+        {
+            throw new GuardException(setting, $"'{clone}' has nothing after the prefix {SettingKeys.ClonePrefix}", fix);
         }
     }
 
@@ -59,10 +57,54 @@ public static partial class DatabaseNameGuard
             throw new ConfigurationException(setting, "is empty", $"set {setting} to a database name");
         }
 
-        if (Encoding.UTF8.GetByteCount(name) > MaxIdentifierBytes || !PlainIdentifier().IsMatch(name))
+        if (Encoding.UTF8.GetByteCount(name) > MaxIdentifierBytes || !IsPlainIdentifier(name))
         {
             throw new ConfigurationException(setting, $"'{Printable(name)}' is not a plain database name of at most {MaxIdentifierBytes} bytes (letters, digits, _ $ -)", $"set {setting} to the database's exact name");
         }
+    }
+
+    /// <summary>
+    /// Lower-case ASCII only (a-z, 0-9, _; not starting with a digit): a clone name never needs quoting, and no
+    /// control character (newline, CR, tab, NUL), space or unicode look-alike (Cyrillic 'а', full-width '＿')
+    /// can pass for the prefix. Every character is checked; nothing is matched by a regex.
+    /// </summary>
+    public static bool IsCloneIdentifier(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        if (name.Length == 0 || char.IsAsciiDigit(name[0]))
+        {
+            return false;
+        }
+
+        foreach (var c in name)
+        {
+            if (!(char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == '_'))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>A name that is only read or connected to: ASCII letters, digits, _ $ -, not starting with a digit, $ or -.</summary>
+    public static bool IsPlainIdentifier(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        if (name.Length == 0 || !(char.IsAsciiLetter(name[0]) || name[0] == '_'))
+        {
+            return false;
+        }
+
+        foreach (var c in name)
+        {
+            if (!(char.IsAsciiLetterOrDigit(c) || c is '_' or '$' or '-'))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     /// <summary>Whether a name carries the non-production prefix (for the naming factor of the decision).</summary>

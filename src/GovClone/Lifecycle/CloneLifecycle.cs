@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.RegularExpressions;
 using GovClone.Configuration;
 using GovClone.Decision;
+using GovClone.Engine;
 using GovClone.Guards;
 using GovClone.Processes;
 using GovClone.Sql;
@@ -23,14 +24,19 @@ public sealed partial class CloneLifecycle
     private readonly Connections _connections;
     private readonly ServerTransport _transport;
     private readonly IProgress<CloneProgress>? _progress;
+    private readonly Action<EngineEvent>? _events;
 
-    public CloneLifecycle(GovCloneSettings settings, IProgress<CloneProgress>? progress = null)
+    /// <param name="settings">The validated settings.</param>
+    /// <param name="progress">Progress of a clone, for people (bytes, rows, phase, elapsed).</param>
+    /// <param name="events">Every engine event as it arrives (docs/events.md), e.g. for <c>--json</c>'s NDJSON stream.</param>
+    public CloneLifecycle(GovCloneSettings settings, IProgress<CloneProgress>? progress = null, Action<EngineEvent>? events = null)
     {
         _settings = settings ?? throw new ArgumentNullException(nameof(settings));
         DatabaseNameGuard.RequireClone(settings.CloneDatabase, settings.SourceDatabase);
         _connections = new Connections(settings);
         _transport = new ServerTransport(settings);
         _progress = progress;
+        _events = events;
     }
 
     public GovCloneSettings Settings => _settings;
@@ -60,7 +66,7 @@ public sealed partial class CloneLifecycle
 
         var marker = r.GetString(0);
         var invalid = r.GetBoolean(3);
-        var complete = !invalid && marker.StartsWith(ServerScripts.CompleteMarker + " ", StringComparison.Ordinal);
+        var complete = !invalid && marker.StartsWith(EngineScript.CompleteMarker + " ", StringComparison.Ordinal);
         int? generation = null;
         var m = GenerationPattern().Match(marker);
         if (complete && m.Success)
@@ -90,12 +96,9 @@ public sealed partial class CloneLifecycle
         }
 
         var marker = r.GetString(0);
-        var current = r.GetBoolean(2) && marker.StartsWith(ServerScripts.TemplateMarkerFor(_settings) + " ", StringComparison.Ordinal);
+        var current = r.GetBoolean(2) && marker.StartsWith(EngineScript.TemplateMarkerFor(_settings) + " ", StringComparison.Ordinal);
         return new TemplateState(_settings.TemplateDatabase, true, current, r.IsDBNull(1) ? null : r.GetInt64(1), marker.Length == 0 ? null : marker);
     }
-
-    [GeneratedRegex(@"^govclone: method=([a-z-]+)$", RegexOptions.Multiline)]
-    private static partial Regex MethodPattern();
 
     [GeneratedRegex(@"\bgeneration=(\d+)\b")]
     private static partial Regex GenerationPattern();
@@ -107,6 +110,7 @@ public sealed partial class CloneLifecycle
     public async Task<CloneStatus> StatusAsync(CancellationToken ct = default)
     {
         await using var maintenance = await _connections.OpenMaintenanceAsync(ct);
+        await RequireSourceAsync(maintenance, ct);
         var state = await ReadStateAsync(maintenance, ct);
         var template = await ReadTemplateAsync(maintenance, ct);
         IReadOnlyList<MetricValue>? metrics = null;
@@ -123,6 +127,7 @@ public sealed partial class CloneLifecycle
             }
         }
 
+        var companions = await ReadCompanionSizesAsync(maintenance, ct);
         var (free, total) = await MeasureDiskAsync(maintenance, ct);
         var want = ExpectedState.For(_settings.SeedProfile);
         var checks = metrics is null ? null : ExpectedState.Compare(want, metrics);
@@ -133,6 +138,7 @@ public sealed partial class CloneLifecycle
             CloneComplete = state.Complete,
             CloneSizeBytes = state.SizeBytes,
             TemplateSizeBytes = template.Exists ? template.SizeBytes : null,
+            CompanionSizes = companions,
             HostFreeBytes = free ?? _settings.HostFreeBytes,
             HostTotalBytes = total,
             AppConnections = appConnections,
@@ -153,6 +159,8 @@ public sealed partial class CloneLifecycle
             SourceDatabase = _settings.SourceDatabase,
             Transport = _settings.Transport.ToString().ToLowerInvariant(),
             State = state,
+            Current = IsCurrent(state),
+            ConfiguredGeneration = _settings.CloneGeneration,
             Template = template,
             TemplateSummary = template.Describe(_settings),
             Profile = _settings.SeedProfile.ToString().ToLowerInvariant(),
@@ -167,11 +175,27 @@ public sealed partial class CloneLifecycle
         };
     }
 
+    /// <summary>The clone's companions that exist (<c>&lt;clone&gt;_next</c>, <c>_old</c>, <c>_spare</c>) and their sizes.</summary>
+    private async Task<IReadOnlyList<DatabaseSize>> ReadCompanionSizesAsync(NpgsqlConnection maintenance, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand("SELECT datname, pg_database_size(oid) FROM pg_database WHERE datname = ANY($1) ORDER BY datname", maintenance);
+        cmd.Parameters.AddWithValue(CloneFamily.Companions(_settings.CloneDatabase).ToArray());
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        var sizes = new List<DatabaseSize>();
+        while (await r.ReadAsync(ct))
+        {
+            sizes.Add(new DatabaseSize(r.GetString(0), r.IsDBNull(1) ? null : r.GetInt64(1)));
+        }
+
+        return sizes;
+    }
+
     /// <summary>The regression suite through Npgsql: the metrics of <c>sql/metrics.sql</c> against the profile's expectations.</summary>
     public async Task<VerifyResult> VerifyAsync(SeedProfile? profile = null, CancellationToken ct = default)
     {
         await using (var maintenance = await _connections.OpenMaintenanceAsync(ct))
         {
+            await RequireSourceAsync(maintenance, ct);
             await RequireCompleteCloneAsync(maintenance, ct);
         }
 
@@ -212,25 +236,39 @@ public sealed partial class CloneLifecycle
     public async Task<LeverResult> CloneAsync(bool force = false, CancellationToken ct = default)
     {
         await using var runLock = await RunLock.AcquireAsync(_connections, _settings, "clone", ct);
+        await RequireSourceAsync(runLock.Maintenance, ct);
         return await CloneLockedAsync(force, runLock, ct);
     }
 
-    public async Task<LeverResult> SeedAsync(SeedProfile? profile = null, CancellationToken ct = default)
+    /// <summary>
+    /// seed: the profile's state exactly (committed: <c>sql/seed_committed_state.sql</c>; baseline: the reset), then the
+    /// suite. Returns only when the suite passes; otherwise throws <see cref="StateNotReachedException"/> (exit 1) with the
+    /// drift. While the clone holds rows the seed did not write (<c>sql/foreign_rows.sql</c>) the seed refuses, changing
+    /// nothing, and the exception names them; <paramref name="purgeForeign"/> deletes them first
+    /// (<c>sql/purge_foreign_rows.sql</c>, behind the same guards).
+    /// </summary>
+    public async Task<LeverResult> SeedAsync(SeedProfile? profile, bool purgeForeign, CancellationToken ct = default)
     {
         await using var runLock = await RunLock.AcquireAsync(_connections, _settings, "seed", ct);
-        return await SeedLockedAsync(profile ?? _settings.SeedProfile, runLock, ct);
+        return await SeedLockedAsync(profile ?? _settings.SeedProfile, purgeForeign, runLock, ct);
     }
 
-    public async Task<LeverResult> ResetAsync(CancellationToken ct = default)
+    public Task<LeverResult> SeedAsync(SeedProfile? profile = null, CancellationToken ct = default) => SeedAsync(profile, purgeForeign: false, ct);
+
+    /// <summary>reset: the clean baseline (<c>sql/reset_in_place.sql</c>), then the suite; as <see cref="SeedAsync(SeedProfile?, bool, CancellationToken)"/>.</summary>
+    public async Task<LeverResult> ResetAsync(bool purgeForeign, CancellationToken ct = default)
     {
         await using var runLock = await RunLock.AcquireAsync(_connections, _settings, "reset", ct);
-        return await SeedLockedAsync(SeedProfile.Baseline, runLock, ct);
+        return await SeedLockedAsync(SeedProfile.Baseline, purgeForeign, runLock, ct);
     }
+
+    public Task<LeverResult> ResetAsync(CancellationToken ct = default) => ResetAsync(purgeForeign: false, ct);
 
     /// <summary>compact: VACUUM (FULL, ANALYZE) of the clone, after the guard block of sql/compact.sql.</summary>
     public async Task<LeverResult> CompactAsync(CancellationToken ct = default)
     {
         await using var runLock = await RunLock.AcquireAsync(_connections, _settings, "compact", ct);
+        await RequireSourceAsync(runLock.Maintenance, ct);
         var before = (await RequireCompleteCloneAsync(runLock.Maintenance, ct)).SizeBytes ?? 0;
 
         await using (var clone = await _connections.OpenCloneAsync(ct))
@@ -251,6 +289,7 @@ public sealed partial class CloneLifecycle
     public async Task<LeverResult> DropAsync(CancellationToken ct = default)
     {
         await using var runLock = await RunLock.AcquireAsync(_connections, _settings, "drop", ct);
+        await RequireSourceAsync(runLock.Maintenance, ct);
         return await DropLockedAsync(runLock, ct);
     }
 
@@ -258,6 +297,7 @@ public sealed partial class CloneLifecycle
     public async Task<UpResult> UpAsync(CancellationToken ct = default)
     {
         await using var runLock = await RunLock.AcquireAsync(_connections, _settings, "up", ct);
+        await RequireSourceAsync(runLock.Maintenance, ct);
         var before = await FingerprintSourceAsync(ct);
         var steps = new List<LeverResult>();
 
@@ -273,10 +313,15 @@ public sealed partial class CloneLifecycle
         }
 
         await RequireCompleteCloneAsync(runLock.Maintenance, ct);
+        if (await DropTemplateUnlessCurrentAsync(runLock.Maintenance, ct) is { } dropped)
+        {
+            steps.Add(dropped);
+        }
+
         var verify = await VerifyCompleteCloneAsync(_settings.SeedProfile, ct);
         if (!verify.Passed)
         {
-            steps.Add(await SeedLockedAsync(_settings.SeedProfile, runLock, ct));
+            steps.Add(await SeedLockedAsync(_settings.SeedProfile, purgeForeign: false, runLock, ct));
             verify = await VerifyCompleteCloneAsync(_settings.SeedProfile, ct);
         }
         else
@@ -299,20 +344,35 @@ public sealed partial class CloneLifecycle
                 ?? new LeverResult("clone", false, "clone is complete; nothing copied");
         }
 
-        var script = ServerScripts.Clone(_settings, _transport, force, runLock.Holder);
+        var script = EngineScript.Clone(_settings, _transport, force, runLock.Holder);
         var stopwatch = Stopwatch.StartNew();
         var phase = "starting";
-        var spec = _transport.BashScript(script, ServerScripts.CloneApplicationName, line =>
+        var outcome = new EngineOutcome();
+        // Only the engine's events are read (docs/events.md); its other output is for people.
+        var spec = _transport.BashScript(script, EngineScript.CloneApplicationName, line =>
         {
-            if (line.StartsWith("govclone: clone ", StringComparison.Ordinal))
+            if (EngineEvent.Parse(line) is not { } e)
             {
-                phase = line["govclone: ".Length..];
-                _progress?.Report(new CloneProgress(phase, 0, 0, sourceBytes, stopwatch.Elapsed, phase));
+                return;
+            }
+
+            outcome.Add(e);
+            _events?.Invoke(e);
+            var message = e switch
+            {
+                StepEvent { IsStart: true } s => string.Create(CultureInfo.InvariantCulture, $"clone {s.Step}/{s.Steps}: {s.Text}"),
+                StepEvent { IsStart: false, StepName: "mark" } => "clone complete",
+                _ => null,
+            };
+            if (message is not null)
+            {
+                phase = message;
+                _progress?.Report(new CloneProgress(phase, 0, outcome.RowsCopied ?? 0, sourceBytes, stopwatch.Elapsed, phase));
             }
         });
 
         using var pollCts = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        var poller = _progress is null ? Task.CompletedTask : PollProgressAsync(runLock.Maintenance, sourceBytes, stopwatch, () => phase, pollCts.Token);
+        var poller = _progress is null ? Task.CompletedTask : PollProgressAsync(runLock.Maintenance, sourceBytes, stopwatch, () => phase, () => outcome.RowsCopied ?? 0, pollCts.Token);
         ProcessResult result;
         try
         {
@@ -324,51 +384,99 @@ public sealed partial class CloneLifecycle
             try { await poller; } catch (OperationCanceledException) { }
         }
 
-        if (!result.Succeeded)
+        if (outcome.Refused is { } refused)
         {
-            throw new OperationFailedException(DescribeCloneFailure(result));
+            // The engine refused before it created or changed anything (exit 2).
+            throw new GuardException(refused.Setting, refused.Reason + "; the clone was refused and nothing was changed", refused.Fix);
         }
 
         var state = await ReadStateAsync(runLock.Maintenance, ct);
-        long rows;
+        if (!result.Succeeded)
+        {
+            throw new OperationFailedException(DescribeCloneFailure(result, outcome, state));
+        }
 
         if (!IsCurrent(state))
         {
-            throw new OperationFailedException($"the clone script exited 0 but {_settings.CloneDatabase} carries no complete marker for generation {_settings.CloneGeneration} (marker: '{state.Marker}')");
+            throw new OperationFailedException($"the clone engine exited 0 but {_settings.CloneDatabase} carries no complete marker for generation {_settings.CloneGeneration} (marker: '{state.Marker}')");
         }
 
-        await using (var clone = await _connections.OpenCloneAsync(ct))
+        if (!outcome.Changed)
         {
-            await using var cmd = new NpgsqlCommand($"SELECT coalesce(sum(greatest(c.reltuples, 0)), 0)::bigint FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind IN ('r','p') AND {ServerScripts.UserSchemas}", clone);
+            return new LeverResult("clone", false, "clone is complete; nothing copied");
+        }
+
+        // Rows: exactly what the engine's COPYs wrote (their command tags), the number the progress showed;
+        // a FILE_COPY way copies none itself, so its rows are the planner's count of the copy.
+        var copied = outcome.RowsCopied;
+        long rows;
+        if (copied is { } exact)
+        {
+            rows = exact;
+        }
+        else
+        {
+            await using var clone = await _connections.OpenCloneAsync(ct);
+            await using var cmd = new NpgsqlCommand(EngineFiles.GetSql("clone_rows.sql"), clone);
             rows = (long)(await cmd.ExecuteScalarAsync(ct))!;
         }
 
-        var changed = !result.StandardOutput.Contains("govclone: changed=false", StringComparison.Ordinal);
-        var method = MethodPattern().Match(result.StandardOutput) is { Success: true } mm ? mm.Groups[1].Value : "?";
-        var templateNote = result.StandardOutput.Split('\n').LastOrDefault(l => l.StartsWith("govclone: template: ", StringComparison.Ordinal))?["govclone: template: ".Length..];
+        var method = outcome.Method ?? "?";
+        var template = outcome.Template is { } t
+            ? $"; template: {(t.Kept ? "retained" : "not retained")} {t.Database}: {t.Reason}"
+            : string.Empty;
         _progress?.Report(new CloneProgress("done", state.SizeBytes ?? 0, rows, sourceBytes, stopwatch.Elapsed));
-        return new LeverResult("clone", changed, changed
-            ? string.Create(CultureInfo.InvariantCulture, $"cloned {(method == "template" ? _settings.TemplateDatabase + " (retained template)" : _settings.SourceDatabase)} -> {_settings.CloneDatabase} by {method}: {LifecycleDecider.FormatBytes(state.SizeBytes ?? 0)}, ~{rows:N0} rows, in {stopwatch.Elapsed.TotalSeconds:0.0}s (analyzed, marked complete){(templateNote is null ? string.Empty : "; template: " + templateNote)}")
-            : "clone is complete; nothing copied");
+        return new LeverResult("clone", true,
+            string.Create(CultureInfo.InvariantCulture, $"cloned {(method == "template" ? _settings.TemplateDatabase + " (retained template)" : _settings.SourceDatabase)} -> {_settings.CloneDatabase} by {method}: {LifecycleDecider.FormatBytes(state.SizeBytes ?? 0)}, {(copied is null ? "~" : string.Empty)}{rows:N0} rows, in {stopwatch.Elapsed.TotalSeconds:0.0}s (analyzed, marked complete){template}"));
     }
 
-    private string DescribeCloneFailure(ProcessResult result)
+    /// <summary>
+    /// A failed run, in what is true now: where it stopped, what the clone is (the earlier complete clone untouched,
+    /// or unmarked), the engine's error output, and last the cause as the engine classified it, with its fix.
+    /// </summary>
+    private string DescribeCloneFailure(ProcessResult result, EngineOutcome outcome, CloneState state)
     {
-        var stderr = result.StandardError.Trim();
-        var tail = string.Join('\n', stderr.Split('\n').TakeLast(8));
-        if (result.ExitCode == ServerScripts.RefusedExitCode && stderr.Contains("govclone: govclone:cloneMethod", StringComparison.Ordinal))
+        var failure = outcome.Failure;
+        var step = outcome.LastStep;
+        var where = step is null ? string.Empty : string.Create(CultureInfo.InvariantCulture, $" at step {step.Step}/{step.Steps} ({step.StepName})");
+        var clone = _settings.CloneDatabase;
+        var truth = IsCurrent(state)
+            ? $"the earlier complete clone {clone} is untouched (its complete marker is intact)"
+            : state.Exists
+                ? $"{clone} carries no complete marker, so nothing will take it for a clone, and the next clone empties what was copied"
+                : $"{clone} does not exist";
+        var tail = string.Join('\n', result.StandardError.Trim().Split('\n').TakeLast(8));
+        var cls = failure?.Class ?? FailureEvent.Other;
+        var hint = cls switch
         {
-            return $"clone refused; nothing was changed.\n{tail}";
+            FailureEvent.DiskFull => "The server ran out of disk: free space there (or compact/drop other clones), then run govclone up.",
+            FailureEvent.LostLock => "This run no longer holds its lock (its session ended): run govclone up again.",
+            FailureEvent.SourceUnreadable => $"Check govclone:sourceDatabase ('{_settings.SourceDatabase}') and that {_settings.User} may read every table and sequence of it, then run govclone up.",
+            FailureEvent.Guard => "A guard refused the database: check govclone:cloneDatabase and govclone:templateDatabase.",
+            _ => "Fix the cause, then run govclone up: it converges from here.",
+        };
+        var cause = failure is null ? $"exit {result.ExitCode} without a failure event (the engine was stopped)" : failure.Detail;
+        return string.Create(CultureInfo.InvariantCulture,
+            $"clone failed (exit {result.ExitCode}){where}; {truth}.\n{tail}\ncause ({cls}{(failure?.SqlState is { } sqlState ? ", SQLSTATE " + sqlState : string.Empty)}): {cause}. {hint}");
+    }
+
+    /// <summary>
+    /// A retained template that is not current (an interrupted retention left it unmarked, or it is of another
+    /// generation) is never used; under the run lock, release and drop it, so nothing half-made stays behind.
+    /// The next clone from the source makes a new one. Null when there was none to drop.
+    /// </summary>
+    private async Task<LeverResult?> DropTemplateUnlessCurrentAsync(NpgsqlConnection maintenance, CancellationToken ct)
+    {
+        var template = await ReadTemplateAsync(maintenance, ct);
+        if (!template.Exists || template.Current)
+        {
+            return null;
         }
 
-        var hint = stderr.Contains("No space left on device", StringComparison.OrdinalIgnoreCase) || stderr.Contains("could not extend file", StringComparison.OrdinalIgnoreCase)
-            ? "The server ran out of disk: free space there (or compact/drop other clones), then run govclone up."
-            : stderr.Contains("does not exist", StringComparison.Ordinal) && stderr.Contains(_settings.SourceDatabase, StringComparison.Ordinal)
-                ? $"Check govclone:sourceDatabase ('{_settings.SourceDatabase}')."
-                : "Fix the cause above, then run govclone up: it converges from here.";
-        // A dump restore rolls back; a streams clone may leave committed tables behind. Either way the
-        // marker is absent, and the next clone empties whatever is there first.
-        return $"clone failed (exit {result.ExitCode}); {_settings.CloneDatabase} carries no complete marker, so nothing will take it for a clone, and the next clone empties what was copied.\n{tail}\n{hint}";
+        await ExecuteAsync(maintenance, ServerScripts.ReleaseTemplateSql(_settings), ct);
+        await ExecuteAsync(maintenance, ServerScripts.DropTemplateSql(_settings), ct);
+        return new LeverResult("template", true,
+            $"dropped {template.Name}: not a current template (marker '{template.Marker ?? "none"}': an interrupted retention or another generation); the next clone from the source makes a new one");
     }
 
     /// <summary>
@@ -376,7 +484,7 @@ public sealed partial class CloneLifecycle
     /// script runs; one connection fewer). A poll is never cancelled midway, so the session is idle again as
     /// soon as this returns.
     /// </summary>
-    private async Task PollProgressAsync(NpgsqlConnection conn, long? sourceBytes, Stopwatch stopwatch, Func<string> phase, CancellationToken ct)
+    private async Task PollProgressAsync(NpgsqlConnection conn, long? sourceBytes, Stopwatch stopwatch, Func<string> phase, Func<long> rowsCopied, CancellationToken ct)
     {
         var maxRowsByRelation = new Dictionary<uint, long>();
         const string sql = """
@@ -406,7 +514,8 @@ public sealed partial class CloneLifecycle
                     }
                 }
 
-                _progress!.Report(new CloneProgress(phase(), bytes, maxRowsByRelation.Values.Sum(), sourceBytes, stopwatch.Elapsed));
+                // Rows: the COPYs the engine reported finished, or more while one is still running (its own count).
+                _progress!.Report(new CloneProgress(phase(), bytes, Math.Max(rowsCopied(), maxRowsByRelation.Values.Sum()), sourceBytes, stopwatch.Elapsed));
             }
             catch (NpgsqlException)
             {
@@ -433,32 +542,101 @@ public sealed partial class CloneLifecycle
         return new LeverResult("clone", true, $"clone is complete; nothing copied; dropped the retained template {_settings.TemplateDatabase} (govclone:retainTemplate false)");
     }
 
-    private async Task<LeverResult> SeedLockedAsync(SeedProfile profile, RunLock runLock, CancellationToken ct)
+    private async Task<LeverResult> SeedLockedAsync(SeedProfile profile, bool purgeForeign, RunLock runLock, CancellationToken ct)
     {
+        await RequireSourceAsync(runLock.Maintenance, ct);
         await RequireCompleteCloneAsync(runLock.Maintenance, ct);
-        await using var clone = await _connections.OpenCloneAsync(ct);
-        var before = await GovernanceMetrics.ReadAsync(clone, ct);
         var file = profile == SeedProfile.Committed ? SqlScripts.SeedCommitted : SqlScripts.ResetInPlace;
-        await ExecuteAsync(clone, SqlScripts.Get(file), ct);
-        var after = await GovernanceMetrics.ReadAsync(clone, ct);
         var lever = profile == SeedProfile.Committed ? "seed" : "reset";
-        var changed = !before.SequenceEqual(after);
-        return new LeverResult(lever, changed, $"{lever} ({file}): {ExpectedState.EvidenceLine(after)}");
+        IReadOnlyList<MetricValue> before;
+        IReadOnlyList<ForeignRowGroup> purged = [];
+        var refused = false;
+        await using (var clone = await _connections.OpenCloneAsync(ct))
+        {
+            before = await GovernanceMetrics.ReadAsync(clone, ct);
+            if (purgeForeign)
+            {
+                purged = await ForeignRows.ReadAsync(clone, ct);
+                if (purged.Count > 0)
+                {
+                    await ExecuteAsync(clone, SqlScripts.Get(SqlScripts.PurgeForeignRows), ct);
+                }
+            }
+
+            try
+            {
+                await ExecuteAsync(clone, SqlScripts.Get(file), ct);
+            }
+            catch (PostgresException ex) when (ex.SqlState == ForeignRows.RefusedSqlState)
+            {
+                refused = true; // the file's own check: nothing was changed (its transaction is dropped with this session)
+            }
+        }
+
+        if (refused)
+        {
+            IReadOnlyList<ForeignRowGroup> foreign;
+            await using (var clone = await _connections.OpenCloneAsync(ct))
+            {
+                foreign = await ForeignRows.ReadAsync(clone, ct);
+            }
+
+            var now = await VerifyCompleteCloneAsync(profile, ct);
+            throw new StateNotReachedException(
+                $"{lever}: {_settings.CloneDatabase} cannot reach the {Name(profile)} state: it holds rows the seed did not write, and the seed and the reset delete only their own:\n"
+                + string.Join('\n', foreign.Select(f => "  " + f)) + "\n"
+                + $"Nothing was changed. Suite now: {Describe(now.Drift)}.\n"
+                + $"Fix: if those rows may go, `govclone {lever} --purge-foreign` deletes them (every row of the governance tables that is not the seed's, and axis_* tables), then runs the {lever}; "
+                + $"by hand: sql/{SqlScripts.PurgeForeignRows}, then sql/{file}. Or re-clone: `govclone clone --force`.",
+                profile, now.Drift.ToArray(), foreign);
+        }
+
+        var verify = await VerifyCompleteCloneAsync(profile, ct);
+        if (!verify.Passed)
+        {
+            throw new StateNotReachedException(
+                $"{lever}: ran sql/{file}, but the regression suite fails for the {Name(profile)} profile: {Describe(verify.Drift)}.\n"
+                + "Fix: that drift is in what the seed does not write (production's own data, e.g. dot_tools or the governed collections behind gap): "
+                + "re-clone (`govclone clone --force`, or bump govclone:cloneGeneration for a fresh copy of production), then seed.",
+                profile, verify.Drift.ToArray(), []);
+        }
+
+        var after = verify.Checks.Select(c => c.Have!).ToArray();
+        var changed = purged.Count > 0 || !before.SequenceEqual(after);
+        var purgedNote = purged.Count == 0 ? string.Empty : $"deleted first (--purge-foreign): {string.Join("; ", purged)}; ";
+        return new LeverResult(lever, changed, $"{lever} ({file}): {purgedNote}{ExpectedState.EvidenceLine(after)}; suite PASS");
+    }
+
+    private static string Name(SeedProfile profile) => profile.ToString().ToLowerInvariant();
+
+    private static string Describe(IEnumerable<MetricCheck> drift)
+    {
+        var text = string.Join("; ", drift.Select(d => d.Describe()));
+        return text.Length == 0 ? "PASS" : text;
     }
 
     private async Task<LeverResult> DropLockedAsync(RunLock runLock, CancellationToken ct)
     {
         DatabaseNameGuard.RequireClone(_settings.CloneDatabase, _settings.SourceDatabase);
-        DatabaseNameGuard.RequireClone(_settings.TemplateDatabase, _settings.SourceDatabase, SettingKeys.TemplateDatabase.ConfigKey);
+        var family = CloneFamily.All(_settings); // the clone, its template, its companions: each guarded
         var maintenance = runLock.Maintenance;
-        var existed = (await ReadStateAsync(maintenance, ct)).Exists;
-        var templateExisted = (await ReadTemplateAsync(maintenance, ct)).Exists;
+        var existed = new List<string>();
+        await using (var cmd = new NpgsqlCommand("SELECT datname FROM pg_database WHERE datname = ANY($1)", maintenance))
+        {
+            cmd.Parameters.AddWithValue(family.ToArray());
+            await using var r = await cmd.ExecuteReaderAsync(ct);
+            while (await r.ReadAsync(ct))
+            {
+                existed.Add(r.GetString(0));
+            }
+        }
+
         foreach (var sql in DropStatements(_settings))
         {
             await ExecuteAsync(maintenance, sql, ct);
         }
 
-        var dropped = new[] { existed ? _settings.CloneDatabase : null, templateExisted ? _settings.TemplateDatabase : null }.OfType<string>().ToArray();
+        var dropped = family.Where(existed.Contains).ToArray();
         return new LeverResult("drop", dropped.Length > 0, dropped.Length > 0
             ? $"dropped {string.Join(" and ", dropped)} (sessions terminated)"
             : $"{_settings.CloneDatabase} does not exist; nothing to drop");
@@ -466,24 +644,15 @@ public sealed partial class CloneLifecycle
 
     /// <summary>
     /// What <c>drop</c> sends to the maintenance database, in order (and what <c>govclone drop --dry-run</c> prints):
-    /// unmark the clone, un-template the retained template, drop the clone, drop the template.
+    /// release (unmark, un-template) each database of the clone family (<see cref="CloneFamily"/>), then drop each.
     /// </summary>
     public static IReadOnlyList<string> DropStatements(GovCloneSettings settings)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        var lit = DatabaseNameGuard.QuoteLiteral(settings.CloneDatabase);
-        return
-        [
-            // Unmarked first: should the DROP be interrupted, what is left is never taken for a complete clone.
-            ServerScripts.PrefixGuardBlock(settings.CloneDatabase, "drop", $"""
-                  IF EXISTS (SELECT 1 FROM pg_database WHERE datname = {lit}) THEN
-                    EXECUTE format('COMMENT ON DATABASE %I IS NULL', {lit});
-                  END IF;
-                """),
-            ServerScripts.ReleaseTemplateSql(settings),
-            $"DROP DATABASE IF EXISTS {DatabaseNameGuard.QuoteIdentifier(settings.CloneDatabase)} WITH (FORCE)",
-            ServerScripts.DropTemplateSql(settings),
-        ];
+        // All unmarked first (the clone first): should a DROP be interrupted, nothing left is taken for a complete
+        // clone or a current template. Then the clone, then the rest.
+        var family = CloneFamily.All(settings);
+        return [.. family.Select(CloneFamily.ReleaseSql), .. family.Select(CloneFamily.DropSql)];
     }
 
     /// <summary>The clone's state, when it is complete; otherwise an error that says what to run.</summary>
@@ -535,6 +704,24 @@ public sealed partial class CloneLifecycle
         return Convert.ToInt32(await cmd.ExecuteScalarAsync(ct), CultureInfo.InvariantCulture);
     }
 
+    /// <summary>
+    /// Refuses (exit 2, naming govclone:sourceDatabase) unless the source exists on this server: a lever run with a source
+    /// that is not there has the wrong settings (a typo, another server), so it touches nothing, the clone included.
+    /// </summary>
+    private async Task RequireSourceAsync(NpgsqlConnection maintenance, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand("SELECT 1 FROM pg_database WHERE datname = $1", maintenance);
+        cmd.Parameters.AddWithValue(_settings.SourceDatabase);
+        if (await cmd.ExecuteScalarAsync(ct) is null)
+        {
+            throw NoSource();
+        }
+    }
+
+    private ConfigurationException NoSource() =>
+        new(SettingKeys.SourceDatabase.ConfigKey, $"database '{_settings.SourceDatabase}' does not exist on {_settings.Host}:{_settings.Port}; nothing was done, the clone was not touched",
+            "set govclone:sourceDatabase to the production database's name");
+
     private async Task<long?> SourceSizeAsync(NpgsqlConnection maintenance, CancellationToken ct)
     {
         await using var cmd = new NpgsqlCommand("SELECT pg_database_size(oid) FROM pg_database WHERE datname = $1", maintenance);
@@ -542,8 +729,7 @@ public sealed partial class CloneLifecycle
         var v = await cmd.ExecuteScalarAsync(ct);
         if (v is null)
         {
-            throw new ConfigurationException(SettingKeys.SourceDatabase.ConfigKey, $"database '{_settings.SourceDatabase}' does not exist on {_settings.Host}:{_settings.Port}",
-                "set govclone:sourceDatabase to the production database's name");
+            throw NoSource();
         }
 
         return v is DBNull ? null : (long)v; // NULL: its files are gone (an invalid source); the clone itself reports that
@@ -586,6 +772,9 @@ public sealed partial class CloneLifecycle
         return (null, null);
     }
 
+    /// <summary>SQLSTATE of govclone's own guard refusals (sql/engine/prefix_guard.sql).</summary>
+    private const string GuardSqlState = "GC001";
+
     private static (string Guard, string Body) SplitAfterGuard(string text)
     {
         const string end = "$guard$;";
@@ -605,7 +794,7 @@ public sealed partial class CloneLifecycle
         {
             await cmd.ExecuteNonQueryAsync(ct);
         }
-        catch (PostgresException ex) when (ex.MessageText.StartsWith("govclone guard:", StringComparison.Ordinal))
+        catch (PostgresException ex) when (ex.SqlState == GuardSqlState || ex.MessageText.StartsWith("govclone guard:", StringComparison.Ordinal))
         {
             throw new GuardException(SettingKeys.CloneDatabase.ConfigKey, ex.MessageText, ex.Hint ?? "point the connection at the clone");
         }

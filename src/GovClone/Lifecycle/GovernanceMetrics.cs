@@ -23,6 +23,10 @@ public sealed record MetricExpectation(string Name, long Value, string? Detail =
 public sealed record MetricCheck(MetricExpectation Want, MetricValue? Have)
 {
     public bool Ok => Want.IsMetBy(Have);
+
+    /// <summary><c>own have 31 (CLONE_TEST_F6_SEED, alice) want 30 (CLONE_TEST_F6_SEED)</c>.</summary>
+    public string Describe() =>
+        $"{Want.Name} have {(Have is null ? "missing" : Have.ToString()[(Want.Name.Length + 1)..])} want {Want.ToString()[(Want.Name.Length + 1)..]}";
 }
 
 /// <summary>The metric names, in the seed's order. Tables, JSON and SQL all use these.</summary>

@@ -1,5 +1,6 @@
 using GovClone.Configuration;
 using GovClone.Decision;
+using GovClone.Sql;
 
 namespace GovClone.Lifecycle;
 
@@ -44,6 +45,12 @@ public sealed record CloneStatus
     public required string SourceDatabase { get; init; }
     public required string Transport { get; init; }
     public required CloneState State { get; init; }
+
+    /// <summary>Complete and of the configured generation: what <c>up</c> keeps. A complete clone of another generation is not current.</summary>
+    public required bool Current { get; init; }
+
+    /// <summary>govclone:cloneGeneration; the clone's marker carries <see cref="CloneState.MarkerGeneration"/>.</summary>
+    public required int ConfiguredGeneration { get; init; }
     public required TemplateState Template { get; init; }
 
     /// <summary>The template line of status: what is kept, why, and what a re-clone will do.</summary>
@@ -86,3 +93,26 @@ public sealed record CloneProgress(string Phase, long BytesWritten, long RowsCop
 
 /// <summary>A fingerprint of the source's governance tables and catalog: equal before and after means production was not changed.</summary>
 public sealed record SourceFingerprint(string Governance, string Catalog);
+
+/// <summary>
+/// A seed or reset did not bring the clone to its profile: the suite's have/want drift afterwards, and the rows the seed
+/// did not write, when those are why (then nothing was changed). Exit 1, like any drift.
+/// </summary>
+public sealed class StateNotReachedException : GovCloneException
+{
+    public StateNotReachedException(string message, SeedProfile profile, IReadOnlyList<MetricCheck> drift, IReadOnlyList<ForeignRowGroup> foreignRows)
+        : base(message)
+    {
+        Profile = profile;
+        Drift = drift;
+        ForeignRows = foreignRows;
+    }
+
+    public SeedProfile Profile { get; }
+
+    /// <summary>The metrics that miss the profile.</summary>
+    public IReadOnlyList<MetricCheck> Drift { get; }
+
+    /// <summary>Rows the seed did not write (empty when they are not the cause).</summary>
+    public IReadOnlyList<ForeignRowGroup> ForeignRows { get; }
+}

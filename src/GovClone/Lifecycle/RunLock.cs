@@ -106,7 +106,7 @@ public sealed class RunLock : IAsyncDisposable
             """;
         await using var cmd = new NpgsqlCommand(sql, conn);
         cmd.Parameters.AddWithValue(clone);
-        cmd.Parameters.AddWithValue(Transport.ServerScripts.CloneApplicationName);
+        cmd.Parameters.AddWithValue(Engine.EngineScript.CloneApplicationName);
         await cmd.ExecuteScalarAsync(ct);
     }
 

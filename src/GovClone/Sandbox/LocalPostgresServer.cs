@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Text;
 using System.Text.Json;
 using GovClone.Configuration;
 using GovClone.Processes;
@@ -10,7 +12,10 @@ namespace GovClone.Sandbox;
 /// <summary>How to run a private PostgreSQL server.</summary>
 public sealed record LocalServerOptions
 {
-    /// <summary>Folder for the cluster, its log and its state file.</summary>
+    /// <summary>
+    /// Folder of the state file (port, binaries, where the cluster is). The cluster and its log live here too
+    /// when the server runs as the current user; as root they live in <see cref="LocalPostgresServer.ClusterDirectoryFor"/>.
+    /// </summary>
     public required string StateDirectory { get; init; }
 
     public string SuperUser { get; init; } = "workflow_admin";
@@ -29,20 +34,28 @@ public sealed record LocalServerOptions
 }
 
 /// <summary>
-/// A private PostgreSQL cluster on loopback: initdb + pg_ctl in a state folder, on a free port, no unix
-/// socket. initdb and postgres refuse to run as root, so when started as root the cluster is owned by
-/// and run as the <c>postgres</c> system account (created by Debian's postgresql package).
-/// The sandbox and the test fixture both use this one type.
+/// A private PostgreSQL cluster on loopback: initdb + pg_ctl, on a free port, no unix socket. initdb and
+/// postgres refuse to run as root, so when started as root the cluster is owned by and run as the
+/// <c>postgres</c> system account (created by Debian's postgresql package). That account cannot enter a
+/// folder only root may enter (a home directory is 0700, and so is every <c>mktemp -d</c> folder), so as
+/// root everything the server reads and writes (data directory, log, initdb's password file) lives in a
+/// folder of its own under the postgres account's home, keyed by the state folder
+/// (<see cref="ClusterDirectoryFor"/>), never in the caller's folder, whose permissions are left alone.
+/// The sandbox, the test fixture, the fault runner and the benchmark all use this one type.
 /// </summary>
 public sealed class LocalPostgresServer : IAsyncDisposable
 {
     private const string StateFileName = "server.json";
 
-    private LocalPostgresServer(LocalServerOptions options, string binDirectory, int port)
+    /// <summary>In a cluster folder under the postgres account's home: the state folder it belongs to (for sweeping orphans).</summary>
+    private const string OwnerFileName = "govclone-state-directory";
+
+    private LocalPostgresServer(LocalServerOptions options, string binDirectory, int port, string? clusterDirectory = null)
     {
         Options = options;
         BinDirectory = binDirectory;
         Port = port;
+        ClusterDirectory = clusterDirectory ?? ClusterDirectoryFor(options.StateDirectory);
     }
 
     public LocalServerOptions Options { get; }
@@ -53,21 +66,67 @@ public sealed class LocalPostgresServer : IAsyncDisposable
 
     public string Host { get; } = "127.0.0.1";
 
-    public string DataDirectory => Path.Combine(Options.StateDirectory, "data");
+    /// <summary>The folder of the data directory and the log: the state folder, or as root one the postgres account owns.</summary>
+    public string ClusterDirectory { get; }
 
-    public string LogFile => Path.Combine(Options.StateDirectory, "postgres.log");
+    public string DataDirectory => Path.Combine(ClusterDirectory, "data");
+
+    public string LogFile => Path.Combine(ClusterDirectory, "postgres.log");
 
     public string SuperUser => Options.SuperUser;
 
     private static bool IsRoot => Environment.UserName == "root" || GetEuid() == 0;
 
+    /// <summary>
+    /// Where the cluster of <paramref name="stateDirectory"/> lives: the state folder itself when the server runs as
+    /// the current user; as root, <c>~postgres/govclone-clusters/&lt;hash of the state folder's full path&gt;</c>, a folder
+    /// the postgres account owns, outside any folder it may not enter.
+    /// </summary>
+    public static string ClusterDirectoryFor(string stateDirectory)
+    {
+        ArgumentNullException.ThrowIfNull(stateDirectory);
+        var full = Path.GetFullPath(stateDirectory);
+        if (!IsRoot)
+        {
+            return full;
+        }
+
+        var key = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(full)))[..20].ToLowerInvariant();
+        return Path.Combine(ClustersRoot, key);
+    }
+
+    /// <summary>The folder under the postgres account's home (from /etc/passwd; Debian: /var/lib/postgresql) holding root-started clusters.</summary>
+    private static string ClustersRoot
+    {
+        get
+        {
+            var home = "/var/lib/postgresql";
+            try
+            {
+                var entry = File.ReadLines("/etc/passwd").FirstOrDefault(l => l.StartsWith("postgres:", StringComparison.Ordinal))?.Split(':');
+                if (entry is { Length: > 5 } && entry[5].StartsWith('/'))
+                {
+                    home = entry[5];
+                }
+            }
+            catch (IOException)
+            {
+            }
+
+            return Path.Combine(home, "govclone-clusters");
+        }
+    }
     /// <summary>Starts the cluster in <see cref="LocalServerOptions.StateDirectory"/>, creating it on first use.</summary>
     public static async Task<LocalPostgresServer> StartAsync(LocalServerOptions options, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(options);
         var bin = options.BinDirectory ?? FindBinDirectory();
         Directory.CreateDirectory(options.StateDirectory);
-        var server = new LocalPostgresServer(options, bin, 0);
+        // A cluster made earlier stays where it is (a state file from before clusters could live elsewhere names none).
+        var previous = Attach(options.StateDirectory);
+        var cluster = previous is not null && File.Exists(Path.Combine(previous.DataDirectory, "PG_VERSION")) ? previous.ClusterDirectory : null;
+        var server = new LocalPostgresServer(options, bin, 0, cluster);
+        await server.PrepareClusterDirectoryAsync(ct);
         if (!File.Exists(Path.Combine(server.DataDirectory, "PG_VERSION")))
         {
             await server.InitAsync(ct);
@@ -87,7 +146,8 @@ public sealed class LocalPostgresServer : IAsyncDisposable
         }
 
         var state = JsonSerializer.Deserialize<ServerStateFile>(File.ReadAllText(file))!;
-        return new LocalPostgresServer(new LocalServerOptions { StateDirectory = stateDirectory, SuperUser = state.SuperUser }, state.BinDirectory, state.Port);
+        return new LocalPostgresServer(new LocalServerOptions { StateDirectory = stateDirectory, SuperUser = state.SuperUser }, state.BinDirectory, state.Port,
+            state.ClusterDirectory ?? Path.GetFullPath(stateDirectory)); // older state files: the cluster is in the state folder
     }
 
     /// <summary>The newest /usr/lib/postgresql/N/bin (Debian's layout), else a folder on PATH holding initdb.</summary>
@@ -152,13 +212,108 @@ public sealed class LocalPostgresServer : IAsyncDisposable
         await StartOnPortAsync(Port, ct);
     }
 
-    /// <summary>Stops the server and deletes the whole state folder.</summary>
+    /// <summary>Stops the server and deletes the whole state folder and the cluster's folder.</summary>
     public async Task DestroyAsync(CancellationToken ct = default)
     {
         await StopAsync("immediate", ct);
-        if (Directory.Exists(Options.StateDirectory))
+        DeleteFolders(Options.StateDirectory, ClusterDirectory);
+    }
+
+    /// <summary>
+    /// Stops the server of <paramref name="stateDirectory"/> (started earlier, perhaps by another process) and deletes its
+    /// state folder and its cluster's folder, wherever that is; also when the state file was never written. True when
+    /// there was anything to remove.
+    /// </summary>
+    public static async Task<bool> DestroyAsync(string stateDirectory, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(stateDirectory);
+        var server = Attach(stateDirectory) ?? TryFromClusterDirectory(stateDirectory, ClusterDirectoryFor(stateDirectory));
+        var cluster = server?.ClusterDirectory ?? ClusterDirectoryFor(stateDirectory);
+        var existed = Directory.Exists(stateDirectory) || Directory.Exists(cluster);
+        if (server is not null)
         {
-            Directory.Delete(Options.StateDirectory, recursive: true);
+            await server.StopAsync("fast", ct);
+        }
+
+        DeleteFolders(stateDirectory, cluster);
+        return existed;
+    }
+
+    /// <summary>
+    /// As root: stops and removes the clusters under the postgres account's home whose state folder is gone (a test
+    /// run or a checkout deleted without <c>sandbox down</c>). Clusters of state folders that exist are left alone.
+    /// </summary>
+    public static async Task SweepOrphanedClustersAsync(CancellationToken ct = default)
+    {
+        if (!IsRoot || !Directory.Exists(ClustersRoot))
+        {
+            return;
+        }
+
+        foreach (var cluster in Directory.GetDirectories(ClustersRoot))
+        {
+            var ownerFile = Path.Combine(cluster, OwnerFileName);
+            string owner;
+            try
+            {
+                owner = File.ReadAllText(ownerFile).Trim();
+            }
+            catch (IOException)
+            {
+                continue; // being created right now, or not ours
+            }
+
+            if (owner.Length == 0 || Directory.Exists(owner))
+            {
+                continue;
+            }
+
+            var server = TryFromClusterDirectory(owner, cluster);
+            try
+            {
+                if (server is not null)
+                {
+                    await server.StopAsync("immediate", ct);
+                }
+
+                Directory.Delete(cluster, recursive: true);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or OperationFailedException)
+            {
+                // Best effort: another sweeper may be at it, or the server will not stop; the next sweep tries again.
+            }
+        }
+    }
+
+    /// <summary>A handle on a cluster whose state file is gone: enough to stop it (port unknown).</summary>
+    private static LocalPostgresServer? TryFromClusterDirectory(string stateDirectory, string cluster)
+    {
+        if (!File.Exists(Path.Combine(cluster, "data", "PG_VERSION")))
+        {
+            return null;
+        }
+
+        string bin;
+        try
+        {
+            bin = FindBinDirectory();
+        }
+        catch (OperationFailedException)
+        {
+            return null;
+        }
+
+        return new LocalPostgresServer(new LocalServerOptions { StateDirectory = stateDirectory }, bin, 0, cluster);
+    }
+
+    private static void DeleteFolders(params string[] folders)
+    {
+        foreach (var folder in folders.Distinct(StringComparer.Ordinal))
+        {
+            if (Directory.Exists(folder))
+            {
+                Directory.Delete(folder, recursive: true);
+            }
         }
     }
 
@@ -201,10 +356,49 @@ public sealed class LocalPostgresServer : IAsyncDisposable
         return b.ConnectionString;
     }
 
+    /// <summary>
+    /// Creates the cluster's folder. As root it is a folder of the postgres account's own (0700) under its home,
+    /// with a note of the state folder it belongs to; then proves that account can write there, so a server that
+    /// could not start fails here, saying why, and not in initdb.
+    /// </summary>
+    private async Task PrepareClusterDirectoryAsync(CancellationToken ct)
+    {
+        var separate = !string.Equals(ClusterDirectory, Path.GetFullPath(Options.StateDirectory), StringComparison.Ordinal);
+        if (!separate)
+        {
+            Directory.CreateDirectory(ClusterDirectory);
+            return;
+        }
+
+        if (!Directory.Exists(ClustersRoot))
+        {
+            Directory.CreateDirectory(ClustersRoot);
+            await ChownToServerUserAsync(ClustersRoot, recursive: false, ct);
+        }
+
+        if (!Directory.Exists(ClusterDirectory))
+        {
+            Directory.CreateDirectory(ClusterDirectory);
+            if (!OperatingSystem.IsWindows())
+            {
+                File.SetUnixFileMode(ClusterDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            }
+
+            await File.WriteAllTextAsync(Path.Combine(ClusterDirectory, OwnerFileName), Path.GetFullPath(Options.StateDirectory) + "\n", ct);
+            await ChownToServerUserAsync(ClusterDirectory, recursive: true, ct);
+        }
+
+        var probe = await RunAsServerUserAsync("test", ["-w", ClusterDirectory], ct, onPath: true);
+        if (!probe.Succeeded)
+        {
+            throw new OperationFailedException($"running as root, the server runs as the postgres system account, which cannot write {ClusterDirectory}. Let that account reach its home folder {Path.GetDirectoryName(ClustersRoot)} (Debian's postgresql package creates it so), or run govclone as a user other than root.");
+        }
+    }
+
     private async Task InitAsync(CancellationToken ct)
     {
         Directory.CreateDirectory(DataDirectory);
-        var pwfile = Path.Combine(Options.StateDirectory, ".initdb-pw");
+        var pwfile = Path.Combine(ClusterDirectory, ".initdb-pw");
         var args = new List<string> { "-D", DataDirectory, "-U", Options.SuperUser, "-E", "UTF8", "--locale=C.UTF-8", "--no-instructions", "--auth-local=trust" };
         if (Options.Password is not null)
         {
@@ -242,6 +436,9 @@ public sealed class LocalPostgresServer : IAsyncDisposable
             "max_connections = 60",
             "shared_buffers = 128MB",
             "maintenance_work_mem = 256MB",
+            // A clone's schema transaction locks every object it drops and creates; several clones at once (the
+            // tests run two at a time) overflow the default shared lock table (64 per connection): "out of shared memory".
+            "max_locks_per_transaction = 256",
             "log_min_messages = warning",
         };
         if (Options.Fast)
@@ -289,7 +486,7 @@ public sealed class LocalPostgresServer : IAsyncDisposable
         }
 
         Port = port;
-        var state = new ServerStateFile(port, BinDirectory, Options.SuperUser);
+        var state = new ServerStateFile(port, BinDirectory, Options.SuperUser, ClusterDirectory);
         await File.WriteAllTextAsync(Path.Combine(Options.StateDirectory, StateFileName), JsonSerializer.Serialize(state), ct);
     }
 
@@ -300,23 +497,25 @@ public sealed class LocalPostgresServer : IAsyncDisposable
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
-    private async Task GiveToServerUserAsync(CancellationToken ct)
+    private Task GiveToServerUserAsync(CancellationToken ct) => ChownToServerUserAsync(ClusterDirectory, recursive: true, ct);
+
+    private static async Task ChownToServerUserAsync(string path, bool recursive, CancellationToken ct)
     {
         if (!IsRoot)
         {
             return;
         }
 
-        var r = await ProcessRunner.RunAsync(new ProcessSpec("chown", ["-R", "postgres:postgres", Options.StateDirectory]), ct);
+        var r = await ProcessRunner.RunAsync(new ProcessSpec("chown", recursive ? ["-R", "postgres:postgres", path] : ["postgres:postgres", path]), ct);
         if (!r.Succeeded)
         {
             throw new OperationFailedException($"running as root, the server must run as the postgres system account, but chown failed: {r.StandardError.Trim()}. Install Debian's postgresql package (it creates that account).");
         }
     }
 
-    private Task<ProcessResult> RunAsServerUserAsync(string tool, IReadOnlyList<string> args, CancellationToken ct)
+    private Task<ProcessResult> RunAsServerUserAsync(string tool, IReadOnlyList<string> args, CancellationToken ct, bool onPath = false)
     {
-        var exe = Path.Combine(BinDirectory, tool);
+        var exe = onPath ? tool : Path.Combine(BinDirectory, tool);
         var spec = IsRoot
             ? new ProcessSpec("runuser", ["-u", "postgres", "--", exe, .. args])
             : new ProcessSpec(exe, args);
@@ -337,5 +536,6 @@ public sealed class LocalPostgresServer : IAsyncDisposable
         }
     }
 
-    private sealed record ServerStateFile(int Port, string BinDirectory, string SuperUser);
+    /// <summary>The state file; <paramref name="ClusterDirectory"/> is null in files written before clusters could live elsewhere.</summary>
+    private sealed record ServerStateFile(int Port, string BinDirectory, string SuperUser, string? ClusterDirectory = null);
 }

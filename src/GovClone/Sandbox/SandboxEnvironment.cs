@@ -4,7 +4,8 @@ using GovClone.Configuration;
 namespace GovClone.Sandbox;
 
 /// <summary>
-/// The one-command sandbox: a private server in <c>.govclone/sandbox</c>, the generated source, and the
+/// The one-command sandbox: a private server whose state is in <c>.govclone/sandbox</c> (its data directory too,
+/// unless it runs as the postgres account: then in that account's home, see <see cref="LocalPostgresServer.ClusterDirectoryFor"/>), the generated source, and the
 /// stack file <c>Pulumi.sandbox.yaml</c> (git-ignored) that points govclone at it, so
 /// <c>govclone status --stack sandbox</c> talks to it. The password lives only in a 0600 pgpass file.
 /// </summary>
@@ -45,16 +46,14 @@ public sealed class SandboxEnvironment
         return (server, created);
     }
 
-    /// <summary>Stops the server and removes every trace: state folder and stack file.</summary>
+    /// <summary>
+    /// Stops the server and removes every trace: the state folder, the server's own folder (outside the checkout
+    /// when it runs as the postgres account) and the stack file.
+    /// </summary>
     public async Task<bool> DestroyAsync(CancellationToken ct = default)
     {
         var existed = Directory.Exists(StateDirectory) || File.Exists(StackFile);
-        var server = LocalPostgresServer.Attach(ServerDirectory);
-        if (server is not null)
-        {
-            await server.StopAsync("fast", ct);
-        }
-
+        existed |= await LocalPostgresServer.DestroyAsync(ServerDirectory, ct);
         if (Directory.Exists(StateDirectory))
         {
             Directory.Delete(StateDirectory, recursive: true);

@@ -5,7 +5,8 @@ namespace GovClone.Transport;
 /// <summary>POSIX shell quoting. Every word that crosses a shell (bash -c, ssh's remote command) goes through here.</summary>
 public static partial class ShellQuote
 {
-    [GeneratedRegex("^[A-Za-z0-9_@%+=:,./-]+$")]
+    // \z, not $: .NET's $ also matches before a final newline, which would leave "x\n" unquoted.
+    [GeneratedRegex(@"\A[A-Za-z0-9_@%+=:,./-]+\z")]
     private static partial Regex SafeWord();
 
     /// <summary>Quotes one word so that a POSIX shell reads it back byte for byte.</summary>

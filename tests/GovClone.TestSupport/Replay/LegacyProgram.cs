@@ -8,7 +8,8 @@ namespace GovClone.Tests.Support.Replay;
 /// <summary>
 /// The Pulumi program as it was before the Commands ran govclone levers (main at 9c17669, components/*.cs): each
 /// step a bash script on <c>bash -s</c> over the transport, no run lock; the seeded state's Command named by the
-/// profile (<c>governance-committed</c> / <c>governance-baseline</c>) with the reset script as its Delete. Kept as
+/// profile (<c>governance-committed</c> / <c>governance-baseline</c>) with the reset script as its Delete (its clone
+/// step runs today's engine bundle: the engine has moved into files since, the step's shape has not). Kept as
 /// a model so a test can replay it and show where its profile switch ends; the texts come from the same core
 /// functions that program called.
 /// </summary>
@@ -103,7 +104,7 @@ public static class LegacyProgram
             DeletedWith = database.Urn,
         };
         var dumpRestore = Component("dump-restore", ResourceTypes.DumpRestore);
-        var cloneCmd = Command("dump-restore-pg-dump-psql", dumpRestore, ServerScripts.Clone(s, t), [s.CloneGeneration],
+        var cloneCmd = Command("dump-restore-pg-dump-psql", dumpRestore, GovClone.Engine.EngineScript.Clone(s, t), [s.CloneGeneration],
             [database.Urn, grant.Urn, read.Urn], dbr: true, deletedWith: database.Urn);
         var template = Command("dump-restore-retained-template", dumpRestore, "exit 0\n", [], [database.Urn], delete: DeployScripts.DropTemplate(s, t));
         var governance = Component("governance", ResourceTypes.SeededState);

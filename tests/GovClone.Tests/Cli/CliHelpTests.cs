@@ -245,7 +245,7 @@ public class CliHelpTests
         var env = new Dictionary<string, string> { ["GOVCLONE_HOST"] = "db.internal", ["GOVCLONE_PASSWORD"] = "pw-not-shown" };
         var (exit, script, err) = await CliRunner.RunAsync(env, "script", "-v", "--no-stack-file", "-c", "port=6000", "--transport", "docker");
         Assert.True(exit == 0, err);
-        Assert.StartsWith("# govclone clone: ", script, StringComparison.Ordinal);
+        Assert.StartsWith("# govclone clone engine: ", script, StringComparison.Ordinal);
         Assert.Contains("govclone: stack file: none\n", err, StringComparison.Ordinal);
         Assert.Contains("govclone: govclone:port = 6000 (flag -c port)", err, StringComparison.Ordinal);
         Assert.Contains("govclone: govclone:host = db.internal (environment GOVCLONE_HOST)", err, StringComparison.Ordinal);

@@ -17,9 +17,11 @@ public class CliLeverJsonTests : CliTestBase
         Assert.Equal((true, 2, true, true), ((bool)up["changed"]!, (int)up["changes"]!, (bool)up["productionUnchanged"]!, (bool)up["verify"]!["passed"]!));
         Assert.Equal(["clone", "seed"], up["steps"]!.AsArray().Select(s => (string)s!["lever"]!));
         Assert.Equal(Clone, (string?)up["clone"]);
-        // The clone streamed its progress before the result: every event line is a progress event of this clone.
-        Assert.NotEmpty(events);
-        Assert.All(events, e => Assert.Equal("progress", (string?)e["event"]));
+        // Before the result: the clone's progress and the engine's own events (docs/events.md), each one object with its name.
+        Assert.Contains(events, e => (string?)e["event"] == "progress");
+        Assert.Contains(events, e => (string?)e["event"] == "method" && (string?)e["method"] == "streams");
+        Assert.Contains(events, e => (string?)e["event"] == "step" && (string?)e["phase"] == "finish" && (string?)e["name"] == "mark");
+        Assert.All(events, e => Assert.False(string.IsNullOrEmpty((string?)e["event"])));
 
         var again = await JsonAsync("up");
         Assert.Equal((true, false, 0), ((bool)again["ok"]!, (bool)again["changed"]!, (int)again["changes"]!));

@@ -73,6 +73,27 @@ public class CliTests : CliTestBase
         Assert.False(await Pg.DatabaseExistsAsync(Clone));
     }
 
+    [Theory]
+    [InlineData("\n")]
+    [InlineData("\r")]
+    [InlineData("\t")]
+    [InlineData("\0")]
+    [InlineData(" ")]
+    [InlineData("\u0445")] // Cyrillic 'х'
+    public async Task A_clone_name_with_a_control_character_or_look_alike_is_refused_naming_cloneDatabase_and_creates_nothing(string tail)
+    {
+        var bad = Clone + tail;
+        foreach (var args in new[] { new[] { "up", "--clone-database", bad }, ["up", "--clone-database", bad, "--template-database", Clone + "_template"] })
+        {
+            var (exit, _, err) = await RunAsync(args);
+            Assert.Equal(2, exit);
+            Assert.Contains("govclone:cloneDatabase", err, StringComparison.Ordinal);
+            Assert.DoesNotContain("govclone:templateDatabase", err, StringComparison.Ordinal);
+        }
+
+        Assert.Equal(0L, await Pg.ScalarAsync("postgres", $"SELECT count(*) FROM pg_database WHERE datname LIKE '{Clone}%'"));
+    }
+
     [Fact]
     public async Task Unknown_commands_exit_2()
     {

@@ -75,7 +75,7 @@ public class ConfirmationTests : CliTestBase
         (exit, var clone, err) = await RunAsync("clone", "--force", "--dry-run");
         Assert.True(exit == 0, err);
         var (_, script, _) = await RunAsync("script", "--force");
-        Assert.Equal(ServerScripts.Clone(Settings with { Password = null }, new ServerTransport(Settings with { Password = null }), force: true), script);
+        Assert.Equal(GovClone.Engine.EngineScript.Clone(Settings with { Password = null }, new ServerTransport(Settings with { Password = null }), force: true), script);
         var lines = clone.Split('\n', 3);
         Assert.StartsWith("# govclone clone --dry-run: nothing was connected to or changed.", lines[0], StringComparison.Ordinal);
         Assert.StartsWith("# at the server, through `", lines[1], StringComparison.Ordinal);

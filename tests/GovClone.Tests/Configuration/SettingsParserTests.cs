@@ -7,6 +7,84 @@ public class SettingsParserTests
     private static GovCloneSettings Parse(params (string Key, string? Value)[] values) =>
         SettingsParser.Parse(values.ToDictionary(v => v.Key, v => v.Value));
 
+    [Theory]
+    [InlineData("directus_gov_test_x\n")]
+    [InlineData("directus_gov_test_x\r")]
+    [InlineData("directus_gov_test_x\t")]
+    [InlineData("directus_gov_test_x\0")]
+    [InlineData("directus_gov_test_x ")]
+    [InlineData("directus_gov_test_\u0445")]
+    public void A_bad_clone_name_is_refused_naming_cloneDatabase_with_or_without_a_template_name(string clone)
+    {
+        var ex = Assert.Throws<GuardException>(() => Parse(("cloneDatabase", clone)));
+        Assert.Equal("govclone:cloneDatabase", ex.Setting);
+        Assert.DoesNotContain("templateDatabase", ex.Message, StringComparison.Ordinal);
+        ex = Assert.Throws<GuardException>(() => Parse(("cloneDatabase", clone), ("templateDatabase", "directus_gov_test_x_template")));
+        Assert.Equal("govclone:cloneDatabase", ex.Setting);
+    }
+
+    [Fact]
+    public void A_clone_name_whose_derived_template_name_is_too_long_is_the_setting_named()
+    {
+        var clone = "directus_gov_test_" + new string('a', 37); // 55 bytes: fine, but <clone>_template is 64
+        var ex = Assert.Throws<GuardException>(() => Parse(("cloneDatabase", clone)));
+        Assert.Equal("govclone:cloneDatabase", ex.Setting);
+        Assert.Contains(clone + "_template", ex.Message, StringComparison.Ordinal);
+        Assert.Equal(clone, Parse(("cloneDatabase", clone), ("templateDatabase", "directus_gov_test_tpl")).CloneDatabase);
+    }
+
+    [Fact]
+    public void A_clone_name_leaves_room_for_its_companions()
+    {
+        var fits = "directus_gov_test_" + new string('a', 39); // 57 bytes: <clone>_spare is 63
+        Assert.Equal(fits, Parse(("cloneDatabase", fits), ("templateDatabase", "directus_gov_test_tpl")).CloneDatabase);
+        var ex = Assert.Throws<GuardException>(() => Parse(("cloneDatabase", fits + "a"), ("templateDatabase", "directus_gov_test_tpl")));
+        Assert.Equal("govclone:cloneDatabase", ex.Setting);
+        Assert.Contains(fits + "a_spare", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("at most 57 bytes", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("_next")]
+    [InlineData("_old")]
+    [InlineData("_spare")]
+    public void The_template_is_not_one_of_the_clones_companions(string suffix)
+    {
+        var ex = Assert.Throws<GuardException>(() => Parse(("cloneDatabase", "directus_gov_test_x"), ("templateDatabase", "directus_gov_test_x" + suffix)));
+        Assert.Equal("govclone:templateDatabase", ex.Setting);
+    }
+
+    [Theory]
+    [InlineData("templateDatabase", "directus_gov_test_x_template\n", "govclone:templateDatabase")]
+    [InlineData("templateDatabase", "directus_gov_test_x_template\r", "govclone:templateDatabase")]
+    [InlineData("templateDatabase", " directus_gov_test_x_template", "govclone:templateDatabase")]
+    public void A_bad_template_name_is_refused_naming_templateDatabase(string key, string value, string setting)
+    {
+        var ex = Assert.Throws<GuardException>(() => Parse(("cloneDatabase", "directus_gov_test_x"), (key, value)));
+        Assert.Equal(setting, ex.Setting);
+    }
+
+    [Theory]
+    [InlineData("sourceDatabase", "directus\n", "govclone:sourceDatabase")]
+    [InlineData("sourceDatabase", "directus ", "govclone:sourceDatabase")]
+    [InlineData("sourceDatabase", "directus\0", "govclone:sourceDatabase")]
+    [InlineData("maintenanceDatabase", "postgres\n", "govclone:maintenanceDatabase")]
+    [InlineData("appDatabase", "directus\r", "govclone:appDatabase")]
+    [InlineData("host", "db\nx", "govclone:host")]
+    [InlineData("host", "/run/pg\0", "govclone:host")]
+    [InlineData("user", "workflow\nadmin", "govclone:user")]
+    [InlineData("sshHost", "contabo\nx", "govclone:sshHost")]
+    [InlineData("dockerContainer", "postgres\nx", "govclone:dockerContainer")]
+    public void Names_that_are_only_read_are_not_trimmed_into_another_name(string key, string value, string setting)
+    {
+        var ex = Assert.Throws<ConfigurationException>(() => Parse((key, value)));
+        Assert.Equal(setting, ex.Setting);
+    }
+
+    [Fact]
+    public void A_memory_size_with_a_trailing_newline_is_not_a_memory_size() =>
+        Assert.Throws<FormatException>(() => SettingsParser.MemoryKilobytes("512MB\n"));
+
     [Fact]
     public void Defaults_are_the_runbooks()
     {

@@ -81,6 +81,27 @@ public class LifecycleDeciderTests
     }
 
     [Fact]
+    public void A_template_left_without_its_clone_is_spent_disk_not_nothing()
+    {
+        var d = LifecycleDecider.Decide(Facts() with { CloneExists = false, CloneComplete = false, CloneSizeBytes = null, TemplateSizeBytes = 309L << 20 });
+        Assert.Equal("No clone on the server, but 309 MB (retained template 309 MB) remains (govclone drop removes it) on a host with 22 GB free (74 GB/96 GB used). Negligible.", d.Factors[0].Assessment);
+        var nothing = LifecycleDecider.Decide(Facts() with { CloneExists = false, CloneComplete = false, CloneSizeBytes = null });
+        Assert.Equal("No clone on the server, and no retained copy of it: nothing is spent.", nothing.Factors[0].Assessment);
+    }
+
+    [Fact]
+    public void The_clones_companions_count_in_the_disk_cost()
+    {
+        var d = LifecycleDecider.Decide(Facts(size: 1200L << 20, free: 20L << 30) with
+        {
+            TemplateSizeBytes = 1200L << 20,
+            CompanionSizes = [new("directus_gov_test_20260602_spare", 1200L << 20), new("directus_gov_test_20260602_old", null)],
+        });
+        Assert.StartsWith("3600 MB (clone 1200 MB + retained template 1200 MB + directus_gov_test_20260602_spare 1200 MB) on a host with 20 GB free", d.Factors[0].Assessment, StringComparison.Ordinal);
+        Assert.Equal(FactorStatus.Warn, d.Factors[0].Status);
+    }
+
+    [Fact]
     public void Unknown_free_space_is_said_not_guessed()
     {
         var d = LifecycleDecider.Decide(Facts(free: null));

@@ -1,5 +1,6 @@
 using System.Globalization;
 using GovClone.Configuration;
+using GovClone.Engine;
 using GovClone.Lifecycle;
 using GovClone.Processes;
 using GovClone.Sandbox;
@@ -63,7 +64,7 @@ public class CloneMethodTests : CloneTestBase
             ["streamTableMinBytes"] = (await BigTableThresholdAsync(TestServer.Source)).ToString(CultureInfo.InvariantCulture),
         });
         var transport = new ServerTransport(settings);
-        var spec = transport.BashScript(ServerScripts.Clone(settings, transport));
+        var spec = transport.BashScript(EngineScript.Clone(settings, transport));
         var environment = new Dictionary<string, string?>(spec.Environment)
         {
             ["PATH"] = bin.Path + ":" + Environment.GetEnvironmentVariable("PATH"),
@@ -71,9 +72,9 @@ public class CloneMethodTests : CloneTestBase
         var result = await ProcessRunner.RunAsync(spec with { Environment = environment });
 
         Assert.True(result.Succeeded, result.StandardError);
-        Assert.Contains(stdbufWorks ? "govclone: relays: pipes move 64 KB per system call (stdbuf)" : "govclone: relays: stdio's default pipe buffers (no usable stdbuf)",
-            result.StandardOutput, StringComparison.Ordinal);
-        Assert.Contains("copying data: 2 big table(s) in binary COPY streams", result.StandardOutput, StringComparison.Ordinal);
+        var events = Events(result.StandardOutput);
+        Assert.Equal(stdbufWorks, events.OfType<RelaysEvent>().Single().Stdbuf);
+        Assert.Contains(events.OfType<StepEvent>(), s => s.IsStart && s.Text!.StartsWith("copying data: 2 big table(s) in binary COPY streams", StringComparison.Ordinal));
         Assert.Equal(await TableDigestsAsync(TestServer.Source), await TableDigestsAsync(Clone));
         Assert.True((await new CloneLifecycle(settings).StatusAsync()).State.Complete);
     }
@@ -89,7 +90,7 @@ public class CloneMethodTests : CloneTestBase
         using var tmp = new FaultTests.TempDirectory();
         FaultTests.WriteTool(bin.Path, "psql", $$"""
             if [[ "$*" == *'COPY "public"."directus_revisions"'*'FROM STDIN'* ]]; then
-              for _ in $(seq 1 600); do
+              for _ in $(seq 1 3000); do # until another lane has finished (at most 5 minutes on a busy machine)
                 if compgen -G "$TMPDIR/govclone-clone.*/lane.*.done" >/dev/null; then break; fi
                 sleep 0.1
               done
@@ -107,11 +108,11 @@ public class CloneMethodTests : CloneTestBase
             ["streamTableMinBytes"] = (await BigTableThresholdAsync(TestServer.Source)).ToString(CultureInfo.InvariantCulture),
         });
         var transport = new ServerTransport(settings);
-        var spec = transport.BashScript(ServerScripts.Clone(settings, transport));
+        var spec = transport.BashScript(EngineScript.Clone(settings, transport));
         var result = await ProcessRunner.RunAsync(spec with { Environment = new Dictionary<string, string?>(spec.Environment) { ["TMPDIR"] = tmp.Path } });
 
         Assert.True(result.Succeeded, result.StandardError);
-        var lanes = result.StandardOutput.Split('\n').Where(l => l.StartsWith("govclone: lane ", StringComparison.Ordinal)).ToList();
+        var lanes = Events(result.StandardOutput).OfType<LaneEvent>().Select(l => l.Text).ToList();
         Assert.Equal(3, lanes.Count); // two big tables and the rest
         const string Alone = ": index builds sort in 65536kB with up to 1 parallel worker(s) (the other lanes have finished)";
         const string Busy = ": index builds sort in 8192kB, no parallel workers";
@@ -322,10 +323,25 @@ public class CloneMethodTests : CloneTestBase
         var marker = (await lifecycle.StatusAsync()).State.Marker;
 
         var template = new CloneLifecycle(Pg.Settings(Clone, new Dictionary<string, string?> { ["cloneMethod"] = "template" }));
-        var ex = await Assert.ThrowsAsync<OperationFailedException>(() => template.CloneAsync(force: true));
+        var ex = await Assert.ThrowsAsync<GuardException>(() => template.CloneAsync(force: true));
+        Assert.Equal(2, ex.ExitCode); // refused by the engine: exit 2, as every guard
+        Assert.Equal("govclone:cloneMethod", ex.Setting);
         Assert.Contains("is not a current template", ex.Message, StringComparison.Ordinal);
         Assert.Equal(marker, (await lifecycle.StatusAsync()).State.Marker);
         Assert.True((await lifecycle.VerifyAsync()).Passed);
+    }
+
+    [Fact]
+    public async Task CloneMethod_template_with_no_clone_and_no_template_is_refused_before_any_step_and_creates_nothing()
+    {
+        var messages = new List<string>();
+        var lifecycle = new CloneLifecycle(Pg.Settings(Clone, new Dictionary<string, string?> { ["cloneMethod"] = "template" }),
+            new SyncProgress(p => messages.Add(p.Message ?? string.Empty)));
+        var ex = await Assert.ThrowsAsync<GuardException>(() => lifecycle.CloneAsync());
+        Assert.Equal(2, ex.ExitCode);
+        Assert.Contains("nothing was changed", ex.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(messages, m => m.StartsWith("clone 1/", StringComparison.Ordinal)); // no "database … exists" for a clone never made
+        Assert.False(await Pg.DatabaseExistsAsync(Clone), "a refused clone creates nothing");
     }
 
     [Fact]
@@ -337,7 +353,8 @@ public class CloneMethodTests : CloneTestBase
             var lifecycle = new CloneLifecycle(settings);
             await using (var session = await Pg.OpenAsync(source))
             {
-                var ex = await Assert.ThrowsAsync<OperationFailedException>(() => lifecycle.CloneAsync());
+                var ex = await Assert.ThrowsAsync<GuardException>(() => lifecycle.CloneAsync());
+                Assert.Equal(2, ex.ExitCode);
                 Assert.Contains("needs zero sessions", ex.Message, StringComparison.Ordinal);
                 Assert.Contains("nothing was changed", ex.Message, StringComparison.Ordinal);
                 Assert.False((await lifecycle.StatusAsync()).State.Exists, "a refused clone creates nothing");
@@ -376,6 +393,10 @@ public class CloneMethodTests : CloneTestBase
         var up = await Lifecycle.UpAsync();
         Assert.True(up.Verify.Passed, "up converges from a failed streams clone");
     }
+
+    /// <summary>The engine's events in a run's stdout.</summary>
+    private static List<EngineEvent> Events(string stdout) =>
+        stdout.Split('\n').Select(EngineEvent.Parse).OfType<EngineEvent>().ToList();
 
     /// <summary>A size that makes exactly the two audit tables "big" in a generated source.</summary>
     private async Task<long> BigTableThresholdAsync(string database) =>

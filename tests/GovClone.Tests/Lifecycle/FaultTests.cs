@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using GovClone.Engine;
 using GovClone.Lifecycle;
 using GovClone.Processes;
 using GovClone.Tests.Support;
@@ -53,8 +54,8 @@ public class FaultTests : CloneTestBase
         }
 
         var transport = new ServerTransport(Settings);
-        var orphan = ServerScripts.Clone(Settings, transport, force: true, holder: gone);
-        var result = await ProcessRunner.RunAsync(transport.BashScript(orphan, ServerScripts.CloneApplicationName));
+        var orphan = EngineScript.Clone(Settings, transport, force: true, holder: gone);
+        var result = await ProcessRunner.RunAsync(transport.BashScript(orphan, EngineScript.CloneApplicationName));
 
         Assert.False(result.Succeeded);
         Assert.Contains("the run that started this clone", result.StandardError, StringComparison.Ordinal);
@@ -69,7 +70,7 @@ public class FaultTests : CloneTestBase
     {
         await using var runLock = await RunLock.AcquireAsync(Lifecycle.Connections, Settings, "test", CancellationToken.None);
         var transport = new ServerTransport(Settings);
-        var result = await ProcessRunner.RunAsync(transport.BashScript(ServerScripts.Clone(Settings, transport, holder: runLock.Holder), ServerScripts.CloneApplicationName));
+        var result = await ProcessRunner.RunAsync(transport.BashScript(EngineScript.Clone(Settings, transport, holder: runLock.Holder), EngineScript.CloneApplicationName));
         Assert.True(result.Succeeded, result.StandardError);
         Assert.True((await Lifecycle.StatusAsync()).State.Complete);
     }
@@ -217,13 +218,22 @@ public class FaultTests : CloneTestBase
     [Fact]
     public async Task The_argv_watch_sees_a_secret_on_a_command_line()
     {
-        // The scanner the secret tests rely on must be able to fail: a process with the secret in its argv.
+        // The scanner the secret tests rely on must be able to fail: a process with the secret in its argv. It lives
+        // until the scanner has seen it (not for a time that a busy machine may not give the scanner).
         const string canary = "canary-not-a-real-secret-91f3";
         await using var watch = new ArgvWatch(canary);
-        using var p = Process.Start("/bin/sh", ["-c", "sleep 0.5", canary])!;
-        await p.WaitForExitAsync();
-        await Task.Delay(50);
-        Assert.NotEmpty(watch.Leaks);
+        using var p = Process.Start("/bin/sh", ["-c", "sleep 600; :", canary])!;
+        try
+        {
+            await Eventually.HoldsAsync(() => watch.Leaks.Count > 0, "the argv watch never saw the canary's command line");
+        }
+        finally
+        {
+            p.Kill(entireProcessTree: true);
+            await p.WaitForExitAsync();
+        }
+
+        Assert.Contains(watch.Leaks, l => l.Contains("sleep 600", StringComparison.Ordinal) && !l.Contains(canary, StringComparison.Ordinal));
     }
 
     private async Task<string> CaptureDumpAsync()
@@ -253,20 +263,10 @@ public class FaultTests : CloneTestBase
         File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
     }
 
-    private async Task WaitForNoSessionsAsync(string database)
-    {
-        for (var i = 0; i < 100; i++)
-        {
-            if ((long)(await Pg.ScalarAsync("postgres", $"SELECT count(*) FROM pg_stat_activity WHERE datname = '{database}'"))! == 0)
-            {
-                return;
-            }
-
-            await Task.Delay(100);
-        }
-
-        Assert.Fail($"sessions on {database} still open after 10 s");
-    }
+    private Task WaitForNoSessionsAsync(string database) =>
+        Eventually.HoldsAsync(
+            async () => (long)(await Pg.ScalarAsync("postgres", $"SELECT count(*) FROM pg_stat_activity WHERE datname = '{database}'"))! == 0,
+            $"sessions on {database} still open");
 
     internal sealed class TempDirectory : IDisposable
     {

@@ -1,3 +1,4 @@
+using GovClone.Engine;
 using GovClone.Lifecycle;
 using GovClone.Sql;
 using GovClone.Tests.Support;
@@ -12,6 +13,7 @@ public class GuardTests : CloneTestBase
     [InlineData(SqlScripts.SeedCommitted)]
     [InlineData(SqlScripts.ResetInPlace)]
     [InlineData(SqlScripts.Compact)]
+    [InlineData(SqlScripts.PurgeForeignRows)]
     public async Task Every_mutating_file_refuses_to_run_in_production(string file)
     {
         var before = await Lifecycle.FingerprintSourceAsync();
@@ -23,20 +25,72 @@ public class GuardTests : CloneTestBase
     }
 
     [Theory]
-    [InlineData("directus")]
-    [InlineData("directusXgovXtestX1")] // '_' is a LIKE wildcard: the pattern must match it literally
-    public async Task The_maintenance_guard_block_refuses_a_name_without_the_prefix_and_runs_nothing_behind_it(string name)
+    [InlineData("clone", "directus")]
+    [InlineData("clone", "directusXgovXtestX1")] // '_' is a LIKE wildcard: the pattern must match it literally
+    [InlineData("clone", "directus_gov_test_x\n")] // a trailing newline is not a plain name
+    [InlineData("target", "directus")]
+    [InlineData("template", "postgres")]
+    public async Task The_maintenance_prefix_guard_refuses_a_name_without_the_prefix_and_runs_nothing_behind_it(string setting, string name)
     {
+        // sql/engine/prefix_guard.sql, as the engine, drop and the template's release send it: settings first.
         await using var conn = await Pg.OpenAsync("postgres");
-        var body = "  RAISE EXCEPTION 'body ran';";
-        await using (var refused = new NpgsqlCommand(GovClone.Transport.ServerScripts.PrefixGuardBlock(name, "drop", body), conn))
+        const string body = "DO $$ BEGIN RAISE EXCEPTION 'body ran'; END $$;";
+        var settings = setting == "clone" ? EngineFiles.Settings(("clone", name)) : EngineFiles.Settings(("clone", Clone), (setting, name));
+        await using (var refused = new NpgsqlCommand(settings + EngineFiles.GetSql("prefix_guard.sql") + body, conn))
         {
             var ex = await Assert.ThrowsAsync<PostgresException>(() => refused.ExecuteNonQueryAsync());
-            Assert.Equal($"govclone guard: refusing to drop {name}: no directus_gov_test_ prefix", ex.MessageText);
+            Assert.Equal("GC001", ex.SqlState);
+            Assert.Equal($"govclone guard: refusing to change database {name}: no directus_gov_test_ prefix (govclone.{setting})", ex.MessageText);
         }
 
-        await using var passed = new NpgsqlCommand(GovClone.Transport.ServerScripts.PrefixGuardBlock(Clone, "drop", body), conn);
+        await using var passed = new NpgsqlCommand(EngineFiles.Settings(("clone", Clone), ("template", Clone + "_template")) + EngineFiles.GetSql("prefix_guard.sql") + body, conn);
         Assert.Equal("body ran", (await Assert.ThrowsAsync<PostgresException>(() => passed.ExecuteNonQueryAsync())).MessageText);
+    }
+
+    [Theory]
+    [InlineData(SqlScripts.SeedCommitted)]
+    [InlineData(SqlScripts.ResetInPlace)]
+    [InlineData(SqlScripts.Compact)]
+    [InlineData(SqlScripts.PurgeForeignRows)]
+    public async Task Every_mutating_file_refuses_a_database_whose_prefixed_name_has_a_control_character(string file)
+    {
+        // A prefixed name with a newline in it, made by hand (the old C# guard let a final newline through; a
+        // connection string cannot carry one at the end, so here it is inside).
+        var odd = Clone + "_nl\nx";
+        await Pg.ExecuteAsync("postgres", $"CREATE DATABASE {GovClone.Guards.DatabaseNameGuard.QuoteIdentifier(odd)}");
+        try
+        {
+            await using var conn = await Pg.OpenAsync(odd);
+            await using (var name = new NpgsqlCommand("SELECT current_database()", conn))
+            {
+                Assert.Equal(odd, await name.ExecuteScalarAsync()); // the connection really is in the odd database
+            }
+
+            await using var cmd = new NpgsqlCommand(SqlScripts.Get(file), conn);
+            var ex = await Assert.ThrowsAsync<PostgresException>(() => cmd.ExecuteNonQueryAsync());
+            Assert.StartsWith($"govclone guard: refusing to modify database \"{Clone}_nl\\nx\"", ex.MessageText, StringComparison.Ordinal);
+        }
+        finally
+        {
+            NpgsqlConnection.ClearAllPools();
+            await Pg.ExecuteAsync("postgres", $"DROP DATABASE IF EXISTS {GovClone.Guards.DatabaseNameGuard.QuoteIdentifier(odd)} WITH (FORCE)");
+        }
+    }
+
+    [Theory]
+    [InlineData("directus_gov_test_x\n")]
+    [InlineData("directus_gov_test_x\r\n")]
+    [InlineData("directus_gov_test_\tx")]
+    [InlineData("directus_gov_test_x y")]
+    [InlineData("directus_gov_test_\u0445")]
+    [InlineData("directus_gov_test_")]
+    public async Task The_maintenance_guard_block_refuses_a_prefixed_name_that_is_not_plain(string name)
+    {
+        await using var conn = await Pg.OpenAsync("postgres");
+        await using var refused = new NpgsqlCommand(GovClone.Transport.ServerScripts.PrefixGuardBlock(name, "drop", "  RAISE EXCEPTION 'body ran';"), conn);
+        var ex = await Assert.ThrowsAsync<PostgresException>(() => refused.ExecuteNonQueryAsync());
+        Assert.StartsWith("govclone guard: refusing to drop ", ex.MessageText, StringComparison.Ordinal);
+        Assert.DoesNotContain("body ran", ex.MessageText, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -53,7 +107,7 @@ public class GuardTests : CloneTestBase
     [Fact]
     public async Task Every_mutating_file_opens_with_the_same_guard_block()
     {
-        foreach (var file in new[] { SqlScripts.SeedCommitted, SqlScripts.ResetInPlace, SqlScripts.Compact })
+        foreach (var file in new[] { SqlScripts.SeedCommitted, SqlScripts.ResetInPlace, SqlScripts.Compact, SqlScripts.PurgeForeignRows })
         {
             Assert.Contains(GovClone.Transport.ServerScripts.GuardBlock, SqlScripts.Get(file), StringComparison.Ordinal);
         }

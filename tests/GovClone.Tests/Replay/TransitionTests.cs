@@ -148,8 +148,8 @@ public class TransitionTests : CloneTestBase
         var plan = await TransitionAsync(next);
         AssertChanges(plan, updates: [DeployPlan.CloneCommand], replaces: [DeployPlan.SeedCommand, DeployPlan.SuiteCommand]);
         await AssertConvergedAsync(next);
-        Assert.StartsWith(ServerScripts.MarkerFor(next) + " ", await MarkerAsync(Clone), StringComparison.Ordinal);
-        Assert.StartsWith(ServerScripts.TemplateMarkerFor(next) + " ", await MarkerAsync(next.TemplateDatabase), StringComparison.Ordinal);
+        Assert.StartsWith(GovClone.Engine.EngineScript.MarkerFor(next) + " ", await MarkerAsync(Clone), StringComparison.Ordinal);
+        Assert.StartsWith(GovClone.Engine.EngineScript.TemplateMarkerFor(next) + " ", await MarkerAsync(next.TemplateDatabase), StringComparison.Ordinal);
         // What ran, in order: the clone (re-clone), the seed (create of its replacement), the suite; nothing deleted anything.
         Assert.Equal(
             [(DeployPlan.CloneCommand, "update"), (DeployPlan.SeedCommand, "create"), (DeployPlan.SuiteCommand, "create")],

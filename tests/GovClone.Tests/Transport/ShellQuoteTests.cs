@@ -21,6 +21,19 @@ public class ShellQuoteTests
         Assert.Equal(word.Length == 0 ? string.Empty : word + "\n", r.StandardOutput);
     }
 
+    [Theory]
+    [InlineData("plain\n")]
+    [InlineData("directus_gov_test_x\n")]
+    [InlineData("a\r")]
+    [InlineData("-n\n")]
+    public async Task A_word_with_a_trailing_line_break_is_quoted_and_reads_back_whole(string word)
+    {
+        Assert.StartsWith("'", ShellQuote.Word(word), StringComparison.Ordinal);
+        var r = await ProcessRunner.RunAsync(new ProcessSpec("bash", ["-c", "printf '%s' " + ShellQuote.Word(word) + " | wc -c"]));
+        Assert.Equal(0, r.ExitCode);
+        Assert.Equal(System.Text.Encoding.UTF8.GetByteCount(word).ToString(System.Globalization.CultureInfo.InvariantCulture), r.StandardOutput.Trim());
+    }
+
     [Fact]
     public async Task Two_layers_of_quoting_survive_like_ssh_then_bash()
     {

@@ -1,5 +1,6 @@
 using GovClone.Configuration;
 using GovClone.Decision;
+using GovClone.Guards;
 using GovClone.Lifecycle;
 using GovClone.Processes;
 using GovClone.Tests.Support;
@@ -38,44 +39,95 @@ public class TransportTests : CloneTestBase
 
     [Theory]
     [MemberData(nameof(Transports))]
-    public async Task The_decision_records_by_hand_levers_run_as_printed(string transport)
+    public async Task The_decision_records_by_hand_levers_run_as_printed_and_leave_what_govclones_own_leave(string transport)
     {
-        var settings = For(transport);
+        var settings = For(transport) with { RetainTemplate = RetainTemplate.Yes };
+        var lifecycle = new CloneLifecycle(settings);
         var levers = LeverCommands.For(settings).ToDictionary(l => l.Govclone);
 
-        async Task<ProcessResult> Run(string commandLine)
+        async Task<ProcessResult> Run(string lever)
         {
             var env = new ServerTransport(settings).Environment();
-            return await ProcessRunner.RunAsync(new ProcessSpec("bash", ["-c", "set -o pipefail; " + commandLine]) { WorkingDirectory = RepoRoot, Environment = env });
+            return await ProcessRunner.RunAsync(new ProcessSpec("bash", ["-c", "set -o pipefail; " + levers[lever].ByHand]) { WorkingDirectory = RepoRoot, Environment = env });
         }
 
-        var reclone = await Run(levers["clone --force"].ByHand);
+        async Task AssertFreshCloneAsync(string how)
+        {
+            var status = await lifecycle.StatusAsync();
+            Assert.True(status.State is { Exists: true, Complete: true }, $"{how}: {status.State}");
+            Assert.Equal(settings.CloneGeneration, status.State.MarkerGeneration);
+            Assert.True(status.State.ConnectRevokedFromPublic, $"{how}: the clone is open to PUBLIC");
+            Assert.True(lifecycle.IsCurrent(status.State), how);
+            Assert.True((await lifecycle.VerifyAsync(SeedProfile.Baseline)).Passed, $"{how}: not a fresh copy");
+            // up takes it for the clone it is: nothing copied, only seeded.
+            var up = await lifecycle.UpAsync();
+            Assert.True(up.Verify.Passed);
+            Assert.False(up.Steps.Single(x => x.Lever == "clone").Changed, $"{how}: up re-cloned it");
+        }
+
+        Assert.True((await lifecycle.UpAsync()).Verify.Passed);
+        Assert.True((await lifecycle.StatusAsync()).Template.Current);
+
+        // Re-clone from the retained template, by hand.
+        var reclone = await Run("clone --force");
         Assert.True(reclone.Succeeded, reclone.StandardError);
-        Assert.True(await Pg.DatabaseExistsAsync(Clone));
+        await AssertFreshCloneAsync("template re-clone by hand");
+        Assert.True((await lifecycle.StatusAsync()).Template.Current, "the template is kept");
 
-        // The suite by hand against the un-seeded (baseline) clone fails with drift, as it must ...
-        var suite = await Run(levers["verify"].ByHand);
-        Assert.Equal(3, suite.ExitCode);
-        Assert.Contains("DRIFT", suite.StandardError, StringComparison.Ordinal);
-
-        // ... and a clone made by hand carries no govclone marker, so up re-clones it to converge.
-        var up = await new CloneLifecycle(settings).UpAsync();
-        Assert.True(up.Verify.Passed);
-        var suiteAfter = await Run(levers["verify"].ByHand);
-        Assert.True(suiteAfter.Succeeded, suiteAfter.StandardError);
-
-        var reset = await Run(levers["reset"].ByHand);
+        var suite = await Run("verify");
+        Assert.True(suite.Succeeded, suite.StandardError);
+        var reset = await Run("reset");
         Assert.True(reset.Succeeded, reset.StandardError);
-        Assert.True((await new CloneLifecycle(settings).VerifyAsync(SeedProfile.Baseline)).Passed);
-
-        var compact = await Run(levers["compact"].ByHand);
+        Assert.True((await lifecycle.VerifyAsync(SeedProfile.Baseline)).Passed);
+        var drifted = await Run("verify"); // the suite by hand fails on the baseline, as it must
+        Assert.Equal(3, drifted.ExitCode);
+        Assert.Contains("DRIFT", drifted.StandardError, StringComparison.Ordinal);
+        var compact = await Run("compact");
         Assert.True(compact.Succeeded, compact.StandardError);
 
-        var drop = await Run(levers["drop"].ByHand);
-        Assert.True(drop.Succeeded, drop.StandardError);
-        Assert.False(await Pg.DatabaseExistsAsync(Clone));
-        var dropAgain = await Run(levers["drop"].ByHand);
-        Assert.True(dropAgain.Succeeded, dropAgain.StandardError);
+        // Re-clone from scratch, by hand: a fresh copy of production; the template of the older copy goes.
+        var fresh = await Run("up");
+        Assert.True(fresh.Succeeded, fresh.StandardError);
+        Assert.False((await lifecycle.StatusAsync()).Template.Exists, "the stale template was left behind");
+        await AssertFreshCloneAsync("re-clone from scratch by hand");
+
+        // Without a current template the by-hand template re-clone refuses and changes nothing.
+        var marker = (await lifecycle.StatusAsync()).State.Marker;
+        var refused = await Run("clone --force");
+        Assert.False(refused.Succeeded);
+        Assert.Contains("is not a current template", refused.StandardError, StringComparison.Ordinal);
+        Assert.Equal(marker, (await lifecycle.StatusAsync()).State.Marker);
+        Assert.True((await lifecycle.VerifyAsync()).Passed);
+
+        // Drop by hand: the clone, its template and every companion; nothing else.
+        Assert.Contains("template: retained", (await lifecycle.CloneAsync(force: true)).Summary, StringComparison.Ordinal);
+        var bystander = Clone + "_bystander";
+        foreach (var db in CloneFamily.Companions(Clone).Append(bystander))
+        {
+            await Pg.ExecuteAsync("postgres", $"CREATE DATABASE \"{db}\"");
+        }
+
+        try
+        {
+            var drop = await Run("drop");
+            Assert.True(drop.Succeeded, drop.StandardError);
+            foreach (var db in CloneFamily.All(settings))
+            {
+                Assert.False(await Pg.DatabaseExistsAsync(db), $"{db} is left after the drop by hand");
+            }
+
+            Assert.True(await Pg.DatabaseExistsAsync(bystander));
+            var status = await lifecycle.StatusAsync();
+            Assert.False(status.State.Exists);
+            Assert.False(status.Template.Exists);
+            Assert.Equal("No clone on the server, and no retained copy of it: nothing is spent.", status.Decision.Factors.Single(f => f.Factor == "Disk cost").Assessment);
+            var dropAgain = await Run("drop");
+            Assert.True(dropAgain.Succeeded, dropAgain.StandardError);
+        }
+        finally
+        {
+            await Pg.ExecuteAsync("postgres", $"DROP DATABASE IF EXISTS \"{bystander}\"");
+        }
     }
 
     [Fact]
@@ -146,7 +198,7 @@ public class TransportTests : CloneTestBase
         {
             var settings = For(transport);
             var t = new ServerTransport(settings);
-            Assert.DoesNotContain(Pg.Password, ServerScripts.Clone(settings, t), StringComparison.Ordinal);
+            Assert.DoesNotContain(Pg.Password, GovClone.Engine.EngineScript.Clone(settings, t), StringComparison.Ordinal);
             Assert.DoesNotContain(Pg.Password, t.BashScript("true").Display, StringComparison.Ordinal);
             Assert.All(LeverCommands.For(settings), l => Assert.DoesNotContain(Pg.Password, l.ByHand, StringComparison.Ordinal));
         }

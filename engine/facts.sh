@@ -1,0 +1,59 @@
+# shellcheck shell=bash disable=SC2034,SC2154
+# (SC2034, SC2154: the engine's globals are set in one file and read in another: engine_params and main.sh set them.)
+# engine/facts.sh: what the run depends on (sql/engine/facts.sql, one round trip), and the way it takes.
+
+# Reads the facts: server version, the template (present? its marker when it is a connection-free template),
+# the clone (valid, invalid or absent; its marker), the server's TOAST compressions and the lanes' most sort
+# memory. An existing, valid clone is closed to PUBLIC first.
+read_facts() {
+  local facts
+  facts="$(govclone_sql facts.sql | maint -tA)"
+  { read -r server_version; read -r template_exists; read -r template_marker; read -r clone_exists; read -r clone_marker; read -r toast_values; read -r max_sort_kb; } <<<"$facts"
+  strategy=''
+  if [ "$server_version" -ge 150000 ]; then strategy='STRATEGY FILE_COPY'; fi
+  # An invalid clone is never complete, whatever marker it kept; it is dropped after the refusals.
+  if [ "$clone_exists" = invalid ]; then clone_marker=''; fi
+  template_current=no
+  case "$template_marker" in
+    "$template_marker_want "*) template_current=yes ;;
+  esac
+}
+
+# The way: the retained template when it is current, else the configured way (auto: streams).
+choose_method() {
+  local reason
+  method="$method_setting"
+  reason="govclone:cloneMethod is $method_setting"
+  if [ "$method" = auto ]; then
+    if [ "$template_current" = yes ] && [ "$retain_setting" != false ]; then
+      method=template reason="auto: $template is a current template"
+    elif [ "$template_current" = yes ]; then
+      method=streams reason="auto: retainTemplate false"
+    else
+      method=streams reason="auto: no current template"
+    fi
+  fi
+  case "$method" in
+    streams) steps=7 ;;
+    dump) steps=5 ;;
+    template | source-template) steps=3 ;;
+    *) fail_refused govclone:cloneMethod "'$method' is not a clone method" "use auto, streams, dump, template or source-template" ;;
+  esac
+  emit method method="$method" requested="$method_setting" reason="$reason" steps:="$steps"
+}
+
+# The refusals: checked before anything is created or changed; each exits 2.
+refuse_what_cannot_run() {
+  if [ "$method" = template ] && [ "$template_current" != yes ]; then
+    fail_refused govclone:cloneMethod "cloneMethod is template but $template is not a current template (want '$template_marker_want', have '$template_marker')" \
+      "use cloneMethod auto or streams, which make one"
+  fi
+  if [ "$method" = source-template ]; then
+    local others
+    others="$(govclone_sql source_sessions.sql | maint -tA)"
+    if [ "$others" != 0 ]; then
+      fail_refused govclone:cloneMethod "cloneMethod source-template needs zero sessions on $source_db; it has $others" \
+        "use cloneMethod streams, which is safe with a live source"
+    fi
+  fi
+}

@@ -1,0 +1,225 @@
+# shellcheck shell=bash disable=SC2034,SC2154
+# (SC2034, SC2154: the engine's globals are set in one file and read in another: engine_params and main.sh set them.)
+# engine/lib.sh: the clone engine's parameters, its PostgreSQL client wrappers, its events and its failures.
+# Like every engine file it only defines functions; main.sh calls them. Parameters come from GOVCLONE_*
+# variables (the generated header of the bundle govclone sends, or the environment when run by hand) and are
+# read in engine_params only.
+
+# The clone family's name prefix: the engine refuses any other name before it connects (the SQL refuses again).
+readonly govclone_prefix=directus_gov_test_
+
+# Reads the GOVCLONE_* parameters into the engine's variables (defaults are the settings' defaults).
+engine_params() {
+  source_db="${GOVCLONE_SOURCE_DATABASE:?set GOVCLONE_SOURCE_DATABASE (the production database, only read)}"
+  clone="${GOVCLONE_CLONE_DATABASE:?set GOVCLONE_CLONE_DATABASE (the clone, directus_gov_test_*)}"
+  # The database this build writes. Today the clone itself; a build into a fresh database swapped in by RENAME
+  # (<clone>_next) sets it apart.
+  target="${GOVCLONE_TARGET_DATABASE:-$clone}"
+  template="${GOVCLONE_TEMPLATE_DATABASE:-${clone}_template}"
+  maintenance="${GOVCLONE_MAINTENANCE_DATABASE:-postgres}"
+  method_setting="${GOVCLONE_CLONE_METHOD:-auto}"
+  retain_setting="${GOVCLONE_RETAIN_TEMPLATE:-auto}"
+  generation="${GOVCLONE_CLONE_GENERATION:-1}"
+  force="${GOVCLONE_FORCE:-false}"
+  jobs="${GOVCLONE_CLONE_JOBS:-2}"
+  toast="${GOVCLONE_TOAST_COMPRESSION:-lz4}"
+  maintenance_work_mem="${GOVCLONE_MAINTENANCE_WORK_MEM:-512MB}"
+  stream_table_min_bytes="${GOVCLONE_STREAM_TABLE_MIN_BYTES:-8388608}"
+  host_free_bytes="${GOVCLONE_HOST_FREE_BYTES:-}"
+  free_space_multiple="${GOVCLONE_FREE_SPACE_MULTIPLE:-10}"
+  lock_pid="${GOVCLONE_LOCK_PID:-}"
+  lock_key="${GOVCLONE_LOCK_KEY:-}"
+  local bin="${GOVCLONE_PG_BIN_DIR:-}" host="${GOVCLONE_HOST:-}" port="${GOVCLONE_PORT:-}" user="${GOVCLONE_USER:-}"
+  local name
+  for name in "$clone" "$target" "$template"; do
+    case "$name" in
+      "$govclone_prefix"*[!a-z0-9_]* | "$govclone_prefix") fail_refused "govclone:cloneDatabase" "'$name' is not a plain lower-case directus_gov_test_* name" "name the clone directus_gov_test_<a-z0-9_>" ;;
+      "$govclone_prefix"*) ;;
+      *) fail_refused "govclone:cloneDatabase" "'$name' does not start with $govclone_prefix" "name the clone directus_gov_test_<a-z0-9_>" ;;
+    esac
+  done
+  marker_want="govclone:complete source=$source_db generation=$generation"
+  template_marker_want="govclone:template source=$source_db clone=$clone generation=$generation"
+
+  local conn=()
+  if [ -n "$host" ]; then conn+=(-h "$host"); fi
+  if [ -n "$port" ]; then conn+=(-p "$port"); fi
+  if [ -n "$user" ]; then conn+=(-U "$user"); fi
+  if [ -n "$bin" ]; then bin="$bin/"; fi
+  # VERBOSITY verbose: every error carries its SQLSTATE, which classifies a failure (failure_event).
+  psql_cmd=("${bin}psql" "${conn[@]}" -X -q -v ON_ERROR_STOP=1 -v VERBOSITY=verbose)
+  pg_dump_cmd=("${bin}pg_dump" "${conn[@]}" --no-owner --no-privileges)
+  pg_restore_cmd=("${bin}pg_restore" "${conn[@]}" --no-owner --no-privileges --exit-on-error)
+
+  # The SQL files read their parameters as govclone.* settings (current_setting), given to every session here:
+  # the same files run with psql, by hand and with Npgsql. client_min_messages warning: no NOTICE ("drop
+  # cascades to …") buries a failure's cause.
+  PGOPTIONS="${PGOPTIONS:-} -c client_min_messages=warning$(pg_option govclone.clone "$clone")$(pg_option govclone.target "$target")"
+  PGOPTIONS="$PGOPTIONS$(pg_option govclone.template "$template")$(pg_option govclone.source "$source_db")"
+  PGOPTIONS="$PGOPTIONS$(pg_option govclone.expected_database "$target")$(pg_option govclone.marker "$marker_want")"
+  PGOPTIONS="$PGOPTIONS$(pg_option govclone.template_marker "$template_marker_want")$(pg_option govclone.lock_pid "$lock_pid")"
+  PGOPTIONS="$PGOPTIONS$(pg_option govclone.lock_key "$lock_key")$(pg_option govclone.maintenance_work_mem "$maintenance_work_mem")"
+  PGOPTIONS="$PGOPTIONS$(pg_option govclone.stream_table_min_bytes "$stream_table_min_bytes")"
+  export PGOPTIONS
+}
+
+# ' -c NAME=VALUE' for PGOPTIONS, VALUE's backslashes and white space escaped as libpq reads them.
+pg_option() {
+  local v="$2"
+  v="${v//\\/\\\\}"
+  v="${v// /\\ }"
+  v="${v//$'\t'/\\$'\t'}"
+  v="${v//$'\n'/\\$'\n'}"
+  printf ' -c %s=%s' "$1" "$v"
+}
+
+# The text of an engine SQL file (sql/engine/NAME). The bundle defines its own govclone_sql with the files inside.
+if ! declare -F govclone_sql >/dev/null; then
+  govclone_sql() { cat "${GOVCLONE_SQL_DIR:?}/$1"; }
+fi
+
+# The texts of several engine SQL files, one after the other.
+sql_files() {
+  local f
+  for f in "$@"; do govclone_sql "$f"; done
+}
+
+# Runs a PostgreSQL client: its stderr passes through, and is kept in the run's error log, whose last SQLSTATE
+# classifies a failure.
+pg() {
+  local err rc=0
+  err="$(mktemp "$work/stderr.XXXXXX")"
+  "$@" 2>"$err" || rc=$?
+  if [ -s "$err" ]; then
+    cat "$err" >&2
+    cat "$err" >>"$work/errors"
+  fi
+  rm -f "$err"
+  return "$rc"
+}
+
+maint() { pg "${psql_cmd[@]}" -d "$maintenance" "$@"; }
+# Every write to the clone commits asynchronously (synchronous_commit=off): the ~500 commits of keys, indexes
+# and ANALYZE do not each wait for a WAL flush. Nothing is lost that counts: the complete marker is committed
+# synchronously, last, and a synchronous commit flushes the WAL up to its own record, so everything committed
+# before it. A crash before that leaves an unmarked clone: re-cloned.
+# A pipe relay opts into 64 KB stdio buffers per call (detect_relays): stdio=in in_clone …, stdio=out in_source ….
+in_clone() {
+  local relay=()
+  if [ "${stdio:-}" = in ] && [ "${stdbuf_works:-no}" = yes ]; then relay=(stdbuf -i64K); fi
+  PGOPTIONS="$PGOPTIONS -c synchronous_commit=off" pg "${relay[@]}" "${psql_cmd[@]}" -d "$target" "$@"
+}
+in_source() {
+  local relay=()
+  if [ "${stdio:-}" = out ] && [ "${stdbuf_works:-no}" = yes ]; then relay=(stdbuf -o64K); fi
+  PGOPTIONS="$PGOPTIONS -c default_transaction_read_only=on" pg "${relay[@]}" "${psql_cmd[@]}" -d "$source_db" "$@"
+}
+dump_source() { PGOPTIONS="$PGOPTIONS -c default_transaction_read_only=on" pg "${pg_dump_cmd[@]}" -d "$source_db" "$@"; }
+restore() { pg "${pg_restore_cmd[@]}" "$@"; }
+
+# Fails unless this run still holds its lock (holder_check.sql), in its own session.
+still_ours() { govclone_sql holder_check.sql | maint -q; }
+
+# ---- events: one line each on stdout, "govclone-event {json}" (docs/events.md)
+
+# A JSON string.
+json_str() {
+  local s="$1"
+  s="${s//\\/\\\\}"
+  s="${s//\"/\\\"}"
+  s="${s//$'\n'/\\n}"
+  s="${s//$'\r'/\\r}"
+  s="${s//$'\t'/\\t}"
+  s="${s//[$'\001'-$'\037']/}"
+  printf '"%s"' "$s"
+}
+
+# emit EVENT [key=text | key:=json]...: one event line (key:= takes a number, true/false or null as it is).
+emit() {
+  local line kv key value
+  line="{\"event\":$(json_str "$1")"
+  shift
+  for kv in "$@"; do
+    key="${kv%%=*}"
+    value="${kv#*=}"
+    if [ "${key%:}" != "$key" ]; then
+      line="$line,$(json_str "${key%:}"):${value:-null}"
+    else
+      line="$line,$(json_str "$key"):$(json_str "$value")"
+    fi
+  done
+  printf 'govclone-event %s}\n' "$line"
+}
+
+# step N NAME TEXT: step N of $steps starts (the step before it has finished).
+step() {
+  step_no="$1" step_name="$2" step_started="$SECONDS"
+  emit step phase=start step:="$1" steps:="$steps" name="$2" text="$3"
+}
+
+# step_done [key=value]...: the current step finished, with what it counted.
+step_done() {
+  emit step phase=finish step:="$step_no" steps:="$steps" name="$step_name" seconds:="$((SECONDS - step_started))" "$@"
+}
+
+# The size in bytes of the database the build writes.
+target_bytes() { govclone_sql target_size.sql | maint -tA; }
+
+# The rows of the COPY command tags ("COPY n") psql printed to file $1, summed.
+copied_rows() {
+  awk '/^COPY [0-9]+$/ { n += $2 } END { print n + 0 }' "$1" 2>/dev/null || echo 0
+}
+
+# ---- failures
+
+# Refused before anything changed: the refusal event, exit 2.
+fail_refused() {
+  emit refused reason="$2" setting="$1" fix="$3"
+  echo "govclone: refused: $1: $2. Fix: $3" >&2
+  refused=yes
+  exit 2
+}
+
+# fail CLASS DETAIL: a failure the engine recognised itself (the class; the last SQLSTATE still goes with it).
+fail() {
+  failure_class="$1"
+  echo "govclone: $2" >&2
+  failure_detail="$2"
+  exit 1
+}
+
+# The failure event, from the run's error log: the last error the server reported, by its SQLSTATE
+# (GC001 a govclone guard, GC002 the run's lock lost, 53100 disk full), unless the engine named the class itself.
+failure_event() {
+  local state='' line='' class="${failure_class:-}"
+  if [ -s "$work/errors" ]; then
+    line="$(grep -E '(ERROR|FATAL|PANIC): +[0-9A-Z]{5}: ' "$work/errors" | tail -n 1 || true)"
+    state="$(printf '%s\n' "$line" | sed -n 's/^.*\(ERROR\|FATAL\|PANIC\): *\([0-9A-Z]\{5\}\): .*$/\2/p')"
+    line="$(printf '%s\n' "$line" | sed 's/^psql:[^ ]*: //')"
+  fi
+  if [ -z "$class" ]; then
+    case "$state" in
+      GC002) class=lost_lock ;;
+      GC001) class=guard ;;
+      53100) class=disk_full ;;
+      *) class=other ;;
+    esac
+  fi
+  case "$state" in
+    GC002) class=lost_lock ;;
+    53100) class=disk_full ;;
+  esac
+  local detail="${failure_detail:-}"
+  if [ -n "$line" ]; then detail="${detail:+$detail: }$line"; fi
+  emit failure class="$class" step:="${step_no:-0}" name="${step_name:-}" sqlstate="$state" exit:="$1" detail="${detail:-exit $1}"
+}
+
+# Pipe relays: psql moves COPY data through stdio, which writes and reads a pipe 4 KB per system call. With
+# stdbuf (coreutils) it moves 64 KB per call, 16 times fewer calls (about half the relays' CPU in hand-run
+# trials); while the restore keeps every core busy, that is wall time. Without stdbuf (busybox images) nothing
+# changes.
+detect_relays() {
+  stdbuf_works=no
+  if command -v stdbuf >/dev/null 2>&1 && stdbuf -o64K -i64K true >/dev/null 2>&1; then stdbuf_works=yes; fi
+  emit relays stdbuf:="$([ "$stdbuf_works" = yes ] && echo true || echo false)"
+}

@@ -1,0 +1,38 @@
+# shellcheck shell=bash disable=SC2034,SC2154
+# (SC2034, SC2154: the engine's globals are set in one file and read in another: engine_params and main.sh set them.)
+# engine/retain.sh: keeps a connection-free FILE_COPY of the fresh clone as the retained template, so the next
+# re-clone skips the source. Every write of it runs behind the run's lock check (holder_check.sql), and its
+# marker comes last: a run whose tool was killed stops at its next statement, and a template without its
+# marker is never taken for current (the next clone, or up, drops it).
+
+# retain_template: prints nothing on stdout but its events; a failure here never fails the clone.
+retain_template() {
+  local retain="$retain_setting" bytes free data_directory
+  if [ "$retain" = auto ]; then
+    bytes="$(govclone_sql target_size.sql | maint -tA)"
+    data_directory="$(maint -tA -c 'SHOW data_directory' 2>/dev/null || true)"
+    free="$(df -P -B1 "$data_directory" 2>/dev/null | awk 'NR == 2 { print $4 }' || true)"
+    free="${free:-$host_free_bytes}"
+    if [ -n "$free" ] && [ $((bytes * free_space_multiple)) -lt "$free" ]; then
+      retain=true
+    else
+      retain=false
+      template_reason="$clone is $bytes bytes; host free: ${free:-unknown}; auto keeps one only under 1/$free_space_multiple of free space"
+    fi
+  elif [ "$retain" = false ]; then
+    template_reason="retainTemplate false"
+  fi
+  # Nothing to release when none is kept and none exists (read at the start, under the run lock).
+  if [ "$retain" = false ] && [ -z "$template_exists" ]; then
+    emit template kept:=false database="$template" reason="$template_reason"
+    return 0
+  fi
+  sql_files prefix_guard.sql holder_check.sql release_template.sql holder_check.sql drop_template.sql | maint
+  if [ "$retain" = false ]; then
+    emit template kept:=false database="$template" reason="$template_reason; dropped the old one"
+    return 0
+  fi
+  sql_files prefix_guard.sql holder_check.sql template_create.sql holder_check.sql template_seal.sql holder_check.sql template_mark.sql \
+    | PGOPTIONS="$PGOPTIONS$(pg_option govclone.strategy "$strategy")" maint
+  emit template kept:=true database="$template" reason="for re-clones${strategy:+ ($strategy)}"
+}

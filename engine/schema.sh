@@ -1,0 +1,46 @@
+# shellcheck shell=bash disable=SC2034,SC2154
+# (SC2034, SC2154: the engine's globals are set in one file and read in another: engine_params and main.sh set them.)
+# engine/schema.sh: emptying the clone, and a streams clone's schema (pre-data) in the same transaction.
+
+# The SQL that opens every write to the clone: the clone guard (current_database() is the clone) and the
+# run's lock check.
+write_guard() { sql_files clone_guard.sql holder_check.sql; }
+
+# Unmarks and empties the clone (the dump way; its restore is one transaction of its own).
+unmark_and_wipe() {
+  sql_files prefix_guard.sql holder_check.sql unmark.sql | maint
+  sql_files clone_guard.sql wipe.sql | in_clone
+}
+
+# pg_dump and pg_restore scripts go to the server as one query (fed to psql statement by statement, each
+# statement would be a round trip). one_query prints the psql lines that send script $1 so, in its own
+# encoding, and go back to the session's (saved first as own_encoding, so that names from the job list keep
+# theirs). The only lines of such a script that are not SQL are \restrict and \unrestrict (psql
+# meta-commands, PostgreSQL >= 15.14) with its own random key: exactly those two are dropped (any other would
+# fail the query, not pass silently). A multi-statement query is parsed before any of it runs: the session
+# needs standard_conforming_strings on up front.
+one_query() {
+  local key encoding
+  key="$(sed -n 's/^\\restrict \([0-9A-Za-z]\{1,\}\)$/\1/p' "$1" | head -n 1)"
+  if [ -n "$key" ]; then
+    grep -vxF -e "\\restrict $key" -e "\\unrestrict $key" "$1" >"$1.one" || [ $? -eq 1 ]
+  else
+    cp "$1" "$1.one"
+  fi
+  encoding="$(sed -n "s/^SET client_encoding = '\([0-9A-Za-z_]\{1,\}\)';$/\1/p" "$1.one" | head -n 1)"
+  printf '%s\n' "\\encoding ${encoding:-UTF8}" "\\set script \`cat '$1.one'\`" "SELECT :'script' \\gexec" '\encoding :own_encoding'
+}
+
+# One transaction: the clone is unmarked, emptied and given the source's schema at once, or (rolled back)
+# left as it was.
+streams_schema() {
+  {
+    printf '%s\n' 'BEGIN;'
+    write_guard
+    printf '%s\n' '\set own_encoding :ENCODING'
+    sql_files unmark.sql wipe.sql
+    one_query "$work/pre-data.sql"
+    echo 'COMMIT;'
+  } >"$work/pre-data.psql"
+  PGOPTIONS="$PGOPTIONS -c standard_conforming_strings=on" in_clone -o /dev/null -f "$work/pre-data.psql"
+}

@@ -1,0 +1,2 @@
+-- analyze.sql (the clone, after clone_guard.sql): a restore has no planner statistics.
+ANALYZE;

@@ -1,0 +1,22 @@
+-- facts.sql (maintenance database): what a clone run depends on, in one round trip. First an existing, valid
+-- clone is closed to PUBLIC; then one line each (psql -tA; comments' newlines flattened, only their start is
+-- compared): the server version; 'present' when the template exists; the template's marker when it is a
+-- connection-free template; the clone: 'valid', 'invalid' (datconnlimit -2: what an interrupted DROP DATABASE
+-- leaves, PostgreSQL >= 15.4) or '' (absent); the clone's marker; the TOAST compressions the server has; the
+-- most a lane's index build sorts in (kB: govclone.maintenance_work_mem).
+-- Settings: govclone.clone, govclone.template, govclone.maintenance_work_mem.
+DO $revoke$
+BEGIN
+  IF EXISTS (SELECT 1 FROM pg_database WHERE datname = current_setting('govclone.clone') AND datconnlimit <> -2) THEN
+    EXECUTE format('REVOKE CONNECT, TEMPORARY ON DATABASE %I FROM PUBLIC', current_setting('govclone.clone'));
+  END IF;
+END
+$revoke$;
+SELECT current_setting('server_version_num');
+SELECT CASE WHEN EXISTS (SELECT 1 FROM pg_database WHERE datname = current_setting('govclone.template')) THEN 'present' ELSE '' END;
+SELECT coalesce((SELECT replace(coalesce(shobj_description(oid, 'pg_database'), ''), E'\n', ' ') FROM pg_database
+                 WHERE datname = current_setting('govclone.template') AND datistemplate AND NOT datallowconn AND datconnlimit <> -2), '');
+SELECT coalesce((SELECT CASE WHEN datconnlimit = -2 THEN 'invalid' ELSE 'valid' END FROM pg_database WHERE datname = current_setting('govclone.clone')), '');
+SELECT coalesce((SELECT replace(coalesce(shobj_description(oid, 'pg_database'), ''), E'\n', ' ') FROM pg_database WHERE datname = current_setting('govclone.clone')), '');
+SELECT coalesce((SELECT array_to_string(enumvals, ',') FROM pg_settings WHERE name = 'default_toast_compression'), '');
+SELECT pg_size_bytes(current_setting('govclone.maintenance_work_mem')) / 1024;

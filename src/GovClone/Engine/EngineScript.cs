@@ -1,0 +1,167 @@
+using System.Globalization;
+using System.Text;
+using GovClone.Configuration;
+using GovClone.Guards;
+using GovClone.Lifecycle;
+using GovClone.Transport;
+
+namespace GovClone.Engine;
+
+/// <summary>
+/// The clone engine as govclone sends it to the server: a generated header of quoted <c>readonly GOVCLONE_*</c>
+/// parameters, then the engine's SQL (<c>sql/engine/*.sql</c>) and bash (<c>engine/*.sh</c>, main.sh last),
+/// verbatim. Nothing is interpolated into the files: they read the parameters, and the SQL reads them as
+/// <c>govclone.*</c> settings. The same files run by hand: <c>GOVCLONE_* bash engine/main.sh clone</c>.
+/// </summary>
+public static class EngineScript
+{
+    /// <summary>Start of the database comment that marks a finished clone. A database without it is incomplete.</summary>
+    public const string CompleteMarker = "govclone:complete";
+
+    /// <summary>Start of the database comment that marks a finished, current template.</summary>
+    public const string TemplateMarker = "govclone:template";
+
+    /// <summary>
+    /// application_name of the clone engine's sessions. A run that takes the lock ends any session of this
+    /// name left on the clone: with the lock held, it can only belong to a run whose tool was killed.
+    /// </summary>
+    public const string CloneApplicationName = "govclone-clone";
+
+    /// <summary>Exit status of an engine that refused before changing anything (it also emits a <c>refused</c> event).</summary>
+    public const int RefusedExitCode = 2;
+
+    private const string HereDoc = "GOVCLONE_SQL";
+
+    /// <summary>The marker a finished clone of this generation carries (before its timestamp). engine/lib.sh writes the same text.</summary>
+    public static string MarkerFor(GovCloneSettings s)
+    {
+        ArgumentNullException.ThrowIfNull(s);
+        return $"{CompleteMarker} source={s.SourceDatabase} generation={s.CloneGeneration.ToString(CultureInfo.InvariantCulture)}";
+    }
+
+    /// <summary>The marker of a template made from this generation's fresh clone (before its timestamp). engine/lib.sh writes the same text.</summary>
+    public static string TemplateMarkerFor(GovCloneSettings s)
+    {
+        ArgumentNullException.ThrowIfNull(s);
+        return $"{TemplateMarker} source={s.SourceDatabase} clone={s.CloneDatabase} generation={s.CloneGeneration.ToString(CultureInfo.InvariantCulture)}";
+    }
+
+    /// <summary>
+    /// The clone engine for these settings: ensure the clone exists and is closed to PUBLIC; copy nothing when
+    /// it carries this generation's marker (unless <paramref name="force"/>); else make it afresh the configured
+    /// way and mark it complete last, then keep a template of a fresh copy of the source when
+    /// govclone:retainTemplate allows. See engine/main.sh.
+    /// </summary>
+    /// <param name="s">The stack's settings.</param>
+    /// <param name="t">The transport the engine's tools are reached through.</param>
+    /// <param name="force">Re-clone even when the clone is complete.</param>
+    /// <param name="holder">
+    /// The run lock this clone runs under (govclone passes its own). The engine proves, before each write of the
+    /// clone or the template, that this lock is still held by that session (sql/engine/holder_check.sql): a run
+    /// whose tool was killed (the engine goes on as an orphan) stops there.
+    /// </param>
+    public static string Clone(GovCloneSettings s, ServerTransport t, bool force = false, LockHolder? holder = null)
+    {
+        ArgumentNullException.ThrowIfNull(s);
+        ArgumentNullException.ThrowIfNull(t);
+        DatabaseNameGuard.RequireClone(s.CloneDatabase, s.SourceDatabase);
+        DatabaseNameGuard.RequireClone(s.TemplateDatabase, s.SourceDatabase, SettingKeys.TemplateDatabase.ConfigKey);
+        var sb = new StringBuilder(Header(s, t, force, holder));
+        AppendSqlFunction(sb);
+        foreach (var (name, text) in EngineFiles.Shell)
+        {
+            sb.Append("# ---- engine/").Append(name).Append('\n').Append(text);
+            if (!text.EndsWith('\n'))
+            {
+                sb.Append('\n');
+            }
+        }
+
+        return sb.ToString();
+    }
+
+    /// <summary>The generated header: every parameter the engine reads, as a quoted readonly variable, and nothing else.</summary>
+    public static string Header(GovCloneSettings s, ServerTransport t, bool force = false, LockHolder? holder = null)
+    {
+        ArgumentNullException.ThrowIfNull(s);
+        ArgumentNullException.ThrowIfNull(t);
+        var local = t.Kind == TransportKind.Local;
+        var parameters = new (string Name, string Value)[]
+        {
+            ("GOVCLONE_BUNDLED", "1"),
+            ("GOVCLONE_SOURCE_DATABASE", s.SourceDatabase),
+            ("GOVCLONE_CLONE_DATABASE", s.CloneDatabase),
+            ("GOVCLONE_TARGET_DATABASE", s.CloneDatabase),
+            ("GOVCLONE_TEMPLATE_DATABASE", s.TemplateDatabase),
+            ("GOVCLONE_MAINTENANCE_DATABASE", s.MaintenanceDatabase),
+            ("GOVCLONE_CLONE_METHOD", MethodWord(s.CloneMethod)),
+            ("GOVCLONE_RETAIN_TEMPLATE", s.RetainTemplate switch { RetainTemplate.Yes => "true", RetainTemplate.No => "false", _ => "auto" }),
+            ("GOVCLONE_CLONE_GENERATION", s.CloneGeneration.ToString(CultureInfo.InvariantCulture)),
+            ("GOVCLONE_FORCE", force ? "true" : "false"),
+            ("GOVCLONE_CLONE_JOBS", s.CloneJobs.ToString(CultureInfo.InvariantCulture)),
+            ("GOVCLONE_TOAST_COMPRESSION", s.ToastCompression),
+            ("GOVCLONE_MAINTENANCE_WORK_MEM", s.MaintenanceWorkMem),
+            ("GOVCLONE_STREAM_TABLE_MIN_BYTES", s.StreamTableMinBytes.ToString(CultureInfo.InvariantCulture)),
+            ("GOVCLONE_HOST_FREE_BYTES", s.HostFreeBytes?.ToString(CultureInfo.InvariantCulture) ?? string.Empty),
+            ("GOVCLONE_FREE_SPACE_MULTIPLE", FreeSpaceMultiple.ToString(CultureInfo.InvariantCulture)),
+            ("GOVCLONE_LOCK_PID", holder?.BackendPid.ToString(CultureInfo.InvariantCulture) ?? string.Empty),
+            ("GOVCLONE_LOCK_KEY", holder?.Key.ToString(CultureInfo.InvariantCulture) ?? string.Empty),
+            // Inside a container the tools use its local socket, as in the runbook.
+            ("GOVCLONE_PG_BIN_DIR", local ? s.PgBinDir ?? string.Empty : string.Empty),
+            ("GOVCLONE_HOST", local ? s.Host : string.Empty),
+            ("GOVCLONE_PORT", local ? s.Port.ToString(CultureInfo.InvariantCulture) : string.Empty),
+            ("GOVCLONE_USER", s.User),
+        };
+        var sb = new StringBuilder();
+        sb.Append("# govclone clone engine: this generated header of parameters, then sql/engine/*.sql and engine/*.sh verbatim.\n");
+        sb.Append("# Runs with bash at the database server. Passwords come from PGPASSWORD/PGPASSFILE, never from this text.\n");
+        foreach (var (name, value) in parameters)
+        {
+            sb.Append("readonly ").Append(name).Append('=').Append(ShellQuote.Word(value)).Append('\n');
+        }
+
+        return sb.ToString();
+    }
+
+    /// <summary>The names of the parameters the header sets (every GOVCLONE_* the engine reads).</summary>
+    public static IReadOnlyList<string> ParameterNames(GovCloneSettings s, ServerTransport t) =>
+        Header(s, t).Split('\n').Where(l => l.StartsWith("readonly ", StringComparison.Ordinal))
+            .Select(l => l["readonly ".Length..l.IndexOf('=', StringComparison.Ordinal)]).ToArray();
+
+    /// <summary>govclone:cloneMethod as the setting spells it.</summary>
+    public static string MethodWord(CloneMethod method) => method switch
+    {
+        CloneMethod.Auto => "auto",
+        CloneMethod.Streams => "streams",
+        CloneMethod.Dump => "dump",
+        CloneMethod.Template => "template",
+        CloneMethod.SourceTemplate => "source-template",
+        _ => throw new ArgumentOutOfRangeException(nameof(method), method, "unknown clone method"),
+    };
+
+    /// <summary>auto keeps a template while the clone is under this share of free space: the decision's "negligible" disk share.</summary>
+    private static int FreeSpaceMultiple => (int)Math.Round(1 / Decision.LifecycleDecider.NegligibleShareOfFree);
+
+    /// <summary>govclone_sql NAME: the engine's SQL files, each a quoted here-document (nothing in them is expanded).</summary>
+    private static void AppendSqlFunction(StringBuilder sb)
+    {
+        sb.Append("# ---- sql/engine/*.sql, as govclone_sql NAME prints them\ngovclone_sql() {\n  case \"$1\" in\n");
+        foreach (var (name, text) in EngineFiles.Sql)
+        {
+            if (text.Split('\n').Any(l => l.Trim() == HereDoc))
+            {
+                throw new InvalidOperationException($"sql/engine/{name} contains the here-document terminator {HereDoc}");
+            }
+
+            sb.Append("    ").Append(name).Append(")\n      cat <<'").Append(HereDoc).Append("'\n").Append(text);
+            if (!text.EndsWith('\n'))
+            {
+                sb.Append('\n');
+            }
+
+            sb.Append(HereDoc).Append("\n      ;;\n");
+        }
+
+        sb.Append("    *) echo \"govclone: no engine SQL file $1\" >&2; return 1 ;;\n  esac\n}\n");
+    }
+}

@@ -1,0 +1,56 @@
+using GovClone.Configuration;
+using GovClone.Transport;
+
+namespace GovClone.Guards;
+
+/// <summary>
+/// The databases of one clone's family: the clone, its retained template (govclone:templateDatabase) and the
+/// companions a clone is built, retired and kept ready in: <c>&lt;clone&gt;_next</c>, <c>&lt;clone&gt;_old</c>,
+/// <c>&lt;clone&gt;_spare</c>. Every name passes <see cref="DatabaseNameGuard.RequireClone"/> (the parser refuses a clone
+/// name too long for its companions), and <c>drop</c> removes every one that exists.
+/// </summary>
+public static class CloneFamily
+{
+    /// <summary>Suffixes of the companions, after the clone's name.</summary>
+    public static IReadOnlyList<string> CompanionSuffixes { get; } = ["_next", "_old", "_spare"];
+
+    /// <summary>The longest companion suffix: a clone name leaves room for it within 63 bytes.</summary>
+    public static int LongestSuffixBytes => CompanionSuffixes.Max(s => s.Length);
+
+    /// <summary><c>&lt;clone&gt;_next</c>, <c>_old</c>, <c>_spare</c>.</summary>
+    public static IReadOnlyList<string> Companions(string clone) => CompanionSuffixes.Select(s => clone + s).ToArray();
+
+    /// <summary>The clone, then its retained template, then its companions: each guarded, none twice.</summary>
+    public static IReadOnlyList<string> All(GovCloneSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        var names = new List<string> { settings.CloneDatabase, settings.TemplateDatabase };
+        names.AddRange(Companions(settings.CloneDatabase));
+        var all = names.Distinct(StringComparer.Ordinal).ToArray();
+        foreach (var name in all)
+        {
+            DatabaseNameGuard.RequireClone(name, settings.SourceDatabase, name == settings.TemplateDatabase ? SettingKeys.TemplateDatabase.ConfigKey : SettingKeys.CloneDatabase.ConfigKey);
+        }
+
+        return all;
+    }
+
+    /// <summary>
+    /// Behind the prefix guard: unmarks <paramref name="database"/> (nothing takes it for a complete clone or a current
+    /// template any more) and clears IS_TEMPLATE (PostgreSQL refuses to drop a template). Skips an invalid database
+    /// (datconnlimit -2: an interrupted DROP), which refuses ALTER; DROP alone removes it. Run <see cref="DropSql"/> after it.
+    /// </summary>
+    public static string ReleaseSql(string database)
+    {
+        var lit = DatabaseNameGuard.QuoteLiteral(database);
+        return ServerScripts.PrefixGuardBlock(database, "drop", $"""
+              IF EXISTS (SELECT 1 FROM pg_database WHERE datname = {lit} AND datconnlimit <> -2) THEN
+                EXECUTE format('COMMENT ON DATABASE %I IS NULL', {lit});
+                EXECUTE format('ALTER DATABASE %I IS_TEMPLATE false', {lit});
+              END IF;
+            """);
+    }
+
+    /// <summary>DROP DATABASE IF EXISTS … WITH (FORCE) (not inside a transaction block; after <see cref="ReleaseSql"/>).</summary>
+    public static string DropSql(string database) => $"DROP DATABASE IF EXISTS {DatabaseNameGuard.QuoteIdentifier(database)} WITH (FORCE);";
+}
