@@ -69,7 +69,8 @@ public class CliOutputTests : CloneTestBase
         ];
         foreach (var lever in levers)
         {
-            var (exit, _, error) = await Cli([.. lever, "--source-database", missing]);
+            // --yes: the destructive levers' confirmation comes first; the source check must refuse after it, before any change.
+            var (exit, _, error) = await Cli([.. lever, "--yes", "--source-database", missing]);
             Assert.True(exit == 2, $"{string.Join(' ', lever)} exited {exit}: {error}");
             Assert.Contains("govclone:sourceDatabase", error, StringComparison.Ordinal);
             Assert.Contains(missing, error, StringComparison.Ordinal);

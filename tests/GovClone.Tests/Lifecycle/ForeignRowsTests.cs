@@ -138,7 +138,8 @@ public class ForeignRowsTests : CloneTestBase
         Assert.True((await Lifecycle.VerifyAsync()).Passed);
     }
 
-    private Task<(int Exit, string Out, string Err)> Cli(params string[] args) => InProcessCli.RunAsync(Pg, Clone, args);
+    // --yes: reset asks for confirmation on a terminal and needs it without one; these tests are about the seed, not the prompt.
+    private Task<(int Exit, string Out, string Err)> Cli(params string[] args) => InProcessCli.RunAsync(Pg, Clone, [.. args, "--yes"]);
 
     private Task<ProcessResult> PsqlFileAsync(string file) =>
         ProcessRunner.RunAsync(new ProcessSpec(Path.Combine(Pg.Server.BinDirectory, "psql"),

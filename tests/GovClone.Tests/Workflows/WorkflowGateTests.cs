@@ -64,7 +64,9 @@ public class WorkflowGateTests : CloneTestBase
         var drop = (await Cli("decide", "--json", "--production-rollout-landed", "true", "--production-seed-verified", "true")).Out;
         var markdown = (await Cli("decide", "--markdown", "--production-rollout-landed", "true", "--production-seed-verified", "true")).Out;
         var status = (await Cli("status", "--json", "--production-rollout-landed", "true", "--production-seed-verified", "true")).Out;
-        Assert.Contains("\"verdict\": \"DROP\"", status, StringComparison.Ordinal); // nested in status: not a decision document
+        // The verdict is nested in status's document: not a decision document, which the gate must not take for one.
+        var statusDoc = System.Text.Json.Nodes.JsonNode.Parse(status.TrimEnd().Split('\n')[^1])!;
+        Assert.Equal("DROP", (string?)statusDoc["decision"]!["verdict"]);
 
         string[] inputs =
         [
