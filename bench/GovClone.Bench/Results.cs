@@ -47,8 +47,6 @@ public sealed class Ways
     public Way FileCopy { get; } = new("file-copy limit: cp of the database's files + sync", WayKind.Limit);
 
     public IReadOnlyList<Way> All { get; }
-
-    public IEnumerable<Way> Peers => All.Where(w => w.Kind == WayKind.Peer);
 }
 
 /// <summary>One way's measurements at one size: a time per round, and what the first round checked.</summary>
