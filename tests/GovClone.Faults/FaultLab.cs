@@ -144,6 +144,13 @@ public sealed class FaultLab : IAsyncDisposable
         return await lifecycle.ReadTemplateAsync(conn, CancellationToken.None);
     }
 
+    public async Task<SpareState> SpareStateAsync()
+    {
+        var lifecycle = new CloneLifecycle(Settings);
+        await using var conn = await lifecycle.Connections.OpenMaintenanceAsync(CancellationToken.None);
+        return await lifecycle.ReadSpareAsync(conn, CancellationToken.None);
+    }
+
     /// <summary>The tables <c>seed</c>/<c>reset</c> write: a seeded clone legitimately differs from the source there.</summary>
     public static readonly string[] SeededTables =
     [
