@@ -17,6 +17,9 @@ public sealed record TimedRun(string Command, int ExitCode, double Seconds, stri
     public bool Succeeded => ExitCode == 0;
 }
 
+/// <summary>A timed bash script: wall seconds, machine CPU-seconds, its stdout then stderr.</summary>
+public sealed record BashRun(double Seconds, double CpuSeconds, string Output);
+
 /// <summary>
 /// The bench's private server: a production-like PostgreSQL (fsync, full_page_writes and synchronous_commit
 /// on, wal_level replica: the defaults, none of the sandbox's speed-ups), the generated source padded to
@@ -56,7 +59,8 @@ public sealed partial class BenchLab : IAsyncDisposable
 
     public GovCloneSettings Settings { get; }
 
-    public static async Task<BenchLab> StartAsync(long sourceBytes, Action<string> log)
+    /// <summary>Starts the private server and generates the Directus-like source at its smallest; <see cref="GrowSourceAsync"/> pads it.</summary>
+    public static async Task<BenchLab> StartAsync(Action<string> log)
     {
         var cli = LabKit.FindCli("bench/GovClone.Bench");
         var work = LabKit.CreateWorkDirectory("bench");
@@ -66,9 +70,18 @@ public sealed partial class BenchLab : IAsyncDisposable
         var lab = new BenchLab(server, password, work, cli);
         log("generating the Directus-like source");
         await SourceGenerator.EnsureAsync(server, Source);
+        return lab;
+    }
+
+    /// <summary>
+    /// Pads the source with more audit rows until it is at least <paramref name="sourceBytes"/> (a sweep grows
+    /// one source from its smallest size to its largest), then VACUUM ANALYZE and a CHECKPOINT.
+    /// </summary>
+    public async Task GrowSourceAsync(long sourceBytes, Action<string> log)
+    {
         var stopwatch = Stopwatch.StartNew();
         var lastLog = TimeSpan.Zero;
-        await SourceGenerator.PadAsync(server, Source, sourceBytes, new SyncProgress<(long Bytes, long Rows)>(p =>
+        await SourceGenerator.PadAsync(Server, Source, sourceBytes, new SyncProgress<(long Bytes, long Rows)>(p =>
         {
             if (stopwatch.Elapsed - lastLog > TimeSpan.FromSeconds(10))
             {
@@ -76,9 +89,8 @@ public sealed partial class BenchLab : IAsyncDisposable
                 log(string.Create(CultureInfo.InvariantCulture, $"  source {p.Bytes / (1024 * 1024)} MB of ~{sourceBytes / (1024 * 1024)} MB, {p.Rows:N0} activity rows"));
             }
         }));
-        await lab.ExecuteAsync(Source, "VACUUM ANALYZE");
-        await lab.ExecuteAsync("postgres", "CHECKPOINT");
-        return lab;
+        await ExecuteAsync(Source, "VACUUM ANALYZE");
+        await ExecuteAsync("postgres", "CHECKPOINT");
     }
 
     public async Task<NpgsqlConnection> OpenAsync(string database)
@@ -115,9 +127,9 @@ public sealed partial class BenchLab : IAsyncDisposable
     /// <summary>The runbook's way, timed: CREATE DATABASE, <c>pg_dump SOURCE | psql CLONE</c>, ANALYZE.</summary>
     public async Task<(double Seconds, double CpuSeconds)> TimePlainAsync()
     {
-        await ExecuteAsync("postgres", $"DROP DATABASE IF EXISTS {Plain} WITH (FORCE)");
+        await DropDatabaseAsync(Plain);
         var bin = Server.BinDirectory;
-        var conn = $"-h {Server.Host} -p {Server.Port.ToString(CultureInfo.InvariantCulture)} -U {Server.SuperUser}";
+        var conn = ClientFlags;
         var script = $"""
             set -euo pipefail
             {bin}/psql {conn} -X -q -v ON_ERROR_STOP=1 -d postgres -c 'CREATE DATABASE {Plain}'
@@ -125,8 +137,22 @@ public sealed partial class BenchLab : IAsyncDisposable
             {bin}/psql {conn} -X -q -v ON_ERROR_STOP=1 -d {Plain} -c ANALYZE
             """;
         var timed = await TimeBashAsync(script);
-        await ExecuteAsync("postgres", $"DROP DATABASE IF EXISTS {Plain} WITH (FORCE)");
+        await DropDatabaseAsync(Plain);
         return timed;
+    }
+
+    /// <summary>The client tools' connection flags for this server (no secret: the password travels as PGPASSWORD).</summary>
+    public string ClientFlags => $"-h {Server.Host} -p {Server.Port.ToString(CultureInfo.InvariantCulture)} -U {Server.SuperUser}";
+
+    public Task DropDatabaseAsync(string database) =>
+        ExecuteAsync("postgres", $"DROP DATABASE IF EXISTS {database} WITH (FORCE)");
+
+    public async Task<bool> DatabaseExistsAsync(string database)
+    {
+        await using var conn = await OpenAsync("postgres");
+        await using var cmd = new NpgsqlCommand("SELECT 1 FROM pg_database WHERE datname = $1", conn);
+        cmd.Parameters.AddWithValue(database);
+        return await cmd.ExecuteScalarAsync() is not null;
     }
 
     /// <summary>
@@ -243,20 +269,37 @@ public sealed partial class BenchLab : IAsyncDisposable
 
     private async Task<(double Seconds, double CpuSeconds)> TimeBashAsync(string script)
     {
-        var psi = new ProcessStartInfo("bash", ["-c", script]) { RedirectStandardError = true, UseShellExecute = false };
+        var run = await RunBashAsync(script);
+        return (run.Seconds, run.CpuSeconds);
+    }
+
+    /// <summary>
+    /// Runs a bash script, timed (wall seconds and machine CPU-seconds), with the password only in its
+    /// environment (PGPASSWORD) and <paramref name="env"/> added; throws with its output when it fails.
+    /// </summary>
+    public async Task<BashRun> RunBashAsync(string script, IReadOnlyDictionary<string, string>? env = null)
+    {
+        var psi = new ProcessStartInfo("bash", ["-c", script]) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         psi.Environment["PGPASSWORD"] = Password;
+        foreach (var (key, value) in env ?? new Dictionary<string, string>())
+        {
+            psi.Environment[key] = value;
+        }
+
         var cpu = MachineCpu.BusySeconds();
         var stopwatch = Stopwatch.StartNew();
         using var p = Process.Start(psi)!;
-        var stderr = await p.StandardError.ReadToEndAsync();
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
         await p.WaitForExitAsync();
         stopwatch.Stop();
+        var output = (await stdout) + (await stderr);
         if (p.ExitCode != 0)
         {
-            throw new InvalidOperationException($"bench step failed (exit {p.ExitCode}): {stderr}");
+            throw new InvalidOperationException($"bench step failed (exit {p.ExitCode}): {output}");
         }
 
-        return (stopwatch.Elapsed.TotalSeconds, MachineCpu.BusySeconds() - cpu);
+        return new BashRun(stopwatch.Elapsed.TotalSeconds, MachineCpu.BusySeconds() - cpu, output);
     }
 
     /// <summary>Runs govclone with the bench's stack file, timing the whole process and sampling its peak RSS (VmHWM).</summary>
