@@ -129,27 +129,26 @@ public static class Report
             yield return new(string.Create(Inv, $"{h} {lever} < {limit:0} s"), seconds < limit, F(seconds) + " s");
         }
 
-        var peerSizes = runs.Where(r => r.RequestedBytes >= PeerTargetFromBytes).ToList();
-        foreach (var run in peerSizes)
-        {
-            yield return VsPeer(run, ways);
-        }
-
-        if (peerSizes.Count == 0)
-        {
-            var have = headline.FastestPeer is { } p ? X(p.Seconds / headline[ways.Streams].Median) + $" vs {p.Way.PeerName} at {headline.Label}" : "no peer ran";
-            yield return new($"first clone >= 2.00x the fastest peer (at {Stats.SizeLabel(PeerTargetFromBytes)} and up; none in this run)", null, have);
-        }
-
         foreach (var run in runs)
         {
             var r = $"[{run.Label}]";
+            if (run.RequestedBytes >= PeerTargetFromBytes)
+            {
+                yield return VsPeer(run, ways);
+            }
+
             var vsLimit = run[ways.Template].Median / run[ways.FileCopy].Median;
             var firstUp = VsPlain(run, ways.StreamsTemplate, ways);
             var peak = run.PeakRssBytes / (1024.0 * 1024);
             yield return new($"{r} re-clone within 1.30x of the file-copy limit", vsLimit <= 1.3, X(vsLimit));
             yield return new($"{r} first up (clone + retained template) >= 1.50x plain", firstUp >= 1.5, X(firstUp));
             yield return new($"{r} peak RSS < 150 MB", peak < 150, peak.ToString("0", Inv) + " MB");
+        }
+
+        if (!runs.Any(r => r.RequestedBytes >= PeerTargetFromBytes))
+        {
+            var have = headline.FastestPeer is { } p ? X(p.Seconds / headline[ways.Streams].Median) + $" vs {p.Way.PeerName} at {headline.Label}" : "no peer ran";
+            yield return new($"first clone >= 2.00x the fastest peer (at {Stats.SizeLabel(PeerTargetFromBytes)} and up; none in this run)", null, have);
         }
     }
 
