@@ -47,7 +47,7 @@ public sealed class CloneBench(BenchLab lab, Ways ways, Action<string> log)
     {
         await lab.SettleAsync();
         var plain = await lab.TimePlainAsync();
-        Record(run, ways.Plain, plain.Seconds, plain.CpuSeconds);
+        Record(run, ways.Plain, plain.Seconds, plain.Cpu);
 
         await PeersAsync(run, source, first);
 
@@ -74,7 +74,7 @@ public sealed class CloneBench(BenchLab lab, Ways ways, Action<string> log)
 
         await lab.SettleAsync();
         var fileCopy = await lab.TimeFileCopyAsync(lab.Settings.TemplateDatabase);
-        Record(run, ways.FileCopy, fileCopy.Seconds, fileCopy.CpuSeconds);
+        Record(run, ways.FileCopy, fileCopy.Seconds, fileCopy.Cpu);
 
         await lab.SettleAsync();
         var reclone = await Cli(run, "clone", "--force", "--yes");
@@ -96,7 +96,7 @@ public sealed class CloneBench(BenchLab lab, Ways ways, Action<string> log)
         await lab.SettleAsync();
         var force = await Cli(run, "clone", "--force", "--yes");
         var seed = await Cli(run, "seed");
-        Record(run, ways.ForceSeed, force.Seconds + seed.Seconds, force.CpuSeconds + seed.CpuSeconds, Math.Max(force.PeakRssBytes, seed.PeakRssBytes));
+        Record(run, ways.ForceSeed, force.Seconds + seed.Seconds, force.Cpu + seed.Cpu, Math.Max(force.PeakRssBytes, seed.PeakRssBytes));
 
         await lab.SettleAsync();
         NpgsqlConnection.ClearAllPools(); // the bench's own sessions on the source would (rightly) block source-template
@@ -114,14 +114,14 @@ public sealed class CloneBench(BenchLab lab, Ways ways, Action<string> log)
     {
         await lab.SettleAsync();
         var pgDump = await lab.TimePgDumpDirectoryAsync(_jobs);
-        Record(run, ways.PgDump, pgDump.Seconds, pgDump.CpuSeconds);
+        Record(run, ways.PgDump, pgDump.Seconds, pgDump.Cpu);
         await CheckPeerAsync(run, ways.PgDump, Peers.PgDumpDatabase, source, first);
 
         if (_pgCopyDbMissing is null)
         {
             await lab.SettleAsync();
             var pgCopyDb = await lab.TimePgCopyDbAsync(_jobs);
-            Record(run, ways.PgCopyDb, pgCopyDb.Seconds, pgCopyDb.CpuSeconds);
+            Record(run, ways.PgCopyDb, pgCopyDb.Seconds, pgCopyDb.Cpu);
             if (first)
             {
                 foreach (var line in Peers.PgCopyDbSummary(pgCopyDb.Output))
@@ -187,7 +187,7 @@ public sealed class CloneBench(BenchLab lab, Ways ways, Action<string> log)
                 {
                     var timed = await lab.TimeIndexBuildsAsync(group.Select(i => i.Definition), lane ? group.Key : capKb);
                     seconds += timed.Seconds;
-                    cpu += timed.CpuSeconds;
+                    cpu += timed.Cpu.Own;
                 }
 
                 (lane ? probe.Lane : probe.Cap).Seconds.Add(seconds);
@@ -227,15 +227,15 @@ public sealed class CloneBench(BenchLab lab, Ways ways, Action<string> log)
         return timed;
     }
 
-    private void Record(SizeRun run, Way way, TimedRun timed) => Record(run, way, timed.Seconds, timed.CpuSeconds, timed.PeakRssBytes);
+    private void Record(SizeRun run, Way way, TimedRun timed) => Record(run, way, timed.Seconds, timed.Cpu, timed.PeakRssBytes);
 
-    private void Record(SizeRun run, Way way, double seconds, double cpuSeconds, long peakRssBytes = 0)
+    private void Record(SizeRun run, Way way, double seconds, Cpu cpu, long peakRssBytes = 0)
     {
         var stats = run[way];
         stats.Seconds.Add(seconds);
-        stats.CpuSeconds.Add(cpuSeconds);
+        stats.Cpu.Add(cpu);
         stats.PeakRssBytes = Math.Max(stats.PeakRssBytes, peakRssBytes);
-        log(string.Create(Inv, $"  {way.Name}: {seconds:0.00} s, {cpuSeconds:0.0} CPU-s"));
+        log(string.Create(Inv, $"  {way.Name}: {seconds:0.00} s, {cpu.Own:0.0} CPU-s (others on the machine: {cpu.Machine - cpu.Own:0.0})"));
     }
 
     private void Expect(TimedRun run, string text)

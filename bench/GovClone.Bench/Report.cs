@@ -38,7 +38,7 @@ public static class Report
             table.AddRow(Markup.Escape(way.Name), F(m), $"{F(stats.Seconds.Min())}-{F(stats.Seconds.Max())}",
                 F(m / run.Gigabytes),
                 way == ways.Plain ? "1.00" : (plain / m).ToString("0.00", Inv) + "x",
-                Stats.Median(stats.CpuSeconds).ToString("0.0", Inv),
+                stats.MedianCpu.ToString("0.0", Inv),
                 way.Kind == WayKind.Govclone ? Mb(stats.PeakRssBytes) : "-",
                 Markup.Escape(stats.Equal), Markup.Escape(stats.Suite));
         }
@@ -61,7 +61,8 @@ public static class Report
             yield return string.Create(Inv, $"fastest peer: {peer.Way.PeerName} {F(peer.Seconds)} s; govclone's first clone {peer.Seconds / run[ways.Streams].Median:0.00}x as fast");
         }
 
-        yield return string.Create(Inv, $"CPU-s: median CPU-seconds the whole machine was busy while the way ran ({Environment.ProcessorCount} cores: at most {Environment.ProcessorCount}x its wall time); load average (1 min) {run.LoadAverage}");
+        yield return string.Create(Inv, $"CPU-s: median CPU-seconds of the way's own processes (the server's and the tools'; {Environment.ProcessorCount} cores: at most {Environment.ProcessorCount}x its wall time)");
+        yield return string.Create(Inv, $"other work on the machine kept {run.OthersShare:P0} of its cores busy while the ways ran; load average (1 min) {run.LoadAverage}");
     }
 
     public static Table LeverTable(SizeRun run)

@@ -56,7 +56,10 @@ public sealed class WayStats
 {
     public List<double> Seconds { get; } = [];
 
-    public List<double> CpuSeconds { get; } = [];
+    /// <summary>Per round: CPU-seconds of the way's own processes, and of the whole machine meanwhile.</summary>
+    public List<Cpu> Cpu { get; } = [];
+
+    public double MedianCpu => Stats.Median(Cpu.Select(c => c.Own).ToList());
 
     /// <summary>The highest peak RSS of the way's govclone processes (0: not a govclone process).</summary>
     public long PeakRssBytes { get; set; }
@@ -91,6 +94,20 @@ public sealed class SizeRun
     public long SourceBytes { get; }
 
     public IReadOnlyDictionary<Way, WayStats> Ways { get; }
+
+    /// <summary>
+    /// The share of the machine's cores that processes other than the timed ways' kept busy while the ways ran
+    /// (0: a quiet machine; 1: every core busy with others' work): how much to trust this size's seconds.
+    /// </summary>
+    public double OthersShare
+    {
+        get
+        {
+            var measured = Ways.Values.Where(w => w.Measured).ToList();
+            var wall = measured.Sum(w => w.Seconds.Sum()) * Environment.ProcessorCount;
+            return wall > 0 ? measured.Sum(w => w.Cpu.Sum(c => c.Machine - c.Own)) / wall : 0;
+        }
+    }
 
     public Dictionary<string, List<double>> Levers { get; } = new(StringComparer.Ordinal) { ["noop up"] = [], ["reset"] = [], ["suite (verify)"] = [] };
 
