@@ -235,7 +235,7 @@ public sealed class CloneBench(BenchLab lab, Ways ways, Action<string> log)
         stats.Seconds.Add(seconds);
         stats.Cpu.Add(cpu);
         stats.PeakRssBytes = Math.Max(stats.PeakRssBytes, peakRssBytes);
-        log(string.Create(Inv, $"  {way.Name}: {seconds:0.00} s, {cpu.Own:0.0} CPU-s (others on the machine: {cpu.Machine - cpu.Own:0.0})"));
+        log(string.Create(Inv, $"  {way.Name}: {seconds:0.00} s, {cpu.Own:0.0} CPU-s (server {cpu.Server:0.0}, tools {cpu.Tools:0.0}; others on the machine {cpu.Machine - cpu.Own:0.0})"));
     }
 
     private void Expect(TimedRun run, string text)

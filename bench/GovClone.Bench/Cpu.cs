@@ -3,16 +3,18 @@ using System.Globalization;
 namespace GovClone.Bench;
 
 /// <summary>
-/// CPU-seconds spent across a timed way: <paramref name="Own"/> by the way's own processes (the bench server's
-/// postmaster and every backend and worker under it, and every process the bench started and waited for:
-/// govclone, psql, pg_dump, pg_restore, pgcopydb and their children), <paramref name="Machine"/> by the whole
-/// machine. On a machine others share, Own is the way's cost and Machine - Own is everyone else's.
+/// CPU-seconds spent across a timed way: <paramref name="Server"/> by the bench server (its postmaster and every
+/// backend and worker under it), <paramref name="Tools"/> by every process the bench started and waited for
+/// (govclone, psql, pg_dump, pg_restore, pgcopydb and their children), <paramref name="Machine"/> by the whole
+/// machine. On a machine others share, <see cref="Own"/> is the way's cost and Machine - Own everyone else's.
 /// </summary>
-public readonly record struct Cpu(double Own, double Machine)
+public readonly record struct Cpu(double Server, double Tools, double Machine)
 {
-    public static Cpu operator -(Cpu a, Cpu b) => new(a.Own - b.Own, a.Machine - b.Machine);
+    public double Own => Server + Tools;
 
-    public static Cpu operator +(Cpu a, Cpu b) => new(a.Own + b.Own, a.Machine + b.Machine);
+    public static Cpu operator -(Cpu a, Cpu b) => new(a.Server - b.Server, a.Tools - b.Tools, a.Machine - b.Machine);
+
+    public static Cpu operator +(Cpu a, Cpu b) => new(a.Server + b.Server, a.Tools + b.Tools, a.Machine + b.Machine);
 
     public static Cpu Subtract(Cpu a, Cpu b) => a - b;
 
@@ -26,7 +28,7 @@ public sealed class CpuClock(string dataDirectory)
     private static readonly int[] BusyFields = [1, 2, 3, 6, 7, 8]; // cpu user nice system idle iowait irq softirq steal
     private int _postmaster;
 
-    public Cpu Now() => new(OwnTicks() / UserHz, MachineTicks() / UserHz);
+    public Cpu Now() => new(ServerTicks() / UserHz, Stat("self")!.ChildTicks / UserHz, MachineTicks() / UserHz);
 
     /// <summary>Busy time of the whole machine (user, nice, system, irq, softirq, steal; not idle or I/O wait), from /proc/stat.</summary>
     private static long MachineTicks()
@@ -36,13 +38,12 @@ public sealed class CpuClock(string dataDirectory)
     }
 
     /// <summary>
-    /// This process's reaped children (their own reaped children included: every tool waits for its own), plus
-    /// the server: the postmaster's own time and its reaped backends', and the time so far of the live ones.
+    /// The server: the postmaster's own time and its reaped backends', and the time so far of the live ones. (The
+    /// tools are this process's reaped children, their own reaped children included: every tool waits for its own.)
     /// </summary>
-    private long OwnTicks()
+    private long ServerTicks()
     {
-        var self = Stat("self")!;
-        var ticks = self.ChildTicks;
+        var ticks = 0L;
         _postmaster = _postmaster != 0 ? _postmaster : int.Parse(File.ReadLines(Path.Combine(dataDirectory, "postmaster.pid")).First(), CultureInfo.InvariantCulture);
         if (Stat(_postmaster.ToString(CultureInfo.InvariantCulture)) is { } postmaster)
         {

@@ -27,7 +27,7 @@ catch (Exception ex) when (ex is FormatException or OverflowException or Argumen
 
 var smoke = args.Contains("--smoke");
 var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Out), Interactive = InteractionSupport.No, ColorSystem = ColorSystemSupport.NoColors });
-console.Profile.Width = 170;
+console.Profile.Width = 180;
 var total = Stopwatch.StartNew();
 void Log(string line) => Console.WriteLine(string.Create(inv, $"[{total.Elapsed.TotalSeconds,6:0.0}s] {line}"));
 

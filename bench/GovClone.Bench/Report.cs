@@ -23,14 +23,14 @@ public static class Report
         ArgumentNullException.ThrowIfNull(ways);
         var table = new Table()
             .Title(string.Create(Inv, $"{run.Label}: fresh clone of a {run.SourceBytes / (1024 * 1024)} MB source, {rounds} round(s), wall seconds incl. govclone's process start"))
-            .AddColumns("way", "median s", "min-max s", "s/GB", "vs plain", "CPU-s", "peak RSS", "clone = source", "suite");
+            .AddColumns("way", "median s", "min-max s", "s/GB", "vs plain", "CPU-s srv+tools", "cores", "peak RSS", "clone = source", "suite");
         var plain = run[ways.Plain].Median;
         foreach (var way in ways.All)
         {
             var stats = run[way];
             if (!stats.Measured)
             {
-                table.AddRow(Markup.Escape(way.Name), "skipped", "-", "-", "-", "-", "-", "-", "-");
+                table.AddRow(Markup.Escape(way.Name), "skipped", "-", "-", "-", "-", "-", "-", "-", "-");
                 continue;
             }
 
@@ -38,7 +38,8 @@ public static class Report
             table.AddRow(Markup.Escape(way.Name), F(m), $"{F(stats.Seconds.Min())}-{F(stats.Seconds.Max())}",
                 F(m / run.Gigabytes),
                 way == ways.Plain ? "1.00" : (plain / m).ToString("0.00", Inv) + "x",
-                stats.MedianCpu.ToString("0.0", Inv),
+                Cpu(stats.MedianCpu),
+                (stats.MedianCpu.Own / m).ToString("0.00", Inv),
                 way.Kind == WayKind.Govclone ? Mb(stats.PeakRssBytes) : "-",
                 Markup.Escape(stats.Equal), Markup.Escape(stats.Suite));
         }
@@ -61,7 +62,7 @@ public static class Report
             yield return string.Create(Inv, $"fastest peer: {peer.Way.PeerName} {F(peer.Seconds)} s; govclone's first clone {peer.Seconds / run[ways.Streams].Median:0.00}x as fast");
         }
 
-        yield return string.Create(Inv, $"CPU-s: median CPU-seconds of the way's own processes (the server's and the tools'; {Environment.ProcessorCount} cores: at most {Environment.ProcessorCount}x its wall time)");
+        yield return string.Create(Inv, $"CPU-s: median CPU-seconds of the way's own processes: the server's backends and workers (srv) + the tools the way ran (govclone, psql, pg_dump, pg_restore, pgcopydb); cores: those CPU-seconds per wall second ({Environment.ProcessorCount} cores: at most {Environment.ProcessorCount}.00)");
         yield return string.Create(Inv, $"other work on the machine kept {run.OthersShare:P0} of its cores busy while the ways ran; load average (1 min) {run.LoadAverage}");
     }
 
@@ -181,6 +182,8 @@ public static class Report
     private static double VsPlain(SizeRun run, Way way, Ways ways) => run[ways.Plain].Median / run[way].Median;
 
     private static string F(double seconds) => seconds.ToString("0.00", Inv);
+
+    private static string Cpu(Cpu cpu) => string.Create(Inv, $"{cpu.Own:0.0} ({cpu.Server:0.0}+{cpu.Tools:0.0})");
 
     private static string X(double ratio) => ratio.ToString("0.00", Inv) + "x";
 

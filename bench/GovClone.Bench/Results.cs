@@ -59,7 +59,8 @@ public sealed class WayStats
     /// <summary>Per round: CPU-seconds of the way's own processes, and of the whole machine meanwhile.</summary>
     public List<Cpu> Cpu { get; } = [];
 
-    public double MedianCpu => Stats.Median(Cpu.Select(c => c.Own).ToList());
+    /// <summary>Each part's median over the rounds.</summary>
+    public Cpu MedianCpu => new(Stats.Median(Cpu.Select(c => c.Server).ToList()), Stats.Median(Cpu.Select(c => c.Tools).ToList()), Stats.Median(Cpu.Select(c => c.Machine).ToList()));
 
     /// <summary>The highest peak RSS of the way's govclone processes (0: not a govclone process).</summary>
     public long PeakRssBytes { get; set; }
