@@ -12,8 +12,8 @@
 # clone: if the clone carries this generation's marker, copy nothing (unless forced). Otherwise build a fresh
 # copy the chosen way in <clone>_next (the clone stays as it is, usable, meanwhile), then swap it in by name and
 # mark it complete in one transaction (swap.sql), so the clone's name never points at a half copy and an
-# interrupted build is only a half <clone>_next, which the next run drops. Then the old clone is dropped and,
-# after a clone from the source, a template of the fresh clone is kept. (The ready spare is the spare command's.)
+# interrupted build is only a half <clone>_next, which the next run drops. Then, after a clone from the source, a
+# template of the fresh clone is kept. (Dropping the old clone and the ready spare are the spare command's.)
 govclone_clone() {
   read_facts
   choose_method
@@ -62,7 +62,8 @@ govclone_clone() {
   swap_in "$target"
   step_done
   emit ready database="$clone" method="$method"
-  retire_old
+  # The old clone, now <clone>_old, is dropped by the spare command that follows every clone (govclone runs it,
+  # in the background from the CLI): DROP DATABASE forces a checkpoint, which the fresh clone need not wait for.
   if [ "$method" = streams ] || [ "$method" = dump ]; then
     # A template is only a speed-up: failing to keep one never fails the clone.
     local kept
