@@ -15,7 +15,7 @@ prepare_target() {
     sql_files holder_check.sql prefix_guard.sql create_next.sql | maint
   else
     still_ours
-    sql_files holder_check.sql prefix_guard.sql copy_next.sql | maint_with govclone.origin "$1" govclone.strategy "$strategy"
+    sql_files holder_check.sql prefix_guard.sql copy_next.sql | maint_with govclone.copy_from "$1" govclone.strategy "$strategy"
   fi
 }
 

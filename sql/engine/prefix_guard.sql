@@ -1,6 +1,6 @@
 -- prefix_guard.sql (maintenance database): refuses, SQLSTATE GC001, unless every database name of the clone
 -- family this session was given, every database it may create, rename, mark or drop (govclone.clone,
--- govclone.target, govclone.template, govclone.database, govclone.settings_to; not govclone.origin, which is only
+-- govclone.target, govclone.template, govclone.database, govclone.settings_to; not govclone.copy_from, which is only
 -- read and may be the source) starts with directus_gov_test_, is plain lower-case ASCII (a-z, 0-9, _) with something after
 -- the prefix, and fits PostgreSQL's 63 bytes; the clone leaves room for its companions (<clone>_next, _old,
 -- _spare: at most 57 bytes). The SQL-side twin of DatabaseNameGuard.RequireClone, in front of every statement that

@@ -144,7 +144,7 @@ public static class LeverCommands
         var next = GovClone.Engine.EngineScript.NextDatabase(s);
         return FilesByHand(s, t,
             [
-                ("clone", s.CloneDatabase), ("template", s.TemplateDatabase), ("target", next), ("origin", s.TemplateDatabase), ("strategy", "STRATEGY FILE_COPY"),
+                ("clone", s.CloneDatabase), ("template", s.TemplateDatabase), ("target", next), ("copy_from", s.TemplateDatabase), ("origin", next), ("strategy", "STRATEGY FILE_COPY"),
                 ("settings_from", s.TemplateDatabase), ("template_marker", GovClone.Engine.EngineScript.TemplateMarkerFor(s)), ("marker", GovClone.Engine.EngineScript.MarkerFor(s)),
             ],
             "prefix_guard.sql", "require_template.sql", "drop_leftovers.sql", "copy_next.sql", "database_settings.sql", "swap.sql", "drop_leftovers.sql");
