@@ -51,5 +51,5 @@ govclone_spare() {
   copy_database_settings "$template" "$spare"
   sql_files prefix_guard.sql holder_check.sql spare_mark.sql | maint
   emit spare kept:=true ready:=true database="$spare" reason="a FILE_COPY of $template${strategy:+ ($strategy)}: the next re-clone is a swap of names" \
-    seconds:="$((SECONDS - started))" bytes:="$(govclone_sql spare_state.sql | maint -tA -F '|' | cut -d '|' -f 3)"
+    seconds:="$((SECONDS - started))" bytes:="$(govclone_sql spare_state.sql | maint_with govclone.spare_size on -tA -F '|' | cut -d '|' -f 3)"
 }

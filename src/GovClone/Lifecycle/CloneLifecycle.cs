@@ -409,7 +409,6 @@ public sealed partial class CloneLifecycle
 
     private async Task<LeverResult> CloneLockedAsync(bool force, RunLock runLock, CancellationToken ct)
     {
-        var sourceBytes = await SourceSizeAsync(runLock.Maintenance, ct);
         if (!force && IsCurrent(await ReadStateAsync(runLock.Maintenance, ct)))
         {
             return new LeverResult("clone", false, "clone is complete; nothing copied");
@@ -421,6 +420,8 @@ public sealed partial class CloneLifecycle
         {
             return swapped;
         }
+
+        var sourceBytes = await SourceSizeAsync(runLock.Maintenance, ct); // for progress: a walk of the source's files, not before a swap
 
         var script = EngineScript.Clone(_settings, _transport, force, runLock.Holder);
         var stopwatch = Stopwatch.StartNew();
@@ -529,7 +530,7 @@ public sealed partial class CloneLifecycle
 
         var stopwatch = Stopwatch.StartNew();
         var conn = runLock.Maintenance;
-        var spare = await ReadSpareAsync(conn, ct);
+        var spare = await ReadSpareAsync(conn, ct, withSize: false);
         if (!spare.Current)
         {
             return null;
@@ -549,11 +550,13 @@ public sealed partial class CloneLifecycle
             return null; // not a ready spare after all: the engine makes a copy
         }
 
+        var swappedIn = stopwatch.Elapsed;
         var ready = EngineEvent.Parse(EngineEvent.Prefix + JsonSerializer.Serialize(new { @event = "ready", database = _settings.CloneDatabase, method = "spare" }))!;
         _events?.Invoke(ready);
-        _progress?.Report(new CloneProgress("clone complete", spare.SizeBytes ?? 0, 0, null, stopwatch.Elapsed, "clone complete"));
+        var bytes = (await ReadStateAsync(conn, ct)).SizeBytes ?? 0; // after the ready event: its size is a walk of its files
+        _progress?.Report(new CloneProgress("clone complete", bytes, 0, null, stopwatch.Elapsed, "clone complete"));
         return new LeverResult("clone", true, string.Create(CultureInfo.InvariantCulture,
-            $"swapped in the ready spare {spare.Name} (a FILE_COPY of the retained template {_settings.TemplateDatabase}, made ahead of time; the source is not read) -> {_settings.CloneDatabase} by spare: {LifecycleDecider.FormatBytes(spare.SizeBytes ?? 0)}, in {stopwatch.Elapsed.TotalMilliseconds:0} ms (analyzed, marked complete); the old clone is {_settings.CloneDatabase}_old until the spare is remade"))
+            $"swapped in the ready spare {spare.Name} (a FILE_COPY of the retained template {_settings.TemplateDatabase}, made ahead of time; the source is not read) -> {_settings.CloneDatabase} by spare: {LifecycleDecider.FormatBytes(bytes)}, in {swappedIn.TotalMilliseconds:0} ms (analyzed, marked complete); the old clone is {_settings.CloneDatabase}_old until the spare is remade"))
         {
             SpareDue = true,
         };
@@ -563,11 +566,15 @@ public sealed partial class CloneLifecycle
     private const string NotReadySqlState = "GC003";
 
     /// <summary>The ready spare (<c>&lt;clone&gt;_spare</c>) and the template it copies, by sql/engine/spare_state.sql.</summary>
-    public async Task<SpareState> ReadSpareAsync(NpgsqlConnection maintenance, CancellationToken ct)
+    /// <param name="maintenance">A session in the maintenance database.</param>
+    /// <param name="ct">Cancels the read.</param>
+    /// <param name="withSize">Also its size (a walk of its files: not on a re-clone's critical path).</param>
+    public async Task<SpareState> ReadSpareAsync(NpgsqlConnection maintenance, CancellationToken ct, bool withSize = true)
     {
         ArgumentNullException.ThrowIfNull(maintenance);
         var parameters = EngineFiles.Settings(("clone", _settings.CloneDatabase), ("template", _settings.TemplateDatabase),
-            ("template_marker", EngineScript.TemplateMarkerFor(_settings)), ("spare_marker", EngineScript.SpareMarkerFor(_settings)));
+            ("template_marker", EngineScript.TemplateMarkerFor(_settings)), ("spare_marker", EngineScript.SpareMarkerFor(_settings)),
+            ("spare_size", withSize ? "on" : "off"));
         await using (var set = new NpgsqlCommand(parameters, maintenance))
         {
             await set.ExecuteNonQueryAsync(ct);
