@@ -21,6 +21,10 @@ BEGIN
     RAISE EXCEPTION 'govclone: % is not ready to take the place of % (absent, invalid, a template, or not marked ''%'')', source, clone, want
       USING ERRCODE = 'GC003';
   END IF;
+  IF EXISTS (SELECT 1 FROM pg_database WHERE datname = clone AND datconnlimit = -2) THEN
+    -- An invalid clone (an interrupted DROP DATABASE) cannot be renamed: the engine drops it and builds instead.
+    RAISE EXCEPTION 'govclone: % is an invalid database; it is dropped, not swapped out', clone USING ERRCODE = 'GC003';
+  END IF;
   IF EXISTS (SELECT 1 FROM pg_database WHERE datname = retired) THEN
     RAISE EXCEPTION 'govclone: % still exists: drop it first (drop_leftovers.sql)', retired USING ERRCODE = 'GC003';
   END IF;

@@ -112,11 +112,15 @@ public static class GovCloneCli
             govclone:seedProfile; compares production's fingerprint before and after.
             """,
         ["clone"] = """
-            How (govclone:cloneMethod, default auto): a FILE_COPY of the retained
-            template <clone>_template when it is current (production is not read),
-            else streams: one snapshot of the source, a binary COPY per big table,
+            How (govclone:cloneMethod, default auto): the ready spare <clone>_spare
+            swapped in by name when there is one (a copy of the retained template
+            made ahead of time), else a FILE_COPY of the retained template
+            <clone>_template when it is current (production is not read), else
+            streams: one snapshot of the source, a binary COPY per big table,
             pg_dump --section=data for the rest, indexes in parallel lanes. Explicit
             only: dump (the runbook's plain pg_dump | psql), template, source-template.
+            A copy is built in <clone>_next and swapped in when complete; the clone
+            stays usable until then. Then `govclone spare` runs in the background.
             --force asks for the clone's name on a terminal; otherwise it needs -y.
             """,
         ["seed"] = """
