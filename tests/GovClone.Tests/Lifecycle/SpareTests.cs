@@ -167,19 +167,36 @@ public sealed class SpareTests : CloneTestBase
         Assert.True((await Lifecycle.UpAsync()).Verify.Passed);
         var seeded = await DigestsAsync(Clone);
 
-        // While the re-clone copies into <clone>_next, the clone is the old one: complete, seeded, readable.
-        var checkedMidway = new List<bool>();
+        // The re-clone's data dump waits at the copy step until the test has looked at the clone: meanwhile the build
+        // is <clone>_next, and the clone is the old one, complete, seeded, readable.
+        using var bin = new FaultTests.TempDirectory();
+        var real = Pg.Server.BinDirectory;
+        var go = Path.Combine(bin.Path, "go");
+        FaultTests.WriteTool(bin.Path, "psql", $"exec {real}/psql \"$@\"");
+        FaultTests.WriteTool(bin.Path, "pg_restore", $"exec {real}/pg_restore \"$@\"");
+        FaultTests.WriteTool(bin.Path, "pg_dump", $$"""
+            case " $* " in
+              *" --section=data "*) while [ ! -e {{go}} ]; do sleep 0.05; done ;;
+            esac
+            exec {{real}}/pg_dump "$@"
+            """);
+        var copying = new TaskCompletionSource();
         var progress = new SyncProgress(p =>
         {
-            if (checkedMidway.Count == 0 && p.Phase.StartsWith("clone 4/", StringComparison.Ordinal))
+            if (p.Phase.StartsWith("clone 4/", StringComparison.Ordinal))
             {
-                var marker = MarkerAsync(Clone).GetAwaiter().GetResult();
-                var digests = DigestsAsync(Clone).GetAwaiter().GetResult();
-                checkedMidway.Add(marker?.StartsWith(EngineScript.MarkerFor(streams) + " ", StringComparison.Ordinal) == true && digests.Count == seeded.Count && digests.All(d => seeded.TryGetValue(d.Key, out var v) && v == d.Value));
+                copying.TrySetResult();
             }
         });
-        await new CloneLifecycle(streams, progress).CloneAsync(force: true);
-        Assert.Equal([true], checkedMidway);
+        var reclone = new CloneLifecycle(Pg.Settings(Clone, new Dictionary<string, string?> { ["cloneMethod"] = "streams", ["keepSpare"] = "false", ["pgBinDir"] = bin.Path }), progress)
+            .CloneAsync(force: true);
+        await copying.Task.WaitAsync(Eventually.Patience);
+        Assert.StartsWith(EngineScript.MarkerFor(streams) + " ", await MarkerAsync(Clone), StringComparison.Ordinal);
+        Assert.Equal(seeded, await DigestsAsync(Clone));
+        Assert.NotNull(await OidAsync(Clone + "_next"));
+        await File.WriteAllTextAsync(go, "");
+
+        Assert.Contains("by streams", (await reclone).Summary, StringComparison.Ordinal);
         Assert.NotEqual(seeded, await DigestsAsync(Clone));
         Assert.Null(await OidAsync(OldName));
         Assert.Null(await OidAsync(Clone + "_next"));
