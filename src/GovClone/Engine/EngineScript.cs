@@ -70,9 +70,10 @@ public static class EngineScript
     public static string Spare(GovCloneSettings s, ServerTransport t, LockHolder? holder = null) => Bundle(s, t, "spare", false, holder);
 
     /// <summary>
-    /// The clone engine for these settings: ensure the clone exists and is closed to PUBLIC; copy nothing when
-    /// it carries this generation's marker (unless <paramref name="force"/>); else make it afresh the configured
-    /// way and mark it complete last, then keep a template of a fresh copy of the source when
+    /// The clone engine for these settings: close an existing clone to PUBLIC; copy nothing when it carries this
+    /// generation's marker (unless <paramref name="force"/>); else build a fresh copy the configured way in
+    /// <c>&lt;clone&gt;_next</c> and swap it in by name, marked complete, in one transaction (the old clone becomes
+    /// <c>&lt;clone&gt;_old</c>, which the spare command drops), then keep a template of a fresh copy of the source when
     /// govclone:retainTemplate allows. See engine/main.sh.
     /// </summary>
     /// <param name="s">The stack's settings.</param>
