@@ -4,11 +4,11 @@
 
 # Reads the facts: server version, the template (present? its marker when it is a connection-free template),
 # the clone (valid, invalid or absent; its marker), the server's TOAST compressions and the lanes' most sort
-# memory. An existing, valid clone is closed to PUBLIC first.
+# memory; whether this role is a superuser. An existing, valid clone is closed to PUBLIC first.
 read_facts() {
   local facts
   facts="$(govclone_sql facts.sql | maint -tA)"
-  { read -r server_version; read -r template_exists; read -r template_marker; read -r clone_exists; read -r clone_marker; read -r toast_values; read -r max_sort_kb; } <<<"$facts"
+  { read -r server_version; read -r template_exists; read -r template_marker; read -r clone_exists; read -r clone_marker; read -r toast_values; read -r max_sort_kb; read -r superuser; } <<<"$facts"
   strategy=''
   if [ "$server_version" -ge 150000 ]; then strategy='STRATEGY FILE_COPY'; fi
   # An invalid clone is never complete, whatever marker it kept; it is dropped after the refusals.
@@ -17,6 +17,22 @@ read_facts() {
   case "$template_marker" in
     "$template_marker_want "*) template_current=yes ;;
   esac
+}
+
+# What of the source's schema-level state the clone gets: everything (owners, privileges and default privileges,
+# the public schema's owner, ACL and comment, extensions, comments, the database's settings) when this role is a
+# superuser. Otherwise pg_dump and pg_restore run with --no-owner --no-privileges, and the fidelity event says
+# what the clone lacks; settings it may not make are reported by the swap step (database_settings.sql).
+schema_fidelity() {
+  if [ "$superuser" = superuser ]; then
+    fidelity=full
+    return 0
+  fi
+  fidelity=partial
+  pg_dump_cmd+=(--no-owner --no-privileges)
+  pg_restore_cmd+=(--no-owner --no-privileges)
+  emit fidelity level=partial setting=govclone:user \
+    text="${GOVCLONE_USER:-this role} is not a superuser: the clone's objects are all owned by it, and no GRANT, REVOKE or default privilege of the source is copied (the public schema keeps a fresh database's owner and ACL); a role that may use an object in $source_db may not in the clone. For a clone equal to the source at schema level, clone as a superuser."
 }
 
 # The way: the retained template when it is current, else the configured way (auto: streams).
@@ -35,7 +51,7 @@ choose_method() {
   fi
   case "$method" in
     streams) steps=7 ;;
-    dump) steps=5 ;;
+    dump) steps=4 ;;
     template | source-template) steps=3 ;;
     *) fail_refused govclone:cloneMethod "'$method' is not a clone method" "use auto, streams, dump, template or source-template" ;;
   esac

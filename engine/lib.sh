@@ -12,13 +12,16 @@ readonly govclone_prefix=directus_gov_test_
 engine_params() {
   source_db="${GOVCLONE_SOURCE_DATABASE:?set GOVCLONE_SOURCE_DATABASE (the production database, only read)}"
   clone="${GOVCLONE_CLONE_DATABASE:?set GOVCLONE_CLONE_DATABASE (the clone, directus_gov_test_*)}"
-  # The database this build writes. Today the clone itself; a build into a fresh database swapped in by RENAME
-  # (<clone>_next) sets it apart.
-  target="${GOVCLONE_TARGET_DATABASE:-$clone}"
+  # The database a build writes: <clone>_next, a fresh database swapped in by name once complete (swap.sql), so
+  # the clone stays as it was until then and a re-clone never reuses, and so never grows, an old one.
+  target="${GOVCLONE_TARGET_DATABASE:-${clone}_next}"
+  old="${clone}_old"
+  spare="${clone}_spare"
   template="${GOVCLONE_TEMPLATE_DATABASE:-${clone}_template}"
   maintenance="${GOVCLONE_MAINTENANCE_DATABASE:-postgres}"
   method_setting="${GOVCLONE_CLONE_METHOD:-auto}"
   retain_setting="${GOVCLONE_RETAIN_TEMPLATE:-auto}"
+  spare_setting="${GOVCLONE_KEEP_SPARE:-auto}"
   generation="${GOVCLONE_CLONE_GENERATION:-1}"
   force="${GOVCLONE_FORCE:-false}"
   jobs="${GOVCLONE_CLONE_JOBS:-2}"
@@ -31,15 +34,19 @@ engine_params() {
   lock_key="${GOVCLONE_LOCK_KEY:-}"
   local bin="${GOVCLONE_PG_BIN_DIR:-}" host="${GOVCLONE_HOST:-}" port="${GOVCLONE_PORT:-}" user="${GOVCLONE_USER:-}"
   local name
-  for name in "$clone" "$target" "$template"; do
+  for name in "$clone" "$target" "$old" "$spare" "$template"; do
     case "$name" in
       "$govclone_prefix"*[!a-z0-9_]* | "$govclone_prefix") fail_refused "govclone:cloneDatabase" "'$name' is not a plain lower-case directus_gov_test_* name" "name the clone directus_gov_test_<a-z0-9_>" ;;
       "$govclone_prefix"*) ;;
       *) fail_refused "govclone:cloneDatabase" "'$name' does not start with $govclone_prefix" "name the clone directus_gov_test_<a-z0-9_>" ;;
     esac
+    if [ "${#name}" -gt 63 ]; then
+      fail_refused "govclone:cloneDatabase" "'$name' is longer than PostgreSQL's 63 bytes" "name the clone in at most 57 bytes (room for <clone>_spare)"
+    fi
   done
   marker_want="govclone:complete source=$source_db generation=$generation"
   template_marker_want="govclone:template source=$source_db clone=$clone generation=$generation"
+  spare_marker_want="govclone:spare source=$source_db clone=$clone generation=$generation"
 
   local conn=()
   if [ -n "$host" ]; then conn+=(-h "$host"); fi
@@ -48,8 +55,10 @@ engine_params() {
   if [ -n "$bin" ]; then bin="$bin/"; fi
   # VERBOSITY verbose: every error carries its SQLSTATE, which classifies a failure (failure_event).
   psql_cmd=("${bin}psql" "${conn[@]}" -X -q -v ON_ERROR_STOP=1 -v VERBOSITY=verbose)
-  pg_dump_cmd=("${bin}pg_dump" "${conn[@]}" --no-owner --no-privileges)
-  pg_restore_cmd=("${bin}pg_restore" "${conn[@]}" --no-owner --no-privileges --exit-on-error)
+  # Owners and privileges are restored as the source has them (schema_fidelity adds --no-owner --no-privileges
+  # for a role that is not a superuser, and says so).
+  pg_dump_cmd=("${bin}pg_dump" "${conn[@]}")
+  pg_restore_cmd=("${bin}pg_restore" "${conn[@]}" --exit-on-error)
 
   # The SQL files read their parameters as govclone.* settings (current_setting), given to every session here:
   # the same files run with psql, by hand and with Npgsql. client_min_messages warning: no NOTICE ("drop
@@ -57,9 +66,9 @@ engine_params() {
   PGOPTIONS="${PGOPTIONS:-} -c client_min_messages=warning$(pg_option govclone.clone "$clone")$(pg_option govclone.target "$target")"
   PGOPTIONS="$PGOPTIONS$(pg_option govclone.template "$template")$(pg_option govclone.source "$source_db")"
   PGOPTIONS="$PGOPTIONS$(pg_option govclone.expected_database "$target")$(pg_option govclone.marker "$marker_want")"
-  PGOPTIONS="$PGOPTIONS$(pg_option govclone.template_marker "$template_marker_want")$(pg_option govclone.lock_pid "$lock_pid")"
-  PGOPTIONS="$PGOPTIONS$(pg_option govclone.lock_key "$lock_key")$(pg_option govclone.maintenance_work_mem "$maintenance_work_mem")"
-  PGOPTIONS="$PGOPTIONS$(pg_option govclone.stream_table_min_bytes "$stream_table_min_bytes")"
+  PGOPTIONS="$PGOPTIONS$(pg_option govclone.template_marker "$template_marker_want")$(pg_option govclone.spare_marker "$spare_marker_want")"
+  PGOPTIONS="$PGOPTIONS$(pg_option govclone.lock_pid "$lock_pid")$(pg_option govclone.lock_key "$lock_key")"
+  PGOPTIONS="$PGOPTIONS$(pg_option govclone.maintenance_work_mem "$maintenance_work_mem")$(pg_option govclone.stream_table_min_bytes "$stream_table_min_bytes")"
   export PGOPTIONS
 }
 
@@ -162,8 +171,19 @@ step_done() {
   emit step phase=finish step:="$step_no" steps:="$steps" name="$step_name" seconds:="$((SECONDS - step_started))" "$@"
 }
 
-# The size in bytes of the database the build writes.
+# The size in bytes of the database the build writes, and of the clone.
 target_bytes() { govclone_sql target_size.sql | maint -tA; }
+clone_bytes() { govclone_sql clone_size.sql | maint -tA; }
+
+# maint_with govclone.NAME VALUE… [psql arguments]: maint with more govclone.* settings for that session only.
+maint_with() {
+  local options="$PGOPTIONS"
+  while [ "$#" -ge 2 ] && [ "${1#govclone.}" != "$1" ]; do
+    if [ -n "$2" ]; then options="$options$(pg_option "$1" "$2")"; fi
+    shift 2
+  done
+  PGOPTIONS="$options" maint "$@"
+}
 
 # The rows of the COPY command tags ("COPY n") psql printed to file $1, summed.
 copied_rows() {

@@ -9,9 +9,11 @@
 # It reports on stdout as "govclone-event {json}" lines (docs/events.md); errors go to stderr. Exit 0 done
 # (or nothing to do), 1 failed (the clone is never marked), 2 refused before anything changed.
 
-# clone: ensure the clone exists and is closed to PUBLIC; if it carries this generation's marker, copy
-# nothing (unless forced). Otherwise make it afresh the chosen way and mark it complete last, so an
-# interrupted clone is never taken for a complete one; then keep a template of a fresh copy of the source.
+# clone: if the clone carries this generation's marker, copy nothing (unless forced). Otherwise build a fresh
+# copy the chosen way in <clone>_next (the clone stays as it is, usable, meanwhile), then swap it in by name and
+# mark it complete in one transaction (swap.sql), so the clone's name never points at a half copy and an
+# interrupted build is only a half <clone>_next, which the next run drops. Then, after a clone from the source, a
+# template of the fresh clone is kept. (Dropping the old clone and the ready spare are the spare command's.)
 govclone_clone() {
   read_facts
   choose_method
@@ -23,36 +25,45 @@ govclone_clone() {
     esac
   fi
   refuse_what_cannot_run
+  if [ "$method" = streams ] || [ "$method" = dump ]; then schema_fidelity; fi
   if [ "$method" = streams ]; then start_source_reads; fi
 
-  step 1 create "database $target exists, closed to PUBLIC"
+  step 1 create "building in $target (the clone stays as it is until the swap): $(create_text)"
   # An invalid clone cannot be connected to and only DROP is allowed: drop what is left, then go on as if absent.
   if [ "$clone_exists" = invalid ]; then
-    emit note text="$target is an invalid database (an interrupted DROP DATABASE); dropping what is left of it"
-    sql_files holder_check.sql prefix_guard.sql drop_target.sql | maint
+    emit note text="$clone is an invalid database (an interrupted DROP DATABASE); dropping what is left of it"
+    sql_files holder_check.sql prefix_guard.sql release_database.sql drop_database.sql | maint_with govclone.database "$clone"
     clone_exists=''
   fi
-  if [ -z "$clone_exists" ]; then
-    sql_files holder_check.sql prefix_guard.sql create_target.sql | maint
-  fi
-  step_done created:="$([ -z "$clone_exists" ] && echo true || echo false)"
+  case "$method" in
+    streams | dump) prepare_target ;;
+    *) sql_files holder_check.sql prefix_guard.sql drop_leftovers.sql | maint ;;
+  esac
+  step_done created:=true
 
   case "$method" in
     streams) clone_streams ;;
     dump) clone_dump ;;
     template)
-      step 2 file-copy "re-creating $target from the retained template $template ($strategy; the source is not read)"
-      recreate_from "$template"
+      step 2 file-copy "copying the retained template $template into $target ($strategy; the source is not read)"
+      copy_from "$template"
       step_done bytes:="$(target_bytes)" ;;
     source-template)
-      step 2 file-copy "re-creating $target as a TEMPLATE copy of $source_db ($strategy; new connections to $source_db wait while it copies)"
-      recreate_from "$source_db"
+      step 2 file-copy "copying $source_db into $target as a TEMPLATE ($strategy; new connections to $source_db wait while it copies)"
+      copy_from "$source_db"
       step_done bytes:="$(target_bytes)" ;;
   esac
 
-  step "$steps" mark "mark complete"
-  mark_complete
+  step "$steps" mark "swap $target in as $clone and mark it complete (one transaction; the old clone's sessions are ended)"
+  case "$method" in
+    streams | dump | source-template) copy_database_settings ;;
+    template) copy_database_settings "$template" ;;
+  esac
+  swap_in "$target"
   step_done
+  emit ready database="$clone" method="$method"
+  # The old clone, now <clone>_old, is dropped by the spare command that follows every clone (govclone runs it,
+  # in the background from the CLI): DROP DATABASE forces a checkpoint, which the fresh clone need not wait for.
   if [ "$method" = streams ] || [ "$method" = dump ]; then
     # A template is only a speed-up: failing to keep one never fails the clone.
     local kept
@@ -70,14 +81,19 @@ govclone_clone() {
   emit changed changed:=true method="$method"
 }
 
+# The create step's text: what the build starts from.
+create_text() {
+  case "$method" in
+    streams | dump) echo "a fresh database like $source_db (from template0: its encoding and locale), closed to PUBLIC" ;;
+    *) echo "what an interrupted run left is dropped first" ;;
+  esac
+}
+
 clone_dump() {
-  step 2 wipe "unmark and empty any earlier or partial restore"
-  unmark_and_wipe
-  step_done
-  step 3 copy "copying data: pg_dump $source_db | psql $target (one transaction, ON_ERROR_STOP)"
+  step 2 copy "copying data: pg_dump $source_db | psql $target (one transaction, ON_ERROR_STOP)"
   dump_restore
   step_done rows:="$(copied_rows "$work/copied.dump")" bytes:="$(target_bytes)"
-  step 4 analyze "ANALYZE (a restore has no planner statistics)"
+  step 3 analyze "ANALYZE (a restore has no planner statistics)"
   analyze_all
   step_done
 }
@@ -86,7 +102,7 @@ clone_streams() {
   step 2 source "reading $source_db at one snapshot: its schema (one pg_dump of pre-data and post-data) and the job list (started with step 1)"
   await_source_reads
   step_done
-  step 3 schema "schema: unmark, empty and restore pre-data in one transaction (snapshot $snapshot)"
+  step 3 schema "schema: pre-data into $target in one transaction (snapshot $snapshot)"
   streams_schema
   step_done
   plan_lanes
@@ -106,17 +122,17 @@ clone_streams() {
 govclone_main() {
   set -euo pipefail
   local command="${1:-clone}"
-  if [ "$command" != clone ]; then
-    echo "govclone engine: unknown command '$command' (the engine runs: clone)" >&2
-    exit 2
-  fi
+  case "$command" in
+    clone | spare) ;;
+    *) echo "govclone engine: unknown command '$command' (the engine runs: clone, spare)" >&2; exit 2 ;;
+  esac
   engine_params
   sweep_work_folders
   work="$(mktemp -d "${TMPDIR:-/tmp}/govclone-clone.$$.XXXXXX")"
   : >"$work/errors"
   tab="$(printf '\t')"
   trap 'engine_exit $?' EXIT
-  govclone_clone
+  "govclone_$command"
 }
 
 # An engine killed outright (SIGKILL, a crash of the host) cannot remove its work folder: the next run removes
@@ -152,4 +168,4 @@ if [ -z "${GOVCLONE_BUNDLED:-}" ]; then
     fi
   done
 fi
-govclone_main "${1:-clone}" </dev/null
+govclone_main "${1:-${GOVCLONE_COMMAND:-clone}}" </dev/null

@@ -1,15 +1,22 @@
 # shellcheck shell=bash disable=SC2034,SC2154
 # (SC2034, SC2154: the engine's globals are set in one file and read in another: engine_params and main.sh set them.)
-# engine/schema.sh: emptying the clone, and a streams clone's schema (pre-data) in the same transaction.
+# engine/schema.sh: the database a build writes (<clone>_next), and a streams clone's schema (pre-data) in it.
 
-# The SQL that opens every write to the clone: the clone guard (current_database() is the clone) and the
-# run's lock check.
+# The SQL that opens every write to the build: the clone guard (current_database() is the build, a
+# directus_gov_test_* name) and the run's lock check.
 write_guard() { sql_files clone_guard.sql holder_check.sql; }
 
-# Unmarks and empties the clone (the dump way; its restore is one transaction of its own).
-unmark_and_wipe() {
-  sql_files prefix_guard.sql holder_check.sql unmark.sql | maint
-  sql_files clone_guard.sql wipe.sql | in_clone
+# Drops what an interrupted run left (a half <clone>_next, a retired <clone>_old), then creates the build: for a
+# clone from the source a fresh database like the source (from template0: encoding, locale); for a FILE_COPY
+# way a copy of $1. The clone itself is not touched until the swap.
+prepare_target() {
+  sql_files holder_check.sql prefix_guard.sql drop_leftovers.sql | maint
+  if [ -z "${1:-}" ]; then
+    sql_files holder_check.sql prefix_guard.sql create_next.sql | maint
+  else
+    still_ours
+    sql_files holder_check.sql prefix_guard.sql copy_next.sql | maint_with govclone.copy_from "$1" govclone.strategy "$strategy"
+  fi
 }
 
 # pg_dump and pg_restore scripts go to the server as one query (fed to psql statement by statement, each
@@ -31,14 +38,13 @@ one_query() {
   printf '%s\n' "\\encoding ${encoding:-UTF8}" "\\set script \`cat '$1.one'\`" "SELECT :'script' \\gexec" '\encoding :own_encoding'
 }
 
-# One transaction: the clone is unmarked, emptied and given the source's schema at once, or (rolled back)
-# left as it was.
+# The source's schema (pre-data: schemas, tables, types, functions, owners and grants) in the fresh build, in one
+# transaction.
 streams_schema() {
   {
     printf '%s\n' 'BEGIN;'
     write_guard
     printf '%s\n' '\set own_encoding :ENCODING'
-    sql_files unmark.sql wipe.sql
     one_query "$work/pre-data.sql"
     echo 'COMMIT;'
   } >"$work/pre-data.psql"

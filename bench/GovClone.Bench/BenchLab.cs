@@ -166,8 +166,39 @@ public sealed partial class BenchLab : IAsyncDisposable
     /// </summary>
     public async Task SettleAsync()
     {
+        // First whatever govclone still does in the background: the spare a clone started remaking (its process,
+        // from before it connects, and any session of it).
+        while (BackgroundGovclone() || await ScalarAsync<long>("postgres", "SELECT count(*) FROM pg_stat_activity WHERE application_name LIKE 'govclone%' AND pid <> pg_backend_pid()") > 0)
+        {
+            await Task.Delay(100);
+        }
+
         await ExecuteAsync("postgres", "CHECKPOINT");
         await TimeBashAsync("sync");
+    }
+
+    /// <summary>Whether a `govclone spare` is running (started detached by a clone lever).</summary>
+    private static bool BackgroundGovclone()
+    {
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            try
+            {
+                var argv = File.ReadAllText(Path.Combine(dir, "cmdline")).Split('\0');
+                if (argv.Any(a => a.EndsWith("GovClone.Cli.dll", StringComparison.Ordinal)) && argv.Contains("spare"))
+                {
+                    return true;
+                }
+            }
+            catch (IOException)
+            {
+            }
+            catch (UnauthorizedAccessException)
+            {
+            }
+        }
+
+        return false;
     }
 
     /// <summary>
@@ -307,8 +338,28 @@ public sealed partial class BenchLab : IAsyncDisposable
         return new BashRun(stopwatch.Elapsed.TotalSeconds, Clock.Now() - cpu, output);
     }
 
+    /// <summary>
+    /// Runs govclone (with --json) like <see cref="RunCliAsync"/>, and also the seconds from its start to the first NDJSON
+    /// line whose event is <paramref name="eventName"/> (the whole run's when there is none).
+    /// </summary>
+    public async Task<(TimedRun Run, double SecondsToEvent)> RunCliUntilEventAsync(string eventName, params string[] args)
+    {
+        var seen = -1.0;
+        var clock = Stopwatch.StartNew();
+        var run = await RunCliAsync(line =>
+        {
+            if (seen < 0 && line.Contains($"\"event\":\"{eventName}\"", StringComparison.Ordinal))
+            {
+                seen = clock.Elapsed.TotalSeconds;
+            }
+        }, args);
+        return (run, seen < 0 ? run.Seconds : seen);
+    }
+
     /// <summary>Runs govclone with the bench's stack file, timing the whole process and sampling its peak RSS (VmHWM).</summary>
-    public async Task<TimedRun> RunCliAsync(params string[] args)
+    public Task<TimedRun> RunCliAsync(params string[] args) => RunCliAsync(null, args);
+
+    private async Task<TimedRun> RunCliAsync(Action<string>? onLine, params string[] args)
     {
         var psi = LabKit.CliStartInfo(CliDll, WorkDirectory, StackFile, Password, args);
         var cpu = Clock.Now();
@@ -342,7 +393,17 @@ public sealed partial class BenchLab : IAsyncDisposable
                 await Task.Delay(50);
             }
         });
-        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stdout = Task.Run(async () =>
+        {
+            var text = new StringBuilder();
+            while (await p.StandardOutput.ReadLineAsync() is { } line)
+            {
+                onLine?.Invoke(line);
+                text.Append(line).Append('\n');
+            }
+
+            return text.ToString();
+        });
         var stderr = p.StandardError.ReadToEndAsync();
         await p.WaitForExitAsync();
         stopwatch.Stop();

@@ -31,7 +31,6 @@ public sealed class CloneBench(BenchLab lab, Ways ways, Action<string> log)
         log(string.Create(Inv, $"source {BenchLab.Source}: {run.SourceBytes / (1024 * 1024)} MB, {rows:N0} activity + revision rows; reading every table's row count and checksum"));
         var source = await lab.TableDigestsAsync(BenchLab.Source);
         run[ways.PgCopyDb].Skipped = _pgCopyDbMissing;
-        run[ways.Ready].Skipped = "not measured yet: needs the spare copy (issue 15.6); today a re-clone is ready when clone --force ends";
         LogCommandsOnce();
         for (var round = 1; round <= rounds; round++)
         {
@@ -77,7 +76,7 @@ public sealed class CloneBench(BenchLab lab, Ways ways, Action<string> log)
         Record(run, ways.FileCopy, fileCopy.Seconds, fileCopy.Cpu);
 
         await lab.SettleAsync();
-        var reclone = await Cli(run, "clone", "--force", "--yes");
+        var reclone = await Cli(run, "clone", "--force", "--yes", "--keep-spare", "false");
         Expect(reclone, "by template");
         Record(run, ways.Template, reclone);
         if (first)
@@ -91,12 +90,30 @@ public sealed class CloneBench(BenchLab lab, Ways ways, Action<string> log)
 
         await LeversAsync(run);
 
-        // Issue 15.6 adds the spare copy: time "re-clone ready" here (from the start of clone --force until a
-        // fresh, complete clone accepts connections), next to the file-copy limit and clone --force && seed.
+        // Issue 15.6, the spare: its remake (what clone --force starts in the background), measured on its own; then
+        // "re-clone ready", from the start of clone --force to its ready event (a fresh, complete clone accepts
+        // connections), next to the file-copy limit; and clone --force && seed, with the spare ready before each.
+        await lab.SettleAsync();
+        var remake = await Cli(run, "spare");
+        Expect(remake, "made in");
+        Record(run, ways.SpareRemake, remake);
+        await lab.SettleAsync();
+        var (ready, toReady) = await lab.RunCliUntilEventAsync("ready", "clone", "--force", "--yes", "--json");
+        Expect(ready, "by spare");
+        Record(run, ways.Ready, toReady, ready.Cpu, ready.PeakRssBytes);
+        if (first)
+        {
+            await CheckCloneAsync(run, ways.Ready, source);
+        }
+
+        await lab.SettleAsync();
+        await Cli(run, "spare");
         await lab.SettleAsync();
         var force = await Cli(run, "clone", "--force", "--yes");
+        Expect(force, "by spare");
         var seed = await Cli(run, "seed");
         Record(run, ways.ForceSeed, force.Seconds + seed.Seconds, force.Cpu + seed.Cpu, Math.Max(force.PeakRssBytes, seed.PeakRssBytes));
+        await lab.SettleAsync();
 
         await lab.SettleAsync();
         NpgsqlConnection.ClearAllPools(); // the bench's own sessions on the source would (rightly) block source-template

@@ -143,6 +143,10 @@ public static class Report
             var firstUp = VsPlain(run, ways.StreamsTemplate, ways);
             var peak = run.PeakRssBytes / (1024.0 * 1024);
             yield return new($"{r} re-clone within 1.30x of the file-copy limit", vsLimit <= 1.3, X(vsLimit));
+            var ready = run[ways.Ready].Median;
+            var forceSeed = run[ways.ForceSeed].Median;
+            yield return new($"{r} re-clone ready (clone --force to a fresh complete clone) < 1 s", ready < 1, F(ready) + " s, " + X(ready / run[ways.FileCopy].Median) + " of the file-copy limit");
+            yield return new($"{r} clone --force && seed < 2 s", forceSeed < 2, F(forceSeed) + " s");
             yield return new($"{r} first up (clone + retained template) >= 1.50x plain", firstUp >= 1.5, X(firstUp));
             yield return new($"{r} peak RSS < 150 MB", peak < 150, peak.ToString("0", Inv) + " MB");
         }

@@ -22,7 +22,7 @@ public sealed class Ways
         var j = jobs.ToString(CultureInfo.InvariantCulture);
         PgDump = new($"peer: pg_dump -Fd -j {j} -Z 0, pg_restore -j {j}, ANALYZE", WayKind.Peer, "pg_dump -Fd");
         PgCopyDb = new($"peer: pgcopydb clone --table-jobs {j} --index-jobs {j}", WayKind.Peer, "pgcopydb");
-        All = [Plain, PgDump, PgCopyDb, Streams, StreamsTemplate, Template, Ready, ForceSeed, SourceTemplate, FileCopy];
+        All = [Plain, PgDump, PgCopyDb, Streams, StreamsTemplate, Template, Ready, ForceSeed, SpareRemake, SourceTemplate, FileCopy];
     }
 
     public Way Plain { get; } = new("plain: pg_dump | psql, then ANALYZE (the runbook)", WayKind.Baseline);
@@ -35,12 +35,15 @@ public sealed class Ways
 
     public Way StreamsTemplate { get; } = new("govclone first clone + retained template (what `up` does first)", WayKind.Govclone);
 
-    public Way Template { get; } = new("govclone re-clone from the retained template (clone --force)", WayKind.Govclone);
+    public Way Template { get; } = new("govclone re-clone from the retained template (clone --force, keepSpare false)", WayKind.Govclone);
 
-    /// <summary>Issue 15.6's row: from the start of clone --force until a fresh complete clone accepts connections.</summary>
-    public Way Ready { get; } = new("govclone re-clone ready (a spare copy swapped in)", WayKind.Govclone);
+    /// <summary>Issue 15.6's row: from the start of clone --force until the ready event: a fresh complete clone accepts connections.</summary>
+    public Way Ready { get; } = new("govclone re-clone ready (clone --force: start to its ready event; the spare swapped in)", WayKind.Govclone);
 
     public Way ForceSeed { get; } = new("govclone clone --force && govclone seed", WayKind.Govclone);
+
+    /// <summary>The spare's remake, off the critical path (clone --force starts it in the background): measured on its own.</summary>
+    public Way SpareRemake { get; } = new("govclone spare (the spare's remake, off the critical path)", WayKind.Govclone);
 
     public Way SourceTemplate { get; } = new("govclone source-template (explicit; idle source only)", WayKind.Govclone);
 

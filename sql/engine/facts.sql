@@ -3,7 +3,9 @@
 -- compared): the server version; 'present' when the template exists; the template's marker when it is a
 -- connection-free template; the clone: 'valid', 'invalid' (datconnlimit -2: what an interrupted DROP DATABASE
 -- leaves, PostgreSQL >= 15.4) or '' (absent); the clone's marker; the TOAST compressions the server has; the
--- most a lane's index build sorts in (kB: govclone.maintenance_work_mem).
+-- most a lane's index build sorts in (kB: govclone.maintenance_work_mem); 'superuser' when this role is one (then
+-- owners and privileges are restored as the source has them; otherwise the engine says what it cannot restore). Last: a
+-- line never empty (read stops at an empty last line).
 -- Settings: govclone.clone, govclone.template, govclone.maintenance_work_mem.
 DO $revoke$
 BEGIN
@@ -20,3 +22,4 @@ SELECT coalesce((SELECT CASE WHEN datconnlimit = -2 THEN 'invalid' ELSE 'valid' 
 SELECT coalesce((SELECT replace(coalesce(shobj_description(oid, 'pg_database'), ''), E'\n', ' ') FROM pg_database WHERE datname = current_setting('govclone.clone')), '');
 SELECT coalesce((SELECT array_to_string(enumvals, ',') FROM pg_settings WHERE name = 'default_toast_compression'), '');
 SELECT pg_size_bytes(current_setting('govclone.maintenance_work_mem')) / 1024;
+SELECT CASE WHEN rolsuper THEN 'superuser' ELSE 'not-superuser' END FROM pg_roles WHERE rolname = current_user;

@@ -16,6 +16,13 @@ public sealed record CliHost(TextWriter Out, TextWriter Error, string WorkingDir
     /// </summary>
     public bool IsInteractive { get; init; } = ReferenceEquals(Out, Console.Out) && !Console.IsOutputRedirected && !Console.IsInputRedirected;
 
+    /// <summary>
+    /// Starts <c>govclone ARGS</c> detached from this process (its own session, stdio to a log file, the environment
+    /// plus the given variables), for work that must outlive it: the ready spare's remake after a re-clone. Returns
+    /// its pid; null when it could not be started. Null (tests, in-process runs): such work runs before the lever returns.
+    /// </summary>
+    public Func<IReadOnlyList<string>, IReadOnlyDictionary<string, string>, string, int?>? StartDetached { get; init; }
+
     /// <summary>Columns help text is wrapped at: the terminal's width, else 100.</summary>
     public int Width { get; init; } = ReferenceEquals(Out, Console.Out) && !Console.IsOutputRedirected ? TerminalWidth() : 100;
 

@@ -25,9 +25,12 @@ internal static class Confirmation
         }
 
         console.MarkupLine($"govclone {Markup.Escape(lever)} [yellow]{Markup.Escape(what)}[/].");
+        // WaitAsync: a Ctrl-C that comes before the prompt reads its first key cancels the token while Spectre's
+        // key loop goes on waiting (it only checks the token between keys); the lever ends all the same (exit 130).
         var answer = await new TextPrompt<string>($"Type the clone's name ([bold]{Markup.Escape(clone)}[/]) to confirm:")
             .AllowEmpty()
-            .ShowAsync(console, ct);
+            .ShowAsync(console, ct)
+            .WaitAsync(ct);
         if (!string.Equals(answer.Trim(), clone, StringComparison.Ordinal))
         {
             throw new ConfirmationException("confirmation", $"'{answer.Trim()}' is not the clone's name; {lever} cancelled, nothing was changed",

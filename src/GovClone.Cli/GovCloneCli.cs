@@ -112,11 +112,15 @@ public static class GovCloneCli
             govclone:seedProfile; compares production's fingerprint before and after.
             """,
         ["clone"] = """
-            How (govclone:cloneMethod, default auto): a FILE_COPY of the retained
-            template <clone>_template when it is current (production is not read),
-            else streams: one snapshot of the source, a binary COPY per big table,
+            How (govclone:cloneMethod, default auto): the ready spare <clone>_spare
+            swapped in by name when there is one (a copy of the retained template
+            made ahead of time), else a FILE_COPY of the retained template
+            <clone>_template when it is current (production is not read), else
+            streams: one snapshot of the source, a binary COPY per big table,
             pg_dump --section=data for the rest, indexes in parallel lanes. Explicit
             only: dump (the runbook's plain pg_dump | psql), template, source-template.
+            A copy is built in <clone>_next and swapped in when complete; the clone
+            stays usable until then. Then `govclone spare` runs in the background.
             --force asks for the clone's name on a terminal; otherwise it needs -y.
             """,
         ["seed"] = """
@@ -129,6 +133,13 @@ public static class GovCloneCli
             """,
         ["compact"] = "Runs sql/compact.sql on the clone.",
         ["drop"] = "Asks for the clone's name on a terminal; otherwise it needs -y/--yes.",
+        ["spare"] = """
+            Under its own lock (seed, verify and the rest run meanwhile): drops a
+            clone a re-clone retired (<clone>_old), then makes <clone>_spare, a
+            FILE_COPY of the current retained template, marked ready last, when
+            govclone:keepSpare allows. clone, clone --force and up start it in the
+            background after they change the clone.
+            """,
     };
 
     /// <summary>System.CommandLine's own help; under the root's the settings and exit-code lines, under a lever's its <see cref="Details"/>.</summary>
@@ -218,6 +229,8 @@ public static class GovCloneCli
             compact.SetAction(CompactAsync);
             var drop = new Command("drop", "drop the clone and its retained template (idempotent)") { _dryRun };
             drop.SetAction(DropAsync);
+            var spare = new Command("spare", "make the ready spare, so the next re-clone is a swap of names");
+            spare.SetAction(SpareAsync);
             var status = new Command("status", "clone, template, metrics, sessions and the decision");
             status.SetAction(StatusAsync);
             var decide = new Command("decide", "the lifecycle decision (RETAIN/DROP) from live facts") { _markdown };
@@ -242,7 +255,7 @@ public static class GovCloneCli
             });
             var fingerprint = new Command("fingerprint", "production's fingerprint, read-only");
             fingerprint.SetAction(FingerprintAsync);
-            foreach (var c in new[] { sandbox, up, clone, seed, verify, reset, compact, drop, status, decide, config, suite, script, fingerprint })
+            foreach (var c in new[] { sandbox, up, clone, seed, verify, reset, compact, drop, spare, status, decide, config, suite, script, fingerprint })
             {
                 root.Subcommands.Add(c);
             }
@@ -375,7 +388,8 @@ public static class GovCloneCli
         private async Task<int> UpAsync(ParseResult p, CancellationToken ct)
         {
             var s = Settings(p);
-            var result = await Lifecycle(p, s, progress: true).UpAsync(ct);
+            var result = await Lifecycle(p, s, progress: true).UpAsync(remakeSpare: _host.StartDetached is null, ct);
+            var spare = result.SpareDue ? StartSpare(p, s) : null;
             var exit = result.Verify.Passed && result.ProductionUnchanged ? 0 : 1;
             if (p.GetValue(_g.Json))
             {
@@ -387,10 +401,16 @@ public static class GovCloneCli
                     steps = result.Steps.Select(st => new { lever = st.Lever, changed = st.Changed, summary = st.Summary }),
                     verify = Rendering.VerifyJson(result.Verify),
                     productionUnchanged = result.ProductionUnchanged,
+                    spare,
                 });
             }
 
             ReportUp(result);
+            if (spare is not null)
+            {
+                _console.MarkupLine(Markup.Escape("spare: " + spare));
+            }
+
             return exit;
         }
 
@@ -416,7 +436,51 @@ public static class GovCloneCli
                 await ConfirmAsync(p, "clone --force", s, $"replaces {s.CloneDatabase} with a fresh copy; its data and seeded state are lost", ct);
             }
 
-            return Lever(p, s, await Lifecycle(p, s, progress: true).CloneAsync(force, ct));
+            // With a host that can start a detached process, the ready spare is remade after this process returns:
+            // a re-clone ends as soon as the fresh clone is ready.
+            var result = await Lifecycle(p, s, progress: true).CloneAsync(force, remakeSpare: _host.StartDetached is null, ct);
+            var spare = result.SpareDue ? StartSpare(p, s) : null;
+            if (p.GetValue(_g.Json))
+            {
+                return Json.Result(result.Lever, 0, JsonOutput.Clone(result, s.CloneDatabase, spare));
+            }
+
+            _console.MarkupLine($"{Markup.Escape(result.Lever)}: {(result.Changed ? "[yellow]changed[/]" : "no change")}: {Markup.Escape(result.Summary)}");
+            if (spare is not null)
+            {
+                _console.MarkupLine(Markup.Escape("spare: " + spare));
+            }
+
+            return 0;
+        }
+
+        private async Task<int> SpareAsync(ParseResult p, CancellationToken ct)
+        {
+            var s = Settings(p);
+            return Lever(p, s, await Lifecycle(p, s).SpareAsync(ct));
+        }
+
+        /// <summary>
+        /// Starts <c>govclone spare</c> detached, with this run's settings as <c>GOVCLONE_*</c> variables and no stack file
+        /// (the password stays where it was: the environment or a pgpass file); says where it runs and logs. When it
+        /// cannot be started, the spare is remade by the next clone or `govclone spare`.
+        /// </summary>
+        private string StartSpare(ParseResult p, GovCloneSettings s)
+        {
+            var environment = new Dictionary<string, string>(StringComparer.Ordinal) { [SettingsSources.StackFileVariable] = SettingsSources.NoStackFileValue };
+            foreach (var (name, value) in Resolve(p).Raw)
+            {
+                if (value is not null && SettingKeys.Find(name) is { IsSecret: false } key)
+                {
+                    environment[key.EnvironmentVariable] = value;
+                }
+            }
+
+            var log = Path.Combine(Path.GetTempPath(), $"govclone-spare-{s.CloneDatabase}.log");
+            var pid = _host.StartDetached!(["spare"], environment, log);
+            return pid is { } id
+                ? $"being remade in the background (govclone spare, pid {id}; log {log}; `govclone status` shows it)"
+                : "could not start `govclone spare` in the background: the next clone makes it, or run `govclone spare`";
         }
 
         private async Task<int> SeedAsync(ParseResult p, CancellationToken ct)

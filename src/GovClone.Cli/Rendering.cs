@@ -49,6 +49,7 @@ internal static class Rendering
               + (s.State.Complete && !s.Current ? $" [yellow]not current: govclone:cloneGeneration is {s.ConfiguredGeneration}; up re-clones it[/]" : string.Empty));
         table.AddRow("size", s.State.SizeBytes is { } b ? LifecycleDecider.FormatBytes(b) : "-");
         table.AddRow("retained template", Markup.Escape(s.TemplateSummary));
+        table.AddRow("ready spare", Markup.Escape(s.SpareSummary));
         table.AddRow("host free", s.HostFreeBytes is { } f ? LifecycleDecider.FormatBytes(f) : "unknown");
         table.AddRow("app connections", s.AppConnections?.ToString(CultureInfo.InvariantCulture) ?? "-");
         table.AddRow("worker leases", s.WorkerLeases?.ToString(CultureInfo.InvariantCulture) ?? "-");
@@ -117,6 +118,7 @@ internal static class Rendering
         configuredGeneration = s.ConfiguredGeneration,
         sizeBytes = s.State.SizeBytes,
         template = new { name = s.Template.Name, exists = s.Template.Exists, current = s.Template.Current, sizeBytes = s.Template.SizeBytes, summary = s.TemplateSummary },
+        spare = new { name = s.Spare.Name, exists = s.Spare.Exists, ready = s.Spare.Current, sizeBytes = s.Spare.SizeBytes, summary = s.SpareSummary },
         hostFreeBytes = s.HostFreeBytes,
         appConnections = s.AppConnections,
         workerLeases = s.WorkerLeases,

@@ -102,6 +102,7 @@ public static class BadInputScenarios
             new("restore fails: disk full", ["clone", "--clone-database", "directus_gov_test_diskfull", "--pg-bin-dir", diskFullBin], "free space"),
         ];
 
+        await lab.SettleAsync(TimeSpan.FromMinutes(2)); // a spare still being remade would change the server under the snapshot
         var before = await SnapshotAsync(lab);
         foreach (var c in cases)
         {

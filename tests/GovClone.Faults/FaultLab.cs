@@ -144,6 +144,13 @@ public sealed class FaultLab : IAsyncDisposable
         return await lifecycle.ReadTemplateAsync(conn, CancellationToken.None);
     }
 
+    public async Task<SpareState> SpareStateAsync()
+    {
+        var lifecycle = new CloneLifecycle(Settings);
+        await using var conn = await lifecycle.Connections.OpenMaintenanceAsync(CancellationToken.None);
+        return await lifecycle.ReadSpareAsync(conn, CancellationToken.None);
+    }
+
     /// <summary>The tables <c>seed</c>/<c>reset</c> write: a seeded clone legitimately differs from the source there.</summary>
     public static readonly string[] SeededTables =
     [
@@ -171,10 +178,18 @@ public sealed class FaultLab : IAsyncDisposable
         return await ScalarAsync<string>(database, filtered) ?? string.Empty;
     }
 
-    /// <summary>Waits until no clone-script session is left on the clone (an orphan finishing or failing).</summary>
+    /// <summary>
+    /// Waits until no clone-script session is left on the clone (an orphan finishing or failing), and no `govclone spare`
+    /// a clone lever started in the background is still running (it changes the server: the spare, <c>&lt;clone&gt;_old</c>).
+    /// </summary>
     public async Task SettleAsync(TimeSpan max)
     {
         var sw = Stopwatch.StartNew();
+        while (sw.Elapsed < max && BackgroundSpareRunning())
+        {
+            await Task.Delay(100);
+        }
+
         var quietSince = Stopwatch.StartNew();
         while (sw.Elapsed < max)
         {
@@ -190,6 +205,30 @@ public sealed class FaultLab : IAsyncDisposable
 
             await Task.Delay(100);
         }
+    }
+
+    /// <summary>Whether a `govclone spare` (started detached by a clone lever) is running.</summary>
+    public static bool BackgroundSpareRunning()
+    {
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            try
+            {
+                var argv = File.ReadAllText(Path.Combine(dir, "cmdline")).Split('\0');
+                if (argv.Any(a => a.EndsWith("GovClone.Cli.dll", StringComparison.Ordinal)) && argv.Contains("spare"))
+                {
+                    return true;
+                }
+            }
+            catch (IOException)
+            {
+            }
+            catch (UnauthorizedAccessException)
+            {
+            }
+        }
+
+        return false;
     }
 
     public async ValueTask DisposeAsync()

@@ -27,19 +27,25 @@ public sealed record KillPoint(string Name, KillTarget Target, string Method = "
 }
 
 /// <summary>
-/// Kills a real <c>govclone clone --force</c>, made each way (dump, streams, from the retained template), at
-/// many points, then checks that nothing takes the result for a complete clone (a marker on a clone, or a
-/// template marker on a template, whose tables differ from the source = a half clone) and that one
-/// <c>govclone up</c> converges to the committed state.
+/// Kills a real <c>govclone clone --force</c>, made each way (dump, streams, from the retained template), and a real
+/// <c>govclone spare</c> (the ready spare's remake), at many points, then checks that nothing takes the result for a
+/// complete clone (a marker on a clone, a template marker on a template, or a spare marker on a spare, whose tables
+/// differ from the source = a half clone) and that one <c>govclone up</c> converges to the committed state. Every build
+/// goes to <c>&lt;clone&gt;_next</c> and is swapped in by name: a kill before the swap leaves the old clone as it was.
 /// </summary>
 public static class KillScenarios
 {
-    /// <summary>The points of each way: "N/M …" is reached when the tool prints step N of M.</summary>
+    /// <summary>
+    /// The points of each way: "N/M …" is reached when the tool prints step N of M (the last step is the swap into the
+    /// clone's name, with its mark); "spare copy" while the spare's CREATE DATABASE runs, "spare mark" once the copy is
+    /// there and not yet marked.
+    /// </summary>
     public static readonly IReadOnlyDictionary<string, string[]> Points = new Dictionary<string, string[]>(StringComparer.Ordinal)
     {
-        ["dump"] = ["1/5 create", "2/5 unmark+wipe", "3/5 stream start", "copy 20%", "copy 50%", "copy 80%", "index build", "4/5 analyze", "5/5 mark"],
-        ["streams"] = ["1/7 create", "2/7 source reads", "3/7 unmark+wipe+schema", "4/7 streams start", "copy 20%", "copy 50%", "copy 80%", "4/7 index build", "5/7 post-data", "6/7 analyze", "7/7 mark", "template retain"],
-        ["template"] = ["1/3 create", "2/3 file copy", "3/3 mark"],
+        ["dump"] = ["1/4 create", "2/4 stream start", "copy 20%", "copy 50%", "copy 80%", "index build", "3/4 analyze", "4/4 swap"],
+        ["streams"] = ["1/7 create", "2/7 source reads", "3/7 schema", "4/7 streams start", "copy 20%", "copy 50%", "copy 80%", "4/7 index build", "5/7 post-data", "6/7 analyze", "7/7 swap", "template retain"],
+        ["template"] = ["1/3 create", "2/3 file copy", "3/3 swap"],
+        ["spare"] = ["spare copy", "spare mark"],
     };
 
     /// <summary>Which targets exist at which point (pg_dump only while the data streams; the server crash mid-copy).</summary>
@@ -50,18 +56,18 @@ public static class KillScenarios
             foreach (var p in points)
             {
                 yield return new KillPoint(p, KillTarget.Tool, method);
-                if (method != "template" || p != "2/3 file copy")
+                if ((method != "template" || p != "2/3 file copy") && (method != "spare" || p != "spare copy"))
                 {
                     yield return new KillPoint(p, KillTarget.Psql, method);
                 }
 
-                if (p is "3/5 stream start" or "4/7 streams start" or "copy 20%" or "copy 50%" or "copy 80%" or "2/7 source reads")
+                if (p is "2/4 stream start" or "4/7 streams start" or "copy 20%" or "copy 50%" or "copy 80%" or "2/7 source reads")
                 {
                     yield return new KillPoint(p, KillTarget.PgDump, method);
                 }
 
-                if (p is "3/5 stream start" or "4/7 streams start" or "copy 20%" or "copy 50%" or "copy 80%" or "index build" or "4/7 index build" or "5/7 post-data"
-                    or "2/3 file copy" or "template retain")
+                if (p is "2/4 stream start" or "4/7 streams start" or "copy 20%" or "copy 50%" or "copy 80%" or "index build" or "4/7 index build" or "5/7 post-data"
+                    or "2/3 file copy" or "template retain" or "spare copy")
                 {
                     yield return new KillPoint(p, KillTarget.Server, method);
                 }
@@ -69,17 +75,18 @@ public static class KillScenarios
         }
     }
 
-    /// <summary>The bounded set CI runs: every target, every way, twenty-one distinct points.</summary>
+    /// <summary>The bounded set CI runs: every target, every way and the spare's remake, twenty-four distinct points.</summary>
     public static IEnumerable<KillPoint> QuickPoints() =>
     [
-        new("1/5 create", KillTarget.Tool), new("copy 50%", KillTarget.Tool), new("5/5 mark", KillTarget.Tool),
-        new("2/5 unmark+wipe", KillTarget.Psql), new("copy 80%", KillTarget.Psql),
-        new("index build", KillTarget.Psql), new("4/5 analyze", KillTarget.Psql),
-        new("3/5 stream start", KillTarget.PgDump), new("copy 20%", KillTarget.Server),
+        new("1/4 create", KillTarget.Tool), new("copy 50%", KillTarget.Tool), new("4/4 swap", KillTarget.Tool),
+        new("1/4 create", KillTarget.Psql), new("copy 80%", KillTarget.Psql),
+        new("index build", KillTarget.Psql), new("3/4 analyze", KillTarget.Psql),
+        new("2/4 stream start", KillTarget.PgDump), new("copy 20%", KillTarget.Server),
         new("copy 50%", KillTarget.Tool, "streams"), new("copy 20%", KillTarget.Psql, "streams"), new("copy 50%", KillTarget.PgDump, "streams"),
-        new("3/7 unmark+wipe+schema", KillTarget.Psql, "streams"), new("4/7 index build", KillTarget.Server, "streams"), new("5/7 post-data", KillTarget.Tool, "streams"),
-        new("6/7 analyze", KillTarget.Tool, "streams"), new("7/7 mark", KillTarget.Psql, "streams"), new("template retain", KillTarget.Tool, "streams"),
-        new("2/3 file copy", KillTarget.Tool, "template"), new("2/3 file copy", KillTarget.Server, "template"), new("3/3 mark", KillTarget.Psql, "template"),
+        new("3/7 schema", KillTarget.Psql, "streams"), new("4/7 index build", KillTarget.Server, "streams"), new("5/7 post-data", KillTarget.Tool, "streams"),
+        new("6/7 analyze", KillTarget.Tool, "streams"), new("7/7 swap", KillTarget.Psql, "streams"), new("template retain", KillTarget.Tool, "streams"),
+        new("2/3 file copy", KillTarget.Tool, "template"), new("2/3 file copy", KillTarget.Server, "template"), new("3/3 swap", KillTarget.Psql, "template"),
+        new("spare copy", KillTarget.Tool, "spare"), new("spare copy", KillTarget.Server, "spare"), new("spare mark", KillTarget.Psql, "spare"),
     ];
 
     public static async Task RunAsync(FaultLab lab, FaultReport report, IReadOnlyList<KillPoint> points, int iterations, Random random, Action<string> log)
@@ -92,12 +99,18 @@ public static class KillScenarios
             foreach (var point in points.OrderBy(_ => random.Next()))
             {
                 run++;
-                if (point.Method == "template")
+                if (point.Method is "template" or "spare")
                 {
-                    // A template re-clone needs a current template: make one when a drop or kill took it.
+                    // A template re-clone, and a spare, need a current template: make one when a drop or kill took it.
                     if (!(await lab.TemplateStateAsync()).Current)
                     {
                         await lab.RunCliAsync(["clone", "--force", "--yes", "--clone-method", "streams", "--retain-template", "true"]);
+                    }
+
+                    if (point.Method == "spare")
+                    {
+                        // No spare, so the remake copies one (this waits for any remake a clone started in the background).
+                        await lab.RunCliAsync(["spare", "--keep-spare", "false"]);
                     }
                 }
                 else if (random.Next(2) == 0)
@@ -124,6 +137,17 @@ public static class KillScenarios
                 if (!state.Complete && verify.ExitCode == 0)
                 {
                     half = true; // verify took an incomplete clone for a good one
+                }
+
+                // A spare marked ready must be a whole copy of the source: swap it in (the default re-clone) and count.
+                if ((await lab.SpareStateAsync()).Current)
+                {
+                    var fromSpare = await lab.RunCliAsync(["clone", "--force", "--yes"]);
+                    if (fromSpare.ExitCode == 0 && await lab.TableCountsAsync(FaultLab.Clone) != await lab.TableCountsAsync(FaultLab.Source))
+                    {
+                        half = true;
+                        log("    a ready spare whose tables differ from the source");
+                    }
                 }
 
                 // A template marked current must be a whole copy of the source too: re-clone from it and count.
@@ -158,7 +182,7 @@ public static class KillScenarios
     private static async Task<KillOutcome> KillOnceAsync(FaultLab lab, KillPoint point, TimeSpan jitter, long sourceBytes)
     {
         var phase = "";
-        using var tool = lab.StartCli(["clone", "--force", "--yes", "--clone-method", point.Method]);
+        using var tool = lab.StartCli(point.Method == "spare" ? ["spare"] : ["clone", "--force", "--yes", "--clone-method", point.Method]);
         var collect = FaultLab.CollectAsync(tool, line =>
         {
             if (line.StartsWith("govclone: clone ", StringComparison.Ordinal))
@@ -196,20 +220,25 @@ public static class KillScenarios
 
     private static async Task<bool> ReachedAsync(FaultLab lab, KillPoint point, string phase, long sourceBytes)
     {
-        var copyPhase = point.Method == "streams" ? "4/7" : "3/5";
+        var copyPhase = point.Method == "streams" ? "4/7" : "2/4";
+        var next = FaultLab.Clone + "_next"; // every build goes there until its swap
         switch (point.Name)
         {
+            case "spare copy":
+                return await lab.ScalarAsync<long>("postgres", $"SELECT count(*) FROM pg_stat_activity WHERE application_name = 'govclone-spare' AND query LIKE 'CREATE DATABASE {FaultLab.Clone}_spare %'") > 0;
+            case "spare mark":
+                return await lab.ScalarAsync<long>("postgres", $"SELECT count(*) FROM pg_database WHERE datname = '{FaultLab.Clone}_spare' AND shobj_description(oid, 'pg_database') IS NULL") > 0;
             case "template retain":
                 return phase.StartsWith("complete", StringComparison.Ordinal); // printed after the mark, before the template copy
             // A streams clone builds its big tables' indexes in the lanes, while the other lane still copies.
             case "index build":
             case "4/7 index build":
                 return phase.StartsWith(copyPhase, StringComparison.Ordinal)
-                    && await lab.ScalarAsync<long>("postgres", $"SELECT count(*) FROM pg_stat_progress_create_index WHERE datname = '{FaultLab.Clone}'") > 0;
+                    && await lab.ScalarAsync<long>("postgres", $"SELECT count(*) FROM pg_stat_progress_create_index WHERE datname = '{next}'") > 0;
             case var name when name.StartsWith("copy ", StringComparison.Ordinal):
                 var fraction = double.Parse(name["copy ".Length..].TrimEnd('%'), CultureInfo.InvariantCulture) / 100;
                 return phase.StartsWith(copyPhase, StringComparison.Ordinal)
-                    && await lab.ScalarAsync<long>("postgres", $"SELECT coalesce((SELECT pg_database_size(oid) FROM pg_database WHERE datname = '{FaultLab.Clone}'), 0)") >= fraction * sourceBytes;
+                    && await lab.ScalarAsync<long>("postgres", $"SELECT coalesce((SELECT pg_database_size(oid) FROM pg_database WHERE datname = '{next}'), 0)") >= fraction * sourceBytes;
             default:
                 return phase.StartsWith(point.Name.Split(' ')[0], StringComparison.Ordinal);
         }

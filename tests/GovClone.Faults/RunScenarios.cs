@@ -34,7 +34,7 @@ public static class RunScenarios
             using var holder = lab.StartCli(["clone", "--force", "--yes", "--clone-method", "dump"]);
             var holderRun = FaultLab.CollectAsync(holder, line =>
             {
-                if (line.Contains("clone 3/5", StringComparison.Ordinal))
+                if (line.Contains("clone 2/4", StringComparison.Ordinal)) // the dump way's copy step
                 {
                     phase3.TrySetResult();
                 }

@@ -56,6 +56,22 @@ public enum RetainTemplate
 }
 
 /// <summary>
+/// Whether a ready spare <c>&lt;clone&gt;_spare</c> (a FILE_COPY of the retained template made ahead of time) is kept, so
+/// that a re-clone is a swap of names (govclone:keepSpare).
+/// </summary>
+public enum KeepSpare
+{
+    /// <summary>Keep one while the clone costs under a tenth of the host's free space left with the template (and the spare) counted.</summary>
+    Auto,
+
+    /// <summary>Keep one whenever there is a current retained template to copy.</summary>
+    Yes,
+
+    /// <summary>Never keep one; drop one that exists.</summary>
+    No,
+}
+
+/// <summary>
 /// Every setting of a stack, typed and validated. Built only by <see cref="SettingsParser"/>, which the
 /// CLI (stack file + environment + flags) and the Pulumi program (Pulumi config) both call, so the two
 /// read the same <c>govclone:*</c> keys with the same rules.
@@ -103,6 +119,9 @@ public sealed record GovCloneSettings
     public CloneMethod CloneMethod { get; init; } = CloneMethod.Auto;
 
     public RetainTemplate RetainTemplate { get; init; } = RetainTemplate.Auto;
+
+    /// <summary>govclone:keepSpare: a ready copy of the retained template, so a re-clone is a swap of names.</summary>
+    public KeepSpare KeepSpare { get; init; } = KeepSpare.Auto;
 
     /// <summary>The retained template's name: always starts with directus_gov_test_ and differs from the clone.</summary>
     public required string TemplateDatabase { get; init; }

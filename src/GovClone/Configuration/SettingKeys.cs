@@ -149,6 +149,8 @@ public static class SettingKeys
     { Type = SettingType.Choice, Allowed = ["auto", "streams", "dump", "template", "source-template"] };
     public static readonly SettingKey RetainTemplate = new("retainTemplate", "auto", "keep a connection-free template copy of the fresh clone for fast re-clones: auto (when under 10% of free space) | true | false")
     { Type = SettingType.Choice, Allowed = ["auto", "true", "false"] };
+    public static readonly SettingKey KeepSpare = new("keepSpare", "auto", "keep a ready spare <clone>_spare, a copy of the retained template made ahead of time, so a re-clone (clone --force) is a swap of names: auto (when under 10% of the free space left) | true | false")
+    { Type = SettingType.Choice, Allowed = ["auto", "true", "false"] };
     public static readonly SettingKey TemplateDatabase = new("templateDatabase", null, "the retained template's name (default: <cloneDatabase>_template); must start with directus_gov_test_")
     { Type = SettingType.Database };
     public static readonly SettingKey ToastCompression = new("toastCompression", "lz4", "TOAST compression of the clone's data: lz4 (faster; pglz if the server lacks lz4) | pglz (storage as a default production's)")
@@ -165,7 +167,7 @@ public static class SettingKeys
         SourceDatabase, CloneDatabase, MaintenanceDatabase, Host, Port, User, SslMode, Password, PgpassFile,
         Transport, DockerContainer, SshHost, SshUser, SshPort, SshPrivateKey, PgBinDir, AppDatabase, QueryAllowlist,
         ProductionRolloutLanded, ProductionSeedVerified, FollowUps, CloneGeneration, CompactGeneration,
-        SeedProfile, LockTimeoutSeconds, HostFreeBytes, CloneMethod, RetainTemplate, TemplateDatabase, ToastCompression,
+        SeedProfile, LockTimeoutSeconds, HostFreeBytes, CloneMethod, RetainTemplate, KeepSpare, TemplateDatabase, ToastCompression,
         CloneJobs, MaintenanceWorkMem, StreamTableMinBytes,
     ];
 

@@ -249,6 +249,13 @@ public static partial class SettingsParser
             "false" or "no" or "0" => RetainTemplate.No,
             var other => throw new ConfigurationException(SettingKeys.RetainTemplate.ConfigKey, $"'{other}' is not auto, true or false", OneOf(SettingKeys.RetainTemplate)),
         };
+        var spare = Get(SettingKeys.KeepSpare).ToLowerInvariant() switch
+        {
+            "auto" => KeepSpare.Auto,
+            "true" or "yes" or "1" => KeepSpare.Yes,
+            "false" or "no" or "0" => KeepSpare.No,
+            var other => throw new ConfigurationException(SettingKeys.KeepSpare.ConfigKey, $"'{other}' is not auto, true or false", OneOf(SettingKeys.KeepSpare)),
+        };
         raw.TryGetValue(SettingKeys.TemplateDatabase.Name, out var templateRaw);
         templateRaw ??= SettingKeys.TemplateDatabase.Default;
         string template;
@@ -321,6 +328,7 @@ public static partial class SettingsParser
             HostFreeBytes = free,
             CloneMethod = method,
             RetainTemplate = retain,
+            KeepSpare = spare,
             TemplateDatabase = template,
             ToastCompression = toast,
             CloneJobs = ParseInt(SettingKeys.CloneJobs, Get(SettingKeys.CloneJobs)),

@@ -118,20 +118,22 @@ public static class LeverCommands
 
     /// <summary>
     /// Drops the clone and every database of its family that exists (retained template, <c>_next</c>, <c>_old</c>,
-    /// <c>_spare</c>): one psql, each name behind the prefix guard; all unmarked and un-templated before any DROP.
+    /// <c>_spare</c>): one psql running the engine's files, behind the prefix guard; all unmarked and un-templated
+    /// (release_family.sql) before any DROP (drop_family.sql).
     /// </summary>
     public static string DropByHand(GovCloneSettings s, ServerTransport t)
     {
         ArgumentNullException.ThrowIfNull(s);
         ArgumentNullException.ThrowIfNull(t);
-        var family = CloneFamily.All(s);
-        return ShellQuote.Join(t.Argv([.. MaintenancePsql(s, t), .. Commands([.. family.Select(CloneFamily.ReleaseSql), .. family.Select(CloneFamily.DropSql)])]));
+        CloneFamily.All(s);
+        return FilesByHand(s, t, [("clone", s.CloneDatabase), ("template", s.TemplateDatabase)], "prefix_guard.sql", "release_family.sql", "drop_family.sql");
     }
 
     /// <summary>
-    /// The re-clone govclone makes from a current retained template, by hand: refuses (changing nothing) unless the
-    /// template is current for this source, clone and generation; then unmark, drop, FILE_COPY, close to PUBLIC, mark
-    /// complete for this generation, as the clone script does.
+    /// The re-clone govclone makes from a current retained template when no ready spare is there, by hand, with the
+    /// engine's files: refuses (changing nothing) unless the template is current for this source, clone and
+    /// generation; then the copy is built in <c>&lt;clone&gt;_next</c> (a FILE_COPY, closed to PUBLIC, the template's
+    /// database settings), swapped in and marked complete in one transaction, and the old clone dropped.
     /// </summary>
     public static string TemplateReCloneByHand(GovCloneSettings s, ServerTransport t)
     {
@@ -139,81 +141,54 @@ public static class LeverCommands
         ArgumentNullException.ThrowIfNull(t);
         DatabaseNameGuard.RequireClone(s.CloneDatabase, s.SourceDatabase);
         DatabaseNameGuard.RequireClone(s.TemplateDatabase, s.SourceDatabase, SettingKeys.TemplateDatabase.ConfigKey);
-        var clone = DatabaseNameGuard.QuoteLiteral(s.CloneDatabase);
-        var template = DatabaseNameGuard.QuoteLiteral(s.TemplateDatabase);
-        var marker = DatabaseNameGuard.QuoteLiteral(GovClone.Engine.EngineScript.TemplateMarkerFor(s) + " ");
-        var check = ServerScripts.PrefixGuardBlock(s.TemplateDatabase, "copy", $"""
-              IF NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = {template} AND datistemplate AND NOT datallowconn AND datconnlimit <> -2
-                             AND left(coalesce(shobj_description(oid, 'pg_database'), ''), length({marker})) = {marker}) THEN
-                RAISE EXCEPTION 'govclone: % is not a current template of % (generation {s.CloneGeneration.ToString(CultureInfo.InvariantCulture)}); nothing was changed: re-clone from scratch', {template}, {clone};
-              END IF;
-            """);
-        return ShellQuote.Join(t.Argv([.. MaintenancePsql(s, t), .. Commands(
-        [
-            check,
-            CloneFamily.ReleaseSql(s.CloneDatabase),
-            CloneFamily.DropSql(s.CloneDatabase),
-            $"CREATE DATABASE {DatabaseNameGuard.QuoteIdentifier(s.CloneDatabase)} TEMPLATE {DatabaseNameGuard.QuoteIdentifier(s.TemplateDatabase)} STRATEGY FILE_COPY;",
-            Revoke(s),
-            MarkComplete(s),
-        ])]));
+        var next = GovClone.Engine.EngineScript.NextDatabase(s);
+        return FilesByHand(s, t,
+            [
+                ("clone", s.CloneDatabase), ("template", s.TemplateDatabase), ("target", next), ("copy_from", s.TemplateDatabase), ("origin", next), ("strategy", "STRATEGY FILE_COPY"),
+                ("settings_from", s.TemplateDatabase), ("template_marker", GovClone.Engine.EngineScript.TemplateMarkerFor(s)), ("marker", GovClone.Engine.EngineScript.MarkerFor(s)),
+            ],
+            "prefix_guard.sql", "require_template.sql", "drop_leftovers.sql", "copy_next.sql", "database_settings.sql", "swap.sql", "drop_leftovers.sql");
     }
 
     /// <summary>
-    /// A fresh copy of production by hand, inside one bash -c at the server: the retained template and the spare (copies
-    /// of an older moment) and the clone are unmarked and dropped; the clone is created closed to PUBLIC; the runbook's
-    /// pg_dump | psql runs in one transaction that commits only when pg_dump exited 0; ANALYZE; marked complete for this
-    /// generation, last. The next govclone clone from the source keeps a new template.
+    /// A fresh copy of production by hand, with the engine's files, as govclone's dump way makes it: the retained
+    /// template and the spare (copies of an older moment) are unmarked and dropped; the copy is built in
+    /// <c>&lt;clone&gt;_next</c> (a fresh database like the source, closed to PUBLIC): the runbook's pg_dump | psql at the
+    /// server in one transaction that commits only when pg_dump exited 0 (owners and privileges as the source has
+    /// them), ANALYZE; then the source's database settings, the swap that marks it complete for this generation, and
+    /// the old clone dropped. The old clone stays usable until the swap. The next govclone clone from the source
+    /// keeps a new template.
     /// </summary>
     public static string FromScratchByHand(GovCloneSettings s, ServerTransport t)
     {
         ArgumentNullException.ThrowIfNull(s);
         ArgumentNullException.ThrowIfNull(t);
-        var stale = CloneFamily.All(s).Where(n => n == s.TemplateDatabase || n == s.CloneDatabase + "_spare").ToArray();
-        var clone = new[] { s.CloneDatabase };
-        var prepare = ShellQuote.Join([.. MaintenancePsql(s, t), .. Commands(
-        [
-            .. clone.Concat(stale).Select(CloneFamily.ReleaseSql),
-            .. stale.Concat(clone).Select(CloneFamily.DropSql),
-            $"CREATE DATABASE {DatabaseNameGuard.QuoteIdentifier(s.CloneDatabase)};",
-            Revoke(s),
-        ])]);
+        CloneFamily.All(s);
+        var next = GovClone.Engine.EngineScript.NextDatabase(s);
+        var stale = new[] { s.TemplateDatabase, GovClone.Engine.EngineScript.SpareDatabase(s) }.Select(database =>
+            FilesByHand(s, t, [("clone", s.CloneDatabase), ("database", database)], "prefix_guard.sql", "release_database.sql", "drop_database.sql"));
+        var create = FilesByHand(s, t, [("clone", s.CloneDatabase), ("target", next), ("source", s.SourceDatabase)], "prefix_guard.sql", "drop_leftovers.sql", "create_next.sql");
         // COMMIT only after pg_dump exits 0: a dump cut short is rolled back, never committed half-way.
-        var copy = "{ echo 'BEGIN;'; " + ShellQuote.Join([t.Tool("pg_dump"), .. t.ConnectionArgs, "--no-owner", "--no-privileges", "-d", s.SourceDatabase])
-            + " && echo 'COMMIT;'; } | " + ShellQuote.Join([t.Tool("psql"), .. t.ConnectionArgs, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-o", "/dev/null", "-d", s.CloneDatabase]);
-        var analyze = ShellQuote.Join([t.Tool("psql"), .. t.ConnectionArgs, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", s.CloneDatabase, "-c", "ANALYZE;"]);
-        var mark = ShellQuote.Join([.. MaintenancePsql(s, t), .. Commands([MarkComplete(s)])]);
-        return ShellQuote.Join(t.Argv("bash", "-c", $"set -euo pipefail; {prepare}; {copy}; {analyze}; {mark}"));
+        var copy = "{ echo 'BEGIN;'; " + ShellQuote.Join([t.Tool("pg_dump"), .. t.ConnectionArgs, "-d", s.SourceDatabase])
+            + " && echo 'COMMIT;'; } | " + ShellQuote.Join([t.Tool("psql"), .. t.ConnectionArgs, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-o", "/dev/null", "-d", next])
+            + " && " + ShellQuote.Join([t.Tool("psql"), .. t.ConnectionArgs, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", next, "-c", "ANALYZE;"]);
+        var atServer = ShellQuote.Join(t.Argv("bash", "-c", "set -euo pipefail; " + copy));
+        var swap = FilesByHand(s, t, [("clone", s.CloneDatabase), ("target", next), ("source", s.SourceDatabase), ("origin", next), ("marker", GovClone.Engine.EngineScript.MarkerFor(s))],
+            "prefix_guard.sql", "database_settings.sql", "swap.sql", "drop_leftovers.sql");
+        return string.Join(" && ", [.. stale, create, atServer, swap]);
+    }
+
+    /// <summary>
+    /// <c>cat sql/engine/FILE… | [ssh HOST "]docker exec -i postgres psql … -d postgres -c "SET govclone.NAME = 'VALUE'"… -f -["]</c>:
+    /// the engine's SQL files on stdin, after the settings they read (psql runs the -c and -f in order, in one session).
+    /// </summary>
+    private static string FilesByHand(GovCloneSettings s, ServerTransport t, IReadOnlyList<(string Name, string Value)> settings, params string[] files)
+    {
+        var set = settings.SelectMany(p => new[] { "-c", $"SET govclone.{p.Name} = {DatabaseNameGuard.QuoteLiteral(p.Value)}" });
+        var psql = t.Argv([.. MaintenancePsql(s, t), .. set, "-f", "-"]);
+        return "cat " + string.Join(' ', files.Select(f => ShellQuote.Word("sql/engine/" + f))) + " | " + ShellQuote.Join(psql);
     }
 
     private static IReadOnlyList<string> MaintenancePsql(GovCloneSettings s, ServerTransport t) =>
         [t.Tool("psql"), .. t.ConnectionArgs, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", s.MaintenanceDatabase];
-
-    /// <summary>One <c>-c</c> per statement (psql runs each on its own, so DROP DATABASE is outside any transaction block), each on one line.</summary>
-    private static IEnumerable<string> Commands(IEnumerable<string> statements) =>
-        statements.SelectMany(sql => new[] { "-c", OneLine(sql) });
-
-    private static string Revoke(GovCloneSettings s) =>
-        $"REVOKE CONNECT, TEMPORARY ON DATABASE {DatabaseNameGuard.QuoteIdentifier(s.CloneDatabase)} FROM PUBLIC;";
-
-    /// <summary>The complete marker of this generation, behind the prefix guard: the same text the clone script writes last.</summary>
-    private static string MarkComplete(GovCloneSettings s)
-    {
-        var lit = DatabaseNameGuard.QuoteLiteral(s.CloneDatabase);
-        return ServerScripts.PrefixGuardBlock(s.CloneDatabase, "mark", $$"""
-              EXECUTE format('COMMENT ON DATABASE %I IS %L', {{lit}},
-                {{DatabaseNameGuard.QuoteLiteral(GovClone.Engine.EngineScript.MarkerFor(s) + " at=")}} || to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'));
-            """);
-    }
-
-    /// <summary>SQL on one line (the record prints each by-hand command on one line). The texts here carry no -- comment, which this would break.</summary>
-    private static string OneLine(string sql)
-    {
-        if (sql.Contains("--", StringComparison.Ordinal))
-        {
-            throw new InvalidOperationException("a by-hand SQL text must not carry a -- comment: " + sql);
-        }
-
-        return string.Join(' ', sql.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
-    }
 }

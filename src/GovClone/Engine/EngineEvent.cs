@@ -74,6 +74,18 @@ public abstract record EngineEvent
                 },
                 "relays" => new RelaysEvent { Json = json, Stdbuf = Flag(e, "stdbuf") ?? false },
                 "note" => new NoteEvent { Json = json, Text = Text(e, "text") ?? "" },
+                "ready" => new ReadyEvent { Json = json, Database = Text(e, "database") ?? "", Method = Text(e, "method") ?? "" },
+                "spare" => new SpareEvent
+                {
+                    Json = json,
+                    Kept = Flag(e, "kept") ?? false,
+                    Ready = Flag(e, "ready") ?? false,
+                    Database = Text(e, "database") ?? "",
+                    Reason = Text(e, "reason") ?? "",
+                    Seconds = Number(e, "seconds"),
+                    Bytes = Number(e, "bytes"),
+                },
+                "fidelity" => new FidelityEvent { Json = json, Level = Text(e, "level") ?? "", Setting = Text(e, "setting") ?? "", Text = Text(e, "text") ?? "" },
                 _ => new OtherEvent { Json = json, EventName = name },
             };
         }
@@ -201,6 +213,43 @@ public sealed record NoteEvent : EngineEvent
     public required string Text { get; init; }
 }
 
+/// <summary>
+/// The fresh clone is in place, complete and accepts connections: the build (or the ready spare) was swapped in and
+/// marked in one transaction. What follows (the old clone dropped, the template kept, the spare remade) is extra.
+/// </summary>
+public sealed record ReadyEvent : EngineEvent
+{
+    public override string Name => "ready";
+    public required string Database { get; init; }
+
+    /// <summary>The way the fresh copy was made: streams, dump, template, source-template, or spare (a swap of names).</summary>
+    public required string Method { get; init; }
+}
+
+/// <summary>The ready spare after the spare command: kept (and ready) or not, and why; how long its copy took.</summary>
+public sealed record SpareEvent : EngineEvent
+{
+    public override string Name => "spare";
+    public required bool Kept { get; init; }
+    public required bool Ready { get; init; }
+    public required string Database { get; init; }
+    public required string Reason { get; init; }
+    public long? Seconds { get; init; }
+    public long? Bytes { get; init; }
+}
+
+/// <summary>
+/// The clone will differ from the source at schema level, and how (level <c>partial</c>): what the cloning role
+/// (<see cref="Setting"/>, govclone:user) may not restore. Never silent.
+/// </summary>
+public sealed record FidelityEvent : EngineEvent
+{
+    public override string Name => "fidelity";
+    public required string Level { get; init; }
+    public required string Setting { get; init; }
+    public required string Text { get; init; }
+}
+
 /// <summary>An event this version of govclone does not know (kept for NDJSON output).</summary>
 public sealed record OtherEvent : EngineEvent
 {
@@ -248,6 +297,22 @@ public sealed class EngineOutcome
     public bool Changed => Last<ChangedEvent>()?.Changed ?? true;
 
     public TemplateEvent? Template => Last<TemplateEvent>();
+
+    public ReadyEvent? Ready => Last<ReadyEvent>();
+
+    public SpareEvent? Spare => Last<SpareEvent>();
+
+    /// <summary>What of the source's schema-level state the clone lacks (empty: nothing).</summary>
+    public IReadOnlyList<FidelityEvent> Fidelity
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _events.OfType<FidelityEvent>().ToArray();
+            }
+        }
+    }
 
     public RefusedEvent? Refused => Last<RefusedEvent>();
 

@@ -21,6 +21,12 @@ public static class EngineScript
     /// <summary>Start of the database comment that marks a finished, current template.</summary>
     public const string TemplateMarker = "govclone:template";
 
+    /// <summary>Start of the database comment that marks a ready spare (<c>&lt;clone&gt;_spare</c>).</summary>
+    public const string SpareMarker = "govclone:spare";
+
+    /// <summary>application_name of the spare's engine sessions (<c>govclone spare</c>).</summary>
+    public const string SpareApplicationName = "govclone-spare";
+
     /// <summary>
     /// application_name of the clone engine's sessions. A run that takes the lock ends any session of this
     /// name left on the clone: with the lock held, it can only belong to a run whose tool was killed.
@@ -47,9 +53,27 @@ public static class EngineScript
     }
 
     /// <summary>
-    /// The clone engine for these settings: ensure the clone exists and is closed to PUBLIC; copy nothing when
-    /// it carries this generation's marker (unless <paramref name="force"/>); else make it afresh the configured
-    /// way and mark it complete last, then keep a template of a fresh copy of the source when
+    /// The marker of a ready spare of this generation (before <c>template=&lt;the template's at&gt; at=…</c>). engine/lib.sh
+    /// writes the same text; sql/engine/spare_state.sql and spare_mark.sql add the template's time.
+    /// </summary>
+    public static string SpareMarkerFor(GovCloneSettings s)
+    {
+        ArgumentNullException.ThrowIfNull(s);
+        return $"{SpareMarker} source={s.SourceDatabase} clone={s.CloneDatabase} generation={s.CloneGeneration.ToString(CultureInfo.InvariantCulture)}";
+    }
+
+    /// <summary>
+    /// The engine's spare command (engine/spare.sh): drop a clone a swap retired (<c>&lt;clone&gt;_old</c>), then make a
+    /// ready spare, a FILE_COPY of the current retained template marked last, when govclone:keepSpare allows (or
+    /// drop a stale one). <paramref name="holder"/>: the spare lock (<c>govclone spare</c>) or a run lock holding it.
+    /// </summary>
+    public static string Spare(GovCloneSettings s, ServerTransport t, LockHolder? holder = null) => Bundle(s, t, "spare", false, holder);
+
+    /// <summary>
+    /// The clone engine for these settings: close an existing clone to PUBLIC; copy nothing when it carries this
+    /// generation's marker (unless <paramref name="force"/>); else build a fresh copy the configured way in
+    /// <c>&lt;clone&gt;_next</c> and swap it in by name, marked complete, in one transaction (the old clone becomes
+    /// <c>&lt;clone&gt;_old</c>, which the spare command drops), then keep a template of a fresh copy of the source when
     /// govclone:retainTemplate allows. See engine/main.sh.
     /// </summary>
     /// <param name="s">The stack's settings.</param>
@@ -60,13 +84,20 @@ public static class EngineScript
     /// clone or the template, that this lock is still held by that session (sql/engine/holder_check.sql): a run
     /// whose tool was killed (the engine goes on as an orphan) stops there.
     /// </param>
-    public static string Clone(GovCloneSettings s, ServerTransport t, bool force = false, LockHolder? holder = null)
+    public static string Clone(GovCloneSettings s, ServerTransport t, bool force = false, LockHolder? holder = null) => Bundle(s, t, "clone", force, holder);
+
+    private static string Bundle(GovCloneSettings s, ServerTransport t, string command, bool force, LockHolder? holder)
     {
         ArgumentNullException.ThrowIfNull(s);
         ArgumentNullException.ThrowIfNull(t);
         DatabaseNameGuard.RequireClone(s.CloneDatabase, s.SourceDatabase);
         DatabaseNameGuard.RequireClone(s.TemplateDatabase, s.SourceDatabase, SettingKeys.TemplateDatabase.ConfigKey);
-        var sb = new StringBuilder(Header(s, t, force, holder));
+        foreach (var companion in CloneFamily.Companions(s.CloneDatabase))
+        {
+            DatabaseNameGuard.RequireClone(companion, s.SourceDatabase);
+        }
+
+        var sb = new StringBuilder(Header(s, t, force, holder, command));
         AppendSqlFunction(sb);
         foreach (var (name, text) in EngineFiles.Shell)
         {
@@ -81,7 +112,7 @@ public static class EngineScript
     }
 
     /// <summary>The generated header: every parameter the engine reads, as a quoted readonly variable, and nothing else.</summary>
-    public static string Header(GovCloneSettings s, ServerTransport t, bool force = false, LockHolder? holder = null)
+    public static string Header(GovCloneSettings s, ServerTransport t, bool force = false, LockHolder? holder = null, string command = "clone")
     {
         ArgumentNullException.ThrowIfNull(s);
         ArgumentNullException.ThrowIfNull(t);
@@ -89,13 +120,15 @@ public static class EngineScript
         var parameters = new (string Name, string Value)[]
         {
             ("GOVCLONE_BUNDLED", "1"),
+            ("GOVCLONE_COMMAND", command),
             ("GOVCLONE_SOURCE_DATABASE", s.SourceDatabase),
             ("GOVCLONE_CLONE_DATABASE", s.CloneDatabase),
-            ("GOVCLONE_TARGET_DATABASE", s.CloneDatabase),
+            ("GOVCLONE_TARGET_DATABASE", NextDatabase(s)),
             ("GOVCLONE_TEMPLATE_DATABASE", s.TemplateDatabase),
             ("GOVCLONE_MAINTENANCE_DATABASE", s.MaintenanceDatabase),
             ("GOVCLONE_CLONE_METHOD", MethodWord(s.CloneMethod)),
             ("GOVCLONE_RETAIN_TEMPLATE", s.RetainTemplate switch { RetainTemplate.Yes => "true", RetainTemplate.No => "false", _ => "auto" }),
+            ("GOVCLONE_KEEP_SPARE", s.KeepSpare switch { KeepSpare.Yes => "true", KeepSpare.No => "false", _ => "auto" }),
             ("GOVCLONE_CLONE_GENERATION", s.CloneGeneration.ToString(CultureInfo.InvariantCulture)),
             ("GOVCLONE_FORCE", force ? "true" : "false"),
             ("GOVCLONE_CLONE_JOBS", s.CloneJobs.ToString(CultureInfo.InvariantCulture)),
@@ -121,6 +154,20 @@ public static class EngineScript
         }
 
         return sb.ToString();
+    }
+
+    /// <summary>The database a build writes before the swap: <c>&lt;clone&gt;_next</c>.</summary>
+    public static string NextDatabase(GovCloneSettings s)
+    {
+        ArgumentNullException.ThrowIfNull(s);
+        return s.CloneDatabase + "_next";
+    }
+
+    /// <summary>The ready spare: <c>&lt;clone&gt;_spare</c>.</summary>
+    public static string SpareDatabase(GovCloneSettings s)
+    {
+        ArgumentNullException.ThrowIfNull(s);
+        return s.CloneDatabase + "_spare";
     }
 
     /// <summary>The names of the parameters the header sets (every GOVCLONE_* the engine reads).</summary>

@@ -1,5 +1,4 @@
 using GovClone.Configuration;
-using GovClone.Transport;
 
 namespace GovClone.Guards;
 
@@ -35,22 +34,6 @@ public static class CloneFamily
         return all;
     }
 
-    /// <summary>
-    /// Behind the prefix guard: unmarks <paramref name="database"/> (nothing takes it for a complete clone or a current
-    /// template any more) and clears IS_TEMPLATE (PostgreSQL refuses to drop a template). Skips an invalid database
-    /// (datconnlimit -2: an interrupted DROP), which refuses ALTER; DROP alone removes it. Run <see cref="DropSql"/> after it.
-    /// </summary>
-    public static string ReleaseSql(string database)
-    {
-        var lit = DatabaseNameGuard.QuoteLiteral(database);
-        return ServerScripts.PrefixGuardBlock(database, "drop", $"""
-              IF EXISTS (SELECT 1 FROM pg_database WHERE datname = {lit} AND datconnlimit <> -2) THEN
-                EXECUTE format('COMMENT ON DATABASE %I IS NULL', {lit});
-                EXECUTE format('ALTER DATABASE %I IS_TEMPLATE false', {lit});
-              END IF;
-            """);
-    }
-
-    /// <summary>DROP DATABASE IF EXISTS … WITH (FORCE) (not inside a transaction block; after <see cref="ReleaseSql"/>).</summary>
+    /// <summary>DROP DATABASE IF EXISTS … WITH (FORCE) (not inside a transaction block; after ServerScripts.ReleaseFamilySql).</summary>
     public static string DropSql(string database) => $"DROP DATABASE IF EXISTS {DatabaseNameGuard.QuoteIdentifier(database)} WITH (FORCE);";
 }

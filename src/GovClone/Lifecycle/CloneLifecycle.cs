@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Text.Json;
 using System.Text.RegularExpressions;
 using GovClone.Configuration;
 using GovClone.Decision;
@@ -127,6 +128,7 @@ public sealed partial class CloneLifecycle
             }
         }
 
+        var spare = await ReadSpareAsync(maintenance, ct);
         var companions = await ReadCompanionSizesAsync(maintenance, ct);
         var (free, total) = await MeasureDiskAsync(maintenance, ct);
         var want = ExpectedState.For(_settings.SeedProfile);
@@ -163,6 +165,8 @@ public sealed partial class CloneLifecycle
             ConfiguredGeneration = _settings.CloneGeneration,
             Template = template,
             TemplateSummary = template.Describe(_settings),
+            Spare = spare,
+            SpareSummary = spare.Describe(_settings),
             Profile = _settings.SeedProfile.ToString().ToLowerInvariant(),
             Metrics = metrics,
             Checks = checks,
@@ -232,12 +236,73 @@ public sealed partial class CloneLifecycle
 
     // ------------------------------------------------------------------ levers
 
-    /// <summary>clone: stream pg_dump SOURCE | psql CLONE. Copies nothing when this generation is already complete, unless <paramref name="force"/>.</summary>
-    public async Task<LeverResult> CloneAsync(bool force = false, CancellationToken ct = default)
+    /// <summary>
+    /// clone: a fresh clone (the ready spare swapped in, or a copy built in <c>&lt;clone&gt;_next</c> and swapped in), then
+    /// the ready spare remade. Copies nothing when this generation is already complete, unless <paramref name="force"/>.
+    /// </summary>
+    public Task<LeverResult> CloneAsync(bool force = false, CancellationToken ct = default) => CloneAsync(force, remakeSpare: true, ct);
+
+    /// <param name="force">Re-clone a complete clone.</param>
+    /// <param name="remakeSpare">
+    /// Remake the ready spare (and drop the clone a swap retired) before returning. False: the result says
+    /// <see cref="LeverResult.SpareDue"/> and the caller runs <see cref="SpareAsync"/> when it likes (the CLI: in the
+    /// background, so a re-clone returns as soon as the fresh clone is ready).
+    /// </param>
+    /// <param name="ct">Cancels the lever.</param>
+    public async Task<LeverResult> CloneAsync(bool force, bool remakeSpare, CancellationToken ct)
     {
         await using var runLock = await RunLock.AcquireAsync(_connections, _settings, "clone", ct);
         await RequireSourceAsync(runLock.Maintenance, ct);
-        return await CloneLockedAsync(force, runLock, ct);
+        var result = await CloneLockedAsync(force, runLock, ct);
+        return remakeSpare && result.SpareDue ? await RemakeSpareLockedAsync(result, runLock, ct) : result;
+    }
+
+    /// <summary>
+    /// spare: under the spare lock only (other levers use the clone meanwhile), drops a clone a swap retired
+    /// (<c>&lt;clone&gt;_old</c>) and makes sure a ready spare exists when govclone:keepSpare allows: a FILE_COPY of the
+    /// current retained template, marked last (engine/spare.sh); drops a stale one. A re-clone then is a swap of names.
+    /// </summary>
+    public async Task<LeverResult> SpareAsync(CancellationToken ct = default)
+    {
+        await using var spareLock = await RunLock.AcquireSpareAsync(_connections, _settings, ct);
+        await RequireSourceAsync(spareLock.Maintenance, ct);
+        return await RunSpareEngineAsync(spareLock.Holder, ct);
+    }
+
+    /// <summary>The spare remade after a clone, on the run lock's session (which holds the spare lock too).</summary>
+    private async Task<LeverResult> RemakeSpareLockedAsync(LeverResult clone, RunLock runLock, CancellationToken ct)
+    {
+        await runLock.HoldSpareAsync(ct);
+        var spare = await RunSpareEngineAsync(runLock.SpareHolder, ct);
+        return clone with { Summary = clone.Summary + "; spare: " + spare.Summary, SpareDue = false };
+    }
+
+    /// <summary>Runs the engine's spare command (engine/spare.sh) under <paramref name="holder"/>; its events go to the listeners.</summary>
+    private async Task<LeverResult> RunSpareEngineAsync(LockHolder holder, CancellationToken ct)
+    {
+        var outcome = new EngineOutcome();
+        var spec = _transport.BashScript(EngineScript.Spare(_settings, _transport, holder), EngineScript.SpareApplicationName, line =>
+        {
+            if (EngineEvent.Parse(line) is { } e)
+            {
+                outcome.Add(e);
+                _events?.Invoke(e);
+            }
+        });
+        var result = await ProcessRunner.RunAsync(spec, ct);
+        if (!result.Succeeded || outcome.Spare is not { } spare)
+        {
+            var failure = outcome.Failure;
+            var tail = string.Join('\n', result.StandardError.Trim().Split('\n').TakeLast(8));
+            throw new OperationFailedException(string.Create(CultureInfo.InvariantCulture,
+                $"spare: failed (exit {result.ExitCode}); {EngineScript.SpareDatabase(_settings)} is not marked, so no re-clone takes it; the next clone or `govclone spare` remakes it.\n{tail}\ncause ({failure?.Class ?? FailureEvent.Other}{(failure?.SqlState is { } st ? ", SQLSTATE " + st : string.Empty)}): {failure?.Detail ?? "exit " + result.ExitCode}"));
+        }
+
+        var made = spare.Kept && !spare.Reason.StartsWith("current", StringComparison.Ordinal);
+        var summary = spare.Kept
+            ? string.Create(CultureInfo.InvariantCulture, $"{spare.Database} {(made ? $"made in {spare.Seconds ?? 0}s" : "ready")}: {spare.Reason}")
+            : $"none: {spare.Reason}";
+        return new LeverResult("spare", made || spare.Reason.EndsWith("dropped the old one", StringComparison.Ordinal), summary);
     }
 
     /// <summary>
@@ -294,7 +359,11 @@ public sealed partial class CloneLifecycle
     }
 
     /// <summary>up: clone if absent, incomplete or of another generation; seed if not at the profile; verify. A second up changes nothing.</summary>
-    public async Task<UpResult> UpAsync(CancellationToken ct = default)
+    public Task<UpResult> UpAsync(CancellationToken ct = default) => UpAsync(remakeSpare: true, ct);
+
+    /// <param name="remakeSpare">After a clone, remake the ready spare before the seed (false: <see cref="UpResult.SpareDue"/>, for the caller).</param>
+    /// <param name="ct">Cancels the lever.</param>
+    public async Task<UpResult> UpAsync(bool remakeSpare, CancellationToken ct)
     {
         await using var runLock = await RunLock.AcquireAsync(_connections, _settings, "up", ct);
         await RequireSourceAsync(runLock.Maintenance, ct);
@@ -302,9 +371,13 @@ public sealed partial class CloneLifecycle
         var steps = new List<LeverResult>();
 
         var state = await ReadStateAsync(runLock.Maintenance, ct);
+        var spareDue = false;
         if (!IsCurrent(state))
         {
-            steps.Add(await CloneLockedAsync(force: state.Complete, runLock, ct));
+            var cloned = await CloneLockedAsync(force: state.Complete, runLock, ct);
+            spareDue = cloned.SpareDue;
+            steps.Add(remakeSpare && spareDue ? await RemakeSpareLockedAsync(cloned, runLock, ct) : cloned);
+            spareDue &= !remakeSpare;
         }
         else
         {
@@ -330,19 +403,27 @@ public sealed partial class CloneLifecycle
         }
 
         var after = await FingerprintSourceAsync(ct);
-        return new UpResult(steps, verify, before == after);
+        return new UpResult(steps, verify, before == after) { SpareDue = spareDue };
     }
 
     // ------------------------------------------------------------------ internals
 
     private async Task<LeverResult> CloneLockedAsync(bool force, RunLock runLock, CancellationToken ct)
     {
-        var sourceBytes = await SourceSizeAsync(runLock.Maintenance, ct);
         if (!force && IsCurrent(await ReadStateAsync(runLock.Maintenance, ct)))
         {
             return await ReleaseUnwantedTemplateLockedAsync(runLock, ct)
                 ?? new LeverResult("clone", false, "clone is complete; nothing copied");
         }
+
+        // From here the clone's family changes: wait for a `govclone spare` still remaking the spare.
+        await runLock.HoldSpareAsync(ct);
+        if (await SwapInSpareAsync(runLock, ct) is { } swapped)
+        {
+            return swapped;
+        }
+
+        var sourceBytes = await SourceSizeAsync(runLock.Maintenance, ct); // for progress: a walk of the source's files, not before a swap
 
         var script = EngineScript.Clone(_settings, _transport, force, runLock.Holder);
         var stopwatch = Stopwatch.StartNew();
@@ -425,9 +506,87 @@ public sealed partial class CloneLifecycle
         var template = outcome.Template is { } t
             ? $"; template: {(t.Kept ? "retained" : "not retained")} {t.Database}: {t.Reason}"
             : string.Empty;
+        var fidelity = outcome.Fidelity.Count == 0 ? string.Empty : "; NOT equal to the source at schema level: " + string.Join(" ", outcome.Fidelity.Select(f => f.Text));
         _progress?.Report(new CloneProgress("done", state.SizeBytes ?? 0, rows, sourceBytes, stopwatch.Elapsed));
         return new LeverResult("clone", true,
-            string.Create(CultureInfo.InvariantCulture, $"cloned {(method == "template" ? _settings.TemplateDatabase + " (retained template)" : _settings.SourceDatabase)} -> {_settings.CloneDatabase} by {method}: {LifecycleDecider.FormatBytes(state.SizeBytes ?? 0)}, {(copied is null ? "~" : string.Empty)}{rows:N0} rows, in {stopwatch.Elapsed.TotalSeconds:0.0}s (analyzed, marked complete){template}"));
+            string.Create(CultureInfo.InvariantCulture, $"cloned {(method == "template" ? _settings.TemplateDatabase + " (retained template)" : _settings.SourceDatabase)} -> {_settings.CloneDatabase} by {method}: {LifecycleDecider.FormatBytes(state.SizeBytes ?? 0)}, {(copied is null ? "~" : string.Empty)}{rows:N0} rows, in {stopwatch.Elapsed.TotalSeconds:0.0}s (analyzed, marked complete){template}{fidelity}"))
+        {
+            SpareDue = true,
+            Fidelity = outcome.Fidelity.Select(f => f.Text).ToArray(),
+        };
+    }
+
+    /// <summary>
+    /// A re-clone faster than a copy can be: when govclone:cloneMethod is auto, govclone:keepSpare allows and a current
+    /// spare exists (a FILE_COPY of the current retained template, marked last), it takes the clone's place in one
+    /// transaction on this lock session (sql/engine/swap.sql: the clone renamed <c>&lt;clone&gt;_old</c>, the spare renamed
+    /// to the clone, made connectable and marked complete), then a <c>ready</c> event. No script, no transport: one
+    /// round trip. Null when there is no current spare (the engine copies instead). The spare lock is held.
+    /// </summary>
+    private async Task<LeverResult?> SwapInSpareAsync(RunLock runLock, CancellationToken ct)
+    {
+        if (_settings.CloneMethod != CloneMethod.Auto || _settings.KeepSpare == KeepSpare.No || _settings.RetainTemplate == RetainTemplate.No)
+        {
+            return null; // a spare is a copy of the retained template: without one kept, none is used
+        }
+
+        var stopwatch = Stopwatch.StartNew();
+        var conn = runLock.Maintenance;
+        var spare = await ReadSpareAsync(conn, ct, withSize: false);
+        if (!spare.Current)
+        {
+            return null;
+        }
+
+        var parameters = EngineFiles.Settings(
+            ("clone", _settings.CloneDatabase), ("template", _settings.TemplateDatabase), ("origin", spare.Name),
+            ("origin_marker", EngineScript.SpareMarkerFor(_settings) + " template=" + spare.TemplateAt), ("marker", EngineScript.MarkerFor(_settings)),
+            ("lock_pid", runLock.Holder.BackendPid.ToString(CultureInfo.InvariantCulture)), ("lock_key", runLock.Holder.Key.ToString(CultureInfo.InvariantCulture)));
+        await ExecuteAsync(conn, parameters + EngineFiles.GetSql("holder_check.sql") + EngineFiles.GetSql("prefix_guard.sql"), ct);
+        try
+        {
+            await ExecuteAsync(conn, EngineFiles.GetSql("swap.sql"), ct);
+        }
+        catch (PostgresException ex) when (ex.SqlState == NotReadySqlState)
+        {
+            return null; // not a ready spare after all: the engine makes a copy
+        }
+
+        var swappedIn = stopwatch.Elapsed;
+        var ready = EngineEvent.Parse(EngineEvent.Prefix + JsonSerializer.Serialize(new { @event = "ready", database = _settings.CloneDatabase, method = "spare" }))!;
+        _events?.Invoke(ready);
+        var bytes = (await ReadStateAsync(conn, ct)).SizeBytes ?? 0; // after the ready event: its size is a walk of its files
+        _progress?.Report(new CloneProgress("clone complete", bytes, 0, null, stopwatch.Elapsed, "clone complete"));
+        return new LeverResult("clone", true, string.Create(CultureInfo.InvariantCulture,
+            $"swapped in the ready spare {spare.Name} (a FILE_COPY of the retained template {_settings.TemplateDatabase}, made ahead of time; the source is not read) -> {_settings.CloneDatabase} by spare: {LifecycleDecider.FormatBytes(bytes)}, in {swappedIn.TotalMilliseconds:0} ms (analyzed, marked complete); the old clone is {_settings.CloneDatabase}_old until the spare is remade"))
+        {
+            SpareDue = true,
+        };
+    }
+
+    /// <summary>SQLSTATE of a swap whose database is not ready to take the clone's place (sql/engine/swap.sql).</summary>
+    private const string NotReadySqlState = "GC003";
+
+    /// <summary>The ready spare (<c>&lt;clone&gt;_spare</c>) and the template it copies, by sql/engine/spare_state.sql.</summary>
+    /// <param name="maintenance">A session in the maintenance database.</param>
+    /// <param name="ct">Cancels the read.</param>
+    /// <param name="withSize">Also its size (a walk of its files: not on a re-clone's critical path).</param>
+    public async Task<SpareState> ReadSpareAsync(NpgsqlConnection maintenance, CancellationToken ct, bool withSize = true)
+    {
+        ArgumentNullException.ThrowIfNull(maintenance);
+        var parameters = EngineFiles.Settings(("clone", _settings.CloneDatabase), ("template", _settings.TemplateDatabase),
+            ("template_marker", EngineScript.TemplateMarkerFor(_settings)), ("spare_marker", EngineScript.SpareMarkerFor(_settings)),
+            ("spare_size", withSize ? "on" : "off"));
+        await using (var set = new NpgsqlCommand(parameters, maintenance))
+        {
+            await set.ExecuteNonQueryAsync(ct);
+        }
+
+        await using var cmd = new NpgsqlCommand(EngineFiles.GetSql("spare_state.sql"), maintenance);
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        await r.ReadAsync(ct);
+        return new SpareState(EngineScript.SpareDatabase(_settings), r.GetBoolean(0), r.GetBoolean(1), r.IsDBNull(2) ? null : r.GetInt64(2),
+            r.GetString(4), r.GetString(5) is { Length: > 0 } marker ? marker : null);
     }
 
     /// <summary>
@@ -440,11 +599,12 @@ public sealed partial class CloneLifecycle
         var step = outcome.LastStep;
         var where = step is null ? string.Empty : string.Create(CultureInfo.InvariantCulture, $" at step {step.Step}/{step.Steps} ({step.StepName})");
         var clone = _settings.CloneDatabase;
+        var next = EngineScript.NextDatabase(_settings);
         var truth = IsCurrent(state)
-            ? $"the earlier complete clone {clone} is untouched (its complete marker is intact)"
+            ? $"the earlier complete clone {clone} is untouched (its complete marker is intact); what was built is only in {next}, which the next run drops"
             : state.Exists
-                ? $"{clone} carries no complete marker, so nothing will take it for a clone, and the next clone empties what was copied"
-                : $"{clone} does not exist";
+                ? $"{clone} is as it was and carries no complete marker, so nothing will take it for a clone; what was built is only in {next}, which the next run drops"
+                : $"{clone} does not exist; what was built is only in {next}, which the next run drops";
         var tail = string.Join('\n', result.StandardError.Trim().Split('\n').TakeLast(8));
         var cls = failure?.Class ?? FailureEvent.Other;
         var hint = cls switch
@@ -474,7 +634,7 @@ public sealed partial class CloneLifecycle
         }
 
         await ExecuteAsync(maintenance, ServerScripts.ReleaseTemplateSql(_settings), ct);
-        await ExecuteAsync(maintenance, ServerScripts.DropTemplateSql(_settings), ct);
+        await ExecuteAsync(maintenance, ServerScripts.DropTemplateSql(_settings), ct); // the spare, its copy, is stale now: `govclone spare` drops it
         return new LeverResult("template", true,
             $"dropped {template.Name}: not a current template (marker '{template.Marker ?? "none"}': an interrupted retention or another generation); the next clone from the source makes a new one");
     }
@@ -500,7 +660,7 @@ public sealed partial class CloneLifecycle
                 long bytes = 0;
                 await using (var cmd = new NpgsqlCommand(sql, conn))
                 {
-                    cmd.Parameters.AddWithValue(_settings.CloneDatabase);
+                    cmd.Parameters.AddWithValue(EngineScript.NextDatabase(_settings));
                     await using var r = await cmd.ExecuteReaderAsync(CancellationToken.None);
                     while (await r.ReadAsync(CancellationToken.None))
                     {
@@ -618,6 +778,7 @@ public sealed partial class CloneLifecycle
     private async Task<LeverResult> DropLockedAsync(RunLock runLock, CancellationToken ct)
     {
         DatabaseNameGuard.RequireClone(_settings.CloneDatabase, _settings.SourceDatabase);
+        await runLock.HoldSpareAsync(ct); // a `govclone spare` still copying would make a spare after the drop
         var family = CloneFamily.All(_settings); // the clone, its template, its companions: each guarded
         var maintenance = runLock.Maintenance;
         var existed = new List<string>();
@@ -644,15 +805,16 @@ public sealed partial class CloneLifecycle
 
     /// <summary>
     /// What <c>drop</c> sends to the maintenance database, in order (and what <c>govclone drop --dry-run</c> prints):
-    /// release (unmark, un-template) each database of the clone family (<see cref="CloneFamily"/>), then drop each.
+    /// release (unmark, un-template) every database of the clone family (<see cref="CloneFamily"/>;
+    /// sql/engine/release_family.sql behind prefix_guard.sql), then drop each, the clone first.
     /// </summary>
     public static IReadOnlyList<string> DropStatements(GovCloneSettings settings)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        // All unmarked first (the clone first): should a DROP be interrupted, nothing left is taken for a complete
-        // clone or a current template. Then the clone, then the rest.
+        // All unmarked first: should a DROP be interrupted, nothing left is taken for a complete clone, a current
+        // template or a ready spare. Then the clone, then the rest.
         var family = CloneFamily.All(settings);
-        return [.. family.Select(CloneFamily.ReleaseSql), .. family.Select(CloneFamily.DropSql)];
+        return [ServerScripts.ReleaseFamilySql(settings), .. family.Select(CloneFamily.DropSql)];
     }
 
     /// <summary>The clone's state, when it is complete; otherwise an error that says what to run.</summary>

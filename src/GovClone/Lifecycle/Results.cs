@@ -38,6 +38,33 @@ public sealed record TemplateState(string Name, bool Exists, bool Current, long?
     }
 }
 
+/// <summary>
+/// The ready spare <c>&lt;clone&gt;_spare</c> (govclone:keepSpare): present, current (a marked copy of the current retained
+/// template), its size, the template's time it copies, its marker.
+/// </summary>
+public sealed record SpareState(string Name, bool Exists, bool Current, long? SizeBytes, string TemplateAt, string? Marker)
+{
+    /// <summary>One line for status: what is kept and what a re-clone will do.</summary>
+    public string Describe(GovCloneSettings settings)
+    {
+        System.ArgumentNullException.ThrowIfNull(settings);
+        var policy = settings.KeepSpare switch
+        {
+            KeepSpare.Yes => "keepSpare true",
+            KeepSpare.No => "keepSpare false",
+            _ => $"keepSpare auto: kept when under {LifecycleDecider.NegligibleShareOfFree.ToString("P0", System.Globalization.CultureInfo.InvariantCulture)} of free space",
+        };
+        if (!Exists)
+        {
+            return $"none ({policy}); a re-clone copies the retained template";
+        }
+
+        return Current
+            ? $"{Name}, {LifecycleDecider.FormatBytes(SizeBytes ?? 0)}, ready ({policy}); a re-clone is a swap of names, then it is remade"
+            : $"{Name}, {LifecycleDecider.FormatBytes(SizeBytes ?? 0)}, not ready ('{Marker}'): never used; the next `govclone spare` replaces it";
+    }
+}
+
 /// <summary>Everything <c>govclone status</c> shows.</summary>
 public sealed record CloneStatus
 {
@@ -55,6 +82,12 @@ public sealed record CloneStatus
 
     /// <summary>The template line of status: what is kept, why, and what a re-clone will do.</summary>
     public required string TemplateSummary { get; init; }
+
+    /// <summary>The ready spare (govclone:keepSpare); its size counts in the decision's disk cost.</summary>
+    public required SpareState Spare { get; init; }
+
+    /// <summary>The spare line of status.</summary>
+    public required string SpareSummary { get; init; }
     public required string Profile { get; init; }
     public IReadOnlyList<MetricValue>? Metrics { get; init; }
     public IReadOnlyList<MetricCheck>? Checks { get; init; }
@@ -75,12 +108,22 @@ public sealed record VerifyResult(SeedProfile Profile, IReadOnlyList<MetricCheck
 }
 
 /// <summary>One lever's outcome: whether it changed anything, in a sentence.</summary>
-public sealed record LeverResult(string Lever, bool Changed, string Summary);
+public sealed record LeverResult(string Lever, bool Changed, string Summary)
+{
+    /// <summary>A clone changed and the ready spare is still to be remade (<see cref="CloneLifecycle.SpareAsync"/>).</summary>
+    public bool SpareDue { get; init; }
+
+    /// <summary>What of the source's schema-level state the clone lacks, when the cloning role could not restore it all.</summary>
+    public IReadOnlyList<string> Fidelity { get; init; } = [];
+}
 
 /// <summary>The outcome of <c>up</c>: the steps that ran, the suite's verdict, and the production check.</summary>
 public sealed record UpResult(IReadOnlyList<LeverResult> Steps, VerifyResult Verify, bool ProductionUnchanged)
 {
     public int Changes => Steps.Count(s => s.Changed);
+
+    /// <summary>The clone changed and the ready spare is still to be remade.</summary>
+    public bool SpareDue { get; init; }
 }
 
 /// <summary>Progress of a clone, for a live bar or periodic lines.</summary>

@@ -7,7 +7,8 @@ namespace GovClone.Transport;
 
 /// <summary>
 /// Small bash and SQL texts that reach the server through the transport: a SQL text run with psql, and the
-/// release and drop of the retained template (<c>govclone drop</c> and <c>pulumi destroy</c>). The clone engine
+/// release of the retained template and of the clone's family (<c>govclone drop</c> and <c>pulumi destroy</c>), each the
+/// engine's SQL files behind a header of settings. The clone engine
 /// itself is <see cref="EngineScript"/>. No text here holds a secret: psql reads PGPASSWORD / PGPASSFILE from
 /// the environment.
 /// </summary>
@@ -17,40 +18,28 @@ public static class ServerScripts
 
     /// <summary>
     /// Makes the retained template droppable, behind the prefix guard: its settings, then
-    /// sql/engine/prefix_guard.sql and sql/engine/release_template.sql (unmark, clear IS_TEMPLATE). One text for
-    /// the engine, <c>drop</c> and <c>pulumi destroy</c>; run <see cref="DropTemplateSql"/> after it.
+    /// sql/engine/prefix_guard.sql and sql/engine/release_database.sql (unmark, clear IS_TEMPLATE). One text for
+    /// the engine, <c>up</c> and <c>pulumi destroy</c>; run <see cref="DropTemplateSql"/> after it.
     /// </summary>
     public static string ReleaseTemplateSql(GovCloneSettings s)
     {
         ArgumentNullException.ThrowIfNull(s);
         DatabaseNameGuard.RequireClone(s.TemplateDatabase, s.SourceDatabase, SettingKeys.TemplateDatabase.ConfigKey);
-        return EngineFiles.Settings(("clone", s.CloneDatabase), ("template", s.TemplateDatabase))
-            + EngineFiles.GetSql("prefix_guard.sql") + EngineFiles.GetSql("release_template.sql");
+        return EngineFiles.Settings(("clone", s.CloneDatabase), ("template", s.TemplateDatabase), ("database", s.TemplateDatabase))
+            + EngineFiles.GetSql("prefix_guard.sql") + EngineFiles.GetSql("release_database.sql");
     }
 
     /// <summary>
-    /// A DO block for the maintenance database: raises unless <paramref name="database"/> has the clone prefix, then
-    /// runs <paramref name="body"/> (PL/pgSQL) in the same block. The SQL-side twin of
-    /// <see cref="DatabaseNameGuard.RequireClone"/>, in front of every text that marks, re-creates or drops a database.
+    /// Behind the prefix guard (sql/engine/prefix_guard.sql): unmarks every database of the clone's family that exists
+    /// (<see cref="CloneFamily"/>) and clears IS_TEMPLATE (sql/engine/release_family.sql). The settings header, then the
+    /// files verbatim: what the record's by-hand drop runs with psql. Then <see cref="CloneFamily.DropSql"/> for each.
     /// </summary>
-    public static string PrefixGuardBlock(string database, string action, string body = "")
+    public static string ReleaseFamilySql(GovCloneSettings s)
     {
-        ArgumentNullException.ThrowIfNull(database);
-        var lit = DatabaseNameGuard.QuoteLiteral(database);
-        var pattern = DatabaseNameGuard.QuoteLiteral(SettingKeys.ClonePrefix.Replace("_", "\\_", StringComparison.Ordinal) + "%");
-        return $"""
-            DO $guard$
-            BEGIN
-              IF {lit} NOT LIKE {pattern} THEN
-                RAISE EXCEPTION 'govclone guard: refusing to {action} %: no {SettingKeys.ClonePrefix} prefix', {lit};
-              END IF;
-              IF {lit} ~ '[^a-z0-9_]' OR {lit} = {DatabaseNameGuard.QuoteLiteral(SettingKeys.ClonePrefix)} THEN
-                RAISE EXCEPTION 'govclone guard: refusing to {action} %: not {SettingKeys.ClonePrefix} and then only a-z, 0-9 and _', to_json({lit}::text);
-              END IF;
-            {body}
-            END
-            $guard$;
-            """;
+        ArgumentNullException.ThrowIfNull(s);
+        CloneFamily.All(s);
+        return EngineFiles.Settings(("clone", s.CloneDatabase), ("template", s.TemplateDatabase))
+            + EngineFiles.GetSql("prefix_guard.sql") + EngineFiles.GetSql("release_family.sql");
     }
 
     /// <summary>Drops the retained template (after <see cref="ReleaseTemplateSql"/>; not inside a transaction block).</summary>

@@ -59,9 +59,13 @@ public class CliLeverJsonTests : CliTestBase
         var nothing = await JsonAsync("clone");
         Assert.False((bool)nothing["changed"]!);
 
-        // Item 6: clone's help says a re-clone is a copy of the retained template; here it is.
+        // Item 6: clone's help says a re-clone is a copy of the retained template; here it is: the ready spare (a copy
+        // of the template made after the clone) swapped in, and without a spare a FILE_COPY of the template.
         var reclone = await JsonAsync("clone", "--force", "--yes");
-        Assert.Contains("by template", (string?)reclone["summary"], StringComparison.Ordinal);
+        Assert.Contains("by spare", (string?)reclone["summary"], StringComparison.Ordinal);
+        Assert.Equal("full", (string?)reclone["fidelity"]);
+        var copy = await JsonAsync("clone", "--force", "--yes", "-c", "keepSpare=false");
+        Assert.Contains("by template", (string?)copy["summary"], StringComparison.Ordinal);
 
         var seed = await JsonAsync("seed");
         Assert.True((bool)seed["changed"]!);

@@ -52,7 +52,7 @@ public class CliTests : CliTestBase
         Assert.Contains("| factor | assessment |", output, StringComparison.Ordinal);
         Assert.Contains("own=30 (CLONE_TEST_F6_SEED) | gap=0 | ruleset=1 (RS-CLONE-TEST-1)", output, StringComparison.Ordinal);
         Assert.Contains("Reset-in-place", output, StringComparison.Ordinal);
-        Assert.Contains("DROP DATABASE IF EXISTS", output, StringComparison.Ordinal);
+        Assert.Contains("sql/engine/drop_family.sql", output, StringComparison.Ordinal);
 
         var (_, drop, _) = await RunAsync("decide", "--json", "--production-rollout-landed", "true", "--production-seed-verified", "true");
         Assert.Equal("DROP", JsonDocument.Parse(drop).RootElement.GetProperty("verdict").GetString());

@@ -135,11 +135,24 @@ public class ConfirmationTests : CliTestBase
 
             prompted.TrySetResult();
         });
-        await prompted.Task.WaitAsync(timeout.Token);
-        await p.StandardInput.WriteAsync(keys);
-        await p.StandardInput.FlushAsync();
-        await p.WaitForExitAsync(timeout.Token);
-        await reader;
+        try
+        {
+            await prompted.Task.WaitAsync(timeout.Token);
+            await p.StandardInput.WriteAsync(keys);
+            await p.StandardInput.FlushAsync();
+            await p.WaitForExitAsync(timeout.Token);
+            await reader;
+        }
+        catch (OperationCanceledException)
+        {
+            p.Kill(entireProcessTree: true);
+            var stderr = await p.StandardError.ReadToEndAsync();
+            lock (screen)
+            {
+                Assert.Fail($"govclone {string.Join(' ', args)} on a terminal did not end within the hang guard; its screen:\n{screen}\nstderr: {stderr}");
+            }
+        }
+
         lock (screen)
         {
             // What a person reads: without the colour and cursor sequences.

@@ -16,17 +16,29 @@ public class DecisionRecordTests : CloneTestBase
         var reclone = levers["clone --force"];
         Assert.DoesNotContain("from scratch", reclone.Title, StringComparison.Ordinal);
         Assert.Contains("FILE_COPY of the retained template", reclone.Title, StringComparison.Ordinal);
-        Assert.Contains($"TEMPLATE \"{Settings.TemplateDatabase}\" STRATEGY FILE_COPY", reclone.ByHand, StringComparison.Ordinal);
+        // The engine's own files: the template checked, copied into <clone>_next, swapped in and marked in one transaction.
+        foreach (var file in new[] { "require_template.sql", "copy_next.sql", "swap.sql" })
+        {
+            Assert.Contains("sql/engine/" + file, reclone.ByHand, StringComparison.Ordinal);
+        }
+
+        Assert.Contains("SET govclone.copy_from = ", reclone.ByHand, StringComparison.Ordinal);
+        Assert.Contains(Settings.TemplateDatabase, reclone.ByHand, StringComparison.Ordinal);
 
         var scratch = levers["up"];
         Assert.StartsWith("Re-clone from scratch: a fresh copy of production", scratch.Title, StringComparison.Ordinal);
         Assert.Contains("govclone:cloneGeneration to 2", scratch.Title, StringComparison.Ordinal);
         Assert.Equal("pulumi config set govclone:cloneGeneration 2 && pulumi up", scratch.Pulumi);
 
+        // The drop by hand runs the files govclone drop sends (release_family.sql, then each DROP), for this family.
         var drop = levers["drop"];
-        foreach (var name in CloneFamily.All(Settings))
+        Assert.StartsWith("cat sql/engine/prefix_guard.sql sql/engine/release_family.sql sql/engine/drop_family.sql | ", drop.ByHand, StringComparison.Ordinal);
+        Assert.Contains("SET govclone.clone = ", drop.ByHand, StringComparison.Ordinal);
+        Assert.Contains("SET govclone.template = ", drop.ByHand, StringComparison.Ordinal);
+        Assert.Contains(Settings.TemplateDatabase, drop.ByHand, StringComparison.Ordinal);
+        foreach (var name in CloneFamily.All(Settings).Where(n => n != Clone))
         {
-            Assert.Contains($"DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE);", drop.ByHand, StringComparison.Ordinal);
+            Assert.Contains(name, drop.Title, StringComparison.Ordinal);
         }
 
         Assert.All(levers.Values, l => Assert.DoesNotContain('\n', l.ByHand)); // each prints on its own line of the record
@@ -48,7 +60,10 @@ public class DecisionRecordTests : CloneTestBase
 
         foreach (var companion in CloneFamily.Companions(Clone))
         {
-            await Pg.ExecuteAsync("postgres", $"CREATE DATABASE \"{companion}\"");
+            if (!await Pg.DatabaseExistsAsync(companion)) // the clone made its ready spare already
+            {
+                await Pg.ExecuteAsync("postgres", $"CREATE DATABASE \"{companion}\"");
+            }
         }
 
         var counted = (await lifecycle.StatusAsync()).Facts.CompanionSizes;

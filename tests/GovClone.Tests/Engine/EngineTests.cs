@@ -287,7 +287,7 @@ public partial class EngineTests : CloneTestBase
         var last = ex.Message.Split('\n')[^1];
         Assert.StartsWith("cause (disk_full, SQLSTATE 53100): ", last, StringComparison.Ordinal);
         Assert.Contains("free space", last, StringComparison.Ordinal);
-        Assert.Contains("at step 3/5 (copy)", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("at step 2/4 (copy)", ex.Message, StringComparison.Ordinal);
         Assert.False((await Lifecycle.StatusAsync()).State.Complete);
     }
 

@@ -29,12 +29,12 @@ public class FaultTests : CloneTestBase
         var lifecycle = new CloneLifecycle(Pg.Settings(Clone, new Dictionary<string, string?> { ["pgBinDir"] = bin.Path, ["cloneMethod"] = "dump" }));
 
         var ex = await Assert.ThrowsAsync<OperationFailedException>(() => lifecycle.CloneAsync());
-        Assert.Contains("carries no complete marker", ex.Message, StringComparison.Ordinal);
+        Assert.Contains($"{Clone} does not exist; what was built is only in {Clone}_next, which the next run drops", ex.Message, StringComparison.Ordinal);
 
+        // The restore went to the build, <clone>_next, and was rolled back there; no clone was made of it.
         var status = await Lifecycle.StatusAsync();
-        Assert.True(status.State.Exists);
-        Assert.False(status.State.Complete);
-        Assert.Equal(0L, await Pg.ScalarAsync(Clone, "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"));
+        Assert.False(status.State.Exists);
+        Assert.Equal(0L, await Pg.ScalarAsync(Clone + "_next", "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"));
 
         var up = await Lifecycle.UpAsync();
         Assert.True(up.Verify.Passed, "up converges from a truncated restore");
@@ -90,9 +90,10 @@ public class FaultTests : CloneTestBase
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => lifecycle.CloneAsync(ct: cts.Token));
 
         await WaitForNoSessionsAsync(Clone);
+        await WaitForNoSessionsAsync(Clone + "_next");
         Assert.False((await Lifecycle.StatusAsync()).State.Complete);
         var refused = await Assert.ThrowsAsync<OperationFailedException>(() => Lifecycle.VerifyAsync());
-        Assert.Contains("is incomplete", refused.Message, StringComparison.Ordinal); // verify never takes it for a clone
+        Assert.Contains("does not exist", refused.Message, StringComparison.Ordinal); // verify never takes the half build for a clone
 
         var up = await Lifecycle.UpAsync();
         Assert.True(up.Verify.Passed);

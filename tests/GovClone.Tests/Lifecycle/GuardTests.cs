@@ -86,11 +86,17 @@ public class GuardTests : CloneTestBase
     [InlineData("directus_gov_test_")]
     public async Task The_maintenance_guard_block_refuses_a_prefixed_name_that_is_not_plain(string name)
     {
+        // sql/engine/prefix_guard.sql, the one maintenance guard (what drop, the by-hand lines and the engine send): the
+        // name of a database to drop or release (govclone.database) and the clone itself are checked character by character.
         await using var conn = await Pg.OpenAsync("postgres");
-        await using var refused = new NpgsqlCommand(GovClone.Transport.ServerScripts.PrefixGuardBlock(name, "drop", "  RAISE EXCEPTION 'body ran';"), conn);
-        var ex = await Assert.ThrowsAsync<PostgresException>(() => refused.ExecuteNonQueryAsync());
-        Assert.StartsWith("govclone guard: refusing to drop ", ex.MessageText, StringComparison.Ordinal);
-        Assert.DoesNotContain("body ran", ex.MessageText, StringComparison.Ordinal);
+        foreach (var settings in new[] { EngineFiles.Settings(("clone", Clone), ("database", name)), EngineFiles.Settings(("clone", name)) })
+        {
+            await using var refused = new NpgsqlCommand(settings + EngineFiles.GetSql("prefix_guard.sql") + "DO $$ BEGIN RAISE EXCEPTION 'body ran'; END $$;", conn);
+            var ex = await Assert.ThrowsAsync<PostgresException>(() => refused.ExecuteNonQueryAsync());
+            Assert.Equal("GC001", ex.SqlState);
+            Assert.StartsWith("govclone guard: refusing to change database ", ex.MessageText, StringComparison.Ordinal);
+            Assert.DoesNotContain("body ran", ex.MessageText, StringComparison.Ordinal);
+        }
     }
 
     [Fact]

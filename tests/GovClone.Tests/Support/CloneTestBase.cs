@@ -1,6 +1,5 @@
 using GovClone.Configuration;
 using GovClone.Lifecycle;
-using GovClone.Transport;
 
 namespace GovClone.Tests.Support;
 
@@ -27,9 +26,12 @@ public abstract class CloneTestBase : IAsyncLifetime
 
     public virtual async Task DisposeAsync()
     {
-        await Pg.ExecuteAsync("postgres", $"DROP DATABASE IF EXISTS \"{Clone}\" WITH (FORCE)");
-        await Pg.ExecuteAsync("postgres", ServerScripts.ReleaseTemplateSql(Settings));
-        await Pg.ExecuteAsync("postgres", ServerScripts.DropTemplateSql(Settings));
+        // The clone's whole family (template, _next, _old, _spare), as `govclone drop` sends it.
+        foreach (var sql in CloneLifecycle.DropStatements(Settings))
+        {
+            await Pg.ExecuteAsync("postgres", sql);
+        }
+
         // Whatever the test did, production must be byte-unchanged afterwards.
         Assert.Equal(SourceBefore, await Lifecycle.FingerprintSourceAsync());
     }

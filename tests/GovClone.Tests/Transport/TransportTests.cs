@@ -104,7 +104,10 @@ public class TransportTests : CloneTestBase
         var bystander = Clone + "_bystander";
         foreach (var db in CloneFamily.Companions(Clone).Append(bystander))
         {
-            await Pg.ExecuteAsync("postgres", $"CREATE DATABASE \"{db}\"");
+            if (!await Pg.DatabaseExistsAsync(db)) // the clone made its ready spare already
+            {
+                await Pg.ExecuteAsync("postgres", $"CREATE DATABASE \"{db}\"");
+            }
         }
 
         try

@@ -1,0 +1,2 @@
+-- clone_size.sql (maintenance database): the size in bytes of the clone (govclone.clone).
+SELECT coalesce(pg_database_size(current_setting('govclone.clone')), 0);

@@ -1,0 +1,55 @@
+-- swap.sql (maintenance database; psql or Npgsql): puts govclone.origin (the <clone>_next a run built, or the ready
+-- <clone>_spare) in the clone's place, in ONE transaction: the sessions on the clone (govclone.clone) and on
+-- govclone.origin are ended; the clone, if any, is renamed <clone>_old and unmarked; govclone.origin is renamed to the
+-- clone, made connectable, closed to PUBLIC and marked complete (govclone.marker and the time). Until the COMMIT
+-- every other session sees the old clone under the clone's name; after it, the new one: there is no moment the
+-- name is missing or names a half copy, and a crash leaves one or the other. A new session that asked for the
+-- clone while the renames held its lock is refused and connects again to the new one. govclone.origin_marker, when
+-- set, is the marker govclone.origin must carry (a spare is used only when marked: spare_mark.sql writes it last).
+-- After prefix_guard.sql and holder_check.sql; run with synchronous_commit on (its commit makes the copy durable).
+BEGIN;
+DO $swap$
+DECLARE
+  clone text := current_setting('govclone.clone');
+  source text := current_setting('govclone.origin');
+  retired text := current_setting('govclone.clone') || '_old';
+  want text := coalesce(current_setting('govclone.origin_marker', true), '');
+  attempt int := 0;
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = source AND datconnlimit <> -2 AND NOT datistemplate
+                 AND (want = '' OR left(coalesce(shobj_description(oid, 'pg_database'), ''), length(want) + 1) = want || ' ')) THEN
+    RAISE EXCEPTION 'govclone: % is not ready to take the place of % (absent, invalid, a template, or not marked ''%'')', source, clone, want
+      USING ERRCODE = 'GC003';
+  END IF;
+  IF EXISTS (SELECT 1 FROM pg_database WHERE datname = clone AND datconnlimit = -2) THEN
+    -- An invalid clone (an interrupted DROP DATABASE) cannot be renamed: the engine drops it and builds instead.
+    RAISE EXCEPTION 'govclone: % is an invalid database; it is dropped, not swapped out', clone USING ERRCODE = 'GC003';
+  END IF;
+  IF EXISTS (SELECT 1 FROM pg_database WHERE datname = retired) THEN
+    RAISE EXCEPTION 'govclone: % still exists: drop it first (drop_leftovers.sql)', retired USING ERRCODE = 'GC003';
+  END IF;
+  -- ALTER DATABASE … RENAME refuses while the database has sessions (object_in_use, after waiting 5 s for them to
+  -- go): end them, and again should one connect in between.
+  LOOP
+    PERFORM pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname IN (clone, source) AND pid <> pg_backend_pid();
+    BEGIN
+      IF EXISTS (SELECT 1 FROM pg_database WHERE datname = clone) THEN
+        EXECUTE format('ALTER DATABASE %I RENAME TO %I', clone, retired);
+        EXECUTE format('COMMENT ON DATABASE %I IS NULL', retired);
+      END IF;
+      EXECUTE format('ALTER DATABASE %I RENAME TO %I', source, clone);
+      EXIT;
+    EXCEPTION WHEN object_in_use THEN
+      attempt := attempt + 1;
+      IF attempt >= 5 THEN
+        RAISE;
+      END IF;
+    END;
+  END LOOP;
+  EXECUTE format('ALTER DATABASE %I WITH ALLOW_CONNECTIONS true', clone);
+  EXECUTE format('REVOKE CONNECT, TEMPORARY ON DATABASE %I FROM PUBLIC', clone);
+  EXECUTE format('COMMENT ON DATABASE %I IS %L', clone,
+    current_setting('govclone.marker') || ' at=' || to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'));
+END
+$swap$;
+COMMIT;
