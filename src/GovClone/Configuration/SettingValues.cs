@@ -49,6 +49,12 @@ public static class SettingValues
                 RetainTemplate.No => "false",
                 _ => "auto",
             },
+            [SettingKeys.KeepSpare] = s.KeepSpare switch
+            {
+                KeepSpare.Yes => "true",
+                KeepSpare.No => "false",
+                _ => "auto",
+            },
             [SettingKeys.TemplateDatabase] = s.TemplateDatabase,
             [SettingKeys.ToastCompression] = s.ToastCompression,
             [SettingKeys.CloneJobs] = I(s.CloneJobs),

@@ -59,6 +59,7 @@ public class DeployPlanTests
             ["hostFreeBytes"] = "22000000000",
             ["cloneMethod"] = "dump",
             ["retainTemplate"] = "false",
+            ["keepSpare"] = "false",
             ["templateDatabase"] = "directus_gov_test_tpl",
             ["toastCompression"] = "pglz",
             ["cloneJobs"] = "4",
