@@ -72,12 +72,14 @@ public sealed record BranchInfo(string Name, string Database, BranchState State,
 /// <summary>
 /// The branches of a clone, read from the server in one query (<c>sql/branch/branch_list.sql</c>): every database named
 /// <c>&lt;clone&gt;_&lt;NAME&gt;</c> with a valid NAME (the template and the companions excluded) that carries a branch
-/// marker of this clone, or no comment at all (a create cut short), or is invalid. A database of that shape that
-/// carries anything else (another clone's marker) is not a branch and is left out.
+/// marker of this clone. With <c>includeUnmarked</c> also those of that shape without any comment (a create cut short
+/// before its first mark, or a database that merely shares the name: nothing tells them apart, so they are shown by
+/// <c>branch list</c> and made again or dropped only when named, never counted in status, the decision or the budget,
+/// nor dropped by gc). A database of that shape that carries anything else (another clone's marker) is left out.
 /// </summary>
 public static class BranchCatalog
 {
-    public static async Task<IReadOnlyList<BranchInfo>> ReadAsync(NpgsqlConnection maintenance, GovCloneSettings settings, CancellationToken ct)
+    public static async Task<IReadOnlyList<BranchInfo>> ReadAsync(NpgsqlConnection maintenance, GovCloneSettings settings, CancellationToken ct, bool includeUnmarked = false)
     {
         ArgumentNullException.ThrowIfNull(maintenance);
         ArgumentNullException.ThrowIfNull(settings);
@@ -107,9 +109,9 @@ public static class BranchCatalog
                 continue;
             }
 
-            if (marker is null && comment.Length > 0 && !invalid)
+            if (marker is null && (comment.Length > 0 || !includeUnmarked))
             {
-                continue; // some other database that happens to be named like a branch
+                continue; // some other database that happens to be named like a branch, or an unmarked one not asked for
             }
 
             var state = invalid ? BranchState.Invalid

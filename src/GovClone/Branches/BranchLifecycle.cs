@@ -69,7 +69,7 @@ public sealed class BranchLifecycle
     {
         var connections = new Connections(_settings);
         await using var maintenance = await connections.OpenMaintenanceAsync(ct);
-        return await BranchCatalog.ReadAsync(maintenance, _settings, ct);
+        return await BranchCatalog.ReadAsync(maintenance, _settings, ct, includeUnmarked: true);
     }
 
     // ------------------------------------------------------------------ create
@@ -299,9 +299,10 @@ public sealed class BranchLifecycle
     }
 
     /// <summary>
-    /// govclone:maxBranches and govclone:branchMinFreeBytes. Before the copy: the branches there are and one more, and the
-    /// free space less the template's size. After it (under the budget lock, the branch counted): the branches there are,
-    /// and the free space as it is now. Refused: exit 2, naming the setting.
+    /// govclone:maxBranches and govclone:branchMinFreeBytes. Before the copy: the (marked) branches there are and one more,
+    /// and the free space less the template's size. After it, under the budget lock: the branch marks itself incomplete
+    /// first, then counts the marked branches, itself among them (of two creates at once the second to count sees the
+    /// first's mark), and the free space as it is now. Refused: exit 2, naming the setting.
     /// </summary>
     private async Task CheckBudgetAsync(NpgsqlConnection maintenance, BranchName branch, long copyBytes, bool afterCopy, CancellationToken ct)
     {
@@ -419,7 +420,7 @@ public sealed class BranchLifecycle
             await app.ExecuteNonQueryAsync(ct);
         }
 
-        var branches = await BranchCatalog.ReadAsync(maintenance, _settings, ct);
+        var branches = await BranchCatalog.ReadAsync(maintenance, _settings, ct, includeUnmarked: true);
         var dropped = new List<BranchInfo>();
         var skipped = new List<BranchSkipped>();
         var kept = 0;
@@ -545,7 +546,7 @@ public sealed class BranchLifecycle
     }
 
     private async Task<BranchInfo?> FindAsync(NpgsqlConnection maintenance, BranchName branch, CancellationToken ct) =>
-        (await BranchCatalog.ReadAsync(maintenance, _settings, ct)).FirstOrDefault(b => b.Database == branch.Database);
+        (await BranchCatalog.ReadAsync(maintenance, _settings, ct, includeUnmarked: true)).FirstOrDefault(b => b.Database == branch.Database);
 
     private async Task TouchAsync(NpgsqlConnection maintenance, BranchName branch, CancellationToken ct) =>
         await ExecuteAsync(maintenance, BranchSql.With(BranchSql.Parameters(branch, _settings.TemplateDatabase), BranchSql.Guard, BranchSql.Touch), ct);
