@@ -11,11 +11,14 @@ using Npgsql;
 
 namespace GovClone.Bench;
 
-/// <summary>What one timed govclone process did: wall time including process start, output, peak RSS.</summary>
-public sealed record TimedRun(string Command, int ExitCode, double Seconds, string Output, long PeakRssBytes, double CpuSeconds)
+/// <summary>What one timed govclone process did: wall time including process start, output, peak RSS, CPU-seconds.</summary>
+public sealed record TimedRun(string Command, int ExitCode, double Seconds, string Output, long PeakRssBytes, Cpu Cpu)
 {
     public bool Succeeded => ExitCode == 0;
 }
+
+/// <summary>A timed bash script: wall seconds, CPU-seconds, its stdout then stderr.</summary>
+public sealed record BashRun(double Seconds, Cpu Cpu, string Output);
 
 /// <summary>
 /// The bench's private server: a production-like PostgreSQL (fsync, full_page_writes and synchronous_commit
@@ -42,6 +45,7 @@ public sealed partial class BenchLab : IAsyncDisposable
             raw.ToDictionary(kv => SettingKeys.Namespace + ":" + kv.Key, kv => kv.Value!, StringComparer.Ordinal),
             "Written by bench/clone for its private server.");
         Settings = SettingsParser.Parse(raw, new Secret(password));
+        Clock = new CpuClock(server.DataDirectory);
     }
 
     public LocalPostgresServer Server { get; }
@@ -56,7 +60,11 @@ public sealed partial class BenchLab : IAsyncDisposable
 
     public GovCloneSettings Settings { get; }
 
-    public static async Task<BenchLab> StartAsync(long sourceBytes, Action<string> log)
+    /// <summary>CPU-seconds of this server and the bench's children, and of the whole machine.</summary>
+    public CpuClock Clock { get; }
+
+    /// <summary>Starts the private server and generates the Directus-like source at its smallest; <see cref="GrowSourceAsync"/> pads it.</summary>
+    public static async Task<BenchLab> StartAsync(Action<string> log)
     {
         var cli = LabKit.FindCli("bench/GovClone.Bench");
         var work = LabKit.CreateWorkDirectory("bench");
@@ -66,9 +74,18 @@ public sealed partial class BenchLab : IAsyncDisposable
         var lab = new BenchLab(server, password, work, cli);
         log("generating the Directus-like source");
         await SourceGenerator.EnsureAsync(server, Source);
+        return lab;
+    }
+
+    /// <summary>
+    /// Pads the source with more audit rows until it is at least <paramref name="sourceBytes"/> (a sweep grows
+    /// one source from its smallest size to its largest), then VACUUM ANALYZE and a CHECKPOINT.
+    /// </summary>
+    public async Task GrowSourceAsync(long sourceBytes, Action<string> log)
+    {
         var stopwatch = Stopwatch.StartNew();
         var lastLog = TimeSpan.Zero;
-        await SourceGenerator.PadAsync(server, Source, sourceBytes, new SyncProgress<(long Bytes, long Rows)>(p =>
+        await SourceGenerator.PadAsync(Server, Source, sourceBytes, new SyncProgress<(long Bytes, long Rows)>(p =>
         {
             if (stopwatch.Elapsed - lastLog > TimeSpan.FromSeconds(10))
             {
@@ -76,9 +93,8 @@ public sealed partial class BenchLab : IAsyncDisposable
                 log(string.Create(CultureInfo.InvariantCulture, $"  source {p.Bytes / (1024 * 1024)} MB of ~{sourceBytes / (1024 * 1024)} MB, {p.Rows:N0} activity rows"));
             }
         }));
-        await lab.ExecuteAsync(Source, "VACUUM ANALYZE");
-        await lab.ExecuteAsync("postgres", "CHECKPOINT");
-        return lab;
+        await ExecuteAsync(Source, "VACUUM ANALYZE");
+        await ExecuteAsync("postgres", "CHECKPOINT");
     }
 
     public async Task<NpgsqlConnection> OpenAsync(string database)
@@ -113,11 +129,11 @@ public sealed partial class BenchLab : IAsyncDisposable
     }
 
     /// <summary>The runbook's way, timed: CREATE DATABASE, <c>pg_dump SOURCE | psql CLONE</c>, ANALYZE.</summary>
-    public async Task<(double Seconds, double CpuSeconds)> TimePlainAsync()
+    public async Task<(double Seconds, Cpu Cpu)> TimePlainAsync()
     {
-        await ExecuteAsync("postgres", $"DROP DATABASE IF EXISTS {Plain} WITH (FORCE)");
+        await DropDatabaseAsync(Plain);
         var bin = Server.BinDirectory;
-        var conn = $"-h {Server.Host} -p {Server.Port.ToString(CultureInfo.InvariantCulture)} -U {Server.SuperUser}";
+        var conn = ClientFlags;
         var script = $"""
             set -euo pipefail
             {bin}/psql {conn} -X -q -v ON_ERROR_STOP=1 -d postgres -c 'CREATE DATABASE {Plain}'
@@ -125,8 +141,22 @@ public sealed partial class BenchLab : IAsyncDisposable
             {bin}/psql {conn} -X -q -v ON_ERROR_STOP=1 -d {Plain} -c ANALYZE
             """;
         var timed = await TimeBashAsync(script);
-        await ExecuteAsync("postgres", $"DROP DATABASE IF EXISTS {Plain} WITH (FORCE)");
+        await DropDatabaseAsync(Plain);
         return timed;
+    }
+
+    /// <summary>The client tools' connection flags for this server (no secret: the password travels as PGPASSWORD).</summary>
+    public string ClientFlags => $"-h {Server.Host} -p {Server.Port.ToString(CultureInfo.InvariantCulture)} -U {Server.SuperUser}";
+
+    public Task DropDatabaseAsync(string database) =>
+        ExecuteAsync("postgres", $"DROP DATABASE IF EXISTS {database} WITH (FORCE)");
+
+    public async Task<bool> DatabaseExistsAsync(string database)
+    {
+        await using var conn = await OpenAsync("postgres");
+        await using var cmd = new NpgsqlCommand("SELECT 1 FROM pg_database WHERE datname = $1", conn);
+        cmd.Parameters.AddWithValue(database);
+        return await cmd.ExecuteScalarAsync() is not null;
     }
 
     /// <summary>
@@ -197,9 +227,9 @@ public sealed partial class BenchLab : IAsyncDisposable
 
     /// <summary>
     /// Builds each index once more in the clone, as a lane does (no parallel workers), sorting in
-    /// <paramref name="kilobytes"/>, and drops it again: wall seconds and machine CPU-seconds of the builds.
+    /// <paramref name="kilobytes"/>, and drops it again: wall seconds and CPU-seconds of the builds.
     /// </summary>
-    public async Task<(double Seconds, double CpuSeconds)> TimeIndexBuildsAsync(IEnumerable<string> definitions, long kilobytes)
+    public async Task<(double Seconds, Cpu Cpu)> TimeIndexBuildsAsync(IEnumerable<string> definitions, long kilobytes)
     {
         await using var clone = await OpenAsync(Clone);
         await using (var set = new NpgsqlCommand(string.Create(CultureInfo.InvariantCulture, $"SET maintenance_work_mem = '{kilobytes}kB'; SET max_parallel_maintenance_workers = 0"), clone))
@@ -207,10 +237,11 @@ public sealed partial class BenchLab : IAsyncDisposable
             await set.ExecuteNonQueryAsync();
         }
 
-        double seconds = 0, cpu = 0;
+        double seconds = 0;
+        var cpu = default(Cpu);
         foreach (var definition in definitions)
         {
-            var before = MachineCpu.BusySeconds();
+            var before = Clock.Now();
             var stopwatch = Stopwatch.StartNew();
             await using (var build = new NpgsqlCommand(definition, clone) { CommandTimeout = 0 })
             {
@@ -218,7 +249,7 @@ public sealed partial class BenchLab : IAsyncDisposable
             }
 
             seconds += stopwatch.Elapsed.TotalSeconds;
-            cpu += MachineCpu.BusySeconds() - before;
+            cpu += Clock.Now() - before;
             await using var drop = new NpgsqlCommand("DROP INDEX govclone_bench_sort_probe", clone);
             await drop.ExecuteNonQueryAsync();
         }
@@ -230,7 +261,7 @@ public sealed partial class BenchLab : IAsyncDisposable
     private static partial Regex IndexName();
 
     /// <summary>The physical limit of a database copy: its files copied with cp, then sync, on the same disk.</summary>
-    public async Task<(double Seconds, double CpuSeconds)> TimeFileCopyAsync(string database)
+    public async Task<(double Seconds, Cpu Cpu)> TimeFileCopyAsync(string database)
     {
         var oid = await ScalarAsync<uint>("postgres", $"SELECT oid FROM pg_database WHERE datname = '{database}'");
         var from = Path.Combine(Server.DataDirectory, "base", oid.ToString(CultureInfo.InvariantCulture));
@@ -241,29 +272,46 @@ public sealed partial class BenchLab : IAsyncDisposable
         return timed;
     }
 
-    private async Task<(double Seconds, double CpuSeconds)> TimeBashAsync(string script)
+    private async Task<(double Seconds, Cpu Cpu)> TimeBashAsync(string script)
     {
-        var psi = new ProcessStartInfo("bash", ["-c", script]) { RedirectStandardError = true, UseShellExecute = false };
+        var run = await RunBashAsync(script);
+        return (run.Seconds, run.Cpu);
+    }
+
+    /// <summary>
+    /// Runs a bash script, timed (wall seconds and CPU-seconds), with the password only in its
+    /// environment (PGPASSWORD) and <paramref name="env"/> added; throws with its output when it fails.
+    /// </summary>
+    public async Task<BashRun> RunBashAsync(string script, IReadOnlyDictionary<string, string>? env = null)
+    {
+        var psi = new ProcessStartInfo("bash", ["-c", script]) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         psi.Environment["PGPASSWORD"] = Password;
-        var cpu = MachineCpu.BusySeconds();
-        var stopwatch = Stopwatch.StartNew();
-        using var p = Process.Start(psi)!;
-        var stderr = await p.StandardError.ReadToEndAsync();
-        await p.WaitForExitAsync();
-        stopwatch.Stop();
-        if (p.ExitCode != 0)
+        foreach (var (key, value) in env ?? new Dictionary<string, string>())
         {
-            throw new InvalidOperationException($"bench step failed (exit {p.ExitCode}): {stderr}");
+            psi.Environment[key] = value;
         }
 
-        return (stopwatch.Elapsed.TotalSeconds, MachineCpu.BusySeconds() - cpu);
+        var cpu = Clock.Now();
+        var stopwatch = Stopwatch.StartNew();
+        using var p = Process.Start(psi)!;
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        await p.WaitForExitAsync();
+        stopwatch.Stop();
+        var output = (await stdout) + (await stderr);
+        if (p.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"bench step failed (exit {p.ExitCode}): {output}");
+        }
+
+        return new BashRun(stopwatch.Elapsed.TotalSeconds, Clock.Now() - cpu, output);
     }
 
     /// <summary>Runs govclone with the bench's stack file, timing the whole process and sampling its peak RSS (VmHWM).</summary>
     public async Task<TimedRun> RunCliAsync(params string[] args)
     {
         var psi = LabKit.CliStartInfo(CliDll, WorkDirectory, StackFile, Password, args);
-        var cpu = MachineCpu.BusySeconds();
+        var cpu = Clock.Now();
         var stopwatch = Stopwatch.StartNew();
         using var p = Process.Start(psi)!;
         var peak = 0L;
@@ -301,7 +349,7 @@ public sealed partial class BenchLab : IAsyncDisposable
         await sampling.CancelAsync();
         await sampler;
         var output = new StringBuilder().Append(await stdout).Append('\n').Append(await stderr).ToString();
-        return new TimedRun(string.Join(' ', args), p.ExitCode, stopwatch.Elapsed.TotalSeconds, output, peak, MachineCpu.BusySeconds() - cpu);
+        return new TimedRun(string.Join(' ', args), p.ExitCode, stopwatch.Elapsed.TotalSeconds, output, peak, Clock.Now() - cpu);
     }
 
     public async ValueTask DisposeAsync()
@@ -325,28 +373,4 @@ public sealed partial class BenchLab : IAsyncDisposable
 public sealed class SyncProgress<T>(Action<T> report) : IProgress<T>
 {
     public void Report(T value) => report(value);
-}
-
-/// <summary>
-/// CPU-seconds the whole machine spent busy (user, system, interrupts, steal; not idle or I/O wait), from
-/// /proc/stat, whose counters are in USER_HZ (100 per second on Linux). Machine-wide on purpose: a clone's
-/// work is spread over the server's backends, psql, pg_dump and the tool, so the difference across a way is
-/// what that way cost the machine (including the bench's own RSS sampler, which reads /proc every 50 ms).
-/// </summary>
-public static class MachineCpu
-{
-    private const double UserHz = 100;
-
-    public static double BusySeconds()
-    {
-        var fields = File.ReadLines("/proc/stat").First().Split(' ', StringSplitOptions.RemoveEmptyEntries);
-        // cpu user nice system idle iowait irq softirq steal
-        long busy = 0;
-        foreach (var i in new[] { 1, 2, 3, 6, 7, 8 })
-        {
-            busy += long.Parse(fields[i], System.Globalization.CultureInfo.InvariantCulture);
-        }
-
-        return busy / UserHz;
-    }
 }
