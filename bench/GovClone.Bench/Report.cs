@@ -143,6 +143,8 @@ public static class Report
             var firstUp = VsPlain(run, ways.StreamsTemplate, ways);
             var peak = run.PeakRssBytes / (1024.0 * 1024);
             yield return new($"{r} re-clone within 1.30x of the file-copy limit", vsLimit <= 1.3, X(vsLimit));
+            var branch = run[ways.Branch].Median / run[ways.Template].Median;
+            yield return new($"{r} branch create + seed + suite within 1.50x of a template re-clone", branch <= 1.5, X(branch));
             yield return new($"{r} first up (clone + retained template) >= 1.50x plain", firstUp >= 1.5, X(firstUp));
             yield return new($"{r} peak RSS < 150 MB", peak < 150, peak.ToString("0", Inv) + " MB");
         }
