@@ -80,8 +80,9 @@ public sealed class BranchStackTests : IAsyncLifetime
         : output;
 
     [Theory]
+    [InlineData("nonprod")]
     [InlineData("feature-spare")]
-    [InlineData("a-very-long-pull-request-stack")]
+    [InlineData("pr-12345678901234567890")]
     public async Task A_stack_whose_name_names_no_branch_fails_before_any_resource(string stack)
     {
         var (run, error) = await StackRun.TryRunAsync(BranchOfNonprod(), stack: stack);

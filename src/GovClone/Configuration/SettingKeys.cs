@@ -161,7 +161,7 @@ public static class SettingKeys
     { Type = SettingType.Bytes };
 
     // Branches (govclone branch; issue 17): per-change copies <clone>_<NAME> of the retained template.
-    public static readonly SettingKey BranchOf = new("branchOf", null, "Pulumi: makes this stack a branch stack (a stack per pull request, e.g. pr-123): the parent clone's name; the stack creates the branch <parent>_<stack name> instead of the clone, runs the suite on it, and pulumi destroy drops it (cloneDatabase defaults to it and must equal it)")
+    public static readonly SettingKey BranchOf = new("branchOf", null, "Pulumi: makes this stack a branch stack (a stack per pull request, named pr-<N>): the parent clone's name; the stack creates the branch <parent>_pr_<N> instead of the clone, runs the suite on it, and pulumi destroy drops it (cloneDatabase defaults to it and must equal it)")
     { Type = SettingType.Database };
     public static readonly SettingKey MaxBranches = new("maxBranches", "10", "the most branches (govclone branch create) a clone may have at once; a create beyond it is refused")
     { Type = SettingType.WholeNumber, Min = 0, Max = 1000 };

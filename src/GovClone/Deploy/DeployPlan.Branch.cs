@@ -33,6 +33,26 @@ public sealed partial class DeployPlan
     /// <summary>The branch a branch stack makes (null for the clone's stack).</summary>
     public BranchName? BranchName { get; private init; }
 
+    /// <summary>Whether <paramref name="stack"/> is a pull request's stack: <c>pr-</c> and 1 to 17 digits (its branch, <c>pr_N</c>, fits NAME's 20 characters).</summary>
+    public static bool IsPullRequestStack(string stack)
+    {
+        ArgumentNullException.ThrowIfNull(stack);
+        if (!stack.StartsWith("pr-", StringComparison.Ordinal) || stack.Length is < 4 or > 20)
+        {
+            return false;
+        }
+
+        foreach (var c in stack[3..])
+        {
+            if (!char.IsAsciiDigit(c))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
     private static DeployPlan ForBranch(GovCloneSettings s, DeployInputs inputs)
     {
         DatabaseNameGuard.RequireClone(s.CloneDatabase, s.SourceDatabase);
@@ -43,6 +63,14 @@ public sealed partial class DeployPlan
 
         var stack = inputs.StackName ?? throw new ConfigurationException(SettingKeys.BranchOf.ConfigKey, "is set, but the program was not given its stack's name",
             "run it as a Pulumi stack named like pr-123 (the branch is named after the stack)");
+        if (!IsPullRequestStack(stack))
+        {
+            // The clone's own stack (nonprod) can never turn into a branch stack: its clone steps would leave the program,
+            // and their Delete (govclone drop) would drop the clone.
+            throw new ConfigurationException(SettingKeys.BranchOf.ConfigKey, $"makes a stack per pull request, named pr-<number>; this stack is '{stack}'",
+                "create the branch stack as pr-<number> (pulumi stack select --create pr-123) and set govclone:branchOf there; never on the clone's own stack, whose clone it would drop");
+        }
+
         var branch = Branches.BranchName.OfStack(s, stack);
         var owner = BranchMarker.IsOwnerLabel(stack) ? stack : branch.Name;
         var values = SettingValues.Of(s);

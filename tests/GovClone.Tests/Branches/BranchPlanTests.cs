@@ -53,8 +53,8 @@ public class BranchPlanTests
     [Fact]
     public void The_profile_and_the_parent_reach_the_lines_and_the_stack_names_the_branch()
     {
-        var baseline = Plan(BranchStack(("seedProfile", "baseline")), "PR-7");
-        Assert.Contains(" pr_7 --profile baseline --owner PR-7 ", baseline[DeployPlan.BranchCommand].Command!.Create, StringComparison.Ordinal);
+        var baseline = Plan(BranchStack(("seedProfile", "baseline")), "pr-7");
+        Assert.Contains(" pr_7 --profile baseline --owner pr-7 ", baseline[DeployPlan.BranchCommand].Command!.Create, StringComparison.Ordinal);
         var other = Plan(DeployPlanTests.Nonprod(("branchOf", "directus_gov_test_x")));
         Assert.Contains("-c cloneDatabase=directus_gov_test_x ", other[DeployPlan.BranchCommand].Command!.Create, StringComparison.Ordinal);
         Assert.Equal("directus_gov_test_x_pr_123", other.BranchName!.Database);
@@ -65,8 +65,14 @@ public class BranchPlanTests
     {
         var noName = Assert.Throws<ConfigurationException>(() => DeployPlan.For(BranchStack(), new DeployInputs("run-1")));
         Assert.Equal("govclone:branchOf", noName.Setting);
-        var bad = Assert.Throws<ConfigurationException>(() => Plan(BranchStack(), "feature-spare"));
-        Assert.Equal("govclone:branchOf", bad.Setting);
+        // Only a pull request's stack (pr-<number>): the clone's own stack can never become a branch stack (it would drop the clone).
+        foreach (var stack in new[] { "nonprod", "feature-spare", "PR-7", "pr-", "pr-12a", "pr-123456789012345678", "pr-1\n" })
+        {
+            var bad = Assert.Throws<ConfigurationException>(() => Plan(BranchStack(), stack));
+            Assert.Equal("govclone:branchOf", bad.Setting);
+        }
+
+        Assert.True(DeployPlan.IsPullRequestStack("pr-12345678901234567"));
         Assert.False(Plan(DeployPlanTests.Nonprod(), "pr-123").IsBranch); // without branchOf the stack's name changes nothing
     }
 
