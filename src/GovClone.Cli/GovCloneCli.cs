@@ -129,6 +129,13 @@ public static partial class GovCloneCli
             """,
         ["compact"] = "Runs sql/compact.sql on the clone.",
         ["drop"] = "Asks for the clone's name on a terminal; otherwise it needs -y/--yes.",
+        ["branch"] = """
+            A branch <clone>_NAME is a FILE_COPY of the retained template (production
+            is not read), seeded and verified; its levers take the branch's own lock,
+            never the clone's. Budget: govclone:maxBranches, branchMinFreeBytes.
+            seed, reset and verify take --branch NAME. drop and gc ask on a
+            terminal; otherwise they need -y/--yes.
+            """,
     };
 
     /// <summary>System.CommandLine's own help; under the root's the settings and exit-code lines, under a lever's its <see cref="Details"/>.</summary>
