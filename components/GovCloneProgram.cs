@@ -6,7 +6,8 @@ namespace GovCloneInfra;
 /// <summary>
 /// The whole stack, as the core's <see cref="DeployPlan"/> describes it: clone database → clone → seeded state →
 /// (compaction) → regression suite, every server-side step a govclone lever under the run lock, and the stack
-/// outputs from the suite step's JSON. Used by Program.cs and by the mock tests.
+/// outputs from the suite step's JSON; or, on a branch stack (govclone:branchOf), branch → suite on it. Used by
+/// Program.cs and by the mock tests.
 /// </summary>
 public static class GovCloneProgram
 {
@@ -18,6 +19,11 @@ public static class GovCloneProgram
         var plan = new PlannedResources(stack);
         var s = stack.Settings;
         ComponentResourceOptions Opts() => ComponentResourceOptions.Merge(options, null);
+        if (stack.Plan.IsBranch)
+        {
+            return DefineBranch(plan, Opts);
+        }
+
         var database = new CloneDatabase(plan, Opts());
         _ = new DumpRestore(plan, Opts());
         _ = new SeededState(plan, Opts());
@@ -42,6 +48,29 @@ public static class GovCloneProgram
             ["plannedDecision"] = StackOutputs.PlannedDecision(s),
             ["seedProfile"] = s.SeedProfile.ToString().ToLowerInvariant(),
             ["cloneGeneration"] = s.CloneGeneration,
+        };
+    }
+
+    /// <summary>
+    /// A branch stack (govclone:branchOf): the branch instead of the clone, and the suite on it every run; its outputs
+    /// name the branch's database (what a pull request's tests connect to).
+    /// </summary>
+    private static Dictionary<string, object?> DefineBranch(PlannedResources plan, Func<ComponentResourceOptions> options)
+    {
+        var branch = plan.Plan.BranchName!;
+        _ = new Branch(plan, options());
+        var suite = new BranchSuite(plan, options());
+        var outputs = suite.Outputs;
+        return new Dictionary<string, object?>
+        {
+            ["branchName"] = branch.Database,
+            ["branch"] = branch.Name,
+            ["parentClone"] = branch.Parent,
+            ["seedProfile"] = plan.Stack.Settings.SeedProfile.ToString().ToLowerInvariant(),
+            ["sizeBytes"] = outputs.Apply(o => o.SizeBytes),
+            ["metrics"] = outputs.Apply(o => o.Metrics),
+            ["evidence"] = outputs.Apply(o => o.Evidence),
+            ["verified"] = outputs.Apply(o => o.Verified),
         };
     }
 }

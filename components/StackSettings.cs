@@ -11,10 +11,11 @@ namespace GovCloneInfra;
 /// <c>pulumi preview</c> with the message <c>govclone</c> gives, before any resource exists. The secrets stay
 /// secret Outputs; the plan only knows whether they are set.
 /// </summary>
-public sealed record StackSettings(GovCloneSettings Settings, Output<string>? Password, Output<string>? SshPrivateKey, string RunId)
+/// <param name="StackName">The stack's name: a branch stack (govclone:branchOf) names its branch after it.</param>
+public sealed record StackSettings(GovCloneSettings Settings, Output<string>? Password, Output<string>? SshPrivateKey, string RunId, string? StackName = null)
 {
     /// <summary>The whole deployment, from the core (every resource, its inputs and options).</summary>
-    public DeployPlan Plan { get; } = DeployPlan.For(Settings, new DeployInputs(RunId, HasPassword: Password is not null, HasSshPrivateKey: SshPrivateKey is not null));
+    public DeployPlan Plan { get; } = DeployPlan.For(Settings, new DeployInputs(RunId, HasPassword: Password is not null, HasSshPrivateKey: SshPrivateKey is not null, StackName: StackName));
 
     public static StackSettings Load(Config config)
     {
@@ -38,7 +39,9 @@ public sealed record StackSettings(GovCloneSettings Settings, Output<string>? Pa
                 ? config.RequireSecret(SettingKeys.Password.Name)
                 : config.GetSecret(SettingKeys.Password.Name);
             var runId = Environment.GetEnvironmentVariable("GOVCLONE_RUN_ID") is { Length: > 0 } id ? id : Guid.NewGuid().ToString("N");
-            return new StackSettings(settings, password, sshKey, runId);
+            var stack = new StackSettings(settings, password, sshKey, runId, Deployment.Instance.StackName);
+            _ = stack.Plan; // a branch stack whose name gives no branch fails here, before any resource
+            return stack;
         }
         catch (GovCloneException ex)
         {

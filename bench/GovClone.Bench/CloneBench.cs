@@ -90,6 +90,13 @@ public sealed class CloneBench(BenchLab lab, Ways ways, Action<string> log)
 
         await LeversAsync(run);
 
+        // Issue 17: a branch (copy of the template, seed, suite), in one govclone branch create; dropped after.
+        await lab.SettleAsync();
+        var branch = await Cli(run, "branch", "create", "bench");
+        Expect(branch, "ready: suite PASS");
+        Record(run, ways.Branch, branch);
+        await Cli(run, "branch", "drop", "bench", "--yes");
+
         // Issue 15.6, the spare: its remake (what clone --force starts in the background), measured on its own; then
         // "re-clone ready", from the start of clone --force to its ready event (a fresh, complete clone accepts
         // connections), next to the file-copy limit; and clone --force && seed, with the spare ready before each.

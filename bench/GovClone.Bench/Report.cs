@@ -147,6 +147,8 @@ public static class Report
             var forceSeed = run[ways.ForceSeed].Median;
             yield return new($"{r} re-clone ready (clone --force to a fresh complete clone) < 1 s", ready < 1, F(ready) + " s, " + X(ready / run[ways.FileCopy].Median) + " of the file-copy limit");
             yield return new($"{r} clone --force && seed < 2 s", forceSeed < 2, F(forceSeed) + " s");
+            var branch = run[ways.Branch].Median / run[ways.Template].Median;
+            yield return new($"{r} branch create + seed + suite within 1.50x of a template re-clone", branch <= 1.5, X(branch));
             yield return new($"{r} first up (clone + retained template) >= 1.50x plain", firstUp >= 1.5, X(firstUp));
             yield return new($"{r} peak RSS < 150 MB", peak < 150, peak.ToString("0", Inv) + " MB");
         }

@@ -22,7 +22,7 @@ public sealed class Ways
         var j = jobs.ToString(CultureInfo.InvariantCulture);
         PgDump = new($"peer: pg_dump -Fd -j {j} -Z 0, pg_restore -j {j}, ANALYZE", WayKind.Peer, "pg_dump -Fd");
         PgCopyDb = new($"peer: pgcopydb clone --table-jobs {j} --index-jobs {j}", WayKind.Peer, "pgcopydb");
-        All = [Plain, PgDump, PgCopyDb, Streams, StreamsTemplate, Template, Ready, ForceSeed, SpareRemake, SourceTemplate, FileCopy];
+        All = [Plain, PgDump, PgCopyDb, Streams, StreamsTemplate, Template, Ready, ForceSeed, SpareRemake, Branch, SourceTemplate, FileCopy];
     }
 
     public Way Plain { get; } = new("plain: pg_dump | psql, then ANALYZE (the runbook)", WayKind.Baseline);
@@ -44,6 +44,8 @@ public sealed class Ways
 
     /// <summary>The spare's remake, off the critical path (clone --force starts it in the background): measured on its own.</summary>
     public Way SpareRemake { get; } = new("govclone spare (the spare's remake, off the critical path)", WayKind.Govclone);
+    /// <summary>Issue 17's row: a branch for a pull request, from the template to a seeded copy that passed the suite.</summary>
+    public Way Branch { get; } = new("govclone branch create + seed + suite (a copy of the template)", WayKind.Govclone);
 
     public Way SourceTemplate { get; } = new("govclone source-template (explicit; idle source only)", WayKind.Govclone);
 

@@ -11,7 +11,8 @@ internal static class Confirmation
 {
     /// <summary>Returns when the lever may go ahead; throws <see cref="ConfirmationException"/> (exit 2) when it may not.</summary>
     /// <param name="what">What the lever will do, e.g. "drops directus_gov_test_x and its retained template".</param>
-    public static async Task RequireAsync(IAnsiConsole console, bool interactive, bool yes, string lever, string clone, string what, CancellationToken ct)
+    /// <param name="noun">What <paramref name="clone"/> names, in the prompt: "clone", or "branch" for a branch lever.</param>
+    public static async Task RequireAsync(IAnsiConsole console, bool interactive, bool yes, string lever, string clone, string what, CancellationToken ct, string noun = "clone")
     {
         if (yes)
         {
@@ -27,13 +28,13 @@ internal static class Confirmation
         console.MarkupLine($"govclone {Markup.Escape(lever)} [yellow]{Markup.Escape(what)}[/].");
         // WaitAsync: a Ctrl-C that comes before the prompt reads its first key cancels the token while Spectre's
         // key loop goes on waiting (it only checks the token between keys); the lever ends all the same (exit 130).
-        var answer = await new TextPrompt<string>($"Type the clone's name ([bold]{Markup.Escape(clone)}[/]) to confirm:")
+        var answer = await new TextPrompt<string>($"Type the {noun}'s name ([bold]{Markup.Escape(clone)}[/]) to confirm:")
             .AllowEmpty()
             .ShowAsync(console, ct)
             .WaitAsync(ct);
         if (!string.Equals(answer.Trim(), clone, StringComparison.Ordinal))
         {
-            throw new ConfirmationException("confirmation", $"'{answer.Trim()}' is not the clone's name; {lever} cancelled, nothing was changed",
+            throw new ConfirmationException("confirmation", $"'{answer.Trim()}' is not the {noun}'s name; {lever} cancelled, nothing was changed",
                 $"type {clone} exactly, or pass -y/--yes");
         }
     }

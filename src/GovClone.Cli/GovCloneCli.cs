@@ -16,7 +16,7 @@ namespace GovClone.Cli;
 /// failed check or operation, 2 bad input or refused (by a guard, or a destructive lever without
 /// confirmation), 130 cancelled.
 /// </summary>
-public static class GovCloneCli
+public static partial class GovCloneCli
 {
     /// <summary>What the root help ends with: where the settings are and what the exit codes mean.</summary>
     internal const string RootFooter = """
@@ -140,6 +140,13 @@ public static class GovCloneCli
             govclone:keepSpare allows. clone, clone --force and up start it in the
             background after they change the clone.
             """,
+        ["branch"] = """
+            A branch <clone>_NAME is a FILE_COPY of the retained template (production
+            is not read), seeded and verified; its levers take the branch's own lock,
+            never the clone's. Budget: govclone:maxBranches, branchMinFreeBytes.
+            seed, reset and verify take --branch NAME. drop and gc ask on a
+            terminal; otherwise they need -y/--yes.
+            """,
     };
 
     /// <summary>System.CommandLine's own help; under the root's the settings and exit-code lines, under a lever's its <see cref="Details"/>.</summary>
@@ -165,7 +172,7 @@ public static class GovCloneCli
         }
     }
 
-    private sealed class Commands
+    private sealed partial class Commands
     {
         private readonly CliHost _host;
         private readonly IAnsiConsole _console;
@@ -219,11 +226,11 @@ public static class GovCloneCli
                 _force, _dryRun,
             };
             clone.SetAction(CloneAsync);
-            var seed = new Command("seed", "seed the committed evidence (own=30 ... axis_tables=0)") { _profile, _purgeForeign, _dryRun };
+            var seed = new Command("seed", "seed the committed evidence (own=30 ... axis_tables=0)") { _profile, _purgeForeign, _dryRun, _onBranch };
             seed.SetAction(SeedAsync);
-            var verify = new Command("verify", "run the regression suite (have/want); exit 1 on drift") { _profile };
+            var verify = new Command("verify", "run the regression suite (have/want); exit 1 on drift") { _profile, _onBranch };
             verify.SetAction(VerifyAsync);
-            var reset = new Command("reset", "reset to the F-6 baseline: own=0, gap=210, candidates=0") { _purgeForeign, _dryRun };
+            var reset = new Command("reset", "reset to the F-6 baseline: own=0, gap=210, candidates=0") { _purgeForeign, _dryRun, _onBranch };
             reset.SetAction(ResetAsync);
             var compact = new Command("compact", "VACUUM (FULL, ANALYZE) the clone") { _dryRun };
             compact.SetAction(CompactAsync);
@@ -255,7 +262,7 @@ public static class GovCloneCli
             });
             var fingerprint = new Command("fingerprint", "production's fingerprint, read-only");
             fingerprint.SetAction(FingerprintAsync);
-            foreach (var c in new[] { sandbox, up, clone, seed, verify, reset, compact, drop, spare, status, decide, config, suite, script, fingerprint })
+            foreach (var c in new[] { sandbox, up, clone, seed, verify, reset, compact, drop, spare, status, decide, config, suite, script, fingerprint, BranchCommand() })
             {
                 root.Subcommands.Add(c);
             }
@@ -358,8 +365,9 @@ public static class GovCloneCli
         }
 
         /// <summary><c>--dry-run</c>: what the lever would send, where; nothing is connected to or changed.</summary>
-        private int Plan(ParseResult p, string lever, GovCloneSettings s, IReadOnlyList<PlannedStep> steps)
+        private int Plan(ParseResult p, string lever, GovCloneSettings s, IReadOnlyList<PlannedStep> steps, string? lockText = null)
         {
+            lockText ??= LeverPlan.Lock(s);
             if (p.GetValue(_g.Json))
             {
                 return Json.Result(lever, 0, new
@@ -367,13 +375,13 @@ public static class GovCloneCli
                     dryRun = true,
                     changed = false,
                     clone = s.CloneDatabase,
-                    @lock = LeverPlan.Lock(s),
+                    @lock = lockText,
                     plan = steps.Select(st => new { where = st.Where, language = st.Language, text = st.Text }),
                 });
             }
 
             var comment = steps.All(st => st.Language == "bash") ? "#" : "--";
-            _host.Out.WriteLine($"{comment} govclone {lever} --dry-run: nothing was connected to or changed. {LeverPlan.Lock(s)}");
+            _host.Out.WriteLine($"{comment} govclone {lever} --dry-run: nothing was connected to or changed. {lockText}");
             foreach (var st in steps)
             {
                 _host.Out.WriteLine($"{comment} {st.Where}");
@@ -487,6 +495,11 @@ public static class GovCloneCli
         {
             var s = Settings(p);
             var profile = Profile(p) ?? SeedProfile.Committed;
+            if (p.GetValue(_onBranch) is { } branch)
+            {
+                return await OnBranchSeedAsync(p, s, "seed", branch, profile, ct);
+            }
+
             if (p.GetValue(_dryRun))
             {
                 return Plan(p, "seed", s, LeverPlan.Seed(s, profile));
@@ -498,6 +511,11 @@ public static class GovCloneCli
         private async Task<int> ResetAsync(ParseResult p, CancellationToken ct)
         {
             var s = Settings(p);
+            if (p.GetValue(_onBranch) is { } branch)
+            {
+                return await OnBranchSeedAsync(p, s, "reset", branch, SeedProfile.Baseline, ct);
+            }
+
             if (p.GetValue(_dryRun))
             {
                 return Plan(p, "reset", s, LeverPlan.Seed(s, SeedProfile.Baseline));
@@ -533,11 +551,14 @@ public static class GovCloneCli
         private async Task<int> VerifyAsync(ParseResult p, CancellationToken ct)
         {
             var s = Settings(p);
-            var result = await Lifecycle(p, s).VerifyAsync(Profile(p), ct);
+            var onBranch = p.GetValue(_onBranch);
+            var result = onBranch is null
+                ? await Lifecycle(p, s).VerifyAsync(Profile(p), ct)
+                : await new GovClone.Branches.BranchLifecycle(s).VerifyAsync(onBranch, Profile(p), ct);
             var exit = result.Passed ? 0 : 1;
             if (p.GetValue(_g.Json))
             {
-                return Json.Result("verify", exit, Rendering.VerifyJson(result));
+                return Json.Result("verify", exit, onBranch is null ? Rendering.VerifyJson(result) : BranchVerifyJson(s, onBranch, result));
             }
 
             _console.Write(Rendering.HaveWant(result));

@@ -47,6 +47,18 @@ internal sealed class JsonOutput : IProgress<CloneProgress>
         }
     }
 
+    /// <summary>One event of govclone's own (a branch lever's steps): written as it is; it must carry an <c>"event"</c> field.</summary>
+    public void Event(JsonObject e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        if (!e.ContainsKey("event"))
+        {
+            throw new ArgumentException("an event needs an \"event\" field", nameof(e));
+        }
+
+        Write(e);
+    }
+
     /// <summary>Clone progress as <c>{"event":"progress", …}</c> lines (bytes written and rows copied so far).</summary>
     public void Report(CloneProgress value)
     {

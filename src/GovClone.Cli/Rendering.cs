@@ -50,6 +50,9 @@ internal static class Rendering
         table.AddRow("size", s.State.SizeBytes is { } b ? LifecycleDecider.FormatBytes(b) : "-");
         table.AddRow("retained template", Markup.Escape(s.TemplateSummary));
         table.AddRow("ready spare", Markup.Escape(s.SpareSummary));
+        table.AddRow("branches", s.Branches.Count == 0 ? "none (govclone branch create NAME)"
+            : Markup.Escape($"{s.Branches.Count} ({LifecycleDecider.FormatBytes(s.Branches.Sum(b => b.SizeBytes ?? 0))}): "
+                + string.Join(", ", s.Branches.Select(b => $"{b.Name} ({b.State.ToString().ToLowerInvariant()}, owner {b.Owner})"))));
         table.AddRow("host free", s.HostFreeBytes is { } f ? LifecycleDecider.FormatBytes(f) : "unknown");
         table.AddRow("app connections", s.AppConnections?.ToString(CultureInfo.InvariantCulture) ?? "-");
         table.AddRow("worker leases", s.WorkerLeases?.ToString(CultureInfo.InvariantCulture) ?? "-");
@@ -119,6 +122,7 @@ internal static class Rendering
         sizeBytes = s.State.SizeBytes,
         template = new { name = s.Template.Name, exists = s.Template.Exists, current = s.Template.Current, sizeBytes = s.Template.SizeBytes, summary = s.TemplateSummary },
         spare = new { name = s.Spare.Name, exists = s.Spare.Exists, ready = s.Spare.Current, sizeBytes = s.Spare.SizeBytes, summary = s.SpareSummary },
+        branches = s.Branches.Select(GovCloneCli.BranchJson).ToArray(),
         hostFreeBytes = s.HostFreeBytes,
         appConnections = s.AppConnections,
         workerLeases = s.WorkerLeases,

@@ -100,6 +100,18 @@ public static class BadInputScenarios
             new("maintenance_work_mem without a unit", ["up", "--maintenance-work-mem", "512"], "govclone:maintenanceWorkMem"),
             new("template re-clone without a template", ["clone", "--force", "--yes", "--clone-database", "directus_gov_test_notemplate", "--clone-method", "template"], "not a current template"),
             new("restore fails: disk full", ["clone", "--clone-database", "directus_gov_test_diskfull", "--pg-bin-dir", diskFullBin], "free space"),
+            new("branch NAME ending in a newline", ["branch", "create", "pr1\n"], "NAME"),
+            new("branch NAME with SQL injection", ["branch", "create", "x\"; DROP DATABASE directus; --"], "NAME"),
+            new("branch NAME with a unicode look-alike", ["branch", "create", "pr\u0430"], "NAME"),
+            new("branch NAME over 20 characters", ["branch", "create", new string('a', 21)], "NAME"),
+            new("branch NAME that is the template's suffix", ["branch", "drop", "template", "--yes"], "NAME"),
+            new("branch NAME ending in a companion suffix", ["branch", "create", "a_next"], "NAME"),
+            new("branch owner with a space", ["branch", "create", "pr1", "--owner", "two words"], "--owner"),
+            new("branch drop without --yes and without a terminal", ["branch", "drop", "pr1"], "--yes"),
+            new("branch gc without --yes and without a terminal", ["branch", "gc", "--older-than", "1h"], "--yes"),
+            new("branch gc with a bad duration", ["branch", "gc", "--older-than", "soon", "--yes"], "--older-than"),
+            new("verify --branch with a bad NAME", ["verify", "--branch", "PR-1"], "NAME"),
+            new("branchOf that is not the clone", ["status", "-c", "branchOf=directus_gov_test_other"], "govclone:branchOf"),
         ];
 
         await lab.SettleAsync(TimeSpan.FromMinutes(2)); // a spare still being remade would change the server under the snapshot

@@ -31,7 +31,16 @@ public sealed class FaultReport
     public int Scenarios => _rows.Values.Sum(r => r.Runs);
     public int Kills => _rows.Values.Sum(r => r.Kills);
     public int Converged => _rows.Values.Sum(r => r.Converged);
-    public int Half => _rows.Values.Sum(r => r.Half);
+    /// <summary>Clones (or templates) marked complete whose tables differ from the source's.</summary>
+    public int Half => _rows.Where(kv => !IsBranchRow(kv.Key)).Sum(kv => kv.Value.Half);
+
+    /// <summary>Branches (govclone branch) marked complete whose tables differ from the source's (rows named "branch: …").</summary>
+    public int HalfBranches => _rows.Where(kv => IsBranchRow(kv.Key)).Sum(kv => kv.Value.Half);
+
+    /// <summary>Scenarios of branch creation (rows named "branch: …").</summary>
+    public int BranchRuns => _rows.Where(kv => IsBranchRow(kv.Key)).Sum(kv => kv.Value.Runs);
+
+    private static bool IsBranchRow(string scenario) => scenario.StartsWith("branch:", StringComparison.Ordinal);
     public int ProductionChanges => _rows.Values.Sum(r => r.ProductionChanges);
     public int Secrets => _rows.Values.Sum(r => r.Secrets);
     /// <summary>Scenarios that ran the Pulumi program's Command texts (rows named "pulumi: …").</summary>
@@ -64,6 +73,17 @@ public sealed class FaultReport
         }
 
         return row;
+    }
+
+    /// <summary>A branch scenario's row (its name starts with "branch:"): its half branches count apart from half clones.</summary>
+    public Row AddBranch(string scenario, int kills = 0, int converged = 0, int half = 0, int missed = 0, string? distinctPoint = null, bool failed = false)
+    {
+        if (!IsBranchRow(scenario))
+        {
+            throw new ArgumentException("a branch scenario's name starts with 'branch:'", nameof(scenario));
+        }
+
+        return Add(scenario, kills, converged, half, 0, missed, distinctPoint, failed);
     }
 
     public void BadInput(string name, bool refused, string why)
@@ -107,6 +127,7 @@ public sealed class FaultReport
         }
 
         if (Half > 0) { m.Add($"{Half} half clones seen"); }
+        if (HalfBranches > 0) { m.Add($"{HalfBranches} half branches seen (marked complete, tables not the source's)"); }
         if (ProductionChanges > 0) { m.Add($"{ProductionChanges} production changes"); }
         if (Secrets > 0) { m.Add($"{Secrets} secrets found"); }
         if (BadInputs < MinBadInputs) { m.Add($"only {BadInputs} bad inputs tried (target ≥ {MinBadInputs})"); }
@@ -120,7 +141,7 @@ public sealed class FaultReport
     public void Render(IAnsiConsole console)
     {
         var table = new Table().Border(TableBorder.Markdown)
-            .AddColumns("scenario", "runs", "kills", "missed", "converged", "half clones", "prod changes", "secrets", "failed");
+            .AddColumns("scenario", "runs", "kills", "missed", "converged", "half clones (branches)", "prod changes", "secrets", "failed");
         foreach (var name in _order)
         {
             var r = _rows[name];
@@ -137,7 +158,7 @@ public sealed class FaultReport
     }
 
     public string SummaryLine() => string.Create(CultureInfo.InvariantCulture,
-        $"faults: {Scenarios} scenarios ({PulumiSteps} of Pulumi steps), {Kills} kills, {Converged} converged, {Half} half clones, {ProductionChanges} production changes, {Secrets} secrets, {BadInputsRefused}/{BadInputs} bad inputs refused");
+        $"faults: {Scenarios} scenarios ({PulumiSteps} of Pulumi steps, {BranchRuns} of branch creation), {Kills} kills, {Converged} converged, {Half} half clones, {HalfBranches} half branches, {ProductionChanges} production changes, {Secrets} secrets, {BadInputsRefused}/{BadInputs} bad inputs refused");
 
     private static string N(int n) => n.ToString(CultureInfo.InvariantCulture);
 }

@@ -11,11 +11,11 @@ var iterations = quick ? 1 : int.Parse(Arg("--iterations") ?? "2", CultureInfo.I
 var size = SourceGenerator.ParseSize(Arg("--size") ?? (quick ? "48MB" : "128MB"));
 var seed = int.Parse(Arg("--seed") ?? Environment.TickCount.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
 var random = new Random(seed);
-// --only pulumi: just the Pulumi steps' scenarios (while working on them; its targets are not the suite's).
+// --only pulumi|branch: just the Pulumi steps' or the branches' scenarios (while working on them; its targets are not the suite's).
 var only = Arg("--only");
-if (only is not null && only != "pulumi")
+if (only is not null && only != "pulumi" && only != "branch")
 {
-    Console.Error.WriteLine($"faults: --only takes 'pulumi', not '{only}'");
+    Console.Error.WriteLine($"faults: --only takes 'pulumi' or 'branch', not '{only}'");
     return 2;
 }
 
@@ -40,6 +40,7 @@ await using (var lab = await FaultLab.StartAsync(size, Log))
     {
         var points = quick ? KillScenarios.QuickPoints().ToList() : KillScenarios.AllPoints().ToList();
         await KillScenarios.RunAsync(lab, report, points, iterations, random, Log);
+        await BranchScenarios.RunAsync(lab, report, quick, iterations, random, Log);
         await RunScenarios.ConcurrencyAsync(lab, report, quick ? 1 : 3, Log);
         await BadInputScenarios.RunAsync(lab, report, Log);
         await RunScenarios.SecretsAsync(lab, report, RunScenarios.StandInsDirectory(), Log);
@@ -47,7 +48,14 @@ await using (var lab = await FaultLab.StartAsync(size, Log))
         await RunScenarios.TeardownAsync(lab, report, Log);
     }
 
-    await PulumiScenarios.RunAsync(lab, report, quick, Log);
+    if (only == "branch")
+    {
+        await BranchScenarios.RunAsync(lab, report, quick, iterations, random, Log);
+    }
+    else
+    {
+        await PulumiScenarios.RunAsync(lab, report, quick, Log);
+    }
 }
 
 Console.WriteLine();

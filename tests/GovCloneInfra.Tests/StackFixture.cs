@@ -32,7 +32,7 @@ public sealed class StackRun
     {
         ResourceTypes.CloneDatabase, ResourceTypes.DumpRestore, ResourceTypes.SeededState, ResourceTypes.Compaction,
         ResourceTypes.RegressionSuite, ResourceTypes.PostgresProvider, ResourceTypes.Database, ResourceTypes.Grant,
-        ResourceTypes.LocalCommand,
+        ResourceTypes.LocalCommand, ResourceTypes.Branch, ResourceTypes.BranchSuite,
     };
 
     private readonly List<Task> _pending = [];
@@ -93,16 +93,41 @@ public sealed class StackRun
         return "{\"event\":\"progress\",\"phase\":\"clone\"}\n" + JsonSerializer.Serialize(up) + "\n" + JsonSerializer.Serialize(status) + "\n";
     }
 
-    public static async Task<StackRun> RunAsync(IDictionary<string, object> config, bool preview = false, string? suiteStdout = null)
+    /// <summary>What a branch stack's suite Command prints (govclone branch create --json).</summary>
+    public static string CannedBranchSuite(string database = "directus_gov_test_20260602_pr_123", bool passed = true) =>
+        "{\"event\":\"step\",\"phase\":\"start\",\"step\":1,\"steps\":2,\"name\":\"seed\",\"text\":\"…\"}\n"
+        + JsonSerializer.Serialize(new
+        {
+            @event = "result",
+            lever = "branch create",
+            ok = passed,
+            exitCode = passed ? 0 : 1,
+            changed = false,
+            copied = false,
+            clone = "directus_gov_test_20260602",
+            branch = database["directus_gov_test_20260602_".Length..],
+            database,
+            profile = "committed",
+            steps = Array.Empty<object>(),
+            verify = new
+            {
+                profile = "committed",
+                passed,
+                checks = new[] { new { metric = "own", have = 30, haveDetail = "CLONE_TEST_F6_SEED", want = 30, wantDetail = "CLONE_TEST_F6_SEED", ok = true } },
+            },
+            info = new { sizeBytes = 1258291200L },
+        }) + "\n";
+
+    public static async Task<StackRun> RunAsync(IDictionary<string, object> config, bool preview = false, string? suiteStdout = null, string stack = PlanResources.Stack)
     {
-        var (run, error) = await TryRunAsync(config, preview, suiteStdout);
+        var (run, error) = await TryRunAsync(config, preview, suiteStdout, stack);
         return error is null ? run : throw error;
     }
 
-    /// <summary>Runs the program; a failure is returned with what had been registered until then.</summary>
-    public static async Task<(StackRun Run, Exception? Error)> TryRunAsync(IDictionary<string, object> config, bool preview = false, string? suiteStdout = null)
+    /// <summary>Runs the program (as the stack <paramref name="stack"/>); a failure is returned with what had been registered until then.</summary>
+    public static async Task<(StackRun Run, Exception? Error)> TryRunAsync(IDictionary<string, object> config, bool preview = false, string? suiteStdout = null, string stack = PlanResources.Stack)
     {
-        var run = new StackRun { SuiteStdout = suiteStdout ?? CannedSuite() };
+        var run = new StackRun { SuiteStdout = suiteStdout ?? (config.ContainsKey("branchOf") ? CannedBranchSuite() : CannedSuite()) };
         var json = JsonSerializer.Serialize(config.ToDictionary(kv => kv.Key.Contains(':') ? kv.Key : "govclone:" + kv.Key, kv => kv.Value));
         Environment.SetEnvironmentVariable("PULUMI_CONFIG", json);
         Environment.SetEnvironmentVariable("PULUMI_CONFIG_SECRET_KEYS", JsonSerializer.Serialize(new[] { "govclone:password", "govclone:sshPrivateKey" }));
@@ -119,7 +144,7 @@ public sealed class StackRun
         try
         {
             var (resources, outputs) = await Deployment.TestAsync(mocks.Object,
-                new TestOptions { IsPreview = preview, StackName = PlanResources.Stack, ProjectName = PlanResources.Project },
+                new TestOptions { IsPreview = preview, StackName = stack, ProjectName = PlanResources.Project },
                 () =>
                 {
                     run.Stack = StackSettings.Load(new Config("govclone"));
@@ -196,7 +221,7 @@ public sealed class StackRun
         var state = args.Inputs.ToBuilder();
         if (args.Type == ResourceTypes.LocalCommand)
         {
-            state["stdout"] = args.Name == DeployPlan.SuiteCommand ? SuiteStdout : "{\"event\":\"result\",\"lever\":\"x\",\"ok\":true,\"exitCode\":0}\n";
+            state["stdout"] = args.Name is DeployPlan.SuiteCommand or DeployPlan.BranchSuiteCommand ? SuiteStdout : "{\"event\":\"result\",\"lever\":\"x\",\"ok\":true,\"exitCode\":0}\n";
             state["stderr"] = string.Empty;
         }
 

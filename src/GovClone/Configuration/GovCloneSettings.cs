@@ -140,4 +140,16 @@ public sealed record GovCloneSettings
 
     /// <summary>Tables at least this big (heap + TOAST + indexes on the source) get their own binary COPY stream.</summary>
     public long StreamTableMinBytes { get; init; } = 8L * 1024 * 1024;
+
+    /// <summary>
+    /// govclone:branchOf: set on a branch stack (Pulumi, a stack per pull request) to the parent clone's name, which is
+    /// then also <see cref="CloneDatabase"/>; the program creates the branch instead of the clone. Null on the clone's own stack.
+    /// </summary>
+    public string? BranchOf { get; init; }
+
+    /// <summary>govclone:maxBranches: the most branches the clone may have at once.</summary>
+    public int MaxBranches { get; init; } = 10;
+
+    /// <summary>govclone:branchMinFreeBytes: the free bytes the host keeps after a branch's copy (0: no floor).</summary>
+    public long BranchMinFreeBytes { get; init; } = 2L * 1024 * 1024 * 1024;
 }

@@ -162,13 +162,21 @@ public static class SettingKeys
     public static readonly SettingKey StreamTableMinBytes = new("streamTableMinBytes", "8388608", "tables at least this big get their own binary COPY stream in a streams clone")
     { Type = SettingType.Bytes };
 
+    // Branches (govclone branch; issue 17): per-change copies <clone>_<NAME> of the retained template.
+    public static readonly SettingKey BranchOf = new("branchOf", null, "Pulumi: makes this stack a branch stack (a stack per pull request, named pr-<N>): the parent clone's name; the stack creates the branch <parent>_pr_<N> instead of the clone, runs the suite on it, and pulumi destroy drops it (cloneDatabase defaults to it and must equal it)")
+    { Type = SettingType.Database };
+    public static readonly SettingKey MaxBranches = new("maxBranches", "10", "the most branches (govclone branch create) a clone may have at once; a create beyond it is refused")
+    { Type = SettingType.WholeNumber, Min = 0, Max = 1000 };
+    public static readonly SettingKey BranchMinFreeBytes = new("branchMinFreeBytes", "2147483648", "free bytes the host must keep after a branch's copy (df of the data directory, or govclone:hostFreeBytes); a create that would leave less is refused (0: no floor)")
+    { Type = SettingType.Bytes };
+
     public static IReadOnlyList<SettingKey> All { get; } =
     [
         SourceDatabase, CloneDatabase, MaintenanceDatabase, Host, Port, User, SslMode, Password, PgpassFile,
         Transport, DockerContainer, SshHost, SshUser, SshPort, SshPrivateKey, PgBinDir, AppDatabase, QueryAllowlist,
         ProductionRolloutLanded, ProductionSeedVerified, FollowUps, CloneGeneration, CompactGeneration,
         SeedProfile, LockTimeoutSeconds, HostFreeBytes, CloneMethod, RetainTemplate, KeepSpare, TemplateDatabase, ToastCompression,
-        CloneJobs, MaintenanceWorkMem, StreamTableMinBytes,
+        CloneJobs, MaintenanceWorkMem, StreamTableMinBytes, BranchOf, MaxBranches, BranchMinFreeBytes,
     ];
 
     public static SettingKey? Find(string name) =>

@@ -60,6 +60,9 @@ public static class SettingValues
             [SettingKeys.CloneJobs] = I(s.CloneJobs),
             [SettingKeys.MaintenanceWorkMem] = s.MaintenanceWorkMem,
             [SettingKeys.StreamTableMinBytes] = I(s.StreamTableMinBytes),
+            [SettingKeys.BranchOf] = s.BranchOf,
+            [SettingKeys.MaxBranches] = I(s.MaxBranches),
+            [SettingKeys.BranchMinFreeBytes] = I(s.BranchMinFreeBytes),
         };
         var missing = SettingKeys.All.Where(k => !k.IsSecret && !values.ContainsKey(k)).Select(k => k.Name).ToList();
         if (missing.Count > 0)

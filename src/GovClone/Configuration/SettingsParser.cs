@@ -107,10 +107,23 @@ public static partial class SettingsParser
             DatabaseNameGuard.RequireIdentifier(db, SettingKeys.QueryAllowlist.ConfigKey);
         }
 
+        // A branch stack names its parent clone (govclone:branchOf), which is the clone the settings describe.
+        raw.TryGetValue(SettingKeys.BranchOf.Name, out var branchOfRaw);
+        var branchOf = string.IsNullOrEmpty(branchOfRaw) ? null : branchOfRaw;
+        if (branchOf is not null)
+        {
+            DatabaseNameGuard.RequireClone(branchOf, source, SettingKeys.BranchOf.ConfigKey);
+        }
+
         // The clone name is checked as a guard: nothing may be mutated under a wrong name.
         raw.TryGetValue(SettingKeys.CloneDatabase.Name, out var cloneRaw);
-        var clone = cloneRaw ?? SettingKeys.CloneDatabase.Default!;
+        var clone = cloneRaw ?? branchOf ?? SettingKeys.CloneDatabase.Default!;
         DatabaseNameGuard.RequireClone(clone, source, SettingKeys.CloneDatabase.ConfigKey);
+        if (branchOf is not null && !string.Equals(branchOf, clone, StringComparison.Ordinal))
+        {
+            throw new ConfigurationException(SettingKeys.BranchOf.ConfigKey, $"names the parent clone '{branchOf}', but govclone:cloneDatabase is '{clone}'",
+                "a branch stack's clone is its parent: set govclone:branchOf to govclone:cloneDatabase, or remove govclone:cloneDatabase (it then defaults to govclone:branchOf)");
+        }
         foreach (var companion in CloneFamily.Companions(clone))
         {
             // A clone is built in <clone>_next, retired to <clone>_old, kept ready as <clone>_spare: each must be a name
@@ -334,6 +347,9 @@ public static partial class SettingsParser
             CloneJobs = ParseInt(SettingKeys.CloneJobs, Get(SettingKeys.CloneJobs)),
             MaintenanceWorkMem = mwm,
             StreamTableMinBytes = ParseLong(SettingKeys.StreamTableMinBytes, Get(SettingKeys.StreamTableMinBytes)),
+            BranchOf = branchOf,
+            MaxBranches = ParseInt(SettingKeys.MaxBranches, Get(SettingKeys.MaxBranches)),
+            BranchMinFreeBytes = ParseLong(SettingKeys.BranchMinFreeBytes, Get(SettingKeys.BranchMinFreeBytes)),
         };
     }
 

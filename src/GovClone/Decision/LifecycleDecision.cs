@@ -34,6 +34,12 @@ public sealed record LifecycleFacts
 
     /// <summary>The clone's companions that exist (<c>&lt;clone&gt;_next</c>, <c>_old</c>, <c>_spare</c>), with their sizes: they count in the disk cost too.</summary>
     public IReadOnlyList<DatabaseSize> CompanionSizes { get; init; } = [];
+
+    /// <summary>The clone's branches (<c>&lt;clone&gt;_&lt;NAME&gt;</c>, govclone branch) with their sizes: they count in the disk cost.</summary>
+    public IReadOnlyList<DatabaseSize> BranchSizes { get; init; } = [];
+
+    /// <summary>Branches whose CONNECT is not revoked from PUBLIC (isolation).</summary>
+    public int BranchesOpenToPublic { get; init; }
     public long? HostFreeBytes { get; init; }
     public long? HostTotalBytes { get; init; }
 
@@ -126,6 +132,11 @@ public static class LifecycleDecider
         }
 
         parts.AddRange(f.CompanionSizes.Where(c => c.Bytes is not null).Select(c => (c.Name, c.Bytes!.Value)));
+        if (f.BranchSizes.Count > 0)
+        {
+            parts.Add(($"{f.BranchSizes.Count} branch{(f.BranchSizes.Count == 1 ? string.Empty : "es")}", f.BranchSizes.Sum(b => b.Bytes ?? 0)));
+        }
+
         if (parts.Count == 0)
         {
             return new("Disk cost", f.CloneExists
@@ -139,7 +150,7 @@ public static class LifecycleDecider
             : $"{FormatBytes(bytes)} ({string.Join(" + ", parts.Select(p => $"{p.What} {FormatBytes(p.Bytes)}"))})";
         if (!(f.CloneExists && f.CloneSizeBytes is not null))
         {
-            size = $"No clone on the server, but {size} remains (govclone drop removes it)";
+            size = $"No clone on the server, but {size} remains (govclone drop removes it{(f.BranchSizes.Count == 0 ? string.Empty : "; branches: govclone branch drop or gc")})";
         }
 
         if (f.HostFreeBytes is null)
@@ -153,7 +164,7 @@ public static class LifecycleDecider
         var share = (double)bytes / Math.Max(1, f.HostFreeBytes.Value);
         return share < NegligibleShareOfFree
             ? new("Disk cost", $"{size} on a host with {FormatBytes(f.HostFreeBytes.Value)} free{used}. Negligible.", FactorStatus.Ok)
-            : new("Disk cost", string.Create(CultureInfo.InvariantCulture, $"{size} on a host with {FormatBytes(f.HostFreeBytes.Value)} free{used}: {share:P0} of the free space. Consider compact or drop + re-clone{(f.TemplateSizeBytes is null ? string.Empty : ", or govclone:retainTemplate false")}."), FactorStatus.Warn);
+            : new("Disk cost", string.Create(CultureInfo.InvariantCulture, $"{size} on a host with {FormatBytes(f.HostFreeBytes.Value)} free{used}: {share:P0} of the free space. Consider compact or drop + re-clone{(f.TemplateSizeBytes is null ? string.Empty : ", or govclone:retainTemplate false")}{(f.BranchSizes.Count == 0 ? string.Empty : ", or govclone branch gc")}."), FactorStatus.Warn);
     }
 
     private static DecisionFactor Value(LifecycleFacts f)
@@ -191,6 +202,11 @@ public static class LifecycleDecider
         if (f.ConnectRevokedFromPublic == false)
         {
             problems.Add("CONNECT is granted to PUBLIC");
+        }
+
+        if (f.BranchesOpenToPublic > 0)
+        {
+            problems.Add($"{f.BranchesOpenToPublic} branch(es) open to PUBLIC");
         }
 
         if (problems.Count > 0)

@@ -9,7 +9,8 @@ namespace GovClone.Deploy;
 /// <param name="RunId">A fresh value per <c>pulumi up</c>: the regression suite's trigger, so it runs every time.</param>
 /// <param name="HasPassword">govclone:password is set (secret config); otherwise govclone:pgpassFile serves the password.</param>
 /// <param name="HasSshPrivateKey">govclone:sshPrivateKey is set (secret config), for the ssh transport.</param>
-public sealed record DeployInputs(string RunId, bool HasPassword = true, bool HasSshPrivateKey = false);
+/// <param name="StackName">The Pulumi stack's name: a branch stack (govclone:branchOf) names its branch after it (pr-123 → pr_123).</param>
+public sealed record DeployInputs(string RunId, bool HasPassword = true, bool HasSshPrivateKey = false, string? StackName = null);
 
 /// <summary>
 /// The whole Pulumi deployment, Pulumi-free: every resource's name, type, parent, dependencies, options and
@@ -24,7 +25,7 @@ public sealed record DeployInputs(string RunId, bool HasPassword = true, bool Ha
 /// the clone and the settings whose change the step is about.
 /// </para>
 /// </summary>
-public sealed class DeployPlan
+public sealed partial class DeployPlan
 {
     // Resource names. They never contain a config value (a value in a name turns a config change into a
     // delete of the old resource, whose Delete then runs after the new config was applied).
@@ -110,6 +111,11 @@ public sealed class DeployPlan
     {
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(inputs);
+        if (settings.BranchOf is not null)
+        {
+            return ForBranch(settings, inputs); // a branch stack: the branch instead of the clone (DeployPlan.Branch.cs)
+        }
+
         var s = settings;
         DatabaseNameGuard.RequireClone(s.CloneDatabase, s.SourceDatabase);
         DatabaseNameGuard.RequireClone(s.TemplateDatabase, s.SourceDatabase, SettingKeys.TemplateDatabase.ConfigKey);
@@ -306,7 +312,8 @@ public sealed class DeployPlan
         ArgumentNullException.ThrowIfNull(args);
         ArgumentNullException.ThrowIfNull(values);
         ArgumentNullException.ThrowIfNull(shown);
-        var words = new List<string> { Cli, lever };
+        var words = new List<string> { Cli };
+        words.AddRange(lever.Split(' ')); // "branch create": a subcommand's words
         if (confirm)
         {
             words.Add("--yes");

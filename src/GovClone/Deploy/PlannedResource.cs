@@ -11,6 +11,8 @@ public static class ResourceTypes
     public const string SeededState = "govclone:governance:SeededState";
     public const string Compaction = "govclone:governance:Compaction";
     public const string RegressionSuite = "govclone:governance:RegressionSuite";
+    public const string Branch = "govclone:branch:Branch";
+    public const string BranchSuite = "govclone:branch:BranchSuite";
     public const string PostgresProvider = "pulumi:providers:postgresql";
     public const string Database = "postgresql:index/database:Database";
     public const string Grant = "postgresql:index/grant:Grant";

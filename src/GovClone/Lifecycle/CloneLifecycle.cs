@@ -130,6 +130,7 @@ public sealed partial class CloneLifecycle
 
         var spare = await ReadSpareAsync(maintenance, ct);
         var companions = await ReadCompanionSizesAsync(maintenance, ct);
+        var branches = await Branches.BranchCatalog.ReadAsync(maintenance, _settings, ct);
         var (free, total) = await MeasureDiskAsync(maintenance, ct);
         var want = ExpectedState.For(_settings.SeedProfile);
         var checks = metrics is null ? null : ExpectedState.Compare(want, metrics);
@@ -141,6 +142,8 @@ public sealed partial class CloneLifecycle
             CloneSizeBytes = state.SizeBytes,
             TemplateSizeBytes = template.Exists ? template.SizeBytes : null,
             CompanionSizes = companions,
+            BranchSizes = branches.Select(b => new DatabaseSize(b.Database, b.SizeBytes)).ToArray(),
+            BranchesOpenToPublic = branches.Count(b => !b.ConnectRevokedFromPublic && b.State != Branches.BranchState.Invalid),
             HostFreeBytes = free ?? _settings.HostFreeBytes,
             HostTotalBytes = total,
             AppConnections = appConnections,
@@ -174,6 +177,7 @@ public sealed partial class CloneLifecycle
             WorkerLeases = leases,
             HostFreeBytes = facts.HostFreeBytes,
             HostTotalBytes = total,
+            Branches = branches,
             Facts = facts,
             Decision = LifecycleDecider.Decide(facts),
         };
@@ -898,7 +902,7 @@ public sealed partial class CloneLifecycle
     }
 
     /// <summary>Free and total bytes of the filesystem holding the data directory, by df through the transport; null when it cannot be measured.</summary>
-    private async Task<(long? Free, long? Total)> MeasureDiskAsync(NpgsqlConnection maintenance, CancellationToken ct)
+    internal async Task<(long? Free, long? Total)> MeasureDiskAsync(NpgsqlConnection maintenance, CancellationToken ct)
     {
         string? dataDir;
         try

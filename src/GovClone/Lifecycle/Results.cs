@@ -95,6 +95,9 @@ public sealed record CloneStatus
     public int? WorkerLeases { get; init; }
     public long? HostFreeBytes { get; init; }
     public long? HostTotalBytes { get; init; }
+
+    /// <summary>The clone's branches (govclone branch): counted here and in the decision's disk cost.</summary>
+    public IReadOnlyList<Branches.BranchInfo> Branches { get; init; } = [];
     public required LifecycleFacts Facts { get; init; }
     public required LifecycleDecision Decision { get; init; }
 }

@@ -59,12 +59,13 @@ public sealed class DeploymentLab : IAsyncDisposable
     }
 
     /// <summary>The program the core's plan describes for <paramref name="settings"/>, as the engine sees it (a fresh run id each call).</summary>
-    public IReadOnlyList<EngineResource> Program(GovCloneSettings settings, string? password = null, string? sshKey = null)
+    /// <param name="stack">The stack's name (a branch stack, govclone:branchOf, names its branch after it).</param>
+    public IReadOnlyList<EngineResource> Program(GovCloneSettings settings, string? password = null, string? sshKey = null, string stack = PlanResources.Stack)
     {
         ArgumentNullException.ThrowIfNull(settings);
         var runId = "run-" + Interlocked.Increment(ref _run).ToString(CultureInfo.InvariantCulture);
         var pw = password ?? settings.Password?.Reveal();
-        var plan = DeployPlan.For(settings with { Password = null, SshPrivateKey = null }, new DeployInputs(runId, HasPassword: pw is not null, HasSshPrivateKey: sshKey is not null));
+        var plan = DeployPlan.For(settings with { Password = null, SshPrivateKey = null }, new DeployInputs(runId, HasPassword: pw is not null, HasSshPrivateKey: sshKey is not null, StackName: stack));
         return PlanResources.Of(plan, new Dictionary<string, string?> { [SecretInput.Password] = pw, [SecretInput.SshPrivateKey] = sshKey });
     }
 

@@ -65,8 +65,11 @@ public class DeployPlanTests
             ["cloneJobs"] = "4",
             ["maintenanceWorkMem"] = "1GB",
             ["streamTableMinBytes"] = "1048576",
+            ["maxBranches"] = "20",
+            ["branchMinFreeBytes"] = "1073741824",
         };
-        foreach (var key in SettingKeys.All.Where(k => !k.IsSecret))
+        // govclone:branchOf makes another kind of stack (a branch stack, BranchPlanTests), not a variant of this one.
+        foreach (var key in SettingKeys.All.Where(k => !k.IsSecret && k != SettingKeys.BranchOf))
         {
             yield return (key, values.TryGetValue(key.Name, out var v) ? v : throw new InvalidOperationException($"no variant for {key.Name}: add one here"));
         }

@@ -1,0 +1,40 @@
+-- branch_mark.sql (maintenance database; after branch_guard.sql): marks the branch govclone.branch complete, but only
+-- when the retained template it was copied from is still the one read before the copy (its oid
+-- govclone.template_oid and its comment govclone.template_comment) and current: PostgreSQL holds a lock on the
+-- template for the whole CREATE DATABASE … TEMPLATE, which the template's release (COMMENT, then DROP) waits for, so
+-- a template that is the same after the copy as before it was the one copied, whole. Otherwise it raises SQLSTATE
+-- GCB01 and marks nothing (the caller drops the copy and tries again). The marker:
+--   govclone:branch parent=<clone> source=<source> generation=<N> template=<the template's at> owner=<o>
+--   created=<time> used=<time>
+-- (created from the incomplete marker branch_begin.sql wrote; used= is what branch_touch.sql moves.)
+DO $mark$
+DECLARE
+  template_oid bigint;
+  template_comment text;
+  current boolean;
+  marker text;
+  created text;
+BEGIN
+  SELECT d.oid::bigint, coalesce(shobj_description(d.oid, 'pg_database'), ''),
+         d.datistemplate AND NOT d.datallowconn AND d.datconnlimit <> -2
+           AND left(coalesce(shobj_description(d.oid, 'pg_database'), ''), length(current_setting('govclone.template_marker')) + 1)
+               = current_setting('govclone.template_marker') || ' '
+    INTO template_oid, template_comment, current
+    FROM pg_database d WHERE d.datname = current_setting('govclone.template');
+  IF template_oid IS DISTINCT FROM current_setting('govclone.template_oid')::bigint
+     OR template_comment IS DISTINCT FROM current_setting('govclone.template_comment') OR NOT coalesce(current, false) THEN
+    RAISE EXCEPTION 'govclone: the retained template % changed while % was copied from it (a re-clone rebuilt or dropped it); the copy is not marked',
+      current_setting('govclone.template'), current_setting('govclone.branch')
+      USING ERRCODE = 'GCB01';
+  END IF;
+  SELECT coalesce(shobj_description(oid, 'pg_database'), '') INTO marker FROM pg_database WHERE datname = current_setting('govclone.branch');
+  created := coalesce(substring(marker FROM ' created=([^ ]+)'), to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'));
+  EXECUTE format('COMMENT ON DATABASE %I IS %L', current_setting('govclone.branch'),
+    'govclone:branch parent=' || current_setting('govclone.clone') || ' source=' || current_setting('govclone.source')
+    || ' generation=' || current_setting('govclone.generation')
+    || ' template=' || coalesce(substring(template_comment FROM ' at=([^ ]+)$'), '-')
+    || ' owner=' || coalesce(substring(marker FROM ' owner=([^ ]+)'), current_setting('govclone.owner'))
+    || ' created=' || created
+    || ' used=' || to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'));
+END
+$mark$;

@@ -1,0 +1,92 @@
+using GovClone.Configuration;
+using GovClone.Lifecycle;
+using GovClone.Sql;
+using Npgsql;
+
+namespace GovClone.Branches;
+
+/// <summary>
+/// The seed, the reset and the regression suite on a branch: the very files the clone's levers send
+/// (<c>sql/seed_committed_state.sql</c>, <c>sql/reset_in_place.sql</c>, <c>sql/metrics.sql</c>), through a connection
+/// that proved <c>current_database()</c> is the branch and pinned <c>govclone.expected_database</c> to it, so the files'
+/// own guard block refuses any other database. As the clone's seed: it refuses, changing nothing, while the branch
+/// holds rows the seed did not write (unless asked to purge them), and it returns only when the suite passes.
+/// </summary>
+internal static class BranchSeeding
+{
+    public static async Task<VerifyResult> VerifyAsync(Connections branch, SeedProfile profile, CancellationToken ct)
+    {
+        await using var conn = await branch.OpenCloneAsync(ct);
+        await using var tx = await conn.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, ct);
+        await using (var ro = new NpgsqlCommand("SET TRANSACTION READ ONLY", conn, tx))
+        {
+            await ro.ExecuteNonQueryAsync(ct);
+        }
+
+        var metrics = await GovernanceMetrics.ReadAsync(conn, ct);
+        await tx.CommitAsync(ct);
+        return new VerifyResult(profile, ExpectedState.Compare(ExpectedState.For(profile), metrics));
+    }
+
+    /// <summary>Seeds the branch <paramref name="database"/> to <paramref name="profile"/>; throws <see cref="StateNotReachedException"/> (exit 1) unless the suite then passes.</summary>
+    public static async Task<LeverResult> SeedAsync(Connections branch, string database, SeedProfile profile, bool purgeForeign, CancellationToken ct)
+    {
+        var file = profile == SeedProfile.Committed ? SqlScripts.SeedCommitted : SqlScripts.ResetInPlace;
+        var lever = profile == SeedProfile.Committed ? "seed" : "reset";
+        var name = profile.ToString().ToLowerInvariant();
+        IReadOnlyList<MetricValue> before;
+        IReadOnlyList<ForeignRowGroup> purged = [];
+        var refused = false;
+        await using (var conn = await branch.OpenCloneAsync(ct))
+        {
+            before = await GovernanceMetrics.ReadAsync(conn, ct);
+            if (purgeForeign)
+            {
+                purged = await ForeignRows.ReadAsync(conn, ct);
+                if (purged.Count > 0)
+                {
+                    await BranchLifecycle.ExecuteAsync(conn, SqlScripts.Get(SqlScripts.PurgeForeignRows), ct);
+                }
+            }
+
+            try
+            {
+                await BranchLifecycle.ExecuteAsync(conn, SqlScripts.Get(file), ct);
+            }
+            catch (PostgresException ex) when (ex.SqlState == ForeignRows.RefusedSqlState)
+            {
+                refused = true; // the file's own check: nothing was changed
+            }
+        }
+
+        if (refused)
+        {
+            IReadOnlyList<ForeignRowGroup> foreign;
+            await using (var conn = await branch.OpenCloneAsync(ct))
+            {
+                foreign = await ForeignRows.ReadAsync(conn, ct);
+            }
+
+            var now = await VerifyAsync(branch, profile, ct);
+            throw new StateNotReachedException(
+                $"{lever}: the branch {database} cannot reach the {name} state: it holds rows the seed did not write, and the seed and the reset delete only their own:\n"
+                + string.Join('\n', foreign.Select(f => "  " + f)) + "\n"
+                + $"Nothing was changed. Fix: if those rows may go, `govclone {lever} --branch NAME --purge-foreign`; or drop the branch and create it again.",
+                profile, now.Drift.ToArray(), foreign);
+        }
+
+        var verify = await VerifyAsync(branch, profile, ct);
+        if (!verify.Passed)
+        {
+            throw new StateNotReachedException(
+                $"{lever}: ran sql/{file} on the branch {database}, but the regression suite fails for the {name} profile: "
+                + string.Join("; ", verify.Drift.Select(d => d.Describe())) + ".",
+                profile, verify.Drift.ToArray(), []);
+        }
+
+        var after = verify.Checks.Select(c => c.Have!).ToArray();
+        var changed = purged.Count > 0 || !before.SequenceEqual(after);
+        var purgedNote = purged.Count == 0 ? string.Empty : $"deleted first (--purge-foreign): {string.Join("; ", purged)}; ";
+        return new LeverResult(lever, changed, $"{lever} ({file}) on the branch {database}: {purgedNote}{ExpectedState.EvidenceLine(after)}; suite PASS");
+    }
+}
