@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
+using GovClone.Cli;
 using GovClone.Configuration;
 using GovClone.Engine;
 using GovClone.Sandbox;
@@ -168,37 +169,13 @@ public sealed partial class BenchLab : IAsyncDisposable
     {
         // First whatever govclone still does in the background: the spare a clone started remaking (its process,
         // from before it connects, and any session of it).
-        while (BackgroundGovclone() || await ScalarAsync<long>("postgres", "SELECT count(*) FROM pg_stat_activity WHERE application_name LIKE 'govclone%' AND pid <> pg_backend_pid()") > 0)
+        while (DetachedSpare.IsRunning() || await ScalarAsync<long>("postgres", "SELECT count(*) FROM pg_stat_activity WHERE application_name LIKE 'govclone%' AND pid <> pg_backend_pid()") > 0)
         {
             await Task.Delay(100);
         }
 
         await ExecuteAsync("postgres", "CHECKPOINT");
         await TimeBashAsync("sync");
-    }
-
-    /// <summary>Whether a `govclone spare` is running (started detached by a clone lever).</summary>
-    private static bool BackgroundGovclone()
-    {
-        foreach (var dir in Directory.EnumerateDirectories("/proc"))
-        {
-            try
-            {
-                var argv = File.ReadAllText(Path.Combine(dir, "cmdline")).Split('\0');
-                if (argv.Any(a => a.EndsWith("GovClone.Cli.dll", StringComparison.Ordinal)) && argv.Contains("spare"))
-                {
-                    return true;
-                }
-            }
-            catch (IOException)
-            {
-            }
-            catch (UnauthorizedAccessException)
-            {
-            }
-        }
-
-        return false;
     }
 
     /// <summary>

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
+using GovClone.Cli;
 using GovClone.Configuration;
 using GovClone.Lifecycle;
 using GovClone.Sandbox;
@@ -185,7 +186,7 @@ public sealed class FaultLab : IAsyncDisposable
     public async Task SettleAsync(TimeSpan max)
     {
         var sw = Stopwatch.StartNew();
-        while (sw.Elapsed < max && BackgroundSpareRunning())
+        while (sw.Elapsed < max && DetachedSpare.IsRunning())
         {
             await Task.Delay(100);
         }
@@ -205,30 +206,6 @@ public sealed class FaultLab : IAsyncDisposable
 
             await Task.Delay(100);
         }
-    }
-
-    /// <summary>Whether a `govclone spare` (started detached by a clone lever) is running.</summary>
-    public static bool BackgroundSpareRunning()
-    {
-        foreach (var dir in Directory.EnumerateDirectories("/proc"))
-        {
-            try
-            {
-                var argv = File.ReadAllText(Path.Combine(dir, "cmdline")).Split('\0');
-                if (argv.Any(a => a.EndsWith("GovClone.Cli.dll", StringComparison.Ordinal)) && argv.Contains("spare"))
-                {
-                    return true;
-                }
-            }
-            catch (IOException)
-            {
-            }
-            catch (UnauthorizedAccessException)
-            {
-            }
-        }
-
-        return false;
     }
 
     public async ValueTask DisposeAsync()
