@@ -802,9 +802,14 @@ public sealed partial class CloneLifecycle
         }
 
         var dropped = family.Where(existed.Contains).ToArray();
-        return new LeverResult("drop", dropped.Length > 0, dropped.Length > 0
+        // Branches are copies of their own (issue 17), not part of the family: drop leaves them, and says so, so
+        // that their disk is not forgotten (the teardown workflow drops them first).
+        var branches = await Branches.BranchCatalog.ReadAsync(maintenance, _settings, ct);
+        var left = branches.Count == 0 ? string.Empty
+            : $"; {branches.Count} branch{(branches.Count == 1 ? string.Empty : "es")} of it remain{(branches.Count == 1 ? "s" : string.Empty)} ({string.Join(", ", branches.Select(b => b.Name))}): `govclone branch drop NAME` drops one";
+        return new LeverResult("drop", dropped.Length > 0, (dropped.Length > 0
             ? $"dropped {string.Join(" and ", dropped)} (sessions terminated)"
-            : $"{_settings.CloneDatabase} does not exist; nothing to drop");
+            : $"{_settings.CloneDatabase} does not exist; nothing to drop") + left);
     }
 
     /// <summary>

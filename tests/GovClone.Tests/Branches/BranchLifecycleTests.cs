@@ -130,6 +130,23 @@ public class BranchLifecycleTests : BranchTestBase
     }
 
     [Fact]
+    public async Task Dropping_the_clone_leaves_its_branches_and_says_which_remain()
+    {
+        await CreateAsync("kept");
+        var drop = await new CloneLifecycle(Kept).DropAsync();
+        Assert.True(drop.Changed);
+        Assert.Contains("1 branch of it remains (kept)", drop.Summary, StringComparison.Ordinal);
+        Assert.False(await Pg.DatabaseExistsAsync(Clone));
+        Assert.True(await Pg.DatabaseExistsAsync(Clone + "_kept"));
+
+        var again = await new CloneLifecycle(Kept).DropAsync();
+        Assert.False(again.Changed);
+        Assert.Contains("1 branch of it remains (kept)", again.Summary, StringComparison.Ordinal);
+        Assert.True((await Branches.DropAsync("kept")).Changed);
+        Assert.DoesNotContain("branch", (await new CloneLifecycle(Kept).DropAsync()).Summary, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task The_sql_guard_refuses_every_database_that_is_not_a_branch_of_the_clone()
     {
         await Pg.ExecuteAsync("postgres", $"CREATE DATABASE \"{Clone}_marked\"");
