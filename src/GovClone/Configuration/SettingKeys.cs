@@ -97,7 +97,13 @@ public static class SettingKeys
     public const string Namespace = "govclone";
 
     /// <summary>The clone's required name prefix: every mutation refuses any other database.</summary>
-    public const string ClonePrefix = "directus_gov_test_";
+    public const string ClonePrefix = Guards.DatabaseNameGuard.ClonePrefix;
+
+    /// <summary>
+    /// retainTemplate and keepSpare "auto" keep a copy while its size is under this share of the host's free space;
+    /// the decision calls a clone's disk cost negligible below it.
+    /// </summary>
+    public const double AutoKeepShareOfFree = 0.10;
 
     public static readonly SettingKey SourceDatabase = new("sourceDatabase", "directus", "the production database, only ever read (pg_dump, read-only transactions)")
     { Type = SettingType.Database };

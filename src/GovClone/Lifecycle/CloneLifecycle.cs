@@ -783,7 +783,7 @@ public sealed partial class CloneLifecycle
     {
         DatabaseNameGuard.RequireClone(_settings.CloneDatabase, _settings.SourceDatabase);
         await runLock.HoldSpareAsync(ct); // a `govclone spare` still copying would make a spare after the drop
-        var family = CloneFamily.All(_settings); // the clone, its template, its companions: each guarded
+        var family = _settings.CloneFamily(); // the clone, its template, its companions: each guarded
         var maintenance = runLock.Maintenance;
         var existed = new List<string>();
         await using (var cmd = new NpgsqlCommand("SELECT datname FROM pg_database WHERE datname = ANY($1)", maintenance))
@@ -817,7 +817,7 @@ public sealed partial class CloneLifecycle
         ArgumentNullException.ThrowIfNull(settings);
         // All unmarked first: should a DROP be interrupted, nothing left is taken for a complete clone, a current
         // template or a ready spare. Then the clone, then the rest.
-        var family = CloneFamily.All(settings);
+        var family = settings.CloneFamily();
         return [ServerScripts.ReleaseFamilySql(settings), .. family.Select(CloneFamily.DropSql)];
     }
 

@@ -3,6 +3,7 @@ using GovClone.Configuration;
 using GovClone.Engine;
 using GovClone.Lifecycle;
 using GovClone.Tests.Support;
+using GovClone.Transport;
 using Npgsql;
 
 namespace GovClone.Tests.Branches;

@@ -1,5 +1,5 @@
 using System.Globalization;
-using GovClone.Configuration;
+using GovClone.Deploy;
 using GovClone.Engine;
 using GovClone.Lifecycle;
 using GovClone.Processes;

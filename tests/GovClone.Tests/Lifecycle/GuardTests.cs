@@ -115,7 +115,7 @@ public class GuardTests : CloneTestBase
     {
         foreach (var file in new[] { SqlScripts.SeedCommitted, SqlScripts.ResetInPlace, SqlScripts.Compact, SqlScripts.PurgeForeignRows })
         {
-            Assert.Contains(GovClone.Transport.ServerScripts.GuardBlock, SqlScripts.Get(file), StringComparison.Ordinal);
+            Assert.Contains(GovClone.Engine.ServerScripts.GuardBlock, SqlScripts.Get(file), StringComparison.Ordinal);
         }
 
         await Task.CompletedTask;

@@ -2,11 +2,14 @@ using System.Globalization;
 using System.Text.Json;
 using GovClone.Configuration;
 using GovClone.Decision;
+using GovClone.Engine;
 using GovClone.Guards;
 using GovClone.Lifecycle;
+using GovClone.Processes;
 using GovClone.Sql;
+using GovClone.Transport;
 
-namespace GovClone.Transport;
+namespace GovClone.Deploy;
 
 /// <summary>
 /// The scripts the Pulumi Commands run that report back (the regression suite with its facts, the

@@ -1,12 +1,14 @@
 using System.Diagnostics;
 using System.Globalization;
+using GovClone.Branches;
 using GovClone.Configuration;
 using GovClone.Decision;
 using GovClone.Engine;
 using GovClone.Lifecycle;
+using GovClone.Transport;
 using Npgsql;
 
-namespace GovClone.Branches;
+namespace GovClone.Lifecycle;
 
 /// <summary>
 /// Per-change branches of the clone (issue 17): <c>&lt;clone&gt;_&lt;NAME&gt;</c>, a FILE_COPY of the retained template

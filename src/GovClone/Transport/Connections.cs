@@ -1,7 +1,7 @@
 using GovClone.Configuration;
 using Npgsql;
 
-namespace GovClone.Lifecycle;
+namespace GovClone.Transport;
 
 /// <summary>
 /// Npgsql connections for each role a database plays. The source is always opened read-only
