@@ -1,6 +1,5 @@
 using GovClone.Branches;
 using GovClone.Configuration;
-using GovClone.Lifecycle;
 
 namespace GovClone.Lifecycle;
 

@@ -1,5 +1,4 @@
 using GovClone.Configuration;
-using GovClone.Lifecycle;
 using GovClone.Sql;
 using GovClone.Transport;
 using Npgsql;

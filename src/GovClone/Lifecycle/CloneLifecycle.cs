@@ -551,7 +551,7 @@ public sealed partial class CloneLifecycle
         {
             await ExecuteAsync(conn, EngineFiles.GetSql("swap.sql"), ct);
         }
-        catch (PostgresException ex) when (ex.SqlState == NotReadySqlState)
+        catch (PostgresException ex) when (ex.SqlState == GovCloneErrorCodes.NotCurrent)
         {
             return null; // not a ready spare after all: the engine makes a copy
         }
@@ -567,9 +567,6 @@ public sealed partial class CloneLifecycle
             SpareDue = true,
         };
     }
-
-    /// <summary>SQLSTATE of a swap whose database is not ready to take the clone's place (sql/engine/swap.sql).</summary>
-    private const string NotReadySqlState = "GC003";
 
     /// <summary>The ready spare (<c>&lt;clone&gt;_spare</c>) and the template it copies, by sql/engine/spare_state.sql.</summary>
     /// <param name="maintenance">A session in the maintenance database.</param>
@@ -938,9 +935,6 @@ public sealed partial class CloneLifecycle
         return (null, null);
     }
 
-    /// <summary>SQLSTATE of govclone's own guard refusals (sql/engine/prefix_guard.sql).</summary>
-    private const string GuardSqlState = "GC001";
-
     private static (string Guard, string Body) SplitAfterGuard(string text)
     {
         const string end = "$guard$;";
@@ -960,7 +954,7 @@ public sealed partial class CloneLifecycle
         {
             await cmd.ExecuteNonQueryAsync(ct);
         }
-        catch (PostgresException ex) when (ex.SqlState == GuardSqlState || ex.MessageText.StartsWith("govclone guard:", StringComparison.Ordinal))
+        catch (PostgresException ex) when (ex.SqlState == GovCloneErrorCodes.Guard || ex.MessageText.StartsWith("govclone guard:", StringComparison.Ordinal))
         {
             throw new GuardException(SettingKeys.CloneDatabase.ConfigKey, ex.MessageText, ex.Hint ?? "point the connection at the clone");
         }

@@ -110,11 +110,11 @@ public sealed class Connections
         {
             return pg.SqlState switch
             {
-                "28P01" or "28000" => new ConfigurationException("password", $"the server rejected {where}: {pg.MessageText}",
+                PostgresErrorCodes.InvalidPassword or PostgresErrorCodes.InvalidAuthorizationSpecification => new ConfigurationException("password", $"the server rejected {where}: {pg.MessageText}",
                     "set GOVCLONE_PASSWORD (or PGPASSWORD), or govclone:pgpassFile, to the role's password; check govclone:user"),
-                "3D000" when database == _settings.SourceDatabase => new ConfigurationException(SettingKeys.SourceDatabase.ConfigKey,
+                PostgresErrorCodes.InvalidCatalogName when database == _settings.SourceDatabase => new ConfigurationException(SettingKeys.SourceDatabase.ConfigKey,
                     $"database '{database}' does not exist on {_settings.Host}:{_settings.Port}", "set govclone:sourceDatabase to the production database's name"),
-                "3D000" when database == _settings.MaintenanceDatabase => new ConfigurationException(SettingKeys.MaintenanceDatabase.ConfigKey,
+                PostgresErrorCodes.InvalidCatalogName when database == _settings.MaintenanceDatabase => new ConfigurationException(SettingKeys.MaintenanceDatabase.ConfigKey,
                     $"database '{database}' does not exist", "set govclone:maintenanceDatabase to an existing database, usually postgres"),
                 _ => new OperationFailedException($"cannot connect to {where}: {pg.SqlState} {pg.MessageText}", ex),
             };
