@@ -917,9 +917,24 @@ public sealed partial class CloneLifecycle
             return (null, null);
         }
 
+        return await DiskFreeAsync(_transport.BashScript($"df -P -B1 {ShellQuote.Word(dataDir)} | tail -n 1\n"), DiskTimeout, ct);
+    }
+
+    /// <summary>How long <see cref="MeasureDiskAsync"/> waits for df (a hung network mount, a slow ssh) before it goes without.</summary>
+    internal static readonly TimeSpan DiskTimeout = TimeSpan.FromSeconds(15);
+
+    /// <summary>
+    /// Runs <paramref name="df"/> (<c>df -P -B1 DIR | tail -n 1</c>) and reads its total and free bytes; null when it fails
+    /// or takes longer than <paramref name="timeout"/>. The timeout cancels the run, so the process tree is killed, not left
+    /// waiting behind an answer nobody reads.
+    /// </summary>
+    internal static async Task<(long? Free, long? Total)> DiskFreeAsync(ProcessSpec df, TimeSpan timeout, CancellationToken ct)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        deadline.CancelAfter(timeout);
         try
         {
-            var result = await ProcessRunner.RunAsync(_transport.BashScript($"df -P -B1 {ShellQuote.Word(dataDir)} | tail -n 1\n"), ct).WaitAsync(TimeSpan.FromSeconds(15), ct);
+            var result = await ProcessRunner.RunAsync(df, deadline.Token);
             var parts = result.StandardOutput.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
             if (result.Succeeded && parts.Length >= 4
                 && long.TryParse(parts[1], CultureInfo.InvariantCulture, out var total)
@@ -928,8 +943,12 @@ public sealed partial class CloneLifecycle
                 return (free, total);
             }
         }
-        catch (Exception ex) when (ex is GovCloneException or TimeoutException)
+        catch (GovCloneException)
         {
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            // Timed out: ProcessRunner killed df and everything it started.
         }
 
         return (null, null);
