@@ -68,6 +68,7 @@ public sealed record SettingKey(string Name, string? Default, string Description
     /// with a <see cref="ConfigurationException"/> or <see cref="GuardException"/>. <see cref="SettingsParser.Parse"/> runs
     /// every key's in the table's order, then the checks that tie keys together. By default, by <see cref="Type"/>.
     /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore]
     public Func<SettingKey, SettingsParseContext, object?> Parse { get; init; } = SettingsParser.ByType;
 
     /// <summary>The key in <c>Pulumi.&lt;stack&gt;.yaml</c>, e.g. <c>govclone:cloneDatabase</c>.</summary>
