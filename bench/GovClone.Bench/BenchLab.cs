@@ -7,7 +7,6 @@ using GovClone.Configuration;
 using GovClone.Engine;
 using GovClone.Sandbox;
 using GovClone.Tests.Support;
-using GovClone.Transport;
 using Npgsql;
 
 namespace GovClone.Bench;

@@ -554,7 +554,7 @@ public static partial class GovCloneCli
             var onBranch = p.GetValue(_onBranch);
             var result = onBranch is null
                 ? await Lifecycle(p, s).VerifyAsync(Profile(p), ct)
-                : await new GovClone.Branches.BranchLifecycle(s).VerifyAsync(onBranch, Profile(p), ct);
+                : await new GovClone.Lifecycle.BranchLifecycle(s).VerifyAsync(onBranch, Profile(p), ct);
             var exit = result.Passed ? 0 : 1;
             if (p.GetValue(_g.Json))
             {

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
-using GovClone.Branches;
+using GovClone.Lifecycle;
 
 namespace GovClone.Faults;
 

@@ -1,10 +1,10 @@
 using GovClone.Branches;
 using GovClone.Configuration;
 using GovClone.Deploy;
+using GovClone.Engine;
 using GovClone.Lifecycle;
 using GovClone.Tests.Support;
 using GovClone.Tests.Support.Replay;
-using GovClone.Transport;
 using Pulumi;
 
 namespace GovCloneInfra.Tests;

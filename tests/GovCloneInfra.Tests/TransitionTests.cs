@@ -1,9 +1,9 @@
 using GovClone.Configuration;
 using GovClone.Deploy;
+using GovClone.Engine;
 using GovClone.Lifecycle;
 using GovClone.Tests.Support;
 using GovClone.Tests.Support.Replay;
-using GovClone.Transport;
 
 namespace GovCloneInfra.Tests;
 

@@ -49,6 +49,11 @@ public static partial class SettingsParser
     /// <param name="raw">Values by short key name (e.g. <c>cloneDatabase</c>); missing keys take their defaults.</param>
     /// <param name="password">The secret password, if any (never part of <paramref name="raw"/>).</param>
     /// <param name="sshPrivateKey">The secret ssh private key for the ssh transport, if any (never part of <paramref name="raw"/>).</param>
+    /// <remarks>
+    /// Each key's own <see cref="SettingKey.Parse"/> turns its value into a typed one, in the table's order (a key that
+    /// needs another's value, the clone's its source's, asks the context, which parses that one first); then the checks
+    /// that tie keys together.
+    /// </remarks>
     public static GovCloneSettings Parse(IReadOnlyDictionary<string, string?> raw, Secret? password = null, Secret? sshPrivateKey = null)
     {
         ArgumentNullException.ThrowIfNull(raw);
@@ -68,77 +73,30 @@ public static partial class SettingsParser
             }
         }
 
-        string Get(SettingKey key)
+        var context = new SettingsParseContext(raw, password, sshPrivateKey);
+        foreach (var key in SettingKeys.All)
         {
-            raw.TryGetValue(key.Name, out var v);
-            v ??= key.Default;
-            if (v is null)
-            {
-                throw new ConfigurationException(key.ConfigKey, "is not set", $"set {key.ConfigKey} ({key.Description})");
-            }
-
-            return v.Trim();
+            context.Value<object?>(key);
         }
 
-        string? GetOptional(SettingKey key)
-        {
-            raw.TryGetValue(key.Name, out var v);
-            v ??= key.Default;
-            return string.IsNullOrWhiteSpace(v) ? null : v.Trim();
-        }
+        CrossKeyChecks(context);
+        return Build(context);
+    }
 
-        // Database names are validated as given, never trimmed: a name with a space, newline or other control
-        // character in it (or around it) is refused, not silently repaired into another name.
-        string GetName(SettingKey key)
-        {
-            raw.TryGetValue(key.Name, out var v);
-            return v ?? key.Default ?? throw new ConfigurationException(key.ConfigKey, "is not set", $"set {key.ConfigKey} ({key.Description})");
-        }
-
-        var source = GetName(SettingKeys.SourceDatabase);
-        DatabaseNameGuard.RequireIdentifier(source, SettingKeys.SourceDatabase.ConfigKey);
-        var maintenance = GetName(SettingKeys.MaintenanceDatabase);
-        DatabaseNameGuard.RequireIdentifier(maintenance, SettingKeys.MaintenanceDatabase.ConfigKey);
-        var app = GetName(SettingKeys.AppDatabase);
-        DatabaseNameGuard.RequireIdentifier(app, SettingKeys.AppDatabase.ConfigKey);
-        var allowlist = ParseList(SettingKeys.QueryAllowlist, GetOptional(SettingKeys.QueryAllowlist));
-        foreach (var db in allowlist)
-        {
-            DatabaseNameGuard.RequireIdentifier(db, SettingKeys.QueryAllowlist.ConfigKey);
-        }
-
-        // A branch stack names its parent clone (govclone:branchOf), which is the clone the settings describe.
-        raw.TryGetValue(SettingKeys.BranchOf.Name, out var branchOfRaw);
-        var branchOf = string.IsNullOrEmpty(branchOfRaw) ? null : branchOfRaw;
-        if (branchOf is not null)
-        {
-            DatabaseNameGuard.RequireClone(branchOf, source, SettingKeys.BranchOf.ConfigKey);
-        }
-
-        // The clone name is checked as a guard: nothing may be mutated under a wrong name.
-        raw.TryGetValue(SettingKeys.CloneDatabase.Name, out var cloneRaw);
-        var clone = cloneRaw ?? branchOf ?? SettingKeys.CloneDatabase.Default!;
-        DatabaseNameGuard.RequireClone(clone, source, SettingKeys.CloneDatabase.ConfigKey);
+    /// <summary>The checks that tie keys together: a clone apart from every other database, ssh's needs, a template of its own.</summary>
+    private static void CrossKeyChecks(SettingsParseContext c)
+    {
+        var clone = c.Value<string>(SettingKeys.CloneDatabase);
+        var branchOf = c.Value<string?>(SettingKeys.BranchOf);
         if (branchOf is not null && !string.Equals(branchOf, clone, StringComparison.Ordinal))
         {
             throw new ConfigurationException(SettingKeys.BranchOf.ConfigKey, $"names the parent clone '{branchOf}', but govclone:cloneDatabase is '{clone}'",
                 "a branch stack's clone is its parent: set govclone:branchOf to govclone:cloneDatabase, or remove govclone:cloneDatabase (it then defaults to govclone:branchOf)");
         }
-        foreach (var companion in CloneFamily.Companions(clone))
-        {
-            // A clone is built in <clone>_next, retired to <clone>_old, kept ready as <clone>_spare: each must be a name
-            // the guard passes (PostgreSQL would truncate a longer one into some other name).
-            try
-            {
-                DatabaseNameGuard.RequireClone(companion, source, SettingKeys.CloneDatabase.ConfigKey);
-            }
-            catch (GuardException ex)
-            {
-                throw new GuardException(SettingKeys.CloneDatabase.ConfigKey, $"'{clone}' gives its companion database the name '{companion}', which is refused ({ex.Message})",
-                    $"shorten govclone:cloneDatabase to at most {DatabaseNameGuard.MaxIdentifierBytes - CloneFamily.LongestSuffixBytes} bytes");
-            }
-        }
 
+        var maintenance = c.Value<string>(SettingKeys.MaintenanceDatabase);
+        var app = c.Value<string>(SettingKeys.AppDatabase);
+        var allowlist = c.Value<IReadOnlyList<string>>(SettingKeys.QueryAllowlist);
         if (string.Equals(clone, maintenance, StringComparison.Ordinal))
         {
             throw new GuardException(SettingKeys.CloneDatabase.ConfigKey, $"'{clone}' is also the maintenance database", $"use a separate maintenance database (govclone:maintenanceDatabase, usually postgres)");
@@ -154,143 +112,18 @@ public static partial class SettingsParser
             throw new GuardException(SettingKeys.QueryAllowlist.ConfigKey, $"lists the clone '{clone}'", "remove the clone from the query tool's allowlist: the clone must stay unreadable by it");
         }
 
-        var host = Get(SettingKeys.Host);
-        if (!(HostName().IsMatch(host) || (host.StartsWith('/') && !host.Any(c => char.IsWhiteSpace(c) || char.IsControl(c)))))
-        {
-            throw new ConfigurationException(SettingKeys.Host.ConfigKey, $"'{host}' is not a host name, IP address or socket folder", "set govclone:host to e.g. 127.0.0.1 (use an ssh tunnel for a remote server)");
-        }
-
-        var port = ParseInt(SettingKeys.Port, Get(SettingKeys.Port));
-        var user = Get(SettingKeys.User);
-        if (!RoleName().IsMatch(user) || user.Length > DatabaseNameGuard.MaxIdentifierBytes)
-        {
-            throw new ConfigurationException(SettingKeys.User.ConfigKey, $"'{user}' is not a role name", "set govclone:user to the database role, e.g. workflow_admin");
-        }
-
-        var sslMode = Get(SettingKeys.SslMode).ToLowerInvariant();
-        if (!SettingKeys.SslMode.Allowed.Contains(sslMode, StringComparer.Ordinal))
-        {
-            throw new ConfigurationException(SettingKeys.SslMode.ConfigKey, $"'{sslMode}' is not an sslmode", OneOf(SettingKeys.SslMode));
-        }
-
-        var pgpass = GetOptional(SettingKeys.PgpassFile);
-        if (pgpass is not null)
-        {
-            RequireReadableFile(SettingKeys.PgpassFile, pgpass);
-        }
-
-        var transport = Get(SettingKeys.Transport).ToLowerInvariant() switch
-        {
-            "local" => TransportKind.Local,
-            "docker" => TransportKind.Docker,
-            "ssh" => TransportKind.Ssh,
-            var other => throw new ConfigurationException(SettingKeys.Transport.ConfigKey, $"'{other}' is not a transport", OneOf(SettingKeys.Transport)),
-        };
-
-        var container = Get(SettingKeys.DockerContainer);
-        if (!ContainerName().IsMatch(container))
-        {
-            throw new ConfigurationException(SettingKeys.DockerContainer.ConfigKey, $"'{container}' is not a container name", "set govclone:dockerContainer to the container's name, e.g. postgres");
-        }
-
-        var sshHost = GetOptional(SettingKeys.SshHost);
-        if (sshHost is not null && !SshDestination().IsMatch(sshHost))
-        {
-            throw new ConfigurationException(SettingKeys.SshHost.ConfigKey, $"'{sshHost}' is not an ssh destination (no spaces, quotes or leading '-')", "set govclone:sshHost to a host or ~/.ssh/config alias, e.g. contabo");
-        }
-
-        var sshUser = GetOptional(SettingKeys.SshUser);
-        if (sshUser is not null && !RoleName().IsMatch(sshUser))
-        {
-            throw new ConfigurationException(SettingKeys.SshUser.ConfigKey, $"'{sshUser}' is not a login name", "set govclone:sshUser to the ssh login, e.g. root, or unset it");
-        }
-
-        var sshPortRaw = GetOptional(SettingKeys.SshPort);
-        int? sshPort = sshPortRaw is null ? null : ParseInt(SettingKeys.SshPort, sshPortRaw);
-
-        if (transport == TransportKind.Ssh && sshHost is null)
+        var transport = c.Value<TransportKind>(SettingKeys.Transport);
+        if (transport == TransportKind.Ssh && c.Value<string?>(SettingKeys.SshHost) is null)
         {
             throw new ConfigurationException(SettingKeys.SshHost.ConfigKey, "is required by transport ssh", "set govclone:sshHost (e.g. contabo), or use transport local/docker");
         }
 
-        if (sshPrivateKey is not null && transport != TransportKind.Ssh)
+        if (c.SshPrivateKey is not null && transport != TransportKind.Ssh)
         {
             throw new ConfigurationException(SettingKeys.SshPrivateKey.ConfigKey, "is set but govclone:transport is not ssh", "remove it, or set govclone:transport ssh");
         }
 
-        var binDir = GetOptional(SettingKeys.PgBinDir);
-        if (binDir is not null)
-        {
-            if (!Path.IsPathFullyQualified(binDir) || !File.Exists(Path.Combine(binDir, "psql")) || !File.Exists(Path.Combine(binDir, "pg_dump")))
-            {
-                throw new ConfigurationException(SettingKeys.PgBinDir.ConfigKey, $"'{binDir}' is not an absolute folder holding psql and pg_dump", "point it at e.g. /usr/lib/postgresql/15/bin, or unset it to use PATH");
-            }
-        }
-
-        var followUps = ParseList(SettingKeys.FollowUps, GetOptional(SettingKeys.FollowUps));
-        foreach (var f in followUps)
-        {
-            if (!SettingKeys.FollowUps.Allowed.Contains(f, StringComparer.Ordinal))
-            {
-                throw new ConfigurationException(SettingKeys.FollowUps.ConfigKey, $"'{f}' is not a follow-up", $"use any of {string.Join(", ", SettingKeys.FollowUps.Allowed)} (or an empty list)");
-            }
-        }
-
-        var profile = Get(SettingKeys.SeedProfile).ToLowerInvariant() switch
-        {
-            "committed" => SeedProfile.Committed,
-            "baseline" => SeedProfile.Baseline,
-            var other => throw new ConfigurationException(SettingKeys.SeedProfile.ConfigKey, $"'{other}' is not a seed profile", OneOf(SettingKeys.SeedProfile)),
-        };
-
-        var freeRaw = GetOptional(SettingKeys.HostFreeBytes);
-        long? free = freeRaw is null ? null : ParseLong(SettingKeys.HostFreeBytes, freeRaw);
-
-        var method = Get(SettingKeys.CloneMethod).ToLowerInvariant() switch
-        {
-            "auto" => CloneMethod.Auto,
-            "streams" => CloneMethod.Streams,
-            "dump" => CloneMethod.Dump,
-            "template" => CloneMethod.Template,
-            "source-template" => CloneMethod.SourceTemplate,
-            var other => throw new ConfigurationException(SettingKeys.CloneMethod.ConfigKey, $"'{other}' is not a clone method", OneOf(SettingKeys.CloneMethod)),
-        };
-        var retain = Get(SettingKeys.RetainTemplate).ToLowerInvariant() switch
-        {
-            "auto" => RetainTemplate.Auto,
-            "true" or "yes" or "1" => RetainTemplate.Yes,
-            "false" or "no" or "0" => RetainTemplate.No,
-            var other => throw new ConfigurationException(SettingKeys.RetainTemplate.ConfigKey, $"'{other}' is not auto, true or false", OneOf(SettingKeys.RetainTemplate)),
-        };
-        var spare = Get(SettingKeys.KeepSpare).ToLowerInvariant() switch
-        {
-            "auto" => KeepSpare.Auto,
-            "true" or "yes" or "1" => KeepSpare.Yes,
-            "false" or "no" or "0" => KeepSpare.No,
-            var other => throw new ConfigurationException(SettingKeys.KeepSpare.ConfigKey, $"'{other}' is not auto, true or false", OneOf(SettingKeys.KeepSpare)),
-        };
-        raw.TryGetValue(SettingKeys.TemplateDatabase.Name, out var templateRaw);
-        templateRaw ??= SettingKeys.TemplateDatabase.Default;
-        string template;
-        if (string.IsNullOrEmpty(templateRaw))
-        {
-            // Derived from the clone's name: when it does not pass, the clone's name is what to change.
-            template = clone + "_template";
-            try
-            {
-                DatabaseNameGuard.RequireClone(template, source, SettingKeys.TemplateDatabase.ConfigKey);
-            }
-            catch (GuardException ex)
-            {
-                throw new GuardException(SettingKeys.CloneDatabase.ConfigKey, $"'{clone}' gives the retained template the name '{template}', which is refused ({ex.Message})",
-                    $"shorten govclone:cloneDatabase (its template is <clone>_template), or set govclone:templateDatabase to a name of its own");
-            }
-        }
-        else
-        {
-            template = templateRaw;
-            DatabaseNameGuard.RequireClone(template, source, SettingKeys.TemplateDatabase.ConfigKey);
-        }
+        var template = c.Value<string>(SettingKeys.TemplateDatabase);
         if (string.Equals(template, clone, StringComparison.Ordinal) || string.Equals(template, maintenance, StringComparison.Ordinal)
             || string.Equals(template, app, StringComparison.Ordinal) || allowlist.Contains(template, StringComparer.Ordinal)
             || CloneFamily.Companions(clone).Contains(template, StringComparer.Ordinal))
@@ -298,59 +131,313 @@ public static partial class SettingsParser
             throw new GuardException(SettingKeys.TemplateDatabase.ConfigKey, $"'{template}' is also the clone, one of its companions (<clone>_next, _old, _spare), the maintenance or the app's database, or is in the query allowlist",
                 "give the template its own name, e.g. " + clone + "_template");
         }
+    }
 
-        var toast = Get(SettingKeys.ToastCompression).ToLowerInvariant();
+    private static GovCloneSettings Build(SettingsParseContext c) => new()
+    {
+        SourceDatabase = c.Value<string>(SettingKeys.SourceDatabase),
+        CloneDatabase = c.Value<string>(SettingKeys.CloneDatabase),
+        MaintenanceDatabase = c.Value<string>(SettingKeys.MaintenanceDatabase),
+        Host = c.Value<string>(SettingKeys.Host),
+        Port = c.Value<int>(SettingKeys.Port),
+        User = c.Value<string>(SettingKeys.User),
+        SslMode = c.Value<string>(SettingKeys.SslMode),
+        Password = c.Password,
+        SshPrivateKey = c.SshPrivateKey,
+        PgpassFile = c.Value<string?>(SettingKeys.PgpassFile),
+        Transport = c.Value<TransportKind>(SettingKeys.Transport),
+        DockerContainer = c.Value<string>(SettingKeys.DockerContainer),
+        SshHost = c.Value<string?>(SettingKeys.SshHost),
+        SshUser = c.Value<string?>(SettingKeys.SshUser),
+        SshPort = c.Value<int?>(SettingKeys.SshPort),
+        PgBinDir = c.Value<string?>(SettingKeys.PgBinDir),
+        AppDatabase = c.Value<string>(SettingKeys.AppDatabase),
+        QueryAllowlist = c.Value<IReadOnlyList<string>>(SettingKeys.QueryAllowlist),
+        ProductionRolloutLanded = c.Value<bool>(SettingKeys.ProductionRolloutLanded),
+        ProductionSeedVerified = c.Value<bool>(SettingKeys.ProductionSeedVerified),
+        FollowUps = c.Value<IReadOnlyList<string>>(SettingKeys.FollowUps),
+        CloneGeneration = c.Value<int>(SettingKeys.CloneGeneration),
+        CompactGeneration = c.Value<int>(SettingKeys.CompactGeneration),
+        SeedProfile = c.Value<SeedProfile>(SettingKeys.SeedProfile),
+        LockTimeoutSeconds = c.Value<int>(SettingKeys.LockTimeoutSeconds),
+        HostFreeBytes = c.Value<long?>(SettingKeys.HostFreeBytes),
+        CloneMethod = c.Value<CloneMethod>(SettingKeys.CloneMethod),
+        RetainTemplate = c.Value<RetainTemplate>(SettingKeys.RetainTemplate),
+        KeepSpare = c.Value<KeepSpare>(SettingKeys.KeepSpare),
+        TemplateDatabase = c.Value<string>(SettingKeys.TemplateDatabase),
+        ToastCompression = c.Value<string>(SettingKeys.ToastCompression),
+        CloneJobs = c.Value<int>(SettingKeys.CloneJobs),
+        MaintenanceWorkMem = c.Value<string>(SettingKeys.MaintenanceWorkMem),
+        StreamTableMinBytes = c.Value<long>(SettingKeys.StreamTableMinBytes),
+        BranchOf = c.Value<string?>(SettingKeys.BranchOf),
+        MaxBranches = c.Value<int>(SettingKeys.MaxBranches),
+        BranchMinFreeBytes = c.Value<long>(SettingKeys.BranchMinFreeBytes),
+    };
+
+    // The keys' own parsers (SettingKey.Parse), each named in the SettingKeys table.
+
+    /// <summary>By <see cref="SettingKey.Type"/>: a whole number (int) or a number of bytes (long), optional when the key has no default; true or false; else the text.</summary>
+    internal static object? ByType(SettingKey key, SettingsParseContext c) => key.Type switch
+    {
+        SettingType.WholeNumber when key.Default is null => c.Optional(key) is { } v ? ParseInt(key, v) : null,
+        SettingType.WholeNumber => ParseInt(key, c.Text(key)),
+        SettingType.Bytes when key.Default is null => c.Optional(key) is { } v ? ParseLong(key, v) : null,
+        SettingType.Bytes => ParseLong(key, c.Text(key)),
+        SettingType.Boolean => ParseBool(key, c.Text(key)),
+        SettingType.Secret => null, // secrets arrive beside the raw values: SettingsParseContext.Password, SshPrivateKey
+        _ => c.Text(key),
+    };
+
+    /// <summary>A database that is only read or connected to (source, maintenance, app): validated as given, never trimmed.</summary>
+    // A name with a space, newline or other control character in it (or around it) is refused, not silently repaired into another name.
+    internal static object Identifier(SettingKey key, SettingsParseContext c)
+    {
+        var name = c.Name(key);
+        DatabaseNameGuard.RequireIdentifier(name, key.ConfigKey);
+        return name;
+    }
+
+    internal static object DatabaseList(SettingKey key, SettingsParseContext c)
+    {
+        var list = ParseList(key, c.Optional(key));
+        foreach (var db in list)
+        {
+            DatabaseNameGuard.RequireIdentifier(db, key.ConfigKey);
+        }
+
+        return list;
+    }
+
+    /// <summary>A branch stack names its parent clone (govclone:branchOf), which is the clone the settings describe.</summary>
+    internal static object? BranchOf(SettingKey key, SettingsParseContext c)
+    {
+        var branchOfRaw = c.Raw(key);
+        var branchOf = string.IsNullOrEmpty(branchOfRaw) ? null : branchOfRaw;
+        if (branchOf is not null)
+        {
+            DatabaseNameGuard.RequireClone(branchOf, c.Value<string>(SettingKeys.SourceDatabase), key.ConfigKey);
+        }
+
+        return branchOf;
+    }
+
+    /// <summary>The clone name is checked as a guard: nothing may be mutated under a wrong name.</summary>
+    internal static object Clone(SettingKey key, SettingsParseContext c)
+    {
+        var source = c.Value<string>(SettingKeys.SourceDatabase);
+        var clone = c.Raw(key) ?? c.Value<string?>(SettingKeys.BranchOf) ?? key.Default!;
+        DatabaseNameGuard.RequireClone(clone, source, key.ConfigKey);
+        foreach (var companion in CloneFamily.Companions(clone))
+        {
+            // A clone is built in <clone>_next, retired to <clone>_old, kept ready as <clone>_spare: each must be a name
+            // the guard passes (PostgreSQL would truncate a longer one into some other name).
+            try
+            {
+                DatabaseNameGuard.RequireClone(companion, source, key.ConfigKey);
+            }
+            catch (GuardException ex)
+            {
+                throw new GuardException(key.ConfigKey, $"'{clone}' gives its companion database the name '{companion}', which is refused ({ex.Message})",
+                    $"shorten govclone:cloneDatabase to at most {DatabaseNameGuard.MaxIdentifierBytes - CloneFamily.LongestSuffixBytes} bytes");
+            }
+        }
+
+        return clone;
+    }
+
+    internal static object Template(SettingKey key, SettingsParseContext c)
+    {
+        var source = c.Value<string>(SettingKeys.SourceDatabase);
+        var clone = c.Value<string>(SettingKeys.CloneDatabase);
+        var templateRaw = c.Raw(key) ?? key.Default;
+        if (!string.IsNullOrEmpty(templateRaw))
+        {
+            DatabaseNameGuard.RequireClone(templateRaw, source, key.ConfigKey);
+            return templateRaw;
+        }
+
+        // Derived from the clone's name: when it does not pass, the clone's name is what to change.
+        var template = clone + "_template";
+        try
+        {
+            DatabaseNameGuard.RequireClone(template, source, key.ConfigKey);
+        }
+        catch (GuardException ex)
+        {
+            throw new GuardException(SettingKeys.CloneDatabase.ConfigKey, $"'{clone}' gives the retained template the name '{template}', which is refused ({ex.Message})",
+                $"shorten govclone:cloneDatabase (its template is <clone>_template), or set govclone:templateDatabase to a name of its own");
+        }
+
+        return template;
+    }
+
+    internal static object Host(SettingKey key, SettingsParseContext c)
+    {
+        var host = c.Text(key);
+        if (!(HostName().IsMatch(host) || (host.StartsWith('/') && !host.Any(ch => char.IsWhiteSpace(ch) || char.IsControl(ch)))))
+        {
+            throw new ConfigurationException(key.ConfigKey, $"'{host}' is not a host name, IP address or socket folder", "set govclone:host to e.g. 127.0.0.1 (use an ssh tunnel for a remote server)");
+        }
+
+        return host;
+    }
+
+    internal static object User(SettingKey key, SettingsParseContext c)
+    {
+        var user = c.Text(key);
+        if (!RoleName().IsMatch(user) || user.Length > DatabaseNameGuard.MaxIdentifierBytes)
+        {
+            throw new ConfigurationException(key.ConfigKey, $"'{user}' is not a role name", "set govclone:user to the database role, e.g. workflow_admin");
+        }
+
+        return user;
+    }
+
+    internal static object SslMode(SettingKey key, SettingsParseContext c)
+    {
+        var sslMode = c.Text(key).ToLowerInvariant();
+        if (!key.Allowed.Contains(sslMode, StringComparer.Ordinal))
+        {
+            throw new ConfigurationException(key.ConfigKey, $"'{sslMode}' is not an sslmode", OneOf(key));
+        }
+
+        return sslMode;
+    }
+
+    internal static object? PgpassFile(SettingKey key, SettingsParseContext c)
+    {
+        var pgpass = c.Optional(key);
+        if (pgpass is null)
+        {
+            return null;
+        }
+
+        RequireReadableFile(key, pgpass);
+        return Path.GetFullPath(pgpass);
+    }
+
+    internal static object Transport(SettingKey key, SettingsParseContext c) => c.Text(key).ToLowerInvariant() switch
+    {
+        "local" => TransportKind.Local,
+        "docker" => TransportKind.Docker,
+        "ssh" => TransportKind.Ssh,
+        var other => throw new ConfigurationException(key.ConfigKey, $"'{other}' is not a transport", OneOf(key)),
+    };
+
+    internal static object Container(SettingKey key, SettingsParseContext c)
+    {
+        var container = c.Text(key);
+        if (!ContainerName().IsMatch(container))
+        {
+            throw new ConfigurationException(key.ConfigKey, $"'{container}' is not a container name", "set govclone:dockerContainer to the container's name, e.g. postgres");
+        }
+
+        return container;
+    }
+
+    internal static object? SshHost(SettingKey key, SettingsParseContext c)
+    {
+        var sshHost = c.Optional(key);
+        if (sshHost is not null && !SshDestination().IsMatch(sshHost))
+        {
+            throw new ConfigurationException(key.ConfigKey, $"'{sshHost}' is not an ssh destination (no spaces, quotes or leading '-')", "set govclone:sshHost to a host or ~/.ssh/config alias, e.g. contabo");
+        }
+
+        return sshHost;
+    }
+
+    internal static object? SshUser(SettingKey key, SettingsParseContext c)
+    {
+        var sshUser = c.Optional(key);
+        if (sshUser is not null && !RoleName().IsMatch(sshUser))
+        {
+            throw new ConfigurationException(key.ConfigKey, $"'{sshUser}' is not a login name", "set govclone:sshUser to the ssh login, e.g. root, or unset it");
+        }
+
+        return sshUser;
+    }
+
+    internal static object? PgBinDir(SettingKey key, SettingsParseContext c)
+    {
+        var binDir = c.Optional(key);
+        if (binDir is not null)
+        {
+            if (!Path.IsPathFullyQualified(binDir) || !File.Exists(Path.Combine(binDir, "psql")) || !File.Exists(Path.Combine(binDir, "pg_dump")))
+            {
+                throw new ConfigurationException(key.ConfigKey, $"'{binDir}' is not an absolute folder holding psql and pg_dump", "point it at e.g. /usr/lib/postgresql/15/bin, or unset it to use PATH");
+            }
+        }
+
+        return binDir;
+    }
+
+    internal static object FollowUps(SettingKey key, SettingsParseContext c)
+    {
+        var followUps = ParseList(key, c.Optional(key));
+        foreach (var f in followUps)
+        {
+            if (!key.Allowed.Contains(f, StringComparer.Ordinal))
+            {
+                throw new ConfigurationException(key.ConfigKey, $"'{f}' is not a follow-up", $"use any of {string.Join(", ", key.Allowed)} (or an empty list)");
+            }
+        }
+
+        return followUps;
+    }
+
+    internal static object Profile(SettingKey key, SettingsParseContext c) => c.Text(key).ToLowerInvariant() switch
+    {
+        "committed" => SeedProfile.Committed,
+        "baseline" => SeedProfile.Baseline,
+        var other => throw new ConfigurationException(key.ConfigKey, $"'{other}' is not a seed profile", OneOf(key)),
+    };
+
+    internal static object Method(SettingKey key, SettingsParseContext c) => c.Text(key).ToLowerInvariant() switch
+    {
+        "auto" => CloneMethod.Auto,
+        "streams" => CloneMethod.Streams,
+        "dump" => CloneMethod.Dump,
+        "template" => CloneMethod.Template,
+        "source-template" => CloneMethod.SourceTemplate,
+        var other => throw new ConfigurationException(key.ConfigKey, $"'{other}' is not a clone method", OneOf(key)),
+    };
+
+    internal static object Retain(SettingKey key, SettingsParseContext c) => c.Text(key).ToLowerInvariant() switch
+    {
+        "auto" => RetainTemplate.Auto,
+        "true" or "yes" or "1" => RetainTemplate.Yes,
+        "false" or "no" or "0" => RetainTemplate.No,
+        var other => throw new ConfigurationException(key.ConfigKey, $"'{other}' is not auto, true or false", OneOf(key)),
+    };
+
+    internal static object Spare(SettingKey key, SettingsParseContext c) => c.Text(key).ToLowerInvariant() switch
+    {
+        "auto" => KeepSpare.Auto,
+        "true" or "yes" or "1" => KeepSpare.Yes,
+        "false" or "no" or "0" => KeepSpare.No,
+        var other => throw new ConfigurationException(key.ConfigKey, $"'{other}' is not auto, true or false", OneOf(key)),
+    };
+
+    internal static object Toast(SettingKey key, SettingsParseContext c)
+    {
+        var toast = c.Text(key).ToLowerInvariant();
         if (toast is not ("lz4" or "pglz"))
         {
-            throw new ConfigurationException(SettingKeys.ToastCompression.ConfigKey, $"'{toast}' is not a TOAST compression", OneOf(SettingKeys.ToastCompression));
+            throw new ConfigurationException(key.ConfigKey, $"'{toast}' is not a TOAST compression", OneOf(key));
         }
 
-        var mwm = Get(SettingKeys.MaintenanceWorkMem);
+        return toast;
+    }
+
+    internal static object MemorySizeText(SettingKey key, SettingsParseContext c)
+    {
+        var mwm = c.Text(key);
         if (!MemorySize().IsMatch(mwm))
         {
-            throw new ConfigurationException(SettingKeys.MaintenanceWorkMem.ConfigKey, $"'{mwm}' is not a memory size", "write it as a number and kB, MB or GB, e.g. 512MB");
+            throw new ConfigurationException(key.ConfigKey, $"'{mwm}' is not a memory size", "write it as a number and kB, MB or GB, e.g. 512MB");
         }
 
-        return new GovCloneSettings
-        {
-            SourceDatabase = source,
-            CloneDatabase = clone,
-            MaintenanceDatabase = maintenance,
-            Host = host,
-            Port = port,
-            User = user,
-            SslMode = sslMode,
-            Password = password,
-            SshPrivateKey = sshPrivateKey,
-            PgpassFile = pgpass is null ? null : Path.GetFullPath(pgpass),
-            Transport = transport,
-            DockerContainer = container,
-            SshHost = sshHost,
-            SshUser = sshUser,
-            SshPort = sshPort,
-            PgBinDir = binDir,
-            AppDatabase = app,
-            QueryAllowlist = allowlist,
-            ProductionRolloutLanded = ParseBool(SettingKeys.ProductionRolloutLanded, Get(SettingKeys.ProductionRolloutLanded)),
-            ProductionSeedVerified = ParseBool(SettingKeys.ProductionSeedVerified, Get(SettingKeys.ProductionSeedVerified)),
-            FollowUps = followUps,
-            CloneGeneration = ParseInt(SettingKeys.CloneGeneration, Get(SettingKeys.CloneGeneration)),
-            CompactGeneration = ParseInt(SettingKeys.CompactGeneration, Get(SettingKeys.CompactGeneration)),
-            SeedProfile = profile,
-            LockTimeoutSeconds = ParseInt(SettingKeys.LockTimeoutSeconds, Get(SettingKeys.LockTimeoutSeconds)),
-            HostFreeBytes = free,
-            CloneMethod = method,
-            RetainTemplate = retain,
-            KeepSpare = spare,
-            TemplateDatabase = template,
-            ToastCompression = toast,
-            CloneJobs = ParseInt(SettingKeys.CloneJobs, Get(SettingKeys.CloneJobs)),
-            MaintenanceWorkMem = mwm,
-            StreamTableMinBytes = ParseLong(SettingKeys.StreamTableMinBytes, Get(SettingKeys.StreamTableMinBytes)),
-            BranchOf = branchOf,
-            MaxBranches = ParseInt(SettingKeys.MaxBranches, Get(SettingKeys.MaxBranches)),
-            BranchMinFreeBytes = ParseLong(SettingKeys.BranchMinFreeBytes, Get(SettingKeys.BranchMinFreeBytes)),
-        };
+        return mwm;
     }
 
     private static void RequireReadableFile(SettingKey key, string path)

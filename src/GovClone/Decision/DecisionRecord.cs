@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using GovClone.Configuration;
 using GovClone.Guards;
+using GovClone.Processes;
 using GovClone.Transport;
 
 namespace GovClone.Decision;
@@ -125,7 +126,7 @@ public static class LeverCommands
     {
         ArgumentNullException.ThrowIfNull(s);
         ArgumentNullException.ThrowIfNull(t);
-        CloneFamily.All(s);
+        s.CloneFamily();
         return FilesByHand(s, t, [("clone", s.CloneDatabase), ("template", s.TemplateDatabase)], "prefix_guard.sql", "release_family.sql", "drop_family.sql");
     }
 
@@ -163,7 +164,7 @@ public static class LeverCommands
     {
         ArgumentNullException.ThrowIfNull(s);
         ArgumentNullException.ThrowIfNull(t);
-        CloneFamily.All(s);
+        s.CloneFamily();
         var next = GovClone.Engine.EngineScript.NextDatabase(s);
         var stale = new[] { s.TemplateDatabase, GovClone.Engine.EngineScript.SpareDatabase(s) }.Select(database =>
             FilesByHand(s, t, [("clone", s.CloneDatabase), ("database", database)], "prefix_guard.sql", "release_database.sql", "drop_database.sql"));

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json.Serialization;
+using GovClone.Configuration;
 
 namespace GovClone.Decision;
 
@@ -75,7 +76,7 @@ public sealed record LifecycleDecision(LifecycleVerdict Verdict, string Reason, 
 public static class LifecycleDecider
 {
     /// <summary>The clone's disk cost counts as negligible below this share of the host's free space.</summary>
-    public const double NegligibleShareOfFree = 0.10;
+    public const double NegligibleShareOfFree = SettingKeys.AutoKeepShareOfFree;
 
     public static LifecycleDecision Decide(LifecycleFacts facts)
     {

@@ -1,7 +1,7 @@
 using System.Globalization;
 using GovClone.Configuration;
 using GovClone.Guards;
-using GovClone.Transport;
+using GovClone.Processes;
 
 namespace GovClone.Deploy;
 

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text;
 using GovClone.Configuration;
 using GovClone.Guards;
-using GovClone.Lifecycle;
+using GovClone.Processes;
 using GovClone.Transport;
 
 namespace GovClone.Engine;
@@ -187,7 +187,7 @@ public static class EngineScript
     };
 
     /// <summary>auto keeps a template while the clone is under this share of free space: the decision's "negligible" disk share.</summary>
-    private static int FreeSpaceMultiple => (int)Math.Round(1 / Decision.LifecycleDecider.NegligibleShareOfFree);
+    private static int FreeSpaceMultiple => (int)Math.Round(1 / SettingKeys.AutoKeepShareOfFree);
 
     /// <summary>govclone_sql NAME: the engine's SQL files, each a quoted here-document (nothing in them is expanded).</summary>
     private static void AppendSqlFunction(StringBuilder sb)

@@ -1,5 +1,3 @@
-using GovClone.Configuration;
-
 namespace GovClone.Guards;
 
 /// <summary>
@@ -20,15 +18,15 @@ public static class CloneFamily
     public static IReadOnlyList<string> Companions(string clone) => CompanionSuffixes.Select(s => clone + s).ToArray();
 
     /// <summary>The clone, then its retained template, then its companions: each guarded, none twice.</summary>
-    public static IReadOnlyList<string> All(GovCloneSettings settings)
+    /// <remarks><see cref="Configuration.GovCloneSettings.CloneFamily"/> calls it with the settings' names and keys.</remarks>
+    public static IReadOnlyList<string> All(string clone, string template, string source, string cloneSetting, string templateSetting)
     {
-        ArgumentNullException.ThrowIfNull(settings);
-        var names = new List<string> { settings.CloneDatabase, settings.TemplateDatabase };
-        names.AddRange(Companions(settings.CloneDatabase));
+        var names = new List<string> { clone, template };
+        names.AddRange(Companions(clone));
         var all = names.Distinct(StringComparer.Ordinal).ToArray();
         foreach (var name in all)
         {
-            DatabaseNameGuard.RequireClone(name, settings.SourceDatabase, name == settings.TemplateDatabase ? SettingKeys.TemplateDatabase.ConfigKey : SettingKeys.CloneDatabase.ConfigKey);
+            DatabaseNameGuard.RequireClone(name, source, name == template ? templateSetting : cloneSetting);
         }
 
         return all;

@@ -1,5 +1,4 @@
 using System.Text;
-using GovClone.Configuration;
 
 namespace GovClone.Guards;
 
@@ -14,10 +13,13 @@ public static class DatabaseNameGuard
 {
     public const int MaxIdentifierBytes = 63;
 
+    /// <summary>The clone's required name prefix: every mutation refuses any other database.</summary>
+    public const string ClonePrefix = "directus_gov_test_";
+
     /// <summary>Throws <see cref="GuardException"/> unless <paramref name="clone"/> is a name a mutation may target.</summary>
     public static void RequireClone(string? clone, string source, string setting = "govclone:cloneDatabase")
     {
-        var fix = $"set {setting} to a name like {SettingKeys.ClonePrefix}20260602 (lower-case letters, digits, underscores; at most {MaxIdentifierBytes} bytes)";
+        var fix = $"set {setting} to a name like {ClonePrefix}20260602 (lower-case letters, digits, underscores; at most {MaxIdentifierBytes} bytes)";
         if (string.IsNullOrWhiteSpace(clone))
         {
             throw new GuardException(setting, "is empty", fix);
@@ -38,14 +40,14 @@ public static class DatabaseNameGuard
             throw new GuardException(setting, $"'{clone}' is the production source database", "the clone must be a separate database: " + fix);
         }
 
-        if (!clone.StartsWith(SettingKeys.ClonePrefix, StringComparison.Ordinal))
+        if (!clone.StartsWith(ClonePrefix, StringComparison.Ordinal))
         {
-            throw new GuardException(setting, $"'{clone}' does not start with the non-production prefix {SettingKeys.ClonePrefix}", fix);
+            throw new GuardException(setting, $"'{clone}' does not start with the non-production prefix {ClonePrefix}", fix);
         }
 
-        if (clone.Length == SettingKeys.ClonePrefix.Length)
+        if (clone.Length == ClonePrefix.Length)
         {
-            throw new GuardException(setting, $"'{clone}' has nothing after the prefix {SettingKeys.ClonePrefix}", fix);
+            throw new GuardException(setting, $"'{clone}' has nothing after the prefix {ClonePrefix}", fix);
         }
     }
 
@@ -108,7 +110,7 @@ public static class DatabaseNameGuard
     }
 
     /// <summary>Whether a name carries the non-production prefix (for the naming factor of the decision).</summary>
-    public static bool HasClonePrefix(string name) => name.StartsWith(SettingKeys.ClonePrefix, StringComparison.Ordinal);
+    public static bool HasClonePrefix(string name) => name.StartsWith(ClonePrefix, StringComparison.Ordinal);
 
     /// <summary>Double-quoted SQL identifier. Used only after the name passed a guard; quoting is defence in depth.</summary>
     public static string QuoteIdentifier(string name) => "\"" + name.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";

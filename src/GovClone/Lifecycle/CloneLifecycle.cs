@@ -551,7 +551,7 @@ public sealed partial class CloneLifecycle
         {
             await ExecuteAsync(conn, EngineFiles.GetSql("swap.sql"), ct);
         }
-        catch (PostgresException ex) when (ex.SqlState == NotReadySqlState)
+        catch (PostgresException ex) when (ex.SqlState == GovCloneErrorCodes.NotCurrent)
         {
             return null; // not a ready spare after all: the engine makes a copy
         }
@@ -567,9 +567,6 @@ public sealed partial class CloneLifecycle
             SpareDue = true,
         };
     }
-
-    /// <summary>SQLSTATE of a swap whose database is not ready to take the clone's place (sql/engine/swap.sql).</summary>
-    private const string NotReadySqlState = "GC003";
 
     /// <summary>The ready spare (<c>&lt;clone&gt;_spare</c>) and the template it copies, by sql/engine/spare_state.sql.</summary>
     /// <param name="maintenance">A session in the maintenance database.</param>
@@ -783,7 +780,7 @@ public sealed partial class CloneLifecycle
     {
         DatabaseNameGuard.RequireClone(_settings.CloneDatabase, _settings.SourceDatabase);
         await runLock.HoldSpareAsync(ct); // a `govclone spare` still copying would make a spare after the drop
-        var family = CloneFamily.All(_settings); // the clone, its template, its companions: each guarded
+        var family = _settings.CloneFamily(); // the clone, its template, its companions: each guarded
         var maintenance = runLock.Maintenance;
         var existed = new List<string>();
         await using (var cmd = new NpgsqlCommand("SELECT datname FROM pg_database WHERE datname = ANY($1)", maintenance))
@@ -822,7 +819,7 @@ public sealed partial class CloneLifecycle
         ArgumentNullException.ThrowIfNull(settings);
         // All unmarked first: should a DROP be interrupted, nothing left is taken for a complete clone, a current
         // template or a ready spare. Then the clone, then the rest.
-        var family = CloneFamily.All(settings);
+        var family = settings.CloneFamily();
         return [ServerScripts.ReleaseFamilySql(settings), .. family.Select(CloneFamily.DropSql)];
     }
 
@@ -925,9 +922,24 @@ public sealed partial class CloneLifecycle
             return (null, null);
         }
 
+        return await DiskFreeAsync(_transport.BashScript($"df -P -B1 {ShellQuote.Word(dataDir)} | tail -n 1\n"), DiskTimeout, ct);
+    }
+
+    /// <summary>How long <see cref="MeasureDiskAsync"/> waits for df (a hung network mount, a slow ssh) before it goes without.</summary>
+    internal static readonly TimeSpan DiskTimeout = TimeSpan.FromSeconds(15);
+
+    /// <summary>
+    /// Runs <paramref name="df"/> (<c>df -P -B1 DIR | tail -n 1</c>) and reads its total and free bytes; null when it fails
+    /// or takes longer than <paramref name="timeout"/>. The timeout cancels the run, so the process tree is killed, not left
+    /// waiting behind an answer nobody reads.
+    /// </summary>
+    internal static async Task<(long? Free, long? Total)> DiskFreeAsync(ProcessSpec df, TimeSpan timeout, CancellationToken ct)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        deadline.CancelAfter(timeout);
         try
         {
-            var result = await ProcessRunner.RunAsync(_transport.BashScript($"df -P -B1 {ShellQuote.Word(dataDir)} | tail -n 1\n"), ct).WaitAsync(TimeSpan.FromSeconds(15), ct);
+            var result = await ProcessRunner.RunAsync(df, deadline.Token);
             var parts = result.StandardOutput.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
             if (result.Succeeded && parts.Length >= 4
                 && long.TryParse(parts[1], CultureInfo.InvariantCulture, out var total)
@@ -936,15 +948,16 @@ public sealed partial class CloneLifecycle
                 return (free, total);
             }
         }
-        catch (Exception ex) when (ex is GovCloneException or TimeoutException)
+        catch (GovCloneException)
         {
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            // Timed out: ProcessRunner killed df and everything it started.
         }
 
         return (null, null);
     }
-
-    /// <summary>SQLSTATE of govclone's own guard refusals (sql/engine/prefix_guard.sql).</summary>
-    private const string GuardSqlState = "GC001";
 
     private static (string Guard, string Body) SplitAfterGuard(string text)
     {
@@ -965,7 +978,7 @@ public sealed partial class CloneLifecycle
         {
             await cmd.ExecuteNonQueryAsync(ct);
         }
-        catch (PostgresException ex) when (ex.SqlState == GuardSqlState || ex.MessageText.StartsWith("govclone guard:", StringComparison.Ordinal))
+        catch (PostgresException ex) when (ex.SqlState == GovCloneErrorCodes.Guard || ex.MessageText.StartsWith("govclone guard:", StringComparison.Ordinal))
         {
             throw new GuardException(SettingKeys.CloneDatabase.ConfigKey, ex.MessageText, ex.Hint ?? "point the connection at the clone");
         }

@@ -32,7 +32,7 @@ public sealed record ProcessSpec(string FileName, IReadOnlyList<string> Argument
     public IReadOnlyList<SecretFile> SecretFiles { get; init; } = [];
 
     /// <summary>argv for messages: program and arguments, shell-quoted. Environment values are never included.</summary>
-    public string Display => Transport.ShellQuote.Join([FileName, .. Arguments]);
+    public string Display => ShellQuote.Join([FileName, .. Arguments]);
 }
 
 /// <summary>A secret the child reads from a file: <paramref name="Path"/> (inside a folder of its own) and its content.</summary>

@@ -17,7 +17,7 @@ public sealed record ForeignRowGroup(string Table, long Rows, string Sample)
 public static class ForeignRows
 {
     /// <summary>SQLSTATE of the check's refusal (govclone's own class "GC": not one PostgreSQL uses).</summary>
-    public const string RefusedSqlState = "GCFRW";
+    public const string RefusedSqlState = GovCloneErrorCodes.ForeignRows;
 
     /// <summary>The DO block both files run first in their transaction: raises <see cref="RefusedSqlState"/>, naming the rows, while any exists.</summary>
     public static string CheckBlock { get; } = RenderCheckBlock();

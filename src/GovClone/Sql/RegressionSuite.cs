@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Text;
 using GovClone.Configuration;
 using GovClone.Guards;
-using GovClone.Lifecycle;
 
 namespace GovClone.Sql;
 

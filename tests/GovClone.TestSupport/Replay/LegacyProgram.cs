@@ -1,5 +1,7 @@
 using GovClone.Configuration;
 using GovClone.Deploy;
+using GovClone.Engine;
+using GovClone.Processes;
 using GovClone.Sql;
 using GovClone.Transport;
 

@@ -1,5 +1,5 @@
 using System.Text.Json.Nodes;
-using GovClone.Branches;
+using GovClone.Lifecycle;
 using GovClone.Tests.Cli;
 
 namespace GovClone.Tests.Branches;

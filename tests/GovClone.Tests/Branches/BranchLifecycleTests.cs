@@ -2,7 +2,9 @@ using GovClone.Branches;
 using GovClone.Configuration;
 using GovClone.Engine;
 using GovClone.Lifecycle;
+using GovClone.Sql;
 using GovClone.Tests.Support;
+using GovClone.Transport;
 using Npgsql;
 
 namespace GovClone.Tests.Branches;
@@ -162,15 +164,15 @@ public class BranchLifecycleTests : BranchTestBase
         foreach (var branch in refused)
         {
             var ex = await Assert.ThrowsAsync<PostgresException>(() => GuardAsync(Clone, branch, Kept.TemplateDatabase));
-            Assert.Equal("GC001", ex.SqlState);
+            Assert.Equal(GovCloneErrorCodes.Guard, ex.SqlState);
         }
 
         await GuardAsync(Clone, Clone + "_pr1", Kept.TemplateDatabase);
         await GuardAsync(Clone, Clone + "_next1", Kept.TemplateDatabase);
         var tpl = await Assert.ThrowsAsync<PostgresException>(() => GuardAsync(Clone, Clone + "_tpl", Clone + "_tpl"));
-        Assert.Equal("GC001", tpl.SqlState);
+        Assert.Equal(GovCloneErrorCodes.Guard, tpl.SqlState);
         var unset = await Assert.ThrowsAsync<PostgresException>(() => GuardAsync(string.Empty, Clone + "_pr1", Kept.TemplateDatabase));
-        Assert.Equal("GC001", unset.SqlState);
+        Assert.Equal(GovCloneErrorCodes.Guard, unset.SqlState);
     }
 
     private async Task GuardAsync(string clone, string branch, string template)

@@ -1,4 +1,3 @@
-using GovClone.Branches;
 using GovClone.Configuration;
 using GovClone.Lifecycle;
 using GovClone.Tests.Support;

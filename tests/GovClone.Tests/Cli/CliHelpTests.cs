@@ -1,7 +1,6 @@
 using System.Text.Json.Nodes;
 using GovClone.Cli;
 using GovClone.Configuration;
-using GovClone.Lifecycle;
 using GovClone.Sql;
 
 namespace GovClone.Tests.Cli;

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 using GovClone.Lifecycle;
+using GovClone.Processes;
 using GovClone.Sql;
 using GovClone.Tests.Support;
 using GovClone.Transport;

@@ -1,4 +1,3 @@
-using GovClone.Configuration;
 using GovClone.Decision;
 using GovClone.Guards;
 using GovClone.Lifecycle;
@@ -36,7 +35,7 @@ public class DecisionRecordTests : CloneTestBase
         Assert.Contains("SET govclone.clone = ", drop.ByHand, StringComparison.Ordinal);
         Assert.Contains("SET govclone.template = ", drop.ByHand, StringComparison.Ordinal);
         Assert.Contains(Settings.TemplateDatabase, drop.ByHand, StringComparison.Ordinal);
-        foreach (var name in CloneFamily.All(Settings).Where(n => n != Clone))
+        foreach (var name in Settings.CloneFamily().Where(n => n != Clone))
         {
             Assert.Contains(name, drop.Title, StringComparison.Ordinal);
         }
@@ -71,7 +70,7 @@ public class DecisionRecordTests : CloneTestBase
 
         var drop = await lifecycle.DropAsync();
         Assert.True(drop.Changed);
-        foreach (var name in CloneFamily.All(settings))
+        foreach (var name in settings.CloneFamily())
         {
             Assert.False(await Pg.DatabaseExistsAsync(name), name);
             Assert.Contains(name == Clone ? "dropped " : name, drop.Summary, StringComparison.Ordinal);

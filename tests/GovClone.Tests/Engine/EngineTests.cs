@@ -6,6 +6,7 @@ using GovClone.Configuration;
 using GovClone.Engine;
 using GovClone.Lifecycle;
 using GovClone.Processes;
+using GovClone.Sql;
 using GovClone.Tests.Lifecycle;
 using GovClone.Tests.Support;
 using GovClone.Transport;
@@ -210,7 +211,7 @@ public partial class EngineTests : CloneTestBase
         Assert.True(result.Succeeded, result.StandardError); // the clone was marked; a template is only a speed-up
         var template = result.StandardOutput.Split('\n').Select(EngineEvent.Parse).OfType<TemplateEvent>().Single();
         Assert.False(template.Kept);
-        Assert.Contains("GC002", result.StandardError, StringComparison.Ordinal);
+        Assert.Contains(GovCloneErrorCodes.LockNotHeld, result.StandardError, StringComparison.Ordinal);
         Assert.False(await Pg.DatabaseExistsAsync(settings.TemplateDatabase), "no template was created after the lock was gone");
 
         // A template left without its marker (as an interrupted retention leaves one) is never current: up drops it.
@@ -239,7 +240,7 @@ public partial class EngineTests : CloneTestBase
         Assert.Equal(1, result.ExitCode);
         var failure = result.StandardOutput.Split('\n').Select(EngineEvent.Parse).OfType<FailureEvent>().Single();
         Assert.Equal(FailureEvent.LostLock, failure.Class);
-        Assert.Equal("GC002", failure.SqlState);
+        Assert.Equal(GovCloneErrorCodes.LockNotHeld, failure.SqlState);
 
         // Through the lever: the schema transaction fails (injected), the earlier clone keeps its marker.
         using var bin = new FaultTests.TempDirectory();

@@ -1,10 +1,10 @@
 using System.Globalization;
-using GovClone.Configuration;
 using GovClone.Engine;
 using GovClone.Lifecycle;
 using GovClone.Processes;
 using GovClone.Sandbox;
 using GovClone.Tests.Support;
+using GovClone.Tests.Support.Replay;
 using GovClone.Transport;
 using Npgsql;
 

@@ -39,7 +39,7 @@ public class GuardTests : CloneTestBase
         await using (var refused = new NpgsqlCommand(settings + EngineFiles.GetSql("prefix_guard.sql") + body, conn))
         {
             var ex = await Assert.ThrowsAsync<PostgresException>(() => refused.ExecuteNonQueryAsync());
-            Assert.Equal("GC001", ex.SqlState);
+            Assert.Equal(GovCloneErrorCodes.Guard, ex.SqlState);
             Assert.Equal($"govclone guard: refusing to change database {name}: no directus_gov_test_ prefix (govclone.{setting})", ex.MessageText);
         }
 
@@ -93,7 +93,7 @@ public class GuardTests : CloneTestBase
         {
             await using var refused = new NpgsqlCommand(settings + EngineFiles.GetSql("prefix_guard.sql") + "DO $$ BEGIN RAISE EXCEPTION 'body ran'; END $$;", conn);
             var ex = await Assert.ThrowsAsync<PostgresException>(() => refused.ExecuteNonQueryAsync());
-            Assert.Equal("GC001", ex.SqlState);
+            Assert.Equal(GovCloneErrorCodes.Guard, ex.SqlState);
             Assert.StartsWith("govclone guard: refusing to change database ", ex.MessageText, StringComparison.Ordinal);
             Assert.DoesNotContain("body ran", ex.MessageText, StringComparison.Ordinal);
         }
@@ -115,7 +115,7 @@ public class GuardTests : CloneTestBase
     {
         foreach (var file in new[] { SqlScripts.SeedCommitted, SqlScripts.ResetInPlace, SqlScripts.Compact, SqlScripts.PurgeForeignRows })
         {
-            Assert.Contains(GovClone.Transport.ServerScripts.GuardBlock, SqlScripts.Get(file), StringComparison.Ordinal);
+            Assert.Contains(GovClone.Engine.ServerScripts.GuardBlock, SqlScripts.Get(file), StringComparison.Ordinal);
         }
 
         await Task.CompletedTask;
@@ -138,6 +138,6 @@ public class GuardTests : CloneTestBase
         await using var source = await Lifecycle.Connections.OpenSourceAsync(CancellationToken.None);
         await using var cmd = new NpgsqlCommand("CREATE TABLE govclone_must_not_exist (x int)", source);
         var ex = await Assert.ThrowsAsync<PostgresException>(() => cmd.ExecuteNonQueryAsync());
-        Assert.Equal("25006", ex.SqlState); // read_only_sql_transaction
+        Assert.Equal(PostgresErrorCodes.ReadOnlySqlTransaction, ex.SqlState);
     }
 }

@@ -1,5 +1,5 @@
 using GovClone.Configuration;
-using GovClone.Lifecycle;
+using GovClone.Sql;
 using GovClone.Tests.Support;
 
 namespace GovClone.Tests.Lifecycle;

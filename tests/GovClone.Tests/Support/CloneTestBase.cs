@@ -1,5 +1,6 @@
 using GovClone.Configuration;
 using GovClone.Lifecycle;
+using GovClone.Sql;
 
 namespace GovClone.Tests.Support;
 

@@ -114,7 +114,7 @@ public class TransportTests : CloneTestBase
         {
             var drop = await Run("drop");
             Assert.True(drop.Succeeded, drop.StandardError);
-            foreach (var db in CloneFamily.All(settings))
+            foreach (var db in settings.CloneFamily())
             {
                 Assert.False(await Pg.DatabaseExistsAsync(db), $"{db} is left after the drop by hand");
             }

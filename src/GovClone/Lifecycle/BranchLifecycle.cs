@@ -1,12 +1,14 @@
 using System.Diagnostics;
 using System.Globalization;
+using GovClone.Branches;
 using GovClone.Configuration;
 using GovClone.Decision;
 using GovClone.Engine;
-using GovClone.Lifecycle;
+using GovClone.Sql;
+using GovClone.Transport;
 using Npgsql;
 
-namespace GovClone.Branches;
+namespace GovClone.Lifecycle;
 
 /// <summary>
 /// Per-change branches of the clone (issue 17): <c>&lt;clone&gt;_&lt;NAME&gt;</c>, a FILE_COPY of the retained template
@@ -27,9 +29,7 @@ namespace GovClone.Branches;
 public sealed class BranchLifecycle
 {
     /// <summary>SQLSTATE of branch_mark.sql's refusal: the template changed while the branch was copied.</summary>
-    public const string TemplateChangedSqlState = "GCB01";
-
-    private const string GuardSqlState = "GC001";
+    public const string TemplateChangedSqlState = GovCloneErrorCodes.TemplateChanged;
 
     private readonly GovCloneSettings _settings;
     private readonly Action<BranchStep>? _steps;
@@ -162,7 +162,7 @@ public sealed class BranchLifecycle
             {
                 await ExecuteAsync(maintenance, BranchSql.CreateFrom(branch, _settings.TemplateDatabase, fileCopy), ct);
             }
-            catch (PostgresException ex) when (ex.SqlState is "3D000" or "55006" && deadline.Elapsed.TotalSeconds < _settings.LockTimeoutSeconds)
+            catch (PostgresException ex) when (ex.SqlState is PostgresErrorCodes.InvalidCatalogName or PostgresErrorCodes.ObjectInUse && deadline.Elapsed.TotalSeconds < _settings.LockTimeoutSeconds)
             {
                 // The template went (a re-clone is rebuilding it) or is in use: read it again and copy the new one.
                 Finish(copyStep);
@@ -473,7 +473,7 @@ public sealed class BranchLifecycle
                     await ExecuteAsync(maintenance, BranchSql.Drop(branch, force: false), ct);
                     dropped.Add(b);
                 }
-                catch (PostgresException ex) when (ex.SqlState == "55006")
+                catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.ObjectInUse)
                 {
                     // A session connected between the check and the drop: the branch stays, marked as it was.
                     await ExecuteAsync(maintenance, BranchSql.With(BranchSql.Parameters(branch, _settings.TemplateDatabase), BranchSql.Guard)
@@ -595,7 +595,7 @@ public sealed class BranchLifecycle
         {
             await cmd.ExecuteNonQueryAsync(ct);
         }
-        catch (PostgresException ex) when (ex.SqlState == GuardSqlState || ex.MessageText.StartsWith("govclone guard:", StringComparison.Ordinal))
+        catch (PostgresException ex) when (ex.SqlState == GovCloneErrorCodes.Guard || ex.MessageText.StartsWith("govclone guard:", StringComparison.Ordinal))
         {
             throw new GuardException(BranchName.Argument, ex.MessageText, ex.Hint ?? "name a branch of govclone:cloneDatabase: govclone branch list shows them");
         }

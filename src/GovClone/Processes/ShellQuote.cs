@@ -1,6 +1,6 @@
 using System.Text.RegularExpressions;
 
-namespace GovClone.Transport;
+namespace GovClone.Processes;
 
 /// <summary>POSIX shell quoting. Every word that crosses a shell (bash -c, ssh's remote command) goes through here.</summary>
 public static partial class ShellQuote

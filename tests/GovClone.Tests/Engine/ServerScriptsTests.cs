@@ -2,7 +2,7 @@ using GovClone.Engine;
 using GovClone.Tests.Support;
 using Npgsql;
 
-namespace GovClone.Tests.Transport;
+namespace GovClone.Tests.Engine;
 
 /// <summary>SQL texts of the clone engine, run on the real server.</summary>
 public class ServerScriptsTests

@@ -1,9 +1,9 @@
 using GovClone.Configuration;
-using GovClone.Lifecycle;
 using GovClone.Sql;
+using GovClone.Transport;
 using Npgsql;
 
-namespace GovClone.Branches;
+namespace GovClone.Lifecycle;
 
 /// <summary>
 /// The seed, the reset and the regression suite on a branch: the very files the clone's levers send

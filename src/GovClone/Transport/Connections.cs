@@ -1,29 +1,55 @@
+using System.Collections.Concurrent;
 using GovClone.Configuration;
 using Npgsql;
 
-namespace GovClone.Lifecycle;
+namespace GovClone.Transport;
 
 /// <summary>
-/// Npgsql connections for each role a database plays. The source is always opened read-only
-/// (<c>default_transaction_read_only</c>), so no statement govclone sends can write production.
+/// Npgsql connections for each role a database plays, each from one <see cref="NpgsqlDataSource"/>: the maintenance
+/// database, the source and the clone. The source is always opened read-only (<c>default_transaction_read_only</c>),
+/// so no statement govclone sends can write production.
 /// </summary>
+/// <remarks>
+/// The data sources do not pool (<c>Pooling=false</c>), on purpose: a closed connection ends its session. A pooled
+/// session would stay on the clone while it is renamed to <c>&lt;clone&gt;_old</c> (a rename fails with sessions on the
+/// database), on the source while a source-template clone needs it without sessions, or on the maintenance database
+/// after its run lock should have been released with it (the run lock is a session advisory lock).
+/// </remarks>
 public sealed class Connections
 {
+    /// <summary>One data source per connection string (a role of one settings), for the life of the process; without a pool each holds no session.</summary>
+    private static readonly ConcurrentDictionary<string, NpgsqlDataSource> DataSources = new(StringComparer.Ordinal);
+
     private readonly GovCloneSettings _settings;
+    private readonly Lazy<NpgsqlDataSource> _maintenance;
+    private readonly Lazy<NpgsqlDataSource> _source;
+    private readonly Lazy<NpgsqlDataSource> _clone;
 
     public Connections(GovCloneSettings settings)
     {
         _settings = settings ?? throw new ArgumentNullException(nameof(settings));
+        _maintenance = new(() => DataSourceFor(settings.MaintenanceDatabase, readOnly: false));
+        _source = new(() => DataSourceFor(settings.SourceDatabase, readOnly: true));
+        _clone = new(() => DataSourceFor(settings.CloneDatabase, readOnly: false));
     }
 
-    public Task<NpgsqlConnection> OpenMaintenanceAsync(CancellationToken ct) => OpenAsync(_settings.MaintenanceDatabase, readOnly: false, ct);
+    /// <summary>The maintenance database's data source (CREATE/DROP DATABASE, the run lock, the catalog).</summary>
+    public NpgsqlDataSource Maintenance => _maintenance.Value;
 
-    public Task<NpgsqlConnection> OpenSourceAsync(CancellationToken ct) => OpenAsync(_settings.SourceDatabase, readOnly: true, ct);
+    /// <summary>The source's data source: read-only sessions.</summary>
+    public NpgsqlDataSource Source => _source.Value;
+
+    /// <summary>The clone's data source; <see cref="OpenCloneAsync"/> also proves a session landed on the clone.</summary>
+    public NpgsqlDataSource Clone => _clone.Value;
+
+    public Task<NpgsqlConnection> OpenMaintenanceAsync(CancellationToken ct) => OpenAsync(Maintenance, _settings.MaintenanceDatabase, ct);
+
+    public Task<NpgsqlConnection> OpenSourceAsync(CancellationToken ct) => OpenAsync(Source, _settings.SourceDatabase, ct);
 
     /// <summary>Opens the clone and proves on the server that it is the clone before returning it.</summary>
     public async Task<NpgsqlConnection> OpenCloneAsync(CancellationToken ct)
     {
-        var conn = await OpenAsync(_settings.CloneDatabase, readOnly: false, ct);
+        var conn = await OpenAsync(Clone, _settings.CloneDatabase, ct);
         try
         {
             await using var cmd = new NpgsqlCommand("SELECT current_database()", conn);
@@ -57,7 +83,7 @@ public sealed class Connections
             ApplicationName = "govclone",
             Timeout = 10,
             CommandTimeout = 0,
-            Pooling = false,
+            Pooling = false, // see the remarks on the class: a closed connection ends its session
             SslMode = _settings.SslMode switch
             {
                 "disable" => SslMode.Disable,
@@ -87,9 +113,12 @@ public sealed class Connections
         return b.ConnectionString;
     }
 
-    private async Task<NpgsqlConnection> OpenAsync(string database, bool readOnly, CancellationToken ct)
+    private NpgsqlDataSource DataSourceFor(string database, bool readOnly) =>
+        DataSources.GetOrAdd(ConnectionString(database, readOnly), static cs => NpgsqlDataSource.Create(cs));
+
+    private async Task<NpgsqlConnection> OpenAsync(NpgsqlDataSource dataSource, string database, CancellationToken ct)
     {
-        var conn = new NpgsqlConnection(ConnectionString(database, readOnly));
+        var conn = dataSource.CreateConnection();
         try
         {
             await conn.OpenAsync(ct);
@@ -110,11 +139,11 @@ public sealed class Connections
         {
             return pg.SqlState switch
             {
-                "28P01" or "28000" => new ConfigurationException("password", $"the server rejected {where}: {pg.MessageText}",
+                PostgresErrorCodes.InvalidPassword or PostgresErrorCodes.InvalidAuthorizationSpecification => new ConfigurationException("password", $"the server rejected {where}: {pg.MessageText}",
                     "set GOVCLONE_PASSWORD (or PGPASSWORD), or govclone:pgpassFile, to the role's password; check govclone:user"),
-                "3D000" when database == _settings.SourceDatabase => new ConfigurationException(SettingKeys.SourceDatabase.ConfigKey,
+                PostgresErrorCodes.InvalidCatalogName when database == _settings.SourceDatabase => new ConfigurationException(SettingKeys.SourceDatabase.ConfigKey,
                     $"database '{database}' does not exist on {_settings.Host}:{_settings.Port}", "set govclone:sourceDatabase to the production database's name"),
-                "3D000" when database == _settings.MaintenanceDatabase => new ConfigurationException(SettingKeys.MaintenanceDatabase.ConfigKey,
+                PostgresErrorCodes.InvalidCatalogName when database == _settings.MaintenanceDatabase => new ConfigurationException(SettingKeys.MaintenanceDatabase.ConfigKey,
                     $"database '{database}' does not exist", "set govclone:maintenanceDatabase to an existing database, usually postgres"),
                 _ => new OperationFailedException($"cannot connect to {where}: {pg.SqlState} {pg.MessageText}", ex),
             };

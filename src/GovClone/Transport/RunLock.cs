@@ -2,7 +2,7 @@ using System.Diagnostics;
 using GovClone.Configuration;
 using Npgsql;
 
-namespace GovClone.Lifecycle;
+namespace GovClone.Transport;
 
 /// <summary>
 /// Serializes govclone runs against one clone: a session-level advisory lock in the maintenance database,

@@ -2,7 +2,7 @@ using GovClone.Configuration;
 using GovClone.Sql;
 using Npgsql;
 
-namespace GovClone.Lifecycle;
+namespace GovClone.Sql;
 
 /// <summary>One metric of the committed state as measured: <c>own=30 (CLONE_TEST_F6_SEED)</c>.</summary>
 public sealed record MetricValue(string Name, long Value, string? Detail)

@@ -1,7 +1,7 @@
+using GovClone.Branches;
 using GovClone.Configuration;
-using GovClone.Lifecycle;
 
-namespace GovClone.Branches;
+namespace GovClone.Lifecycle;
 
 /// <summary>What <c>branch create</c> is asked for besides NAME.</summary>
 /// <param name="Profile">The seed profile the branch converges to (default govclone:seedProfile).</param>

@@ -1,9 +1,11 @@
 using GovClone.Configuration;
 using GovClone.Engine;
 using GovClone.Guards;
+using GovClone.Processes;
 using GovClone.Sql;
+using GovClone.Transport;
 
-namespace GovClone.Transport;
+namespace GovClone.Engine;
 
 /// <summary>
 /// Small bash and SQL texts that reach the server through the transport: a SQL text run with psql, and the
@@ -37,7 +39,7 @@ public static class ServerScripts
     public static string ReleaseFamilySql(GovCloneSettings s)
     {
         ArgumentNullException.ThrowIfNull(s);
-        CloneFamily.All(s);
+        s.CloneFamily();
         return EngineFiles.Settings(("clone", s.CloneDatabase), ("template", s.TemplateDatabase))
             + EngineFiles.GetSql("prefix_guard.sql") + EngineFiles.GetSql("release_family.sql");
     }

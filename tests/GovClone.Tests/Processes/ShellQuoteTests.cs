@@ -1,7 +1,6 @@
 using GovClone.Processes;
-using GovClone.Transport;
 
-namespace GovClone.Tests.Transport;
+namespace GovClone.Tests.Processes;
 
 public class ShellQuoteTests
 {

@@ -1,0 +1,23 @@
+namespace GovClone.Sql;
+
+/// <summary>
+/// The SQLSTATEs govclone's own SQL raises (<c>RAISE … USING ERRCODE</c> in sql/ and sql/engine/; sql/README.md lists
+/// them). The server's standard ones are Npgsql's <see cref="Npgsql.PostgresErrorCodes"/>.
+/// </summary>
+public static class GovCloneErrorCodes
+{
+    /// <summary>A name guard refused (prefix_guard.sql, branch_guard.sql): a name the statement may change is not the clone's family or branch.</summary>
+    public const string Guard = "GC001";
+
+    /// <summary>holder_check.sql: the run lock this clone runs under is no longer held by its holder.</summary>
+    public const string LockNotHeld = "GC002";
+
+    /// <summary>The template or spare is not current (require_template.sql, spare_mark.sql, swap.sql): nothing was changed.</summary>
+    public const string NotCurrent = "GC003";
+
+    /// <summary>The seed's or reset's check block: rows it did not write exist (sql/foreign_rows.sql).</summary>
+    public const string ForeignRows = "GCFRW";
+
+    /// <summary>branch_mark.sql: the template changed while a branch was copied from it.</summary>
+    public const string TemplateChanged = "GCB01";
+}
