@@ -146,6 +146,8 @@ public sealed class PlannedResources
             DeletedWith = r.DeletedWith is null ? null : _byName[r.DeletedWith],
             Aliases = r.Aliases.Select(a => (Input<Alias>)(a.Type is null ? new Alias { Name = a.Name } : new Alias { Name = a.Name, Type = a.Type })).ToList(),
             AdditionalSecretOutputs = [.. r.AdditionalSecretOutputs],
+            // Merged by the SDK with its own (a Command's constructor adds triggers[*]).
+            ReplaceOnChanges = [.. r.ReplaceOnChanges],
         };
         if (r.Provider is not null)
         {

@@ -159,8 +159,17 @@ public sealed partial class DeployPlan
             Provider = Provider,
             // The provider's DROP runs outside the run lock and without IF EXISTS: the clone is dropped only by
             // `govclone drop` (the clone Command's Delete), under the lock. RetainOnDelete also keeps a stack that
-            // still holds this resource from dropping the clone when it leaves the program.
+            // still holds this resource from dropping the clone when it leaves the program, and makes the delete half
+            // of a replacement run nothing.
             RetainOnDelete = true,
+            // A new govclone:cloneDatabase is a new clone family, not the old clone renamed. The provider does not
+            // replace on `name` (terraform-provider-postgresql's postgresql_database.name has no ForceNew): it would
+            // update in place, `ALTER DATABASE old RENAME TO new`, outside the run lock, failing while anyone is
+            // connected, and hand the old clone to the new name before `govclone drop` of the old family runs. So
+            // `name` replaces: the provider creates the new, empty database; the clone Command (replaced, delete
+            // first) drops the old family by its old name under the lock, then clones into the new one; the old
+            // Database's delete (create-first, at the end of the update) runs nothing (retainOnDelete).
+            ReplaceOnChanges = ["name"],
             Purpose = "the clone database (created empty on a new stack; the clone lever fills, re-creates and drops it under the lock)",
             Inputs = new Dictionary<string, object?> { ["name"] = s.CloneDatabase },
         });

@@ -113,6 +113,12 @@ public sealed record PlannedResource
 
     public IReadOnlyList<string> AdditionalSecretOutputs { get; init; } = [];
 
+    /// <summary>
+    /// Inputs a change of which replaces the resource even where its provider would update it in place (Pulumi's
+    /// <c>replaceOnChanges</c>; property paths, e.g. <c>name</c>).
+    /// </summary>
+    public IReadOnlyList<string> ReplaceOnChanges { get; init; } = [];
+
     public TimeSpan? CreateTimeout { get; init; }
 
     public TimeSpan? UpdateTimeout { get; init; }

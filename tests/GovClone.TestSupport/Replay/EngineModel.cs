@@ -46,8 +46,8 @@ public sealed record EngineStep(StepOp Op, EngineResource? Old, EngineResource? 
     public override string ToString() => $"{Op} {Name}{(Skipped is null ? string.Empty : $" (no delete runs: {Skipped})")}";
 }
 
-/// <summary>A diff of one resource: the kind and the inputs that differ.</summary>
-public sealed record ResourceDiff(ChangeKind Kind, IReadOnlyList<string> ChangedInputs, string? ReplaceReason = null);
+/// <summary>A diff of one resource: the kind, the inputs that differ, why it is replaced, and whether the provider asks to delete the old one first.</summary>
+public sealed record ResourceDiff(ChangeKind Kind, IReadOnlyList<string> ChangedInputs, string? ReplaceReason = null, bool ProviderDeleteBeforeReplace = false);
 
 /// <summary>The steps of one <c>pulumi up</c> or <c>pulumi destroy</c>, in order, and what they change per resource.</summary>
 public sealed record EnginePlan(IReadOnlyList<EngineStep> Steps, IReadOnlyDictionary<string, ChangeKind> Changes)
@@ -77,9 +77,11 @@ public sealed record EnginePlan(IReadOnlyList<EngineStep> Steps, IReadOnlyDictio
 /// <item>Creates, updates and replacements run as the program registers the resources, which is dependency order
 /// (the engine runs independent ones in parallel; any dependency-respecting serial order is one it may take).</item>
 /// <item>A replacement creates the new resource first and deletes the old one at the end of the update, unless
-/// the new registration has <c>deleteBeforeReplace</c>: then the old one is deleted first. (The engine also
-/// replaces, delete-first, dependents whose inputs are computed from a resource replaced delete-first; this
-/// program's dependencies are <c>dependsOn</c> only, so none are, and the model does not cascade.)</item>
+/// it is delete-before-replace (the registration's option, or the provider's request: last item): then the old one
+/// is deleted first. (The engine also replaces, delete-first, dependents whose input properties depend on a
+/// resource replaced delete-first, or whose provider is replaced: pulumi/pulumi v3.258.0
+/// <c>step_generator.go</c> <c>calculateDependentReplacements</c>; this program's dependencies are
+/// <c>dependsOn</c> only and its provider is never replaced, so none are, and the model does not cascade.)</item>
 /// <item>Resources no longer in the program, the old halves of create-first replacements, and resources left
 /// pending-delete by an earlier failed update (since v3.46, issue 2948) are deleted at the end of the update, in
 /// reverse dependency order (dependents, then children, before what they depend on).</item>
@@ -88,23 +90,32 @@ public sealed record EnginePlan(IReadOnlyList<EngineStep> Steps, IReadOnlyDictio
 /// <item><c>pulumi destroy</c> deletes every resource of the state in reverse dependency order.</item>
 /// <item>A delete of a resource with <c>retainOnDelete</c> removes it from the state and calls no provider; a
 /// delete of a resource whose <c>deletedWith</c> target is deleted in the same operation runs nothing.</item>
-/// <item>Diffs: a Command is replaced when its <c>triggers</c> change and updated when any other input (create,
-/// update, delete, environment, stdin …) changes (Update runs, or Create again when there is no Update); a
-/// postgresql Database is replaced when its name changes; a Grant is replaced when any input changes (all
-/// ForceNew); a provider is updated in place; a component has no inputs of its own. <c>replaceOnChanges</c>
-/// names more inputs that replace.</item>
+/// <item>Diffs, per <see cref="ProviderDiffs"/> (each rule read off the provider's source at the pinned version, cited
+/// there): a Command is replaced when its <c>triggers</c> change and updated when any other input (create, update,
+/// delete, environment, stdin …) changes (Update runs, or Create again when there is no Update); a postgresql
+/// Database is replaced when its template, encoding, lcCollate or lcCtype change and <b>updated in place when its
+/// name changes</b> (the provider renames it: <c>ALTER DATABASE old RENAME TO new</c>); a Grant is replaced when
+/// role, database, schema, objectType, objects, columns or withGrantOption change (the provider asks for
+/// delete-before-replace) and updated when its privileges change; a provider is updated in place; a component has
+/// no inputs of its own. <c>replaceOnChanges</c> (the program's, and the SDK's own for a Command:
+/// <c>triggers[*]</c>) names more inputs that replace, by their top-level input name.</item>
+/// <item>The delete-before-replace of a replacement is the registration's <c>deleteBeforeReplace</c> when set,
+/// else the provider's (pulumi/pulumi v3.258.0 <c>pkg/resource/deploy/step_generator.go</c>: the goal's option
+/// overrides the DiffResponse's; this program only ever sets it to true).</item>
 /// </list>
 /// </summary>
 public static class EngineModel
 {
-    /// <summary>Inputs whose change replaces, per resource type (beyond replaceOnChanges).</summary>
-    public static IReadOnlySet<string> ReplacingInputs(string type) => type switch
+    /// <summary>Inputs whose change the provider reports as a replacement, per resource type (beyond replaceOnChanges): <see cref="ProviderDiffs"/>.</summary>
+    public static IReadOnlySet<string> ReplacingInputs(string type) => ProviderDiffs.For(type).ReplacingInputs;
+
+    /// <summary>The top-level input a <c>replaceOnChanges</c> path names (<c>triggers[*]</c> → <c>triggers</c>, <c>a.b</c> → <c>a</c>).</summary>
+    public static string TopLevelInput(string path)
     {
-        "command:local:Command" or "command:remote:Command" => new HashSet<string>(StringComparer.Ordinal) { "triggers" },
-        "postgresql:index/database:Database" => new HashSet<string>(StringComparer.Ordinal) { "name", "template", "encoding", "lcCollate", "lcCtype" },
-        "postgresql:index/grant:Grant" => new HashSet<string>(StringComparer.Ordinal) { "database", "role", "objectType", "schema", "privileges", "objects" },
-        _ => new HashSet<string>(StringComparer.Ordinal),
-    };
+        ArgumentNullException.ThrowIfNull(path);
+        var end = path.IndexOfAny(['[', '.']);
+        return end < 0 ? path : path[..end];
+    }
 
     /// <summary>The provider's diff of a resource's old state against its new registration.</summary>
     public static ResourceDiff Diff(EngineResource old, EngineResource @new)
@@ -119,15 +130,17 @@ public static class EngineModel
             return new ResourceDiff(ChangeKind.Same, changed);
         }
 
-        var replacing = ReplacingInputs(@new.Type).Concat(@new.ReplaceOnChanges).ToHashSet(StringComparer.Ordinal);
-        var why = changed.Where(replacing.Contains).ToList();
+        var provider = ProviderDiffs.For(@new.Type);
+        var byProvider = changed.Where(provider.ReplacingInputs.Contains).ToList();
+        var byOption = changed.Where(@new.ReplaceOnChanges.Select(TopLevelInput).ToHashSet(StringComparer.Ordinal).Contains).Except(byProvider).ToList();
         if (old.Type != @new.Type && !ResourceTypesInterchangeable(old.Type, @new.Type))
         {
             return new ResourceDiff(ChangeKind.Replace, changed, $"type {old.Type} -> {@new.Type}");
         }
 
-        return why.Count > 0
-            ? new ResourceDiff(ChangeKind.Replace, changed, string.Join(", ", why))
+        // The bridge asks for delete-before-replace only when it replaces (a ForceNew change), not when replaceOnChanges does.
+        return byProvider.Count + byOption.Count > 0
+            ? new ResourceDiff(ChangeKind.Replace, changed, string.Join(", ", byProvider.Concat(byOption)), ProviderDeleteBeforeReplace: byProvider.Count > 0 && provider.DeleteBeforeReplace)
             : new ResourceDiff(ChangeKind.Update, changed);
     }
 
@@ -169,7 +182,7 @@ public static class EngineModel
                     steps.Add(new EngineStep(StepOp.Update, old.Resource, r));
                     break;
                 default:
-                    if (r.DeleteBeforeReplace)
+                    if (r.DeleteBeforeReplace || diff.ProviderDeleteBeforeReplace)
                     {
                         steps.Add(new EngineStep(StepOp.DeleteReplaced, old.Resource, null, old.Resource.RetainOnDelete ? "retainOnDelete" : null));
                         steps.Add(new EngineStep(StepOp.CreateReplacement, null, r));

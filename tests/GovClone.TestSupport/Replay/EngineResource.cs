@@ -2,6 +2,9 @@ using System.Text.Json;
 
 namespace GovClone.Tests.Support.Replay;
 
+/// <summary>Pulumi's <c>customTimeouts</c> option.</summary>
+public sealed record EngineTimeouts(TimeSpan? Create, TimeSpan? Update, TimeSpan? Delete);
+
 /// <summary>
 /// A resource as Pulumi's engine sees it: one registration of a program, or one entry of a stack's state.
 /// Pulumi-free: built from the core's <see cref="GovClone.Deploy.DeployPlan"/> (<see cref="PlanResources"/>)
@@ -40,8 +43,14 @@ public sealed record EngineResource
     /// <summary>URNs this resource was known by before (<c>aliases</c>).</summary>
     public IReadOnlyList<string> Aliases { get; init; } = [];
 
-    /// <summary>Input names a change of which replaces the resource (<c>replaceOnChanges</c>).</summary>
+    /// <summary>Input paths a change of which replaces the resource (<c>replaceOnChanges</c>, the SDK's and the program's).</summary>
     public IReadOnlyList<string> ReplaceOnChanges { get; init; } = [];
+
+    /// <summary>Outputs the engine stores as secrets whatever the provider returns (<c>additionalSecretOutputs</c>).</summary>
+    public IReadOnlyList<string> AdditionalSecretOutputs { get; init; } = [];
+
+    /// <summary>The <c>customTimeouts</c> option, if any.</summary>
+    public EngineTimeouts? CustomTimeouts { get; init; }
 
     public string? Create => Text("create");
 

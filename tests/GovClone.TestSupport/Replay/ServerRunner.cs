@@ -12,11 +12,16 @@ public sealed record ServerAction(string Resource, string What, string Text, int
 }
 
 /// <summary>
-/// Runs steps against a real PostgreSQL as the providers do: a Command's text by <c>/bin/sh -c</c> in the project
-/// directory with the process environment plus the Command's environment (Pulumi.Command's local Command; Update
-/// runs the update text, or the create text when there is none; Delete runs with the inputs stored last), and the
-/// postgresql provider's SQL for a Database (CREATE DATABASE; its delete: DROP DATABASE … WITH (FORCE), no IF
-/// EXISTS) and a Grant (REVOKE ALL … FROM PUBLIC for an empty privilege list). Providers and components run nothing.
+/// Runs steps against a real PostgreSQL as the providers do (sources in <see cref="ProviderDiffs"/>): a Command's
+/// text by <c>/bin/sh -c</c> in the project directory with the process environment plus the Command's environment
+/// (Pulumi.Command's local Command; Update runs the update text, or the create text when there is none; Delete runs
+/// with the inputs stored last), and the postgresql provider's SQL (terraform-provider-postgresql ff936b9548c1) for a
+/// Database (<c>resource_postgresql_database.go</c>: create <c>CREATE DATABASE … OWNER &lt;the provider's user&gt;
+/// TEMPLATE template0 ENCODING 'UTF8' ALLOW_CONNECTIONS true CONNECTION LIMIT -1 IS_TEMPLATE false</c> for the inputs
+/// this program sets; update of <c>name</c>: <c>ALTER DATABASE old RENAME TO new</c>; delete: no more connections,
+/// <c>DROP DATABASE … WITH (FORCE)</c>, no IF EXISTS) and a Grant (<c>resource_postgresql_grant.go</c>: create and
+/// update revoke all, then grant the listed privileges, none here: <c>REVOKE ALL … FROM PUBLIC</c>). Providers and
+/// components run nothing.
 /// </summary>
 public sealed class ServerRunner(string projectDirectory, Func<CancellationToken, Task<NpgsqlConnection>> openMaintenance) : IStepRunner
 {
@@ -45,7 +50,7 @@ public sealed class ServerRunner(string projectDirectory, Func<CancellationToken
         return resource.Type switch
         {
             "command:local:Command" => RunCommandAsync(resource, "create", resource.Create, ct),
-            "postgresql:index/database:Database" => SqlAsync(resource, "create", $"CREATE DATABASE {DatabaseNameGuard.QuoteIdentifier((string)resource.Inputs["name"]!)}", ct),
+            "postgresql:index/database:Database" => CreateDatabaseAsync(resource, ct),
             "postgresql:index/grant:Grant" => SqlAsync(resource, "create", RevokeAll(resource), ct),
             _ => Task.CompletedTask,
         };
@@ -57,7 +62,9 @@ public sealed class ServerRunner(string projectDirectory, Func<CancellationToken
         return updated.Type switch
         {
             "command:local:Command" => RunCommandAsync(updated, "update", updated.Update ?? updated.Create, ct),
-            _ => Task.CompletedTask, // a provider's, a Database's or a Grant's update changes nothing this program sets
+            "postgresql:index/database:Database" => UpdateDatabaseAsync(old, updated, ct),
+            "postgresql:index/grant:Grant" => SqlAsync(updated, "update", RevokeAll(updated), ct),
+            _ => Task.CompletedTask, // a provider's update reconfigures it; nothing runs at the server
         };
     }
 
@@ -134,6 +141,29 @@ public sealed class ServerRunner(string projectDirectory, Func<CancellationToken
 
             throw new StepFailedException(new EngineStep(StepOp.Create, r, r), $"{what}: {sql}: {ex.SqlState} {ex.MessageText}", ex);
         }
+    }
+
+    /// <summary>The provider's createDatabase for a Database with only <c>name</c> set (every other attribute at its schema default).</summary>
+    private async Task CreateDatabaseAsync(EngineResource r, CancellationToken ct)
+    {
+        string user;
+        await using (var conn = await openMaintenance(ct))
+        await using (var cmd = new NpgsqlCommand("SELECT current_user", conn))
+        {
+            user = (string)(await cmd.ExecuteScalarAsync(ct))!;
+        }
+
+        await SqlAsync(r, "create",
+            $"CREATE DATABASE {DatabaseNameGuard.QuoteIdentifier((string)r.Inputs["name"]!)} OWNER {DatabaseNameGuard.QuoteIdentifier(user)} TEMPLATE template0 ENCODING 'UTF8' ALLOW_CONNECTIONS true CONNECTION LIMIT -1 IS_TEMPLATE false", ct);
+    }
+
+    /// <summary>The provider's Update of a Database: <c>setDBName</c> renames it when <c>name</c> changed; the other attributes this program never sets.</summary>
+    private Task UpdateDatabaseAsync(EngineResource old, EngineResource updated, CancellationToken ct)
+    {
+        var (from, to) = ((string)old.Inputs["name"]!, (string)updated.Inputs["name"]!);
+        return from == to
+            ? Task.CompletedTask
+            : SqlAsync(updated, "update", $"ALTER DATABASE {DatabaseNameGuard.QuoteIdentifier(from)} RENAME TO {DatabaseNameGuard.QuoteIdentifier(to)}", ct);
     }
 
     private static string RevokeAll(EngineResource grant) =>

@@ -64,8 +64,12 @@ public class ChangeSemanticsTests
                 return $"`govclone {lever}`{(deleting ? " (the old one's)" : string.Empty)}";
             case ResourceTypes.Database when step.Op is StepOp.Create or StepOp.CreateReplacement:
                 return "provider: `CREATE DATABASE` (new name, empty; outside the lock)";
+            case ResourceTypes.Database when step.Op is StepOp.Update && step.Old!.Inputs["name"] as string != step.New!.Inputs["name"] as string:
+                return "provider: `ALTER DATABASE` old `RENAME TO` new (outside the lock)";
             case ResourceTypes.Grant when step.Op is StepOp.Create or StepOp.CreateReplacement:
                 return "provider: `REVOKE … FROM PUBLIC` (new name)";
+            case ResourceTypes.Grant when step.Op is StepOp.Update:
+                return "provider: `REVOKE … FROM PUBLIC`";
             default:
                 return null;
         }
@@ -130,6 +134,28 @@ public class ChangeSemanticsTests
 
             Assert.True(deletes.Count == 0 || row.Key is "sourceDatabase" or "cloneDatabase" or "templateDatabase", $"{row.Key}: {row.Plan}");
         }
+    }
+
+    /// <summary>
+    /// The provider updates a Database in place when its name changes: <c>ALTER DATABASE old RENAME TO new</c>
+    /// (terraform-provider-postgresql ff936b9548c1, resource_postgresql_database.go: <c>name</c> is not ForceNew).
+    /// No config change may take that path: a new clone name is a new family (replaced: the new database created
+    /// empty, the old family dropped by <c>govclone drop</c> under the lock), never the old clone renamed outside it.
+    /// </summary>
+    [Fact]
+    public void No_config_change_updates_a_provider_managed_database_or_grant_in_place()
+    {
+        foreach (var row in Rows())
+        {
+            Assert.DoesNotContain(row.Plan.Steps, s => s.Op == StepOp.Update && s.New!.Type is ResourceTypes.Database or ResourceTypes.Grant);
+            Assert.DoesNotContain(row.AtTheServer, a => a.Contains("RENAME", StringComparison.Ordinal));
+        }
+
+        var clone = Rows().Single(r => r.Key == "cloneDatabase");
+        Assert.Contains(DeployPlan.Database, clone.Plan.NamesOf(ChangeKind.Replace));
+        Assert.Equal(
+            ["provider: `CREATE DATABASE` (new name, empty; outside the lock)", "provider: `REVOKE … FROM PUBLIC` (new name)", "`govclone drop` (the old one's)", "`govclone clone`", "`govclone seed`"],
+            clone.AtTheServer);
     }
 
     [Fact]

@@ -227,6 +227,9 @@ public class DeployPlanTests
             plan.Resources.Select(r => r.Name));
         Assert.True(plan[DeployPlan.Database].RetainOnDelete, "the provider never drops the clone");
         Assert.True(plan[DeployPlan.PublicRevoked].RetainOnDelete);
+        // The provider would rename the clone on a new name (postgresql_database.name is not ForceNew): replace instead.
+        Assert.Equal(["name"], plan[DeployPlan.Database].ReplaceOnChanges);
+        Assert.All(plan.Resources.Where(r => r.Name != DeployPlan.Database), r => Assert.Empty(r.ReplaceOnChanges));
         Assert.True(plan[DeployPlan.CloneCommand].DeleteBeforeReplace, "a replaced clone family is dropped before the new one is made");
         Assert.Null(plan[DeployPlan.CloneCommand].DeletedWith);
         Assert.Equal(["dump-restore-pg-dump-psql"], plan[DeployPlan.SeedCommand].DependsOn);

@@ -5,6 +5,8 @@ namespace GovClone.Tests.Replay;
 /// <summary>The replay's model of Pulumi's engine, on hand-made resources: every ordering rule it encodes, one test each.</summary>
 public class EngineModelTests
 {
+    private static readonly string[] Connect = ["CONNECT"];
+
     private static string U(string name) => "urn:pulumi:test::govclone::command:local:Command::" + name;
 
     private static EngineResource Cmd(string name, string create = "true", object? trigger = null, string? delete = null, string[]? deps = null,
@@ -90,6 +92,25 @@ public class EngineModelTests
     }
 
     [Fact]
+    public void A_provider_that_asks_for_delete_before_replace_gets_it_and_the_programs_option_adds_to_it()
+    {
+        EngineResource Grant(string database, bool retain = false) => new()
+        {
+            Urn = "urn:g",
+            Name = "g",
+            Type = "postgresql:index/grant:Grant",
+            RetainOnDelete = retain,
+            Inputs = new Dictionary<string, object?> { ["database"] = database, ["role"] = "public", ["objectType"] = "database" },
+        };
+
+        var state = new StackState([new StateEntry(Grant("x"))]);
+        Assert.Equal([StepOp.DeleteReplaced, StepOp.CreateReplacement], EngineModel.Update(state, [Grant("y")]).Steps.Select(s => s.Op));
+        // The delete half of a replacement honours retainOnDelete (pulumi/pulumi v3.258.0 pkg/resource/deploy/step.go DeleteStep.Apply).
+        var retained = new StackState([new StateEntry(Grant("x", retain: true))]);
+        Assert.Equal("retainOnDelete", EngineModel.Update(retained, [Grant("y", retain: true)]).Steps[0].Skipped);
+    }
+
+    [Fact]
     public async Task A_delete_runs_with_the_inputs_stored_last_not_the_programs()
     {
         var (state, _) = await UpAsync(StackState.Empty, Cmd("a", "v1", trigger: 1, delete: "undo v1"));
@@ -162,8 +183,32 @@ public class EngineModelTests
     [Fact]
     public void Diffs_follow_each_providers_rules()
     {
+        // postgresql_database (terraform-provider-postgresql ff936b9548c1): name is not ForceNew, so a new name is an
+        // in-place update (the provider renames); template, encoding, lc_collate, lc_ctype are ForceNew.
         var db = new EngineResource { Urn = "urn:db", Name = "db", Type = "postgresql:index/database:Database", Inputs = new Dictionary<string, object?> { ["name"] = "x" } };
-        Assert.Equal(ChangeKind.Replace, EngineModel.Diff(db, db with { Inputs = new Dictionary<string, object?> { ["name"] = "y" } }).Kind);
+        Assert.Equal(ChangeKind.Update, EngineModel.Diff(db, db with { Inputs = new Dictionary<string, object?> { ["name"] = "y" } }).Kind);
+        var replaced = EngineModel.Diff(db, db with { Inputs = new Dictionary<string, object?> { ["name"] = "x", ["template"] = "template1" } });
+        Assert.Equal((ChangeKind.Replace, "template", false), (replaced.Kind, replaced.ReplaceReason, replaced.ProviderDeleteBeforeReplace));
+        // replaceOnChanges makes a name change a replacement (create-first: the bridge asks for nothing).
+        var named = EngineModel.Diff(db with { ReplaceOnChanges = ["name"] }, db with { ReplaceOnChanges = ["name"], Inputs = new Dictionary<string, object?> { ["name"] = "y" } });
+        Assert.Equal((ChangeKind.Replace, "name", false), (named.Kind, named.ReplaceReason, named.ProviderDeleteBeforeReplace));
+
+        // postgresql_grant: privileges is an update; database (ForceNew) replaces, and pulumi-postgresql's resources.go
+        // asks for delete-before-replace.
+        var grant = new EngineResource
+        {
+            Urn = "urn:g",
+            Name = "g",
+            Type = "postgresql:index/grant:Grant",
+            Inputs = new Dictionary<string, object?> { ["database"] = "x", ["role"] = "public", ["objectType"] = "database", ["privileges"] = Array.Empty<string>() },
+        };
+        Assert.Equal(ChangeKind.Update, EngineModel.Diff(grant, grant with { Inputs = new Dictionary<string, object?>(grant.Inputs) { ["privileges"] = Connect } }).Kind);
+        var moved = EngineModel.Diff(grant, grant with { Inputs = new Dictionary<string, object?>(grant.Inputs) { ["database"] = "y" } });
+        Assert.Equal((ChangeKind.Replace, "database", true), (moved.Kind, moved.ReplaceReason, moved.ProviderDeleteBeforeReplace));
+
+        // A Command: the SDK's replaceOnChanges path triggers[*] names the input triggers.
+        var withSdkOption = Cmd("c", trigger: 1) with { ReplaceOnChanges = ["triggers[*]"] };
+        Assert.Equal("triggers", EngineModel.Diff(withSdkOption, withSdkOption with { Inputs = Cmd("c", trigger: 2).Inputs }).ReplaceReason);
         var provider = new EngineResource { Urn = "urn:p", Name = "p", Type = "pulumi:providers:postgresql", SecretInputs = new Dictionary<string, string?> { ["password"] = "a" } };
         Assert.Equal(ChangeKind.Update, EngineModel.Diff(provider, provider with { SecretInputs = new Dictionary<string, string?> { ["password"] = "b" } }).Kind);
         var cmd = Cmd("c", trigger: 1) with { Environment = new Dictionary<string, string> { ["GOVCLONE_PASSWORD"] = "a" } };

@@ -326,13 +326,19 @@ public class TransitionTests : CloneTestBase
         Assert.False(await Pg.DatabaseExistsAsync(next.TemplateDatabase));
     }
 
+    /// <summary>
+    /// A new clone name is a new clone family, not the old clone renamed. The postgresql provider updates a Database
+    /// whose name changed in place, <c>ALTER DATABASE old RENAME TO new</c> (terraform-provider-postgresql
+    /// ff936b9548c1 resource_postgresql_database.go: <c>name</c> has no ForceNew; <c>setDBName</c>): without the
+    /// Database's <c>replaceOnChanges: [name]</c> this replay renames the old clone first (the provider's update runs
+    /// before the clone Command's delete-first replacement), and <c>govclone drop</c> then finds no old clone.
+    /// </summary>
     [Fact]
-    public async Task Transition_cloneDatabase_rename_replaces_the_clone_family_dropping_the_old_one_first()
+    public async Task Transition_cloneDatabase_change_replaces_the_clone_family_dropping_the_old_one_first_never_renaming()
     {
         var old = Config(("retainTemplate", "true"));
         await UpFreshAsync(old);
-        var renamed = Clone + "_r";
-        var next = Pg.Settings(renamed, new Dictionary<string, string?> { ["retainTemplate"] = "true" });
+        var next = Pg.Settings(TestServer.NewCloneName(), new Dictionary<string, string?> { ["retainTemplate"] = "true" });
         try
         {
             var before = _lab.Runner.Actions.Count;
@@ -340,8 +346,20 @@ public class TransitionTests : CloneTestBase
             AssertChanges(plan,
                 updates: [DeployPlan.SeedCommand],
                 replaces: [DeployPlan.Database, DeployPlan.PublicRevoked, DeployPlan.CloneCommand, DeployPlan.SuiteCommand]);
-            var ran = ActionsSince(before).Select(a => (a.Resource, a.What)).ToList();
-            Assert.True(ran.IndexOf((DeployPlan.CloneCommand, "delete")) < ran.IndexOf((DeployPlan.CloneCommand, "create")), "delete before replace: " + string.Join(", ", ran));
+            Assert.Equal("name", EngineModel.Diff(_lab.Program(old).Single(r => r.Name == DeployPlan.Database), _lab.Program(next).Single(r => r.Name == DeployPlan.Database)).ReplaceReason);
+            var ran = ActionsSince(before).ToList();
+            Assert.DoesNotContain(ran, a => a.Text.Contains("RENAME", StringComparison.OrdinalIgnoreCase));
+            // The provider's CREATE and REVOKE of the new name (outside the lock, empty), then under the lock the old
+            // family's drop by its old name, the clone, the seed, the suite; the old Database's delete runs nothing.
+            Assert.Equal(
+                [
+                    (DeployPlan.Database, "create"), (DeployPlan.PublicRevoked, "create"),
+                    (DeployPlan.CloneCommand, "delete"), (DeployPlan.CloneCommand, "create"),
+                    (DeployPlan.SeedCommand, "update"), (DeployPlan.SuiteCommand, "create"),
+                ],
+                ran.Select(a => (a.Resource, a.What)));
+            Assert.Contains($"-c cloneDatabase={Clone} ", ran.Single(a => a.What == "delete").Text + " ", StringComparison.Ordinal);
+            Assert.Equal("retainOnDelete", plan.Steps.Single(st => st.Name == DeployPlan.Database && st.Op == StepOp.DeleteReplaced).Skipped);
             Assert.False(await Pg.DatabaseExistsAsync(Clone));
             Assert.False(await Pg.DatabaseExistsAsync(old.TemplateDatabase));
             Assert.True(await Pg.DatabaseExistsAsync(next.TemplateDatabase));
@@ -350,6 +368,40 @@ public class TransitionTests : CloneTestBase
         finally
         {
             await new CloneLifecycle(next).DropAsync();
+        }
+    }
+
+    /// <summary>
+    /// The same change as the provider diffs it when nothing says <c>name</c> replaces (the program before
+    /// replaceOnChanges): the engine's first step is the provider's update of the Database, which renames the old,
+    /// complete clone to the new name, outside the run lock, before <c>govclone drop</c> of the old family runs.
+    /// </summary>
+    [Fact]
+    public async Task Without_replaceOnChanges_a_cloneDatabase_change_renames_the_old_clone_first()
+    {
+        var old = Config(("retainTemplate", "false"));
+        await UpFreshAsync(old);
+        var marker = await MarkerAsync(Clone);
+        var next = Pg.Settings(TestServer.NewCloneName(), new Dictionary<string, string?> { ["retainTemplate"] = "false" });
+        try
+        {
+            var program = _lab.Program(next).Select(r => r.Name == DeployPlan.Database ? r with { ReplaceOnChanges = [] } : r).ToList();
+            var plan = EngineModel.Update(_lab.State, program);
+            Assert.Equal(ChangeKind.Update, plan.Changes.Single(c => EngineModel.NameOf(c.Key) == DeployPlan.Database).Value);
+            var first = plan.Steps.First(st => st.Op != StepOp.Same);
+            Assert.Equal((StepOp.Update, DeployPlan.Database), (first.Op, first.Name));
+            Assert.True(plan.Steps.ToList().IndexOf(first) < plan.Steps.ToList().FindIndex(st => st.Name == DeployPlan.CloneCommand && st.Op == StepOp.DeleteReplaced));
+
+            // What that step runs at the server, as the provider runs it.
+            var before = _lab.Runner.Actions.Count;
+            await _lab.Runner.UpdateAsync(first.Old!, first.New!, CancellationToken.None);
+            Assert.Equal($"ALTER DATABASE \"{Clone}\" RENAME TO \"{next.CloneDatabase}\"", Assert.Single(ActionsSince(before)).Text);
+            Assert.False(await Pg.DatabaseExistsAsync(Clone));
+            Assert.Equal(marker, await MarkerAsync(next.CloneDatabase)); // the old clone, complete marker and all, under the new name
+        }
+        finally
+        {
+            await Pg.ExecuteAsync("postgres", $"DROP DATABASE IF EXISTS \"{next.CloneDatabase}\" WITH (FORCE)");
         }
     }
 }
