@@ -95,6 +95,9 @@ public class GovCloneStackTests
             Assert.Equal(want.RetainOnDelete, have.RetainOnDelete);
             Assert.Equal(want.DeletedWith, have.DeletedWith);
             Assert.Equal(want.Aliases, have.Aliases);
+            Assert.Equal(want.ReplaceOnChanges, have.ReplaceOnChanges);
+            Assert.Equal(want.AdditionalSecretOutputs, have.AdditionalSecretOutputs);
+            Assert.Equal(want.CustomTimeouts, have.CustomTimeouts);
         }
 
         // Timeouts and secret outputs are options too.
@@ -103,6 +106,62 @@ public class GovCloneStackTests
         Assert.Equal(TimeSpan.FromMinutes(30), clone.CustomTimeouts.Delete);
         Assert.All(run.Observed.Where(o => o.Type == ResourceTypes.LocalCommand),
             o => Assert.Equal(["environment"], ((CustomResourceOptions)o.Options).AdditionalSecretOutputs));
+    }
+
+    /// <summary>
+    /// Every resource option the plan sets, read off the RegisterResourceRequest the SDK really sends the engine
+    /// (not off the options the program passed): a dropped or renamed option fails here, whatever the mocks see.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public async Task Every_option_the_plan_sets_reaches_the_engine_in_the_register_request(string shape)
+    {
+        var config = Shape(shape);
+        var run = await StackRun.RunAsync(config);
+        var plan = PlanFor(config);
+        async Task<string> MockUrn(string name) => await StackRun.UrnAsync(run.Resources.Single(r => r.GetResourceName() == name));
+
+        foreach (var want in plan.Resources)
+        {
+            var req = run.Requests.Of(want.Name);
+            Assert.Equal(want.Type, req.Type);
+            Assert.Equal(!want.IsComponent, req.Custom);
+            var stackUrn = $"urn:pulumi:{PlanResources.Stack}::{PlanResources.Project}::{ResourceTypes.Stack}::{PlanResources.Project}-{PlanResources.Stack}";
+            Assert.Equal(want.Parent is null ? stackUrn : await MockUrn(want.Parent), req.Parent);
+            var dependsOn = new List<string>();
+            foreach (var d in want.DependsOn)
+            {
+                dependsOn.Add(await MockUrn(d));
+            }
+
+            Assert.Equal(dependsOn.Order(StringComparer.Ordinal), req.Dependencies.Order(StringComparer.Ordinal));
+            Assert.Equal(want.Provider is null ? string.Empty : await MockUrn(want.Provider), req.Provider.Length == 0 ? string.Empty : req.Provider[..req.Provider.LastIndexOf("::", StringComparison.Ordinal)]);
+            Assert.Equal(want.DeleteBeforeReplace, req.DeleteBeforeReplace);
+            Assert.Equal(want.DeleteBeforeReplace, req.DeleteBeforeReplaceDefined);
+            Assert.Equal(want.RetainOnDelete ? true : null, req.RetainOnDelete);
+            Assert.Equal(want.DeletedWith is null ? string.Empty : await MockUrn(want.DeletedWith), req.DeletedWith);
+            Assert.Equal([.. ProviderDiffs.For(want.Type).SdkAdditionalSecretOutputs, .. want.AdditionalSecretOutputs], req.AdditionalSecretOutputs);
+            Assert.Empty(req.IgnoreChanges);
+            // The SDK's own replaceOnChanges for the type (a Command's constructor adds triggers[*]), then the plan's.
+            Assert.Equal([.. ProviderDiffs.For(want.Type).SdkReplaceOnChanges, .. want.ReplaceOnChanges], req.ReplaceOnChanges);
+            Assert.Equal(want.Aliases.Select(a => (a.Name, a.Type ?? string.Empty)),
+                req.Aliases.Select(a => (a.GetProperty("spec").GetProperty("name").GetString()!, a.GetProperty("spec").GetProperty("type").GetString()!)));
+            (TimeSpan? Create, TimeSpan? Update, TimeSpan? Delete)? timeouts = want.CreateTimeout is null && want.UpdateTimeout is null && want.DeleteTimeout is null
+                ? null
+                : (want.CreateTimeout, want.UpdateTimeout, want.DeleteTimeout);
+            Assert.Equal(timeouts, req.CustomTimeouts);
+            if (want.Command is { } step)
+            {
+                var triggers = req.Properties.GetProperty("triggers").EnumerateArray().Select(t => t.ValueKind == JsonValueKind.Number ? (object)t.GetDouble() : t.GetString()!);
+                Assert.Equal(step.Triggers.Select(t => t is int i ? (object)(double)i : t), triggers);
+            }
+        }
+
+        // The two that make a cloneDatabase change a new clone family instead of a rename of the old clone.
+        Assert.Equal(["name"], run.Requests.Of(DeployPlan.Database).ReplaceOnChanges);
+        Assert.True(run.Requests.Of(DeployPlan.Database).RetainOnDelete);
+        Assert.True(run.Requests.Of(DeployPlan.CloneCommand).DeleteBeforeReplace);
+        Assert.Equal(["triggers[*]"], run.Requests.Of(DeployPlan.CloneCommand).ReplaceOnChanges);
     }
 
     [Fact]

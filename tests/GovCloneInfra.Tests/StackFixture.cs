@@ -50,6 +50,9 @@ public sealed class StackRun
 
     public StackSettings? Stack { get; private set; }
 
+    /// <summary>Every registration as the SDK sent it to the engine (options included).</summary>
+    public EngineRequests Requests { get; private set; } = null!;
+
     /// <summary>Secretness of each Command's environment and of the provider's password, as the program built them, by resource name.</summary>
     public Dictionary<string, bool> SecretInputs { get; } = new(StringComparer.Ordinal);
 
@@ -147,6 +150,7 @@ public sealed class StackRun
                 new TestOptions { IsPreview = preview, StackName = stack, ProjectName = PlanResources.Project },
                 () =>
                 {
+                    run.Requests = EngineRequests.Install();
                     run.Stack = StackSettings.Load(new Config("govclone"));
                     var observe = new ComponentResourceOptions { ResourceTransformations = { run.Observe } };
                     return GovCloneProgram.Define(run.Stack, observe);
@@ -236,42 +240,53 @@ public sealed class StackRun
     public static async Task<string> UrnAsync(Resource r) => await OutputUtilities.GetValueAsync(r.Urn);
 
     /// <summary>
-    /// The program's registrations as the engine would see them (Pulumi-free, for the replay): inputs from the mock
-    /// monitor, options from the transformation, URNs in the engine's form (a child's type prefixed with its parent's).
+    /// The program's registrations as the engine sees them (Pulumi-free, for the replay): inputs from the mock
+    /// monitor, every option from the request the SDK sent the engine (<see cref="EngineRequests"/>), URNs in the
+    /// engine's form (a child's type prefixed with its parent's; the mock monitor keeps only the first type of a chain).
     /// </summary>
     public async Task<IReadOnlyList<EngineResource>> EngineResourcesAsync()
     {
-        string Urn(Resource r)
+        var byMockUrn = new Dictionary<string, Resource>(StringComparer.Ordinal);
+        foreach (var r in Resources)
         {
-            var o = Of(r.GetResourceName());
-            var parentType = o.Options.Parent is { } p && p.GetResourceType() != ResourceTypes.Stack ? p.GetResourceType() : null;
-            return GovClone.Deploy.PlannedResource.UrnOf(r.GetResourceName(), r.GetResourceType(), parentType, PlanResources.Stack, PlanResources.Project);
+            byMockUrn[await UrnAsync(r)] = r;
         }
+
+        string? ParentType(Resource r) => Of(r.GetResourceName()).Options.Parent is { } p && p.GetResourceType() != ResourceTypes.Stack ? p.GetResourceType() : null;
+        string Urn(Resource r) => GovClone.Deploy.PlannedResource.UrnOf(r.GetResourceName(), r.GetResourceType(), ParentType(r), PlanResources.Stack, PlanResources.Project);
+        string EngineUrn(string mockUrn) => Urn(byMockUrn.TryGetValue(mockUrn, out var r) ? r : throw new InvalidOperationException($"the engine was sent a URN no resource has: {mockUrn}"));
 
         var list = new List<EngineResource>();
         foreach (var o in Observed)
         {
+            var req = Requests.All.Single(r => r.Name == o.Name && r.Type == o.Type);
             var reg = Registrations.SingleOrDefault(r => r.Name == o.Name && r.Type == o.Type);
             var inputs = reg is null ? new Dictionary<string, object?>() : reg.Inputs.Where(kv => kv.Key is not ("environment" or "password")).ToDictionary(kv => kv.Key, kv => (object?)kv.Value);
-            var deps = new List<string>();
-            foreach (var d in await OutputUtilities.GetValueAsync((Output<ImmutableArray<Resource>>)o.Options.DependsOn))
+            var deps = req.Dependencies.Select(EngineUrn).ToList();
+            if (req.Provider.Length > 0)
             {
-                deps.Add(Urn(d));
+                deps.Add(EngineUrn(req.Provider[..req.Provider.LastIndexOf("::", StringComparison.Ordinal)])); // "URN::ID"
             }
 
-            if (o.Options is CustomResourceOptions { Provider: { } provider })
+            var aliases = req.AliasUrns.ToList();
+            foreach (var a in req.Aliases)
             {
-                deps.Add(Urn(provider));
-            }
+                if (a.TryGetProperty("urn", out var urn) && urn.GetString() is { Length: > 0 } u)
+                {
+                    aliases.Add(u);
+                    continue;
+                }
 
-            var aliases = new List<string>();
-            foreach (var a in o.Options.Aliases)
-            {
-                var alias = await OutputUtilities.GetValueAsync((Output<Alias>)a);
-                var aliasName = alias.Name is null ? o.Name : await OutputUtilities.GetValueAsync((Output<string>)alias.Name);
-                var aliasType = alias.Type is null ? o.Type : await OutputUtilities.GetValueAsync((Output<string>)alias.Type);
-                var parentType = o.Options.Parent is { } p && p.GetResourceType() != ResourceTypes.Stack ? p.GetResourceType() : null;
-                aliases.Add(GovClone.Deploy.PlannedResource.UrnOf(aliasName!, aliasType!, parentType, PlanResources.Stack, PlanResources.Project));
+                // A spec: name and type default to the resource's, the parent to its parent (no parentUrn, noParent false).
+                var spec = a.GetProperty("spec");
+                if (spec.TryGetProperty("parentUrn", out var pu) && pu.GetString() is { Length: > 0 } || spec.TryGetProperty("noParent", out var np) && np.GetBoolean())
+                {
+                    throw new InvalidOperationException($"{o.Name}: an alias with its own parent, which this program never sets: {a}");
+                }
+
+                var name = spec.GetProperty("name").GetString() is { Length: > 0 } n ? n : o.Name;
+                var type = spec.GetProperty("type").GetString() is { Length: > 0 } t ? t : o.Type;
+                aliases.Add(GovClone.Deploy.PlannedResource.UrnOf(name, type, ParentType(o.Resource), PlanResources.Stack, PlanResources.Project));
             }
 
             IReadOnlyDictionary<string, string>? env = null;
@@ -286,22 +301,23 @@ public sealed class StackRun
                 secretInputs["password"] = pw?.ToString();
             }
 
-            var custom = o.Options as CustomResourceOptions;
             list.Add(new EngineResource
             {
                 Urn = Urn(o.Resource),
                 Name = o.Name,
                 Type = o.Type,
-                ParentUrn = o.Options.Parent is { } parent && parent.GetResourceType() != ResourceTypes.Stack ? Urn(parent) : null,
+                ParentUrn = req.Parent.Length > 0 && !req.Parent.Contains("::" + ResourceTypes.Stack + "::", StringComparison.Ordinal) ? EngineUrn(req.Parent) : null,
                 Dependencies = deps,
                 Inputs = inputs,
                 Environment = env,
                 SecretInputs = secretInputs,
-                DeleteBeforeReplace = custom?.DeleteBeforeReplace ?? false,
-                RetainOnDelete = o.Options.RetainOnDelete ?? false,
-                DeletedWith = o.Options.DeletedWith is { } dw ? Urn(dw) : null,
+                DeleteBeforeReplace = req.DeleteBeforeReplace,
+                RetainOnDelete = req.RetainOnDelete ?? false,
+                DeletedWith = req.DeletedWith.Length > 0 ? EngineUrn(req.DeletedWith) : null,
                 Aliases = aliases,
-                ReplaceOnChanges = o.Options.ReplaceOnChanges,
+                ReplaceOnChanges = req.ReplaceOnChanges,
+                AdditionalSecretOutputs = req.AdditionalSecretOutputs,
+                CustomTimeouts = req.CustomTimeouts is { } timeouts ? new EngineTimeouts(timeouts.Create, timeouts.Update, timeouts.Delete) : null,
             });
         }
 

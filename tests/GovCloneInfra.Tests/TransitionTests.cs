@@ -246,6 +246,46 @@ public sealed class TransitionTests : IAsyncLifetime
         await AssertConvergedAsync(next);
     }
 
+    /// <summary>
+    /// A new clone name is a new clone family: the provider creates the new (empty) database, the clone Command drops
+    /// the old family by its old name and then clones, all as the program registered them. With the provider's own
+    /// diff (postgresql_database.name is not ForceNew) and without the Database's replaceOnChanges, this was an
+    /// in-place update: <c>ALTER DATABASE old RENAME TO new</c> before anything else.
+    /// </summary>
+    [Fact]
+    public async Task Transition_cloneDatabase_change_replaces_the_database_and_drops_the_old_family_first_never_renaming()
+    {
+        var old = Config(("retainTemplate", "true"));
+        await UpFreshAsync(old);
+        var renamed = _clone + "_r";
+        var next = Config(("retainTemplate", "true"), ("cloneDatabase", renamed));
+        try
+        {
+            var count = _lab.Runner.Actions.Count;
+            var plan = await TransitionAsync(next);
+            AssertChanges(plan, updates: [DeployPlan.SeedCommand],
+                replaces: [DeployPlan.Database, DeployPlan.PublicRevoked, DeployPlan.CloneCommand, DeployPlan.SuiteCommand]);
+            var ran = _lab.Runner.Actions.Skip(count).ToList();
+            Assert.DoesNotContain(ran, a => a.Text.Contains("RENAME", StringComparison.OrdinalIgnoreCase));
+            Assert.Equal(
+                [
+                    (DeployPlan.Database, "create"), (DeployPlan.PublicRevoked, "create"),
+                    (DeployPlan.CloneCommand, "delete"), (DeployPlan.CloneCommand, "create"),
+                    (DeployPlan.SeedCommand, "update"), (DeployPlan.SuiteCommand, "create"),
+                ],
+                ran.Select(a => (a.Resource, a.What)));
+            Assert.Contains($"cloneDatabase={_clone} ", ran.Single(a => a.What == "delete").Text + " ", StringComparison.Ordinal);
+            Assert.False(await _pg.DatabaseExistsAsync(_clone));
+            Assert.False(await _pg.DatabaseExistsAsync(Settings(old).TemplateDatabase));
+            Assert.True(await _pg.DatabaseExistsAsync(Settings(next).TemplateDatabase));
+            await AssertConvergedAsync(next);
+        }
+        finally
+        {
+            await new CloneLifecycle(Settings(next)).DropAsync();
+        }
+    }
+
     [Fact]
     public async Task Transition_destroy()
     {

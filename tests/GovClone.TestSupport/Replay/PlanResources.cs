@@ -55,9 +55,10 @@ public static class PlanResources
                 RetainOnDelete = r.RetainOnDelete,
                 DeletedWith = r.DeletedWith is null ? null : UrnOf(r.DeletedWith),
                 Aliases = r.Aliases.Select(a => PlannedResource.UrnOf(a.Name, a.Type ?? r.Type, parentType, Stack, Project)).ToList(),
-                // What reaches the engine: the SDK's own replaceOnChanges for the type (a Command's triggers[*]), then the program's.
+                // What reaches the engine: the SDK's own options for the type (a Command's replaceOnChanges triggers[*], the provider's
+                // additionalSecretOutputs password), then the program's.
                 ReplaceOnChanges = [.. ProviderDiffs.For(r.Type).SdkReplaceOnChanges, .. r.ReplaceOnChanges],
-                AdditionalSecretOutputs = r.AdditionalSecretOutputs,
+                AdditionalSecretOutputs = [.. ProviderDiffs.For(r.Type).SdkAdditionalSecretOutputs, .. r.AdditionalSecretOutputs],
                 CustomTimeouts = r.CreateTimeout is null && r.UpdateTimeout is null && r.DeleteTimeout is null ? null : new EngineTimeouts(r.CreateTimeout, r.UpdateTimeout, r.DeleteTimeout),
             };
         }).ToList();

@@ -3,13 +3,14 @@ namespace GovClone.Tests.Support.Replay;
 /// <summary>
 /// How one provider diffs one resource type, as its own source says: the inputs whose change replaces the resource
 /// (every other changed input is an in-place update, which runs the provider's Update), whether the provider asks
-/// the engine to delete the old one first when it replaces, and the <c>replaceOnChanges</c> the generated .NET SDK
-/// adds to every registration of the type (the engine applies it like the program's own).
+/// the engine to delete the old one first when it replaces, and the options the generated .NET SDK merges into every
+/// registration of the type (its <c>MakeResourceOptions</c>: the engine applies them like the program's own).
 /// </summary>
 /// <param name="Type">The resource's type token.</param>
 /// <param name="ReplacingInputs">Inputs (Pulumi names) whose change the provider reports as a replacement.</param>
 /// <param name="DeleteBeforeReplace">The provider's DiffResponse asks for delete-before-replace when it replaces.</param>
 /// <param name="SdkReplaceOnChanges">replaceOnChanges paths the SDK's constructor merges into the options.</param>
+/// <param name="SdkAdditionalSecretOutputs">additionalSecretOutputs the SDK's constructor merges into the options.</param>
 /// <param name="Update">What the provider's in-place update does, per changed input, in words.</param>
 /// <param name="Source">The file, version and commit the rule was read from.</param>
 public sealed record ProviderDiff(
@@ -17,6 +18,7 @@ public sealed record ProviderDiff(
     IReadOnlySet<string> ReplacingInputs,
     bool DeleteBeforeReplace,
     IReadOnlyList<string> SdkReplaceOnChanges,
+    IReadOnlyList<string> SdkAdditionalSecretOutputs,
     string Update,
     string Source);
 
@@ -59,7 +61,7 @@ public static class ProviderDiffs
     private const string CommandSource =
         "pulumi-command v1.2.1 (7f3eb6f3b77c): provider/pkg/provider/common/inputs.go (triggers: provider:\"replaceOnChanges\"), "
         + "provider/pkg/provider/local/commandController.go (CustomUpdate: update, else create), sdk/dotnet/Local/Command.cs "
-        + "(MakeResourceOptions: ReplaceOnChanges triggers[*]); pulumi-go-provider v1.3.0 infer/resource.go (Diff)";
+        + "(MakeResourceOptions: ReplaceOnChanges triggers[*]; Remote/Command.cs also AdditionalSecretOutputs connection); pulumi-go-provider v1.3.0 infer/resource.go (Diff)";
 
     private const string PostgresSource =
         "pulumi-postgresql v3.18.0 (b57d264d8aee) provider/resources.go over terraform-provider-postgresql ff936b9548c1 (v1.26.0+3) ";
@@ -69,12 +71,14 @@ public static class ProviderDiffs
         Set("triggers"),
         DeleteBeforeReplace: false,
         SdkReplaceOnChanges: ["triggers[*]"],
+        SdkAdditionalSecretOutputs: [],
         Update: "runs `update`, else `create` again",
         CommandSource);
 
     public static readonly ProviderDiff RemoteCommand = LocalCommand with
     {
         Type = "command:remote:Command",
+        SdkAdditionalSecretOutputs = ["connection"],
         Source = CommandSource.Replace("local/commandController.go", "remote/commandController.go", StringComparison.Ordinal)
             .Replace("Local/Command.cs", "Remote/Command.cs", StringComparison.Ordinal),
     };
@@ -84,6 +88,7 @@ public static class ProviderDiffs
         Set("template", "encoding", "lcCollate", "lcCtype"),
         DeleteBeforeReplace: false,
         SdkReplaceOnChanges: [],
+        SdkAdditionalSecretOutputs: [],
         Update: "name: ALTER DATABASE old RENAME TO new (setDBName); owner, tablespaceName, connectionLimit, allowConnections, isTemplate: ALTER DATABASE",
         PostgresSource + "postgresql/resource_postgresql_database.go (ForceNew: template, encoding, lc_collate, lc_ctype; name is not ForceNew)");
 
@@ -92,6 +97,7 @@ public static class ProviderDiffs
         Set("role", "database", "schema", "objectType", "objects", "columns", "withGrantOption"),
         DeleteBeforeReplace: true,
         SdkReplaceOnChanges: [],
+        SdkAdditionalSecretOutputs: [],
         Update: "privileges: revoke, then grant what is listed (one transaction)",
         PostgresSource + "(postgresql_grant: DeleteBeforeReplace true) and postgresql/resource_postgresql_grant.go (ForceNew: role, database, schema, object_type, objects, columns, with_grant_option; privileges is not)");
 
@@ -100,14 +106,15 @@ public static class ProviderDiffs
         Set(),
         DeleteBeforeReplace: false,
         SdkReplaceOnChanges: [],
+        SdkAdditionalSecretOutputs: ["password"],
         Update: "reconfigures the provider; nothing runs at the server",
-        PostgresSource + "(Config: no ForcesProviderReplace) and pulumi-terraform-bridge v3.134.0 pkg/tfbridge/provider.go (configDiffer.DiffConfig)");
+        PostgresSource + "(Config: no ForcesProviderReplace), sdk/dotnet/Provider.cs (MakeResourceOptions: AdditionalSecretOutputs password) and pulumi-terraform-bridge v3.134.0 pkg/tfbridge/provider.go (configDiffer.DiffConfig)");
 
     public static IReadOnlyList<ProviderDiff> All { get; } = [LocalCommand, RemoteCommand, Database, Grant, PostgresProvider];
 
     /// <summary>The provider's rules for <paramref name="type"/>; a component or an unknown type has none (nothing replaces).</summary>
     public static ProviderDiff For(string type) =>
-        All.FirstOrDefault(p => p.Type == type) ?? new ProviderDiff(type, Set(), false, [], "nothing", "a component: no provider");
+        All.FirstOrDefault(p => p.Type == type) ?? new ProviderDiff(type, Set(), false, [], [], "nothing", "a component: no provider");
 
     private static HashSet<string> Set(params string[] names) => new(names, StringComparer.Ordinal);
 }
