@@ -125,11 +125,13 @@ public static partial class GovCloneCli
             """,
         ["seed"] = """
             Runs sql/seed_committed_state.sql on the clone (--profile baseline:
-            sql/reset_in_place.sql).
+            sql/reset_in_place.sql). --profile baseline and --purge-foreign discard
+            state: they ask for the clone's name on a terminal; otherwise they need -y.
             """,
         ["reset"] = """
-            Runs sql/reset_in_place.sql on the clone. Asks for the clone's name on a
-            terminal; otherwise it needs -y/--yes.
+            Runs sql/reset_in_place.sql on the clone (--purge-foreign: first
+            sql/purge_foreign_rows.sql). Asks for the clone's name on a terminal;
+            otherwise it needs -y/--yes.
             """,
         ["compact"] = "Runs sql/compact.sql on the clone.",
         ["drop"] = "Asks for the clone's name on a terminal; otherwise it needs -y/--yes.",
@@ -350,6 +352,36 @@ public static partial class GovCloneCli
             return new CloneLifecycle(settings, sink, json ? e => Json.EngineEvent(e.Json) : null);
         }
 
+        /// <summary>
+        /// Confirmation for the levers that discard state (issue 21): the baseline profile (the reset: the seeded evidence is
+        /// deleted) and --purge-foreign (rows the seed did not write are deleted), on the clone or a branch. Same rules as
+        /// drop: a terminal asks for the name, otherwise --yes or exit 2 before any connection.
+        /// </summary>
+        private async Task ConfirmDiscardAsync(ParseResult p, string lever, string database, SeedProfile profile, string noun, CancellationToken ct, string? name = null)
+        {
+            var purge = p.GetValue(_purgeForeign);
+            if (profile != SeedProfile.Baseline && !purge)
+            {
+                return; // the committed seed converges the seed's own rows and keeps everything else: nothing to confirm
+            }
+
+            var what = new List<string>();
+            if (purge)
+            {
+                what.Add($"first deletes every governance row of {database} the seed did not write (sql/purge_foreign_rows.sql)");
+            }
+
+            if (profile == SeedProfile.Baseline)
+            {
+                what.Add($"resets the governance state of {database} to the F-6 baseline; its seeded evidence is deleted");
+            }
+
+            var typed = lever + (profile == SeedProfile.Baseline && lever != "reset" ? " --profile baseline" : string.Empty)
+                + (purge ? " --purge-foreign" : string.Empty) + (noun == "branch" ? " --branch" : string.Empty);
+            await Confirmation.RequireAsync(_console, _host.IsInteractive && !p.GetValue(_g.Json), p.GetValue(_g.Yes), typed, name ?? database,
+                string.Join(", then ", what), ct, noun);
+        }
+
         private Task ConfirmAsync(ParseResult p, string lever, GovCloneSettings s, string what, CancellationToken ct) =>
             Confirmation.RequireAsync(_console, _host.IsInteractive && !p.GetValue(_g.Json), p.GetValue(_g.Yes), lever, s.CloneDatabase, what, ct);
 
@@ -502,9 +534,10 @@ public static partial class GovCloneCli
 
             if (p.GetValue(_dryRun))
             {
-                return Plan(p, "seed", s, LeverPlan.Seed(s, profile));
+                return Plan(p, "seed", s, LeverPlan.Seed(s, profile, p.GetValue(_purgeForeign)));
             }
 
+            await ConfirmDiscardAsync(p, "seed", s.CloneDatabase, profile, "clone", ct);
             return Lever(p, s, await Lifecycle(p, s).SeedAsync(profile, p.GetValue(_purgeForeign), ct));
         }
 
@@ -518,10 +551,10 @@ public static partial class GovCloneCli
 
             if (p.GetValue(_dryRun))
             {
-                return Plan(p, "reset", s, LeverPlan.Seed(s, SeedProfile.Baseline));
+                return Plan(p, "reset", s, LeverPlan.Seed(s, SeedProfile.Baseline, p.GetValue(_purgeForeign)));
             }
 
-            await ConfirmAsync(p, "reset", s, $"resets the governance state of {s.CloneDatabase} to the F-6 baseline; its seeded evidence is deleted", ct);
+            await ConfirmDiscardAsync(p, "reset", s.CloneDatabase, SeedProfile.Baseline, "clone", ct);
             return Lever(p, s, await Lifecycle(p, s).ResetAsync(p.GetValue(_purgeForeign), ct));
         }
 
