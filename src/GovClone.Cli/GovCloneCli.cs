@@ -516,7 +516,17 @@ public static partial class GovCloneCli
                 }
             }
 
-            var log = Path.Combine(Path.GetTempPath(), $"govclone-spare-{s.CloneDatabase}.log");
+            string log;
+            try
+            {
+                // Never a predictable path in a shared folder: a 0700 folder of this user's, no link followed (issue 21.5).
+                log = StateDirectory.PrepareFile(_host.Environment, $"spare-{s.CloneDatabase}.log");
+            }
+            catch (Exception ex) when (ex is UnsafeStatePathException or IOException or UnauthorizedAccessException)
+            {
+                return $"not started in the background ({ex.Message}): the next clone makes it, or run `govclone spare`";
+            }
+
             var pid = _host.StartDetached!(["spare"], environment, log);
             return pid is { } id
                 ? $"being remade in the background (govclone spare, pid {id}; log {log}; `govclone status` shows it)"
