@@ -78,6 +78,7 @@ govclone_clone() {
       emit template kept:=false database="$template" reason="could not retain it (exit $kept); re-clones will read the source"
     fi
   fi
+  if [ "$method" = streams ] || [ "$method" = dump ]; then emit_source; fi
   emit changed changed:=true method="$method"
 }
 

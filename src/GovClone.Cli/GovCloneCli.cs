@@ -109,7 +109,9 @@ public static partial class GovCloneCli
         ["up"] = """
             Clones only when the clone is absent, incomplete or of another
             govclone:cloneGeneration; seeds only when the suite differs from
-            govclone:seedProfile; compares production's fingerprint before and after.
+            govclone:seedProfile. Production: every govclone session there is checked
+            read-only (one that wrote fails the run); what other sessions changed
+            meanwhile is named, not a failure.
             """,
         ["clone"] = """
             How (govclone:cloneMethod, default auto): the ready spare <clone>_spare
@@ -430,7 +432,9 @@ public static partial class GovCloneCli
             var s = Settings(p);
             var result = await Lifecycle(p, s, progress: true).UpAsync(remakeSpare: _host.StartDetached is null, ct);
             var spare = result.SpareDue ? StartSpare(p, s) : null;
-            var exit = result.Verify.Passed && result.ProductionUnchanged ? 0 : 1;
+            // Production is live: others' changes during the run are named, not a failure. That govclone wrote nothing there
+            // is proven per session; a session that wrote has already failed the run (ProductionWrittenException, exit 1).
+            var exit = result.Verify.Passed ? 0 : 1;
             if (p.GetValue(_g.Json))
             {
                 return Json.Result("up", exit, new
@@ -441,6 +445,7 @@ public static partial class GovCloneCli
                     steps = result.Steps.Select(st => new { lever = st.Lever, changed = st.Changed, summary = st.Summary }),
                     verify = Rendering.VerifyJson(result.Verify),
                     productionUnchanged = result.ProductionUnchanged,
+                    production = JsonOutput.Production(result.Production),
                     spare,
                 });
             }
@@ -458,7 +463,7 @@ public static partial class GovCloneCli
         {
             _console.Write(Rendering.Steps(result.Steps));
             _console.Write(Rendering.HaveWant(result.Verify));
-            _console.MarkupLine(result.ProductionUnchanged ? "production: unchanged (fingerprint equal before and after)" : "[red]production: FINGERPRINT CHANGED[/]");
+            _console.MarkupLine(Markup.Escape(result.Production.Describe()));
             _console.MarkupLine($"up: {(result.Verify.Passed ? "converged" : "[red]DRIFT[/]")}, {result.Changes} change(s)");
         }
 
@@ -486,6 +491,11 @@ public static partial class GovCloneCli
             }
 
             _console.MarkupLine($"{Markup.Escape(result.Lever)}: {(result.Changed ? "[yellow]changed[/]" : "no change")}: {Markup.Escape(result.Summary)}");
+            if (result.Production is { } production)
+            {
+                _console.MarkupLine(Markup.Escape(production.Describe()));
+            }
+
             if (spare is not null)
             {
                 _console.MarkupLine(Markup.Escape("spare: " + spare));
@@ -734,7 +744,7 @@ public static partial class GovCloneCli
             _console.Write(Rendering.Factors(status.Decision));
             _console.MarkupLine($"decision: [bold]{status.Decision.Verdict}[/]");
             _console.MarkupLine("next: `govclone status -s sandbox`, `govclone verify -s sandbox`, … ; `govclone sandbox down` removes it all.");
-            return up.Verify.Passed && up.ProductionUnchanged ? 0 : 1;
+            return up.Verify.Passed ? 0 : 1;
         }
 
         private async Task<int> SandboxDownAsync(ParseResult p, CancellationToken ct)

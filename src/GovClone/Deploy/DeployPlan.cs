@@ -74,6 +74,7 @@ public sealed partial class DeployPlan
     [
         SettingKeys.CloneGeneration, SettingKeys.CloneMethod, SettingKeys.RetainTemplate, SettingKeys.KeepSpare, SettingKeys.ToastCompression,
         SettingKeys.CloneJobs, SettingKeys.MaintenanceWorkMem, SettingKeys.StreamTableMinBytes, SettingKeys.HostFreeBytes,
+        SettingKeys.SourceLockTimeoutSeconds,
     ];
 
     /// <summary>Settings a change of which replaces the clone Command (a different clone family): its Delete drops the old one first.</summary>

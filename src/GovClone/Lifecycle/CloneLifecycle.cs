@@ -219,11 +219,8 @@ public sealed partial class CloneLifecycle
     }
 
     /// <summary>Reads the source's fingerprint in a read-only session.</summary>
-    public async Task<SourceFingerprint> FingerprintSourceAsync(CancellationToken ct = default)
-    {
-        await using var source = await _connections.OpenSourceAsync(ct);
-        return await FingerprintAsync(source, ct);
-    }
+    public async Task<SourceFingerprint> FingerprintSourceAsync(CancellationToken ct = default) =>
+        (await ProductionView.ReadAsync(_connections, ct)).Fingerprint;
 
     public static async Task<SourceFingerprint> FingerprintAsync(NpgsqlConnection connection, CancellationToken ct)
     {
@@ -257,8 +254,49 @@ public sealed partial class CloneLifecycle
     {
         await using var runLock = await RunLock.AcquireAsync(_connections, _settings, "clone", ct);
         await RequireSourceAsync(runLock.Maintenance, ct);
+        // Production is live: what others change in it during a copy from it is named (a report), while govclone's own
+        // sessions there are each checked read-only (the pass/fail fact). A swap or template copy does not read it.
+        var before = await WillReadSourceAsync(force, runLock, ct) ? await ProductionView.ReadAsync(_connections, ct) : null;
         var result = await CloneLockedAsync(force, runLock, ct);
+        if (before is not null)
+        {
+            result = result with { Production = await ProductionReportAsync(before, result.Production, ct) };
+        }
+
         return remakeSpare && result.SpareDue ? await RemakeSpareLockedAsync(result, runLock, ct) : result;
+    }
+
+    /// <summary>Whether a clone lever will read the source: a copy from it (streams, dump, source-template), not a swap of the ready spare nor a copy of a current template.</summary>
+    private async Task<bool> WillReadSourceAsync(bool force, RunLock runLock, CancellationToken ct)
+    {
+        if (!force && IsCurrent(await ReadStateAsync(runLock.Maintenance, ct)))
+        {
+            return false;
+        }
+
+        return _settings.CloneMethod switch
+        {
+            CloneMethod.Template => false,
+            CloneMethod.Auto => !(await ReadTemplateAsync(runLock.Maintenance, ct)).Current,
+            _ => true,
+        };
+    }
+
+    /// <summary>
+    /// The run's production report: <paramref name="before"/> and a view read now (both checked read-only sessions), what
+    /// differs between them (other sessions' changes), and the engine's checked sessions (<paramref name="engine"/>).
+    /// </summary>
+    private async Task<ProductionReport> ProductionReportAsync(ProductionView before, ProductionReport? engine, CancellationToken ct)
+    {
+        var after = await ProductionView.ReadAsync(_connections, ct);
+        return new ProductionReport
+        {
+            Read = true,
+            SessionsChecked = 2 + (engine?.SessionsChecked ?? 0),
+            PgDumpRuns = engine?.PgDumpRuns ?? 0,
+            FingerprintEqual = before.Fingerprint == after.Fingerprint,
+            ChangedByOthers = ProductionView.Changes(before, after),
+        };
     }
 
     /// <summary>
@@ -371,7 +409,7 @@ public sealed partial class CloneLifecycle
     {
         await using var runLock = await RunLock.AcquireAsync(_connections, _settings, "up", ct);
         await RequireSourceAsync(runLock.Maintenance, ct);
-        var before = await FingerprintSourceAsync(ct);
+        var before = await ProductionView.ReadAsync(_connections, ct);
         var steps = new List<LeverResult>();
 
         var state = await ReadStateAsync(runLock.Maintenance, ct);
@@ -406,8 +444,11 @@ public sealed partial class CloneLifecycle
             steps.Add(new LeverResult("seed", false, $"state already {_settings.SeedProfile.ToString().ToLowerInvariant()}; nothing written"));
         }
 
-        var after = await FingerprintSourceAsync(ct);
-        return new UpResult(steps, verify, before == after) { SpareDue = spareDue };
+        // Production is live: others' changes during the run are a report; govclone's own sessions there were each checked
+        // read-only (a session that wrote has thrown ProductionWrittenException by now, failing the run).
+        var engine = steps.Select(st => st.Production).LastOrDefault(p => p is not null);
+        var production = await ProductionReportAsync(before, engine, ct);
+        return new UpResult(steps, verify, production.FingerprintEqual) { SpareDue = spareDue, Production = production };
     }
 
     // ------------------------------------------------------------------ internals
@@ -491,6 +532,11 @@ public sealed partial class CloneLifecycle
             return new LeverResult("clone", false, "clone is complete; nothing copied");
         }
 
+        // The engine's sessions on the source, each checked read-only at its end (source_check.sql); none when it did not read it.
+        var engineProduction = outcome.Source is { } src
+            ? new ProductionReport { Read = true, SessionsChecked = src.Checked, PgDumpRuns = src.PgDump }
+            : null;
+
         // Rows: exactly what the engine's COPYs wrote (their command tags), the number the progress showed;
         // a FILE_COPY way copies none itself, so its rows are the planner's count of the copy.
         var copied = outcome.RowsCopied;
@@ -517,6 +563,7 @@ public sealed partial class CloneLifecycle
         {
             SpareDue = true,
             Fidelity = outcome.Fidelity.Select(f => f.Text).ToArray(),
+            Production = engineProduction,
         };
     }
 
