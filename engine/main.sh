@@ -169,4 +169,8 @@ if [ -z "${GOVCLONE_BUNDLED:-}" ]; then
     fi
   done
 fi
-govclone_main "${1:-${GOVCLONE_COMMAND:-clone}}" </dev/null
+if [ "${GOVCLONE_LIFELINE:-}" = stdin ]; then
+  govclone_supervise "${1:-${GOVCLONE_COMMAND:-clone}}"
+else
+  govclone_main "${1:-${GOVCLONE_COMMAND:-clone}}" </dev/null
+fi

@@ -334,7 +334,7 @@ public static partial class GovCloneCli
                     _host.Error.WriteLine($"govclone: {v.Key.ConfigKey} = {ConfigView.Shown(v)} ({ConfigView.Origin(v)})");
                 }
 
-                _host.Error.WriteLine($"govclone: server-side steps run through: {new Transport.ServerTransport(settings).BashCommandLine}");
+                _host.Error.WriteLine($"govclone: server-side steps run through: {new Transport.ServerTransport(settings).RunCommandLine} (the password, if any, on its stdin)");
                 _host.Error.WriteLine($"govclone: govclone's own connections: {settings.User}@{settings.Host}:{settings.Port} (sslmode {settings.SslMode})");
             }
 

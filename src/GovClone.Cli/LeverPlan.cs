@@ -29,7 +29,7 @@ internal static class LeverPlan
 
     public static IReadOnlyList<PlannedStep> Clone(GovCloneSettings s, bool force) =>
     [
-        new($"at the server, through `{new ServerTransport(s).BashCommandLine}` (stdin); "
+        new($"at the server, through `{new ServerTransport(s).RunCommandLine}` (stdin: the password line, then this script); "
             + (force ? "run even though the clone may be complete" : $"run only when {s.CloneDatabase} is not complete for generation {s.CloneGeneration.ToString(CultureInfo.InvariantCulture)}")
             + "; a real run also passes its lock session's pid and key for the holder checks",
             "bash", CloneScript(s, force)),

@@ -330,7 +330,7 @@ public sealed partial class CloneLifecycle
                 outcome.Add(e);
                 _events?.Invoke(e);
             }
-        });
+        }, lifeline: true);
         var result = await ProcessRunner.RunAsync(spec, ct);
         if (!result.Succeeded || outcome.Spare is not { } spare)
         {
@@ -495,7 +495,7 @@ public sealed partial class CloneLifecycle
                 phase = message;
                 _progress?.Report(new CloneProgress(phase, 0, outcome.RowsCopied ?? 0, sourceBytes, stopwatch.Elapsed, phase));
             }
-        });
+        }, lifeline: true);
 
         using var pollCts = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var poller = _progress is null ? Task.CompletedTask : PollProgressAsync(runLock.Maintenance, sourceBytes, stopwatch, () => phase, () => outcome.RowsCopied ?? 0, pollCts.Token);
@@ -660,6 +660,9 @@ public sealed partial class CloneLifecycle
             FailureEvent.DiskFull => "The server ran out of disk: free space there (or compact/drop other clones), then run govclone up.",
             FailureEvent.LostLock => "This run no longer holds its lock (its session ended): run govclone up again.",
             FailureEvent.SourceUnreadable => $"Check govclone:sourceDatabase ('{_settings.SourceDatabase}') and that {_settings.User} may read every table and sequence of it, then run govclone up.",
+            FailureEvent.SourceLocked => string.Create(CultureInfo.InvariantCulture,
+                $"A production session held a lock on a table of {_settings.SourceDatabase} (a migration's ALTER TABLE, a VACUUM FULL, a LOCK TABLE) longer than govclone:sourceLockTimeoutSeconds ({_settings.SourceLockTimeoutSeconds} s); the clone stopped waiting, so it never queued in front of production's own work. Run govclone up again when that session is done, or raise govclone:sourceLockTimeoutSeconds."),
+            FailureEvent.SourceWritten => "A govclone session on the source was not read-only or wrote (source_check.sql, SQLSTATE GC004): the run fails, and nothing of that transaction was committed. Report it: govclone must never write production.",
             FailureEvent.Guard => "A guard refused the database: check govclone:cloneDatabase and govclone:templateDatabase.",
             _ => "Fix the cause, then run govclone up: it converges from here.",
         };

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using GovClone.Branches;
@@ -174,6 +175,70 @@ public class LiveProductionTests : IAsyncLifetime
         }
 
         Assert.Equal("GC004", await Run("BEGIN READ ONLY", "INSERT INTO live_check_t VALUES (1)"));
+    }
+
+    /// <summary>A production session holding an ACCESS EXCLUSIVE lock (a migration in progress) on directus_revisions until disposed.</summary>
+    private async Task<NpgsqlConnection> HoldLockAsync()
+    {
+        var conn = await _pg.OpenAsync(_source);
+        await using var cmd = new NpgsqlCommand("BEGIN; LOCK TABLE directus_revisions IN ACCESS EXCLUSIVE MODE", conn);
+        await cmd.ExecuteNonQueryAsync();
+        return conn;
+    }
+
+    /// <summary>govclone sessions on the source waiting for a lock (pg_locks not granted).</summary>
+    private async Task<long> WaitingCloneSessionsAsync() => (long)(await _pg.ScalarAsync("postgres", $"""
+        SELECT count(*) FROM pg_stat_activity a JOIN pg_locks l ON l.pid = a.pid AND NOT l.granted
+        WHERE a.datname = '{_source}' AND a.application_name = '{EngineScript.CloneApplicationName}'
+        """))!;
+
+    [Theory]
+    [MemberData(nameof(Ways))]
+    public async Task A_clone_waits_for_a_production_lock_at_most_sourceLockTimeoutSeconds_then_fails_changing_nothing(string way)
+    {
+        var settings = Settings(("cloneMethod", way), ("retainTemplate", "false"), ("sourceLockTimeoutSeconds", "2"));
+        Assert.True((await new CloneLifecycle(settings).UpAsync()).Verify.Passed);
+        var marker = (await new CloneLifecycle(settings).StatusAsync()).State.Marker;
+        await using (await HoldLockAsync())
+        {
+            var ex = await Assert.ThrowsAsync<OperationFailedException>(() => new CloneLifecycle(settings).CloneAsync(force: true));
+            Assert.Contains("cause (source_locked", ex.Message, StringComparison.Ordinal);
+            Assert.Contains("govclone:sourceLockTimeoutSeconds", ex.Message, StringComparison.Ordinal);
+        }
+
+        Assert.Equal(marker, (await new CloneLifecycle(settings).StatusAsync()).State.Marker); // the clone as it was
+        Assert.True((await new CloneLifecycle(settings).VerifyAsync()).Passed);
+    }
+
+    [Fact]
+    public async Task Killing_govclone_while_its_clone_waits_on_production_leaves_no_session_of_it_there()
+    {
+        var settings = Settings(("cloneMethod", "dump"), ("retainTemplate", "false"));
+        Assert.True((await new CloneLifecycle(settings).UpAsync()).Verify.Passed);
+        await using var held = await HoldLockAsync();
+        var env = new Dictionary<string, string?>
+        {
+            ["GOVCLONE_HOST"] = _pg.Server.Host,
+            ["GOVCLONE_PORT"] = _pg.Server.Port.ToString(CultureInfo.InvariantCulture),
+            ["GOVCLONE_SSL_MODE"] = "disable",
+            ["GOVCLONE_PG_BIN_DIR"] = _pg.Server.BinDirectory,
+            ["GOVCLONE_CLONE_DATABASE"] = _clone,
+            ["GOVCLONE_SOURCE_DATABASE"] = _source,
+            ["GOVCLONE_APP_DATABASE"] = _source,
+            ["GOVCLONE_QUERY_ALLOWLIST"] = _source,
+            ["GOVCLONE_USER"] = _pg.Server.SuperUser,
+            ["GOVCLONE_SOURCE_LOCK_TIMEOUT_SECONDS"] = "3600", // it would wait an hour
+        };
+        var psi = LabKit.CliStartInfo(LabKit.FindCli("tests/GovClone.Tests"), InProcessCli.RepoRoot, "", _pg.Password,
+            ["clone", "--force", "--yes", "--no-stack-file", "-c", "cloneMethod=dump", "-c", "retainTemplate=false"], env);
+        using var govclone = Process.Start(psi)!;
+        await Eventually.HoldsAsync(async () => govclone.HasExited || await WaitingCloneSessionsAsync() > 0, "the clone never waited for the lock");
+        Assert.False(govclone.HasExited, await govclone.StandardError.ReadToEndAsync());
+        govclone.Kill(); // SIGKILL, the tool only: its engine goes on at the server as an orphan, unless it stops itself
+        await govclone.WaitForExitAsync();
+        await Eventually.HoldsAsync(async () => (long)(await _pg.ScalarAsync("postgres",
+                $"SELECT count(*) FROM pg_stat_activity WHERE datname = '{_source}' AND application_name LIKE 'govclone%'"))! == 0,
+            "a session of the killed govclone still waits on (and holds locks in) production");
     }
 
     /// <summary>
