@@ -227,17 +227,18 @@ failure_event() {
       GC001) class=guard ;;
       GC004) class=source_written ;;
       53100) class=disk_full ;;
-      55P03) class=source_locked ;;
       *) class=other ;;
     esac
-    # pg_dump prints no SQLSTATE: its lock wait (--lock-wait-timeout) ends as a statement timeout on LOCK TABLE.
-    if [ "$class" = other ] && grep -q 'Query was: LOCK TABLE' "$work/errors" 2>/dev/null; then class=source_locked; fi
   fi
   case "$state" in
     GC002) class=lost_lock ;;
     GC004) class=source_written ;;
     53100) class=disk_full ;;
+    55P03) class=source_locked ;;
   esac
+  # A read of the source gave up waiting for a lock (govclone:sourceLockTimeoutSeconds): psql says 55P03; pg_dump prints
+  # no SQLSTATE, its --lock-wait-timeout ends as a statement timeout on its LOCK TABLE, which it quotes.
+  if [ -z "$state" ] && grep -q 'Query was: LOCK TABLE' "$work/errors" 2>/dev/null; then class=source_locked; fi
   local detail="${failure_detail:-}"
   if [ -n "$line" ]; then detail="${detail:+$detail: }$line"; fi
   emit failure class="$class" step:="${step_no:-0}" name="${step_name:-}" sqlstate="$state" exit:="$1" detail="${detail:-exit $1}"

@@ -1,7 +1,9 @@
 -- production_parts.sql: what govclone compares of the source (production) before and after a run to name what
 -- OTHER sessions changed meanwhile (it only reads: run it in a read-only transaction). One row per part:
 --   kind 'table':     a governance table's full contents (md5), as sql/fingerprint.sql digests them
---   kind 'relation':  a relation's definition: kind, columns, constraints, indexes (md5 of their text)
+--   kind 'relation':  a relation's definition: kind, columns, constraints, indexes (md5 of their catalog rows; raw
+--                     catalog columns only: pg_get_expr(…, relid), pg_get_indexdef and pg_get_constraintdef lock the
+--                     table, and would wait behind a migration's ACCESS EXCLUSIVE lock)
 --   kind 'functions': every function of the non-system schemas (md5)
 --   kind 'writes':    a table's rows inserted/updated/deleted so far, from PostgreSQL's cumulative statistics
 --                     ("ins upd del"); a session reports them about once a second while busy, so the last
@@ -20,14 +22,15 @@ SELECT 'table' AS kind, current_schema() || '.' || t.name, t.digest FROM (
 ) t
 UNION ALL
 SELECT 'relation', format('%s.%s', n.nspname, c.relname), md5(concat_ws(E'\n', c.relkind::text,
-         (SELECT string_agg(format('col %s %s %s %s', a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull,
-                                   coalesce(pg_get_expr(d.adbin, d.adrelid), '')), E'\n' ORDER BY a.attname)
+         (SELECT string_agg(format('col %s %s %s %s', a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull, coalesce(md5(d.adbin::text), '')),
+                            E'\n' ORDER BY a.attname)
           FROM pg_attribute a LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
           WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped),
-         (SELECT string_agg(format('con %s %s', co.conname, pg_get_constraintdef(co.oid)), E'\n' ORDER BY co.conname)
+         (SELECT string_agg(format('con %s %s %s %s %s %s', co.conname, co.contype, co.conkey, co.confrelid, co.confkey, coalesce(md5(co.conbin::text), '')), E'\n' ORDER BY co.conname)
           FROM pg_constraint co WHERE co.conrelid = c.oid),
-         (SELECT string_agg(format('idx %s', pg_get_indexdef(i.indexrelid)), E'\n' ORDER BY 1)
-          FROM pg_index i WHERE i.indrelid = c.oid)))
+         (SELECT string_agg(format('idx %s %s %s %s %s %s', ic.relname, i.indisunique, i.indkey, i.indclass, coalesce(md5(i.indexprs::text), ''), coalesce(md5(i.indpred::text), '')),
+                            E'\n' ORDER BY ic.relname)
+          FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid WHERE i.indrelid = c.oid)))
 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S') AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\_%'
 UNION ALL

@@ -143,6 +143,7 @@ public static partial class GovCloneCli
                     steps = result.Steps.Select(st => new { lever = st.Lever, changed = st.Changed, summary = st.Summary }),
                     verify = Rendering.VerifyJson(result.Verify),
                     info = result.Info is null ? null : BranchJson(result.Info),
+                    production = JsonOutput.Production(result.Production),
                 });
             }
 

@@ -11,11 +11,11 @@ var iterations = quick ? 1 : int.Parse(Arg("--iterations") ?? "2", CultureInfo.I
 var size = SourceGenerator.ParseSize(Arg("--size") ?? (quick ? "48MB" : "128MB"));
 var seed = int.Parse(Arg("--seed") ?? Environment.TickCount.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
 var random = new Random(seed);
-// --only pulumi|branch: just the Pulumi steps' or the branches' scenarios (while working on them; its targets are not the suite's).
+// --only pulumi|branch|live|ssh: just those scenarios (while working on them; its targets are not the suite's).
 var only = Arg("--only");
-if (only is not null && only != "pulumi" && only != "branch")
+if (only is not null && only is not ("pulumi" or "branch" or "live" or "ssh"))
 {
-    Console.Error.WriteLine($"faults: --only takes 'pulumi' or 'branch', not '{only}'");
+    Console.Error.WriteLine($"faults: --only takes 'pulumi', 'branch', 'live' or 'ssh', not '{only}'");
     return 2;
 }
 
@@ -52,9 +52,20 @@ await using (var lab = await FaultLab.StartAsync(size, Log))
     {
         await BranchScenarios.RunAsync(lab, report, quick, iterations, random, Log);
     }
-    else
+    else if (only is null or "pulumi")
     {
         await PulumiScenarios.RunAsync(lab, report, quick, Log);
+    }
+
+    // Last: they write production on purpose (as its other users do) and take the production watch again after.
+    if (only is null or "ssh")
+    {
+        await SshScenarios.RunAsync(lab, report, Log);
+    }
+
+    if (only is null or "live")
+    {
+        await LiveScenarios.RunAsync(lab, report, quick, Log);
     }
 }
 

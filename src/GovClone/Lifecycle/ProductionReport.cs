@@ -76,6 +76,19 @@ internal sealed record ProductionView(SourceFingerprint Fingerprint, IReadOnlyDi
     /// <summary>Reads it in one read-only REPEATABLE READ transaction, checked (sql/engine/source_check.sql) and rolled back.</summary>
     public static async Task<ProductionView> ReadAsync(Connections connections, CancellationToken ct)
     {
+        try
+        {
+            return await ReadCheckedAsync(connections, ct);
+        }
+        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.LockNotAvailable)
+        {
+            throw new OperationFailedException(
+                "could not read production's fingerprint: a production session held a lock on one of its tables longer than govclone:sourceLockTimeoutSeconds (a migration's ALTER TABLE?); nothing was changed. Run again when it is done, or raise govclone:sourceLockTimeoutSeconds.", ex);
+        }
+    }
+
+    private static async Task<ProductionView> ReadCheckedAsync(Connections connections, CancellationToken ct)
+    {
         await using var source = await connections.OpenSourceAsync(ct);
         var force = ForceWriteHere.Value || !string.IsNullOrEmpty(Environment.GetEnvironmentVariable(ForceWriteForTests));
         await using (var begin = new NpgsqlCommand(force ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ WRITE; SELECT pg_current_xact_id()" : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", source))
