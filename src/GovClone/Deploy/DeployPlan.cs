@@ -60,7 +60,7 @@ public sealed partial class DeployPlan
     [
         SettingKeys.SourceDatabase, SettingKeys.CloneDatabase, SettingKeys.TemplateDatabase, SettingKeys.MaintenanceDatabase,
         SettingKeys.Host, SettingKeys.Port, SettingKeys.User, SettingKeys.SslMode, SettingKeys.PgpassFile,
-        SettingKeys.AppDatabase, SettingKeys.QueryAllowlist, SettingKeys.LockTimeoutSeconds,
+        SettingKeys.AppDatabase, SettingKeys.QueryAllowlist, SettingKeys.LockTimeoutSeconds, SettingKeys.SourceLockTimeoutSeconds,
     ];
 
     /// <summary>How the server's tools are reached (the clone script runs there).</summary>
@@ -74,7 +74,6 @@ public sealed partial class DeployPlan
     [
         SettingKeys.CloneGeneration, SettingKeys.CloneMethod, SettingKeys.RetainTemplate, SettingKeys.KeepSpare, SettingKeys.ToastCompression,
         SettingKeys.CloneJobs, SettingKeys.MaintenanceWorkMem, SettingKeys.StreamTableMinBytes, SettingKeys.HostFreeBytes,
-        SettingKeys.SourceLockTimeoutSeconds,
     ];
 
     /// <summary>Settings a change of which replaces the clone Command (a different clone family): its Delete drops the old one first.</summary>
