@@ -176,7 +176,18 @@ public static class LiveScenarios
             if (alter is null && line.Contains(method == "dump" ? "clone 2/" : "clone 4/", StringComparison.Ordinal))
             {
                 copyStarted = cloneClock.Elapsed;
-                alter = TimedAsync(lab, $"ALTER TABLE directus_activity ADD COLUMN {column} text");
+                alter = Task.Run(async () =>
+                {
+                    // Issued once a govclone session holds its ACCESS SHARE lock on the table (the copy has it).
+                    var w = Stopwatch.StartNew();
+                    while (w.Elapsed < TimeSpan.FromMinutes(1) && await lab.ScalarAsync<long>(FaultLab.Source,
+                               "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid WHERE l.granted AND l.relation = 'directus_activity'::regclass AND a.application_name LIKE 'govclone%'") == 0)
+                    {
+                        await Task.Delay(10);
+                    }
+
+                    return await TimedAsync(lab, $"ALTER TABLE directus_activity ADD COLUMN {column} text");
+                });
                 insert = Task.Run(async () =>
                 {
                     // Issued once the ALTER waits for its lock: an app's insert then queues behind the ALTER.
