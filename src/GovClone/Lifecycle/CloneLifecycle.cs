@@ -256,7 +256,19 @@ public sealed partial class CloneLifecycle
         await RequireSourceAsync(runLock.Maintenance, ct);
         // Production is live: what others change in it during a copy from it is named (a report), while govclone's own
         // sessions there are each checked read-only (the pass/fail fact). A swap or template copy does not read it.
-        var before = await WillReadSourceAsync(force, runLock, ct) ? await ProductionView.ReadAsync(_connections, ct) : null;
+        ProductionView? before = null;
+        if (await WillReadSourceAsync(force, runLock, ct))
+        {
+            try
+            {
+                before = await ProductionView.ReadAsync(_connections, ct);
+            }
+            catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UndefinedTable)
+            {
+                // A source without the governance tables the fingerprint digests (not Directus): no report for this clone.
+            }
+        }
+
         var result = await CloneLockedAsync(force, runLock, ct);
         if (before is not null)
         {
