@@ -263,9 +263,10 @@ public sealed partial class CloneLifecycle
             {
                 before = await ProductionView.ReadAsync(_connections, ct);
             }
-            catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UndefinedTable)
+            catch (PostgresException ex) when (ex.SqlState is PostgresErrorCodes.UndefinedTable or PostgresErrorCodes.InsufficientPrivilege)
             {
-                // A source without the governance tables the fingerprint digests (not Directus): no report for this clone.
+                // A source without the governance tables the fingerprint digests (not Directus), or a role that may not read
+                // them: no report for this clone (its own source reads are still checked by the engine).
             }
         }
 
