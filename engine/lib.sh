@@ -30,6 +30,7 @@ engine_params() {
   stream_table_min_bytes="${GOVCLONE_STREAM_TABLE_MIN_BYTES:-8388608}"
   host_free_bytes="${GOVCLONE_HOST_FREE_BYTES:-}"
   free_space_multiple="${GOVCLONE_FREE_SPACE_MULTIPLE:-10}"
+  source_lock_timeout="${GOVCLONE_SOURCE_LOCK_TIMEOUT_SECONDS:-60}"
   lock_pid="${GOVCLONE_LOCK_PID:-}"
   lock_key="${GOVCLONE_LOCK_KEY:-}"
   local bin="${GOVCLONE_PG_BIN_DIR:-}" host="${GOVCLONE_HOST:-}" port="${GOVCLONE_PORT:-}" user="${GOVCLONE_USER:-}"
@@ -121,9 +122,12 @@ in_clone() {
 in_source() {
   local relay=()
   if [ "${stdio:-}" = out ] && [ "${stdbuf_works:-no}" = yes ]; then relay=(stdbuf -o64K); fi
-  PGOPTIONS="$PGOPTIONS -c default_transaction_read_only=on" pg "${relay[@]}" "${psql_cmd[@]}" -d "$source_db" "$@"
+  PGOPTIONS="$PGOPTIONS$(source_options)" pg "${relay[@]}" "${psql_cmd[@]}" -d "$source_db" "$@"
 }
-dump_source() { PGOPTIONS="$PGOPTIONS -c default_transaction_read_only=on" pg "${pg_dump_cmd[@]}" -d "$source_db" "$@"; }
+dump_source() {
+  source_session pg_dump dumped
+  PGOPTIONS="$PGOPTIONS$(source_options)" pg "${pg_dump_cmd[@]}" --lock-wait-timeout="${source_lock_timeout}s" -d "$source_db" "$@"
+}
 restore() { pg "${pg_restore_cmd[@]}" "$@"; }
 
 # Fails unless this run still holds its lock (holder_check.sql), in its own session.
@@ -221,14 +225,20 @@ failure_event() {
     case "$state" in
       GC002) class=lost_lock ;;
       GC001) class=guard ;;
+      GC004) class=source_written ;;
       53100) class=disk_full ;;
       *) class=other ;;
     esac
   fi
   case "$state" in
     GC002) class=lost_lock ;;
+    GC004) class=source_written ;;
     53100) class=disk_full ;;
+    55P03) class=source_locked ;;
   esac
+  # A read of the source gave up waiting for a lock (govclone:sourceLockTimeoutSeconds): psql says 55P03; pg_dump prints
+  # no SQLSTATE, its --lock-wait-timeout ends as a statement timeout on its LOCK TABLE, which it quotes.
+  if [ -z "$state" ] && grep -q 'Query was: LOCK TABLE' "$work/errors" 2>/dev/null; then class=source_locked; fi
   local detail="${failure_detail:-}"
   if [ -n "$line" ]; then detail="${detail:+$detail: }$line"; fi
   emit failure class="$class" step:="${step_no:-0}" name="${step_name:-}" sqlstate="$state" exit:="$1" detail="${detail:-exit $1}"

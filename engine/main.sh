@@ -78,6 +78,7 @@ govclone_clone() {
       emit template kept:=false database="$template" reason="could not retain it (exit $kept); re-clones will read the source"
     fi
   fi
+  if [ "$method" = streams ] || [ "$method" = dump ]; then emit_source; fi
   emit changed changed:=true method="$method"
 }
 
@@ -168,4 +169,8 @@ if [ -z "${GOVCLONE_BUNDLED:-}" ]; then
     fi
   done
 fi
-govclone_main "${1:-${GOVCLONE_COMMAND:-clone}}" </dev/null
+if [ "${GOVCLONE_LIFELINE:-}" = stdin ]; then
+  govclone_supervise "${1:-${GOVCLONE_COMMAND:-clone}}"
+else
+  govclone_main "${1:-${GOVCLONE_COMMAND:-clone}}" </dev/null
+fi

@@ -115,6 +115,13 @@ public static partial class GovCloneCli
             var branch = BranchName.Of(s, name);
             var profile = Profile(p) ?? s.SeedProfile;
             var makeTemplate = p.GetValue(_makeTemplate);
+            if (profile == SeedProfile.Baseline)
+            {
+                // On a branch that exists, the baseline seed deletes its seeded evidence: like `seed --profile baseline`.
+                await Confirmation.RequireAsync(_console, _host.IsInteractive && !p.GetValue(_g.Json), p.GetValue(_g.Yes), "branch create --profile baseline", branch.Name,
+                    $"seeds the branch {branch.Database} to the F-6 baseline; on a branch that exists, its seeded evidence is deleted", ct, noun: "branch");
+            }
+
             if (makeTemplate)
             {
                 await ConfirmAsync(p, "branch create --make-template", s,
@@ -136,6 +143,7 @@ public static partial class GovCloneCli
                     steps = result.Steps.Select(st => new { lever = st.Lever, changed = st.Changed, summary = st.Summary }),
                     verify = Rendering.VerifyJson(result.Verify),
                     info = result.Info is null ? null : BranchJson(result.Info),
+                    production = JsonOutput.Production(result.Production),
                 });
             }
 
@@ -240,14 +248,10 @@ public static partial class GovCloneCli
             var branch = BranchName.Of(s, name);
             if (p.GetValue(_dryRun))
             {
-                return Plan(p, lever, lifecycle.On(branch), LeverPlan.Seed(lifecycle.On(branch), profile), BranchLock(s, branch));
+                return Plan(p, lever, lifecycle.On(branch), LeverPlan.Seed(lifecycle.On(branch), profile, p.GetValue(_purgeForeign)), BranchLock(s, branch));
             }
 
-            if (lever == "reset")
-            {
-                await Confirmation.RequireAsync(_console, _host.IsInteractive && !p.GetValue(_g.Json), p.GetValue(_g.Yes), "reset --branch", branch.Name,
-                    $"resets the governance state of the branch {branch.Database} to the F-6 baseline", ct, noun: "branch");
-            }
+            await ConfirmDiscardAsync(p, lever, branch.Database, profile, "branch", ct, branch.Name);
 
             var r = await lifecycle.SeedAsync(name, profile, p.GetValue(_purgeForeign), ct);
             if (p.GetValue(_g.Json))

@@ -46,6 +46,12 @@ public sealed class FaultReport
     /// <summary>Scenarios that ran the Pulumi program's Command texts (rows named "pulumi: …").</summary>
     public int PulumiSteps => _rows.Where(kv => kv.Key.StartsWith("pulumi:", StringComparison.Ordinal)).Sum(kv => kv.Value.Runs);
 
+    /// <summary>Scenarios on a live production (rows named "live: …": writers, a migration, a held lock, govclone killed on it).</summary>
+    public int LiveRuns => _rows.Where(kv => kv.Key.StartsWith("live:", StringComparison.Ordinal)).Sum(kv => kv.Value.Runs);
+
+    /// <summary>Scenarios over a real sshd (rows named "ssh: …").</summary>
+    public int SshRuns => _rows.Where(kv => kv.Key.StartsWith("ssh:", StringComparison.Ordinal)).Sum(kv => kv.Value.Runs);
+
     public int BadInputs { get; private set; }
     public int BadInputsRefused { get; private set; }
     public int DistinctKillPoints => _distinctKillPoints.Count;
@@ -158,7 +164,7 @@ public sealed class FaultReport
     }
 
     public string SummaryLine() => string.Create(CultureInfo.InvariantCulture,
-        $"faults: {Scenarios} scenarios ({PulumiSteps} of Pulumi steps, {BranchRuns} of branch creation), {Kills} kills, {Converged} converged, {Half} half clones, {HalfBranches} half branches, {ProductionChanges} production changes, {Secrets} secrets, {BadInputsRefused}/{BadInputs} bad inputs refused");
+        $"faults: {Scenarios} scenarios ({PulumiSteps} of Pulumi steps, {BranchRuns} of branch creation, {LiveRuns} of a live production, {SshRuns} over a real sshd), {Kills} kills, {Converged} converged, {Half} half clones, {HalfBranches} half branches, {ProductionChanges} production changes, {Secrets} secrets, {BadInputsRefused}/{BadInputs} bad inputs refused");
 
     private static string N(int n) => n.ToString(CultureInfo.InvariantCulture);
 }

@@ -113,6 +113,9 @@ public sealed record GovCloneSettings
     public required SeedProfile SeedProfile { get; init; }
     public required int LockTimeoutSeconds { get; init; }
 
+    /// <summary>govclone:sourceLockTimeoutSeconds: the longest a read of the source waits for a lock a production session holds.</summary>
+    public int SourceLockTimeoutSeconds { get; init; } = 60;
+
     /// <summary>Free bytes on the database host when it cannot be measured (no df through the transport).</summary>
     public long? HostFreeBytes { get; init; }
 

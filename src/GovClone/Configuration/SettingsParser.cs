@@ -160,6 +160,7 @@ public static partial class SettingsParser
         CompactGeneration = c.Value<int>(SettingKeys.CompactGeneration),
         SeedProfile = c.Value<SeedProfile>(SettingKeys.SeedProfile),
         LockTimeoutSeconds = c.Value<int>(SettingKeys.LockTimeoutSeconds),
+        SourceLockTimeoutSeconds = c.Value<int>(SettingKeys.SourceLockTimeoutSeconds),
         HostFreeBytes = c.Value<long?>(SettingKeys.HostFreeBytes),
         CloneMethod = c.Value<CloneMethod>(SettingKeys.CloneMethod),
         RetainTemplate = c.Value<RetainTemplate>(SettingKeys.RetainTemplate),

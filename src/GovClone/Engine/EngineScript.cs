@@ -137,6 +137,7 @@ public static class EngineScript
             ("GOVCLONE_STREAM_TABLE_MIN_BYTES", s.StreamTableMinBytes.ToString(CultureInfo.InvariantCulture)),
             ("GOVCLONE_HOST_FREE_BYTES", s.HostFreeBytes?.ToString(CultureInfo.InvariantCulture) ?? string.Empty),
             ("GOVCLONE_FREE_SPACE_MULTIPLE", FreeSpaceMultiple.ToString(CultureInfo.InvariantCulture)),
+            ("GOVCLONE_SOURCE_LOCK_TIMEOUT_SECONDS", s.SourceLockTimeoutSeconds.ToString(CultureInfo.InvariantCulture)),
             ("GOVCLONE_LOCK_PID", holder?.BackendPid.ToString(CultureInfo.InvariantCulture) ?? string.Empty),
             ("GOVCLONE_LOCK_KEY", holder?.Key.ToString(CultureInfo.InvariantCulture) ?? string.Empty),
             // Inside a container the tools use its local socket, as in the runbook.

@@ -128,7 +128,7 @@ public sealed class BranchLifecycle
         Finish(suiteStep);
         await TouchAsync(maintenance, branch, ct);
         var info = await FindAsync(maintenance, branch, ct);
-        return new BranchCreateResult(branch, copy, steps, verify, info);
+        return new BranchCreateResult(branch, copy, steps, verify, info) { Production = _madeTemplateProduction ?? ProductionReport.NotRead };
     }
 
     /// <summary>The copy: budget, CREATE DATABASE … TEMPLATE, the checked mark; again from a new template when a re-clone replaced it meanwhile.</summary>
@@ -284,9 +284,13 @@ public sealed class BranchLifecycle
 
         var keep = _settings with { RetainTemplate = RetainTemplate.Yes, CloneMethod = CloneMethod.Auto };
         var clone = new CloneLifecycle(keep);
-        await clone.CloneAsync(force: true, ct);
-        await clone.UpAsync(ct);
+        var cloned = await clone.CloneAsync(force: true, ct);
+        var up = await clone.UpAsync(ct);
+        _madeTemplateProduction = cloned.Production ?? up.Production;
     }
+
+    /// <summary>Production as --make-template's re-clone read it (null: this create did not read production).</summary>
+    private ProductionReport? _madeTemplateProduction;
 
     private async Task<bool> CloneLockHeldAsync(NpgsqlConnection maintenance, CancellationToken ct)
     {

@@ -19,6 +19,9 @@ public sealed record BranchStep(string Phase, int Step, int Steps, string Name, 
 /// <summary>The outcome of <c>branch create</c>: whether it copied, what each step did, and the suite on the branch.</summary>
 public sealed record BranchCreateResult(BranchName Branch, bool Copied, IReadOnlyList<LeverResult> Steps, VerifyResult Verify, BranchInfo? Info)
 {
+    /// <summary>Production during the create: not read (a copy of the retained template), unless --make-template re-cloned from it.</summary>
+    public ProductionReport Production { get; init; } = ProductionReport.NotRead;
+
     public bool Passed => Verify.Passed;
 
     public bool Changed => Steps.Any(s => s.Changed);

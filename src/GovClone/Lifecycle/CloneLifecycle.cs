@@ -219,11 +219,8 @@ public sealed partial class CloneLifecycle
     }
 
     /// <summary>Reads the source's fingerprint in a read-only session.</summary>
-    public async Task<SourceFingerprint> FingerprintSourceAsync(CancellationToken ct = default)
-    {
-        await using var source = await _connections.OpenSourceAsync(ct);
-        return await FingerprintAsync(source, ct);
-    }
+    public async Task<SourceFingerprint> FingerprintSourceAsync(CancellationToken ct = default) =>
+        (await ProductionView.ReadAsync(_connections, ct)).Fingerprint;
 
     public static async Task<SourceFingerprint> FingerprintAsync(NpgsqlConnection connection, CancellationToken ct)
     {
@@ -257,8 +254,62 @@ public sealed partial class CloneLifecycle
     {
         await using var runLock = await RunLock.AcquireAsync(_connections, _settings, "clone", ct);
         await RequireSourceAsync(runLock.Maintenance, ct);
+        // Production is live: what others change in it during a copy from it is named (a report), while govclone's own
+        // sessions there are each checked read-only (the pass/fail fact). A swap or template copy does not read it.
+        ProductionView? before = null;
+        if (await WillReadSourceAsync(force, runLock, ct))
+        {
+            try
+            {
+                before = await ProductionView.ReadAsync(_connections, ct);
+            }
+            catch (PostgresException ex) when (ex.SqlState is PostgresErrorCodes.UndefinedTable or PostgresErrorCodes.InsufficientPrivilege)
+            {
+                // A source without the governance tables the fingerprint digests (not Directus), or a role that may not read
+                // them: no report for this clone (its own source reads are still checked by the engine).
+            }
+        }
+
         var result = await CloneLockedAsync(force, runLock, ct);
+        if (before is not null)
+        {
+            result = result with { Production = await ProductionReportAsync(before, result.Production, ct) };
+        }
+
         return remakeSpare && result.SpareDue ? await RemakeSpareLockedAsync(result, runLock, ct) : result;
+    }
+
+    /// <summary>Whether a clone lever will read the source: a copy from it (streams, dump, source-template), not a swap of the ready spare nor a copy of a current template.</summary>
+    private async Task<bool> WillReadSourceAsync(bool force, RunLock runLock, CancellationToken ct)
+    {
+        if (!force && IsCurrent(await ReadStateAsync(runLock.Maintenance, ct)))
+        {
+            return false;
+        }
+
+        return _settings.CloneMethod switch
+        {
+            CloneMethod.Template => false,
+            CloneMethod.Auto => !(await ReadTemplateAsync(runLock.Maintenance, ct)).Current,
+            _ => true,
+        };
+    }
+
+    /// <summary>
+    /// The run's production report: <paramref name="before"/> and a view read now (both checked read-only sessions), what
+    /// differs between them (other sessions' changes), and the engine's checked sessions (<paramref name="engine"/>).
+    /// </summary>
+    private async Task<ProductionReport> ProductionReportAsync(ProductionView before, ProductionReport? engine, CancellationToken ct)
+    {
+        var after = await ProductionView.ReadAsync(_connections, ct);
+        return new ProductionReport
+        {
+            Read = true,
+            SessionsChecked = 2 + (engine?.SessionsChecked ?? 0),
+            PgDumpRuns = engine?.PgDumpRuns ?? 0,
+            FingerprintEqual = before.Fingerprint == after.Fingerprint,
+            ChangedByOthers = ProductionView.Changes(before, after),
+        };
     }
 
     /// <summary>
@@ -292,7 +343,7 @@ public sealed partial class CloneLifecycle
                 outcome.Add(e);
                 _events?.Invoke(e);
             }
-        });
+        }, lifeline: true);
         var result = await ProcessRunner.RunAsync(spec, ct);
         if (!result.Succeeded || outcome.Spare is not { } spare)
         {
@@ -371,7 +422,7 @@ public sealed partial class CloneLifecycle
     {
         await using var runLock = await RunLock.AcquireAsync(_connections, _settings, "up", ct);
         await RequireSourceAsync(runLock.Maintenance, ct);
-        var before = await FingerprintSourceAsync(ct);
+        var before = await ProductionView.ReadAsync(_connections, ct);
         var steps = new List<LeverResult>();
 
         var state = await ReadStateAsync(runLock.Maintenance, ct);
@@ -406,8 +457,11 @@ public sealed partial class CloneLifecycle
             steps.Add(new LeverResult("seed", false, $"state already {_settings.SeedProfile.ToString().ToLowerInvariant()}; nothing written"));
         }
 
-        var after = await FingerprintSourceAsync(ct);
-        return new UpResult(steps, verify, before == after) { SpareDue = spareDue };
+        // Production is live: others' changes during the run are a report; govclone's own sessions there were each checked
+        // read-only (a session that wrote has thrown ProductionWrittenException by now, failing the run).
+        var engine = steps.Select(st => st.Production).LastOrDefault(p => p is not null);
+        var production = await ProductionReportAsync(before, engine, ct);
+        return new UpResult(steps, verify, production.FingerprintEqual) { SpareDue = spareDue, Production = production };
     }
 
     // ------------------------------------------------------------------ internals
@@ -454,7 +508,7 @@ public sealed partial class CloneLifecycle
                 phase = message;
                 _progress?.Report(new CloneProgress(phase, 0, outcome.RowsCopied ?? 0, sourceBytes, stopwatch.Elapsed, phase));
             }
-        });
+        }, lifeline: true);
 
         using var pollCts = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var poller = _progress is null ? Task.CompletedTask : PollProgressAsync(runLock.Maintenance, sourceBytes, stopwatch, () => phase, () => outcome.RowsCopied ?? 0, pollCts.Token);
@@ -491,6 +545,11 @@ public sealed partial class CloneLifecycle
             return new LeverResult("clone", false, "clone is complete; nothing copied");
         }
 
+        // The engine's sessions on the source, each checked read-only at its end (source_check.sql); none when it did not read it.
+        var engineProduction = outcome.Source is { } src
+            ? new ProductionReport { Read = true, SessionsChecked = src.Checked, PgDumpRuns = src.PgDump }
+            : null;
+
         // Rows: exactly what the engine's COPYs wrote (their command tags), the number the progress showed;
         // a FILE_COPY way copies none itself, so its rows are the planner's count of the copy.
         var copied = outcome.RowsCopied;
@@ -517,6 +576,7 @@ public sealed partial class CloneLifecycle
         {
             SpareDue = true,
             Fidelity = outcome.Fidelity.Select(f => f.Text).ToArray(),
+            Production = engineProduction,
         };
     }
 
@@ -613,6 +673,9 @@ public sealed partial class CloneLifecycle
             FailureEvent.DiskFull => "The server ran out of disk: free space there (or compact/drop other clones), then run govclone up.",
             FailureEvent.LostLock => "This run no longer holds its lock (its session ended): run govclone up again.",
             FailureEvent.SourceUnreadable => $"Check govclone:sourceDatabase ('{_settings.SourceDatabase}') and that {_settings.User} may read every table and sequence of it, then run govclone up.",
+            FailureEvent.SourceLocked => string.Create(CultureInfo.InvariantCulture,
+                $"A production session held a lock on a table of {_settings.SourceDatabase} (a migration's ALTER TABLE, a VACUUM FULL, a LOCK TABLE) longer than govclone:sourceLockTimeoutSeconds ({_settings.SourceLockTimeoutSeconds} s); the clone stopped waiting, so it never queued in front of production's own work. Run govclone up again when that session is done, or raise govclone:sourceLockTimeoutSeconds."),
+            FailureEvent.SourceWritten => "A govclone session on the source was not read-only or wrote (source_check.sql, SQLSTATE GC004): the run fails, and nothing of that transaction was committed. Report it: govclone must never write production.",
             FailureEvent.Guard => "A guard refused the database: check govclone:cloneDatabase and govclone:templateDatabase.",
             _ => "Fix the cause, then run govclone up: it converges from here.",
         };

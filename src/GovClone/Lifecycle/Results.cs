@@ -118,11 +118,21 @@ public sealed record LeverResult(string Lever, bool Changed, string Summary)
 
     /// <summary>What of the source's schema-level state the clone lacks, when the cloning role could not restore it all.</summary>
     public IReadOnlyList<string> Fidelity { get; init; } = [];
+
+    /// <summary>Production during the lever, when it read it (a clone from the source); null when it did not.</summary>
+    public ProductionReport? Production { get; init; }
 }
 
-/// <summary>The outcome of <c>up</c>: the steps that ran, the suite's verdict, and the production check.</summary>
+/// <summary>
+/// The outcome of <c>up</c>: the steps that ran, the suite's verdict, and production: <see cref="ProductionUnchanged"/> is the
+/// fingerprint's equality before and after (others write a live production: a report, not a failure), <see cref="Production"/>
+/// what govclone's sessions there were proven not to do and what other sessions changed meanwhile.
+/// </summary>
 public sealed record UpResult(IReadOnlyList<LeverResult> Steps, VerifyResult Verify, bool ProductionUnchanged)
 {
+    /// <summary>Production during the run (issue 21).</summary>
+    public ProductionReport Production { get; init; } = new() { Read = true };
+
     public int Changes => Steps.Count(s => s.Changed);
 
     /// <summary>The clone changed and the ready spare is still to be remade.</summary>

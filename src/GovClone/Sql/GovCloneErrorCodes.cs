@@ -12,6 +12,9 @@ public static class GovCloneErrorCodes
     /// <summary>holder_check.sql: the run lock this clone runs under is no longer held by its holder.</summary>
     public const string LockNotHeld = "GC002";
 
+    /// <summary>source_check.sql: a govclone transaction on the source (production) is not read-only, or wrote (issue 21).</summary>
+    public const string SourceWritten = "GC004";
+
     /// <summary>The template or spare is not current (require_template.sql, spare_mark.sql, swap.sql): nothing was changed.</summary>
     public const string NotCurrent = "GC003";
 

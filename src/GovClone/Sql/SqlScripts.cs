@@ -13,6 +13,7 @@ public static class SqlScripts
     public const string Compact = "compact.sql";
     public const string Fingerprint = "fingerprint.sql";
     public const string WorkerLeases = "worker_leases.sql";
+    public const string ProductionParts = "production_parts.sql";
     public const string ForeignRows = "foreign_rows.sql";
     public const string PurgeForeignRows = "purge_foreign_rows.sql";
     public const string RegressionSuite = "A_coverage_regression_suite_clone.sql";

@@ -107,7 +107,8 @@ public sealed class Connections
 
         if (readOnly)
         {
-            b.Options = "-c default_transaction_read_only=on";
+            // Read-only, and never waiting long behind a production session's lock (a migration's ALTER TABLE).
+            b.Options = "-c default_transaction_read_only=on -c lock_timeout=" + (_settings.SourceLockTimeoutSeconds * 1000).ToString(System.Globalization.CultureInfo.InvariantCulture);
         }
 
         return b.ConnectionString;

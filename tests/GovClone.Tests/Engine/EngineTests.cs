@@ -56,10 +56,11 @@ public partial class EngineTests : CloneTestBase
         Assert.Contains("readonly GOVCLONE_SOURCE_DATABASE='prod db'\"'\"'s $(x)'\n", EngineScript.Header(settings, t), StringComparison.Ordinal);
 
         // Every GOVCLONE_* a file reads is set by the header (so nothing leaks in from the caller's environment),
-        // except the three that say how the files were loaded.
+        // except the three that say how the files were loaded, and the lifeline, which the transport's stdin preamble
+        // sets (ServerTransport.BashScript: only a run by govclone has one).
         var read = Directory.GetFiles(Path.Combine(Repo, "engine"), "*.sh")
             .SelectMany(f => GovcloneVariable().Matches(File.ReadAllText(f)).Select(m => m.Value))
-            .Where(v => v is not ("GOVCLONE_ENGINE_DIR" or "GOVCLONE_SQL_DIR"))
+            .Where(v => v is not ("GOVCLONE_ENGINE_DIR" or "GOVCLONE_SQL_DIR" or "GOVCLONE_LIFELINE"))
             .ToHashSet(StringComparer.Ordinal);
         Assert.NotEmpty(read);
         Assert.Empty(read.Except(EngineScript.ParameterNames(settings, t)));

@@ -47,7 +47,8 @@ public class TransportTests : CloneTestBase
 
         async Task<ProcessResult> Run(string lever)
         {
-            var env = new ServerTransport(settings).Environment();
+            // A person runs these lines with their password in PGPASSWORD (forwarded by name; govclone's own runs send it on stdin).
+            var env = new Dictionary<string, string?>(new ServerTransport(settings).Environment()) { ["PGPASSWORD"] = settings.Password!.Reveal() };
             return await ProcessRunner.RunAsync(new ProcessSpec("bash", ["-c", "set -o pipefail; " + levers[lever].ByHand]) { WorkingDirectory = RepoRoot, Environment = env });
         }
 
