@@ -9,7 +9,7 @@ namespace GovClone.Transport;
 /// bash script fed on stdin to <c>bash -s</c> at the far end, so a script's text never has to survive
 /// quoting; only the fixed transport words do, and they go through <see cref="ShellQuote"/>.
 /// </summary>
-public sealed class ServerTransport
+public sealed partial class ServerTransport
 {
     private readonly GovCloneSettings _settings;
     private readonly bool _passwordInEnvironment;
@@ -61,7 +61,7 @@ public sealed class ServerTransport
     /// authenticates with their own ssh configuration and agent). A run by govclone itself goes through
     /// <see cref="BashScript"/>, which adds the stack's ssh key when there is one.
     /// </summary>
-    public IReadOnlyList<string> Argv(params string[] command) => ArgvWithIdentity(null, command);
+    public IReadOnlyList<string> Argv(params string[] command) => WithPgpassFile(ArgvWithIdentity(null, command));
 
     /// <summary>Whether ssh runs authenticate with govclone:sshPrivateKey (a 0600 temporary file per run) rather than the ssh client's configuration.</summary>
     public bool UsesPrivateKey => Kind == TransportKind.Ssh && _settings.SshPrivateKey is not null;
@@ -148,7 +148,7 @@ public sealed class ServerTransport
     {
         // The stack's ssh key (govclone:sshPrivateKey): a file of its own for this run, 0600, deleted when it ends.
         var key = UsesPrivateKey ? new SecretFile(SecretFile.NewPath("ssh-key"), _settings.SshPrivateKey!) : null;
-        var argv = ArgvWithIdentity(key?.Path, ["bash", "-s"]);
+        var argv = WithSshConfigFile(ArgvWithIdentity(key?.Path, ["bash", "-s"]));
         return new ProcessSpec(argv[0], argv.Skip(1).ToArray())
         {
             SecretFiles = key is null ? [] : [key],
