@@ -334,8 +334,13 @@ public static class PulumiStandIn
             {
                 return new NpgsqlConnectionStringBuilder
                 {
-                    Host = settings.Host, Port = settings.Port, Username = settings.User, Password = settings.Password?.Reveal(), Database = settings.MaintenanceDatabase,
-                    SslMode = Enum.Parse<SslMode>(settings.SslMode, ignoreCase: true), Pooling = false,
+                    Host = settings.Host,
+                    Port = settings.Port,
+                    Username = settings.User,
+                    Password = settings.Password?.Reveal(),
+                    Database = settings.MaintenanceDatabase,
+                    SslMode = Enum.Parse<SslMode>(settings.SslMode, ignoreCase: true),
+                    Pooling = false,
                 }.ConnectionString;
             }
 
@@ -344,9 +349,13 @@ public static class PulumiStandIn
             string Input(string k) => Convert.ToString(provider.Inputs.GetValueOrDefault(k), CultureInfo.InvariantCulture) ?? string.Empty;
             return new NpgsqlConnectionStringBuilder
             {
-                Host = Input("host"), Port = int.Parse(Input("port"), CultureInfo.InvariantCulture), Username = Input("username"),
-                Password = provider.SecretInputs.GetValueOrDefault("password"), Database = Input("database"),
-                SslMode = Enum.Parse<SslMode>(Input("sslmode"), ignoreCase: true), Pooling = false,
+                Host = Input("host"),
+                Port = int.Parse(Input("port"), CultureInfo.InvariantCulture),
+                Username = Input("username"),
+                Password = provider.SecretInputs.GetValueOrDefault("password"),
+                Database = Input("database"),
+                SslMode = Enum.Parse<SslMode>(Input("sslmode"), ignoreCase: true),
+                Pooling = false,
             }.ConnectionString;
         }
 

@@ -52,9 +52,14 @@ public partial class PasteableLinesTests : BranchTestBase
             await File.WriteAllTextAsync(Path.Combine(dir, "Pulumi.yaml"), "name: govclone\nruntime: dotnet\n");
             StackFile.Write(Path.Combine(dir, "Pulumi.behindssh.yaml"), new Dictionary<string, string>
             {
-                ["govclone:cloneDatabase"] = Clone, ["govclone:sourceDatabase"] = TestServer.Source, ["govclone:host"] = "127.0.0.1",
-                ["govclone:port"] = port.ToString(CultureInfo.InvariantCulture), ["govclone:user"] = Pg.Server.SuperUser, ["govclone:sslMode"] = "disable",
-                ["govclone:transport"] = "ssh", ["govclone:sshHost"] = "contabo",
+                ["govclone:cloneDatabase"] = Clone,
+                ["govclone:sourceDatabase"] = TestServer.Source,
+                ["govclone:host"] = "127.0.0.1",
+                ["govclone:port"] = port.ToString(CultureInfo.InvariantCulture),
+                ["govclone:user"] = Pg.Server.SuperUser,
+                ["govclone:sslMode"] = "disable",
+                ["govclone:transport"] = "ssh",
+                ["govclone:sshHost"] = "contabo",
             });
             var env = new Dictionary<string, string> { ["GOVCLONE_PASSWORD"] = Pg.Password };
             async Task<(int Exit, string Out, string Err)> Status()
@@ -142,9 +147,16 @@ public partial class PasteableLinesTests : BranchTestBase
             await File.WriteAllTextAsync(Path.Combine(dir, "Pulumi.yaml"), "name: govclone\nruntime: dotnet\n");
             StackFile.Write(Path.Combine(dir, "Pulumi.review.yaml"), new Dictionary<string, string>
             {
-                ["govclone:cloneDatabase"] = Clone, ["govclone:sourceDatabase"] = TestServer.Source, ["govclone:host"] = Pg.Server.Host,
-                ["govclone:port"] = Pg.Server.Port.ToString(CultureInfo.InvariantCulture), ["govclone:user"] = Pg.Server.SuperUser, ["govclone:sslMode"] = "disable",
-                ["govclone:transport"] = "local", ["govclone:pgBinDir"] = Pg.Server.BinDirectory, ["govclone:pgpassFile"] = pgpass, ["govclone:lockTimeoutSeconds"] = "600",
+                ["govclone:cloneDatabase"] = Clone,
+                ["govclone:sourceDatabase"] = TestServer.Source,
+                ["govclone:host"] = Pg.Server.Host,
+                ["govclone:port"] = Pg.Server.Port.ToString(CultureInfo.InvariantCulture),
+                ["govclone:user"] = Pg.Server.SuperUser,
+                ["govclone:sslMode"] = "disable",
+                ["govclone:transport"] = "local",
+                ["govclone:pgBinDir"] = Pg.Server.BinDirectory,
+                ["govclone:pgpassFile"] = pgpass,
+                ["govclone:lockTimeoutSeconds"] = "600",
             });
             Directory.CreateSymbolicLink(Path.Combine(dir, "sql"), Path.Combine(InProcessCli.RepoRoot, "sql"));
             var shim = Path.Combine(dir, "govclone");

@@ -69,8 +69,11 @@ public class OperationsScriptTests : BranchTestBase
             var dir = Path.Combine(home, "temp", "govclone-ssh");
             var env = new Dictionary<string, string?>
             {
-                ["HOME"] = home, ["SSH_PRIVATE_KEY"] = "-----BEGIN KEY-----\nk\n-----END KEY-----", ["SSH_KNOWN_HOSTS"] = "db.example ssh-ed25519 AAAA",
-                ["SSH_HOSTNAME"] = "db.example", ["SSH_USER"] = "deploy",
+                ["HOME"] = home,
+                ["SSH_PRIVATE_KEY"] = "-----BEGIN KEY-----\nk\n-----END KEY-----",
+                ["SSH_KNOWN_HOSTS"] = "db.example ssh-ed25519 AAAA",
+                ["SSH_HOSTNAME"] = "db.example",
+                ["SSH_USER"] = "deploy",
             };
             var r = await GovClone.Processes.ProcessRunner.RunAsync(new GovClone.Processes.ProcessSpec(Path.Combine(InProcessCli.RepoRoot, "scripts", "ssh-setup"), [dir, "contabo"]) { Environment = env });
             Assert.True(r.Succeeded, r.StandardError);
@@ -179,8 +182,13 @@ public class OperationsScriptTests : BranchTestBase
             // What the decision step then reads from $GITHUB_ENV.
             var env = new Dictionary<string, string>
             {
-                ["GOVCLONE_HOST"] = Pg.Server.Host, ["GOVCLONE_PORT"] = Pg.Server.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), ["GOVCLONE_TRANSPORT"] = "local",
-                ["GOVCLONE_SSL_MODE"] = "disable", ["GOVCLONE_CLONE_DATABASE"] = Clone, ["GOVCLONE_PASSWORD"] = Pg.Password, ["GOVCLONE_USER"] = Pg.Server.SuperUser,
+                ["GOVCLONE_HOST"] = Pg.Server.Host,
+                ["GOVCLONE_PORT"] = Pg.Server.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["GOVCLONE_TRANSPORT"] = "local",
+                ["GOVCLONE_SSL_MODE"] = "disable",
+                ["GOVCLONE_CLONE_DATABASE"] = Clone,
+                ["GOVCLONE_PASSWORD"] = Pg.Password,
+                ["GOVCLONE_USER"] = Pg.Server.SuperUser,
             };
             foreach (var (k, v) in facts)
             {

@@ -262,7 +262,10 @@ public sealed partial class WorkflowLab : IAsyncDisposable
 
         var psi = new ProcessStartInfo(Path.Combine(InProcessCli.RepoRoot, "tests", "GovClone.Tests", "Workflows", "stand-ins", "pulumi"))
         {
-            RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = work,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = work,
         };
         foreach (var a in args)
         {
