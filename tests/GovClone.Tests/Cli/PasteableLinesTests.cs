@@ -35,6 +35,31 @@ public partial class PasteableLinesTests : BranchTestBase
     }
 
     [Fact]
+    public async Task Govclones_own_ssh_runs_read_the_config_file_GOVCLONE_SSH_CONFIG_FILE_names_and_by_hand_lines_do_not()
+    {
+        var config = Path.GetTempFileName();
+        try
+        {
+            var env = new Dictionary<string, string> { [SettingsLoader.SshConfigFileVariable] = config };
+            var s = SettingsLoader.Load(new SettingsSources { StackName = "nonprod", SearchDirectory = InProcessCli.RepoRoot, Environment = env });
+            Assert.Equal(config, s.SshConfigFile);
+            var run = new ServerTransport(s).BashScript("true");
+            Assert.Equal(("ssh", "-F", config), (run.FileName, run.Arguments[0], run.Arguments[1]));
+            Assert.DoesNotContain("-F", new ServerTransport(s).Argv("psql")); // a person's line: their own ssh configuration
+            Assert.DoesNotContain("-F", new ServerTransport(s with { Transport = TransportKind.Docker }).BashScript("true").Arguments);
+
+            File.Delete(config);
+            var missing = await CliRunner.RunAsync(env, "status", "--stack", "nonprod");
+            Assert.Equal(2, missing.Exit);
+            Assert.Contains($"{SettingsLoader.SshConfigFileVariable}: names '{config}', which does not exist", missing.Err, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(config);
+        }
+    }
+
+    [Fact]
     public async Task Status_on_an_unreachable_server_suggests_the_stacks_tunnel_and_that_line_pasted_makes_status_work()
     {
         var dir = Directory.CreateTempSubdirectory("govclone-tunnel-").FullName;

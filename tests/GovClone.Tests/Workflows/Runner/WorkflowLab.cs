@@ -302,6 +302,58 @@ public sealed partial class WorkflowLab : IAsyncDisposable
         return r.Output;
     }
 
+    private readonly List<int> _orphans = [];
+    private int _runningJobs;
+
+    public void JobStarted()
+    {
+        lock (_orphans)
+        {
+            _runningJobs++;
+        }
+    }
+
+    /// <summary>
+    /// Ends what a job left running (its tunnel), as a runner ends orphans at a job's end. Jobs that run at the same time
+    /// stand for separate runners, but their tunnels share this machine's port (SO_REUSEPORT, see the stand-in forward),
+    /// and the kernel may hand one job's connection to another's tunnel; so while any job still runs, ended jobs' tunnels
+    /// are ended only when the last running job ends. Jobs one after the other each end theirs at once.
+    /// </summary>
+    public void JobEnded(IReadOnlyList<int> orphans)
+    {
+        ArgumentNullException.ThrowIfNull(orphans);
+        List<int> end;
+        lock (_orphans)
+        {
+            _runningJobs--;
+            _orphans.AddRange(orphans);
+            if (_runningJobs > 0)
+            {
+                return;
+            }
+
+            end = [.. _orphans];
+            _orphans.Clear();
+        }
+
+        foreach (var pid in end)
+        {
+            try
+            {
+                using var p = Process.GetProcessById(pid);
+                p.Kill(entireProcessTree: true);
+                p.WaitForExit(TimeSpan.FromSeconds(30));
+            }
+            catch (ArgumentException)
+            {
+                // gone already
+            }
+            catch (InvalidOperationException)
+            {
+            }
+        }
+    }
+
     public ValueTask DisposeAsync()
     {
         try

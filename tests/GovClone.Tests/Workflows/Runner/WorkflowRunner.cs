@@ -40,8 +40,9 @@ public sealed record WorkflowRun(string Workflow, IReadOnlyList<JobRun> Jobs)
 /// event's commit; actions/setup-dotnet and pulumi/actions without a command install nothing (the tools are there);
 /// pulumi/actions with a command runs that command of the stand-in pulumi on its stack, as the action does through
 /// Pulumi's automation API (the stack must exist). Any other action fails its step. Jobs run one after the other (a
-/// test runs two workflow runs at once for jobs that would overlap). At a job's end the processes its steps left
-/// (the tunnel) are ended, as the runner ends orphans.
+/// test runs two workflow runs at once for jobs that would overlap). The processes a job's steps left (its tunnel) are
+/// ended with it, as the runner ends orphans, or, while another job runs at the same time, once no job runs: the tunnels
+/// of jobs that overlap share their port (WorkflowLab.JobEnded says why).
 /// </summary>
 public sealed partial class WorkflowRunner(WorkflowLab lab, Expressions expressions)
 {
@@ -84,34 +85,35 @@ public sealed partial class WorkflowRunner(WorkflowLab lab, Expressions expressi
     private async Task<JobRun> RunJobAsync(string workflow, string id, YamlMappingNode job, Dictionary<string, string> workflowEnv, WorkflowEvent ev, JsonObject inputs)
     {
         var dir = Path.Combine(lab.Root, "jobs", $"{Interlocked.Increment(ref _jobCounter)}-{Path.GetFileNameWithoutExtension(workflow)}-{id}");
-        var job_ = new JobContext(dir, WorkflowLab.NewRunnerHome(dir), ev, inputs, lab);
-        var contexts = job_.Contexts(new JsonObject(), workflowEnv);
+        var context = new JobContext(dir, WorkflowLab.NewRunnerHome(dir), ev, inputs, lab);
+        var contexts = context.Contexts(new JsonObject(), workflowEnv);
         if (Text(job, "if") is { } condition && !(await expressions.EvaluateAsync(Strip(condition), contexts)).Truthy)
         {
-            return new JobRun(id, false, true, [], string.Empty, job_.Home);
+            return new JobRun(id, false, true, [], string.Empty, context.Home);
         }
 
         foreach (var (k, v) in workflowEnv)
         {
-            job_.Env[k] = await expressions.RenderAsync(v, contexts);
+            context.Env[k] = await expressions.RenderAsync(v, contexts);
         }
 
         foreach (var (k, v) in Map(job, "env"))
         {
-            job_.Env[k] = await expressions.RenderAsync(v, job_.Contexts(new JsonObject(), job_.Env));
+            context.Env[k] = await expressions.RenderAsync(v, context.Contexts(new JsonObject(), context.Env));
         }
 
         var steps = new List<StepRun>();
+        lab.JobStarted();
         try
         {
-            await RunStepsAsync(job_, (YamlSequenceNode)job.Children[new YamlScalarNode("steps")], new JsonObject(), null, steps);
+            await RunStepsAsync(context, (YamlSequenceNode)job.Children[new YamlScalarNode("steps")], new JsonObject(), null, steps);
         }
         finally
         {
-            job_.EndOrphans();
+            lab.JobEnded(context.Orphans());
         }
 
-        return new JobRun(id, true, !job_.Failed, steps, job_.Summary.ToString(), job_.Home);
+        return new JobRun(id, true, !context.Failed, steps, context.Summary.ToString(), context.Home);
     }
 
     private async Task RunStepsAsync(JobContext job, YamlSequenceNode list, JsonObject stepsContext, JsonObject? actionInputs, List<StepRun> runs)
@@ -451,32 +453,8 @@ public sealed partial class WorkflowRunner(WorkflowLab lab, Expressions expressi
             return values;
         }
 
-        /// <summary>Ends what the job's steps left running (the stand-in tunnels), as the runner ends orphan processes.</summary>
-        public void EndOrphans()
-        {
-            if (!File.Exists(_pids))
-            {
-                return;
-            }
-
-            foreach (var line in File.ReadAllLines(_pids))
-            {
-                if (int.TryParse(line, out var pid))
-                {
-                    try
-                    {
-                        using var p = Process.GetProcessById(pid);
-                        p.Kill(entireProcessTree: true);
-                        p.WaitForExit(TimeSpan.FromSeconds(30));
-                    }
-                    catch (ArgumentException)
-                    {
-                    }
-                    catch (InvalidOperationException)
-                    {
-                    }
-                }
-            }
-        }
+        /// <summary>What the job's steps left running (the stand-in tunnels), which the runner ends with the job.</summary>
+        public IReadOnlyList<int> Orphans() =>
+            File.Exists(_pids) ? File.ReadAllLines(_pids).Select(l => int.TryParse(l, out var pid) ? pid : 0).Where(p => p > 0).ToList() : [];
     }
 }
