@@ -121,7 +121,11 @@ public partial class PasteableLinesTests : BranchTestBase
             tunnel = Process.Start(psi)!;
             await Eventually.HoldsAsync(async () =>
             {
-                Assert.False(tunnel.HasExited, "the pasted tunnel line exited: " + await tunnel.StandardError.ReadToEndAsync());
+                if (tunnel.HasExited)
+                {
+                    Assert.Fail("the pasted tunnel line exited: " + await tunnel.StandardError.ReadToEndAsync());
+                }
+
                 using var c = new TcpClient();
                 try
                 {
