@@ -335,6 +335,11 @@ public static partial class GovCloneCli
                 }
 
                 _host.Error.WriteLine($"govclone: server-side steps run through: {new Transport.ServerTransport(settings).RunCommandLine} (the password, if any, on its stdin)");
+                if (settings.SshConfigFile is { } sshConfig)
+                {
+                    _host.Error.WriteLine($"govclone: ssh runs read {sshConfig} (ssh -F; {SettingsLoader.SshConfigFileVariable})");
+                }
+
                 _host.Error.WriteLine($"govclone: govclone's own connections: {settings.User}@{settings.Host}:{settings.Port} (sslmode {settings.SslMode})");
             }
 
@@ -643,7 +648,8 @@ public static partial class GovCloneCli
             var s = await new CloneLifecycle(settings).StatusAsync(ct);
             if (markdown)
             {
-                _host.Out.Write(DecisionRecord.RenderMarkdown(settings, s.Facts, s.Decision));
+                var (stack, options) = Invocation(p);
+                _host.Out.Write(DecisionRecord.RenderMarkdown(settings, s.Facts, s.Decision, stack, options));
             }
             else if (p.GetValue(_g.Json))
             {
@@ -656,6 +662,33 @@ public static partial class GovCloneCli
             }
 
             return 0;
+        }
+
+        /// <summary>
+        /// How this run chose its settings, for lines people paste: the stack when not the default (<c>-s NAME</c>), and
+        /// the other choices as options (<c>--stack-file</c> as a full path, <c>--no-stack-file</c>, each flag as <c>-c KEY=VALUE</c>).
+        /// </summary>
+        private (string? Stack, IReadOnlyList<string> Options) Invocation(ParseResult p)
+        {
+            var sources = _g.Sources(p, _host);
+            var stack = sources.StackName is { } name && name != SettingsSources.DefaultStackName ? name : null;
+            var options = new List<string>();
+            if (sources.StackFilePath is { } file)
+            {
+                options.AddRange(["--stack-file", Path.GetFullPath(file, _host.WorkingDirectory)]);
+            }
+
+            if (sources.NoStackFile)
+            {
+                options.Add("--no-stack-file");
+            }
+
+            foreach (var (key, value) in sources.Flags)
+            {
+                options.AddRange(["-c", $"{key}={value}"]);
+            }
+
+            return (stack, options);
         }
 
         private async Task<int> FingerprintAsync(ParseResult p, CancellationToken ct)

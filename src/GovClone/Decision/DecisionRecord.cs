@@ -14,12 +14,19 @@ namespace GovClone.Decision;
 /// </summary>
 public static class DecisionRecord
 {
-    public static string RenderMarkdown(GovCloneSettings settings, LifecycleFacts facts, LifecycleDecision decision)
+    /// <param name="settings">The stack's settings.</param>
+    /// <param name="facts">Live facts.</param>
+    /// <param name="decision">The decision from them.</param>
+    /// <param name="stack">The stack it was run with, when not the default: its <c>govclone</c> and <c>pulumi</c> lines get <c>-s STACK</c>.</param>
+    /// <param name="govcloneOptions">Further options it was run with (<c>--stack-file PATH</c>, <c>-c KEY=VALUE</c>): its <c>govclone</c> lines repeat them.</param>
+    public static string RenderMarkdown(GovCloneSettings settings, LifecycleFacts facts, LifecycleDecision decision, string? stack = null, IReadOnlyList<string>? govcloneOptions = null)
     {
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(facts);
         ArgumentNullException.ThrowIfNull(decision);
-        var levers = LeverCommands.For(settings);
+        var levers = LeverCommands.For(settings, stack);
+        var options = (stack is null ? [] : new[] { "-s", stack }).Concat(govcloneOptions ?? []).ToList();
+        var suffix = options.Count == 0 ? string.Empty : " " + ShellQuote.Join(options);
         var clone = settings.CloneDatabase;
         var sb = new StringBuilder();
         sb.AppendLine("# Objective G: Clone Lifecycle Decision");
@@ -59,7 +66,7 @@ public static class DecisionRecord
             sb.AppendLine(CultureInfo.InvariantCulture, $"{lever.Title}:");
             sb.AppendLine();
             sb.AppendLine("```sh");
-            sb.AppendLine(CultureInfo.InvariantCulture, $"govclone {lever.Govclone}");
+            sb.AppendLine(CultureInfo.InvariantCulture, $"{LeverCommands.Cli} {lever.Govclone}{suffix}");
             sb.AppendLine(CultureInfo.InvariantCulture, $"# Pulumi: {lever.Pulumi}");
             sb.AppendLine(CultureInfo.InvariantCulture, $"# by hand: {lever.ByHand}");
             sb.AppendLine("```");
@@ -70,7 +77,7 @@ public static class DecisionRecord
         sb.AppendLine();
         sb.AppendLine(decision.Verdict == LifecycleVerdict.RETAIN
             ? "Keep until the production rollout (the human gate) lands and the production seed + verify are run. At that point the clone has served its purpose; drop it with the one-liner unless an axis/emit/DOT follow-up is queued."
-            : "Tear down now: `pulumi destroy --yes` (or `govclone drop`). A second drop is a no-op.");
+            : $"Tear down now: `pulumi destroy --yes{(stack is null ? string.Empty : " -s " + ShellQuote.Word(stack))}` (or `{LeverCommands.Cli} drop --yes{suffix}`). A second drop is a no-op.");
         return sb.ToString();
     }
 }
@@ -86,10 +93,16 @@ public sealed record LeverCommand(string Title, string Govclone, string Pulumi, 
 /// </summary>
 public static class LeverCommands
 {
-    public static IReadOnlyList<LeverCommand> For(GovCloneSettings s)
+    /// <summary>How the record's govclone lines call the CLI: the repo's wrapper, from the repo root (where the by-hand lines' <c>sql/</c> paths resolve too).</summary>
+    public const string Cli = "./govclone";
+
+    /// <param name="s">The stack's settings.</param>
+    /// <param name="stack">The Pulumi stack, when not the default one: the Pulumi forms get <c>-s STACK</c>.</param>
+    public static IReadOnlyList<LeverCommand> For(GovCloneSettings s, string? stack = null)
     {
         ArgumentNullException.ThrowIfNull(s);
         var t = new ServerTransport(s);
+        var on = stack is null ? string.Empty : " -s " + ShellQuote.Word(stack);
         var clone = s.CloneDatabase;
         var nextGeneration = (s.CloneGeneration + 1).ToString(CultureInfo.InvariantCulture);
         var nextCompaction = (s.CompactGeneration + 1).ToString(CultureInfo.InvariantCulture);
@@ -97,22 +110,22 @@ public static class LeverCommands
         return
         [
             new("Re-run the regression suite (no state change)", "verify",
-                "pulumi up (the suite runs on every update)",
+                $"pulumi up{on} (the suite runs on every update)",
                 t.HumanPsqlFile("sql/A_coverage_regression_suite_clone.sql", clone)),
             new("Reset-in-place to the clean F-6 baseline (keep the DB, wipe only the governance test data; result own=0, gap=210, candidates=0; refuses, naming them, while rows the seed did not write exist: reset --purge-foreign removes them)", "reset",
-                "pulumi config set govclone:seedProfile baseline && pulumi up",
+                $"pulumi config set{on} govclone:seedProfile baseline && pulumi up{on}",
                 t.HumanPsqlFile("sql/reset_in_place.sql", clone)),
             new("Compact (VACUUM (FULL, ANALYZE))", "compact",
-                $"pulumi config set govclone:compactGeneration {nextCompaction} && pulumi up",
+                $"pulumi config set{on} govclone:compactGeneration {nextCompaction} && pulumi up{on}",
                 t.HumanPsqlFile("sql/compact.sql", clone)),
             new($"Drop / teardown (idempotent): the clone, its retained template {s.TemplateDatabase} and any companion ({companions})", "drop",
-                "pulumi destroy --yes",
+                $"pulumi destroy --yes{on}",
                 DropByHand(s, t)),
             new($"Re-clone: back to the fresh clone, a FILE_COPY of the retained template {s.TemplateDatabase} when it is current (production not read; without one, govclone copies production afresh and the by-hand line refuses, changing nothing)", "clone --force",
                 "none: pulumi up re-clones only a missing, incomplete or other-generation clone",
                 TemplateReCloneByHand(s, t)),
-            new($"Re-clone from scratch: a fresh copy of production and, on govclone's next clone, a new template (first set govclone:cloneGeneration to {nextGeneration} in the stack file: pulumi config set govclone:cloneGeneration {nextGeneration})", "up",
-                $"pulumi config set govclone:cloneGeneration {nextGeneration} && pulumi up",
+            new($"Re-clone from scratch: a fresh copy of production and, on govclone's next clone, a new template (first set govclone:cloneGeneration to {nextGeneration} in the stack file: pulumi config set{on} govclone:cloneGeneration {nextGeneration})", "up",
+                $"pulumi config set{on} govclone:cloneGeneration {nextGeneration} && pulumi up{on}",
                 FromScratchByHand(s, t)),
         ];
     }

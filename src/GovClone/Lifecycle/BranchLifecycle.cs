@@ -397,10 +397,16 @@ public sealed class BranchLifecycle
     }
 
     /// <summary>What <c>branch drop NAME</c> sends to the maintenance database, in order (<c>--dry-run</c> prints it).</summary>
-    public IReadOnlyList<string> DropStatements(string name)
+    public IReadOnlyList<string> DropStatements(string name) => DropStatements(name, force: true);
+
+    /// <summary>
+    /// What a drop of the branch sends, in order: <paramref name="force"/> for <c>branch drop</c> (its sessions ended),
+    /// without for <c>branch gc</c> (a session that connects meanwhile keeps the branch). <c>--dry-run</c> prints them.
+    /// </summary>
+    public IReadOnlyList<string> DropStatements(string name, bool force)
     {
         var branch = BranchName.Of(_settings, name);
-        return [BranchSql.With(BranchSql.Parameters(branch, _settings.TemplateDatabase), BranchSql.Guard, BranchSql.Release), BranchSql.Drop(branch, force: true) + ";"];
+        return [BranchSql.With(BranchSql.Parameters(branch, _settings.TemplateDatabase), BranchSql.Guard, BranchSql.Release), BranchSql.Drop(branch, force) + ";"];
     }
 
     private async Task DropLockedAsync(NpgsqlConnection maintenance, BranchName branch, bool force, CancellationToken ct)
@@ -471,10 +477,11 @@ public sealed class BranchLifecycle
                     continue;
                 }
 
-                await ExecuteAsync(maintenance, BranchSql.With(BranchSql.Parameters(branch, _settings.TemplateDatabase), BranchSql.Guard, BranchSql.Release), ct);
+                var statements = DropStatements(b.Name, force: false); // what --dry-run prints
+                await ExecuteAsync(maintenance, statements[0], ct);
                 try
                 {
-                    await ExecuteAsync(maintenance, BranchSql.Drop(branch, force: false), ct);
+                    await ExecuteAsync(maintenance, statements[1], ct);
                     dropped.Add(b);
                 }
                 catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.ObjectInUse)

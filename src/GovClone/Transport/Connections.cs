@@ -157,6 +157,6 @@ public sealed class Connections
         }
 
         return new ConfigurationException(SettingKeys.Host.ConfigKey, $"cannot reach {_settings.Host}:{_settings.Port} ({ex.GetBaseException().Message})",
-            "check govclone:host and govclone:port, that the server runs, and for a server behind ssh that the tunnel is up (ssh -N -L 5432:localhost:5432 HOST)");
+            SshTunnel.UnreachableFix(_settings));
     }
 }

@@ -9,7 +9,7 @@ namespace GovClone.Transport;
 /// bash script fed on stdin to <c>bash -s</c> at the far end, so a script's text never has to survive
 /// quoting; only the fixed transport words do, and they go through <see cref="ShellQuote"/>.
 /// </summary>
-public sealed class ServerTransport
+public sealed partial class ServerTransport
 {
     private readonly GovCloneSettings _settings;
     private readonly bool _passwordInEnvironment;
@@ -61,7 +61,7 @@ public sealed class ServerTransport
     /// authenticates with their own ssh configuration and agent). A run by govclone itself goes through
     /// <see cref="BashScript"/>, which adds the stack's ssh key when there is one.
     /// </summary>
-    public IReadOnlyList<string> Argv(params string[] command) => ArgvWithIdentity(null, command, forPerson: true);
+    public IReadOnlyList<string> Argv(params string[] command) => WithPgpassFile(ArgvWithIdentity(null, command, forPerson: true));
 
     /// <summary>Whether ssh runs authenticate with govclone:sshPrivateKey (a 0600 temporary file per run) rather than the ssh client's configuration.</summary>
     public bool UsesPrivateKey => Kind == TransportKind.Ssh && _settings.SshPrivateKey is not null;
@@ -117,7 +117,7 @@ public sealed class ServerTransport
     public string BashCommandLine => ShellQuote.Join(Argv("bash", "-s"));
 
     /// <summary>The command line govclone's own server-side runs use (<see cref="BashScript"/>): nothing forwarded, the password on stdin.</summary>
-    public string RunCommandLine => ShellQuote.Join(ArgvWithIdentity(null, ["bash", "-s"], forPerson: false));
+    public string RunCommandLine => ShellQuote.Join(WithSshConfigFile(ArgvWithIdentity(null, ["bash", "-s"], forPerson: false)));
 
     /// <summary>The server-side part of govclone's own runs: <c>docker exec -i CONTAINER …</c>, no variable forwarded (stdin carries them).</summary>
     private IReadOnlyList<string> OwnRunServerSideArgv(string[] command) => ["docker", "exec", "-i", _settings.DockerContainer, .. command];
@@ -187,7 +187,7 @@ public sealed class ServerTransport
         ArgumentNullException.ThrowIfNull(script);
         // The stack's ssh key (govclone:sshPrivateKey): a file of its own for this run, 0600, deleted when it ends.
         var key = UsesPrivateKey ? new SecretFile(SecretFile.NewPath("ssh-key"), _settings.SshPrivateKey!) : null;
-        var argv = ArgvWithIdentity(key?.Path, ["bash", "-s"], forPerson: false);
+        var argv = WithSshConfigFile(ArgvWithIdentity(key?.Path, ["bash", "-s"], forPerson: false));
         var password = ServerPassword?.Reveal() ?? string.Empty;
         if (password.Contains('\n', StringComparison.Ordinal) || password.Contains('\0', StringComparison.Ordinal))
         {
