@@ -136,10 +136,18 @@ public static partial class GovCloneCli
                     steps = result.Steps.Select(st => new { lever = st.Lever, changed = st.Changed, summary = st.Summary }),
                     verify = Rendering.VerifyJson(result.Verify),
                     info = result.Info is null ? null : BranchJson(result.Info),
+                    fidelity = Fidelity.Word(result.FidelityGaps.ToArray()),
+                    fidelityGaps = result.FidelityGaps,
+                    fidelityOwn = Fidelity.Own,
                 });
             }
 
             _console.Write(Rendering.Steps(result.Steps));
+            foreach (var gap in result.FidelityGaps)
+            {
+                _console.MarkupLine($"[yellow]NOT equal to the source:[/] {Markup.Escape(gap)}");
+            }
+
             _console.Write(Rendering.HaveWant(result.Verify));
             _console.MarkupLine($"branch create: {Markup.Escape(branch.Database)} {(result.Passed ? "ready: suite PASS" : "[red]suite DRIFT[/]")}");
             return exit;

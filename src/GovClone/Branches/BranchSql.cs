@@ -27,7 +27,7 @@ public static class BranchSql
         using var stream = typeof(BranchSql).Assembly.GetManifestResourceStream(Prefix + name)
             ?? throw new InvalidOperationException($"sql/branch/{name} is not embedded");
         using var reader = new StreamReader(stream);
-        return reader.ReadToEnd();
+        return GovClone.Sql.SqlScripts.ForNpgsql(reader.ReadToEnd());
     }
 
     /// <summary>Every sql/branch file's name.</summary>

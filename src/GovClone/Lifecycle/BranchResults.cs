@@ -19,6 +19,9 @@ public sealed record BranchStep(string Phase, int Step, int Steps, string Name, 
 /// <summary>The outcome of <c>branch create</c>: whether it copied, what each step did, and the suite on the branch.</summary>
 public sealed record BranchCreateResult(BranchName Branch, bool Copied, IReadOnlyList<LeverResult> Steps, VerifyResult Verify, BranchInfo? Info)
 {
+    /// <summary>What the branch lacks of the source (as a clone's result says it): the template's own gaps, database settings it could not carry.</summary>
+    public IReadOnlyList<string> FidelityGaps { get; init; } = [];
+
     public bool Passed => Verify.Passed;
 
     public bool Changed => Steps.Any(s => s.Changed);
