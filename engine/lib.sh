@@ -45,7 +45,7 @@ govclone_marker() {
 # Reads the GOVCLONE_* parameters into the engine's variables (defaults are the settings' defaults).
 engine_params() {
   source_db="${GOVCLONE_SOURCE_DATABASE:?set GOVCLONE_SOURCE_DATABASE (the production database, only read)}"
-  clone="${GOVCLONE_CLONE_DATABASE:?set GOVCLONE_CLONE_DATABASE (the clone, directus_gov_test_*)}"
+  clone="${GOVCLONE_CLONE_DATABASE:?set GOVCLONE_CLONE_DATABASE (the clone, ${govclone_prefix}*)}"
   # The database a build writes: <clone>_next, a fresh database swapped in by name once complete (swap.sql), so
   # the clone stays as it was until then and a re-clone never reuses, and so never grows, an old one.
   target="${clone}${govclone_next_suffix}"

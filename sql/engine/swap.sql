@@ -8,7 +8,8 @@
 -- name is missing or names a half copy, and a crash leaves one or the other. A new session that asked for the
 -- clone while the renames held its lock is refused and connects again to the new one. govclone.origin_marker is the
 -- marker govclone.origin must carry: the build's 'govclone:building family=<clone> role=next', or a spare's (used only
--- when marked ready: spare_mark.sql writes it last). After prefix_guard.sql, holder_check.sql and family_guard.sql
+-- when marked ready: spare_mark.sql writes it last). With govclone.marker_tail_from (a template, by hand), govclone.marker
+-- is its identity and the rest comes from that template's marker (method=, fidelity=). After prefix_guard.sql, holder_check.sql and family_guard.sql
 -- (the clone, if any, is this family's); run with synchronous_commit on (its commit makes the copy durable).
 \set ON_ERROR_STOP on
 BEGIN;
@@ -34,6 +35,8 @@ DECLARE
   source text := current_setting('govclone.origin');
   retired text := current_setting('govclone.old');
   want text := coalesce(current_setting('govclone.origin_marker', true), '');
+  marker text := current_setting('govclone.marker');
+  tail_from text := coalesce(current_setting('govclone.marker_tail_from', true), '');
   attempt int := 0;
 BEGIN
   IF want = '' THEN
@@ -71,10 +74,15 @@ BEGIN
       END IF;
     END;
   END LOOP;
+  IF tail_from <> '' THEN
+    -- A copy of the retained template by hand: the marker says what the template's says of how the data was read.
+    marker := marker || coalesce((SELECT regexp_replace(substr(shobj_description(oid, 'pg_database'), length(current_setting('govclone.template_marker')) + 1), ' at=[^ ]+$', '')
+                                  FROM pg_database WHERE datname = tail_from), '');
+  END IF;
   EXECUTE format('ALTER DATABASE %I WITH ALLOW_CONNECTIONS true', clone);
   EXECUTE format('REVOKE CONNECT, TEMPORARY ON DATABASE %I FROM PUBLIC', clone);
   EXECUTE format('COMMENT ON DATABASE %I IS %L', clone,
-    current_setting('govclone.marker') || ' at=' || to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'));
+    marker || ' at=' || to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'));
 END
 $swap$;
 COMMIT;

@@ -129,7 +129,7 @@ public static partial class SettingsParser
             || CloneFamily.Companions(clone).Contains(template, StringComparer.Ordinal))
         {
             throw new GuardException(SettingKeys.TemplateDatabase.ConfigKey, $"'{template}' is also the clone, one of its companions (<clone>_next, _old, _spare), the maintenance or the app's database, or is in the query allowlist",
-                "give the template its own name, e.g. " + clone + "_template");
+                "give the template its own name, e.g. " + FamilyRules.NameOf(clone, FamilyRules.Roles.Template));
         }
     }
 
@@ -270,7 +270,7 @@ public static partial class SettingsParser
         }
 
         // Derived from the clone's name: when it does not pass, the clone's name is what to change.
-        var template = clone + "_template";
+        var template = FamilyRules.NameOf(clone, FamilyRules.Roles.Template);
         try
         {
             DatabaseNameGuard.RequireClone(template, source, key.ConfigKey);

@@ -221,6 +221,7 @@ public sealed class CloneLifecycle
             HostTotalBytes = total,
             Branches = branches,
             Leftovers = census.Leftovers.Select(e => new Leftover(e.Name, e.Role, e.Kind, e.SizeBytes)).ToArray(),
+            NotCurrentBecause = state.Exists ? NotCurrentBecause(state) : null,
             Facts = facts,
             Decision = LifecycleDecider.Decide(facts),
         };

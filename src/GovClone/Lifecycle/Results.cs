@@ -127,6 +127,9 @@ public sealed record CloneStatus
     /// <summary>The clone's branches (govclone branch): counted here and in the decision's disk cost.</summary>
     public IReadOnlyList<Branches.BranchInfo> Branches { get; init; } = [];
 
+    /// <summary>Why the clone is not the one this config wants (null when it is current, or absent).</summary>
+    public string? NotCurrentBecause { get; init; }
+
     /// <summary>This family's leftovers (an interrupted run's <c>&lt;clone&gt;_next</c>, a retired clone, a template or spare left building or dropping), by their markers, with their sizes.</summary>
     public IReadOnlyList<Leftover> Leftovers { get; init; } = [];
     public required LifecycleFacts Facts { get; init; }
