@@ -7,7 +7,7 @@
 
 # The clone family's rules, generated from their one definition: the name prefix (the engine refuses any other name
 # before it connects; the SQL refuses again), the suffixes, and the markers.
-# govclone:rules begin (generated from src/GovClone/Guards/FamilyRules.cs; FamilyRulesTests hold every copy to it, GOVCLONE_WRITE_RULES=1 rewrites them)
+# govclone:rules begin (generated from src/GovClone/Guards/FamilyRules.cs; FamilyRulesTests hold every copy to it and rewrite them when asked)
 readonly govclone_prefix=directus_gov_test_
 readonly govclone_max_bytes=63
 readonly govclone_clone_max_bytes=57

@@ -14,7 +14,7 @@
 \set ON_ERROR_STOP on
 DO $guard$
 DECLARE
-  -- govclone:rules begin (generated from src/GovClone/Guards/FamilyRules.cs; FamilyRulesTests hold every copy to it, GOVCLONE_WRITE_RULES=1 rewrites them)
+  -- govclone:rules begin (generated from src/GovClone/Guards/FamilyRules.cs; FamilyRulesTests hold every copy to it and rewrite them when asked)
   rule_prefix constant text := 'directus_gov_test_';
   rule_max_bytes constant int := 63;
   rule_clone_max_bytes constant int := 57;
@@ -78,7 +78,7 @@ BEGIN
       RAISE EXCEPTION 'govclone guard: refusing database %: it carries no govclone marker, so nothing says it is a branch of % (a create cut short between its CREATE and its first mark, or someone else''s database); nothing was changed', branch, clone
         USING ERRCODE = 'GC001', HINT = 'govclone never drops a database it did not mark: if it is yours to remove, remove it yourself; otherwise give the branch another NAME.';
     END IF;
-    RAISE EXCEPTION 'govclone guard: refusing database %: it carries another marker (%), not a branch''s', branch, left(marker, 60)
+    RAISE EXCEPTION 'govclone guard: refusing database %: it carries another govclone marker (%), not a branch''s', branch, left(marker, 60)
       USING ERRCODE = 'GC001', HINT = 'It belongs to another family or role: give the branch another NAME.';
   END IF;
   family := coalesce(substring(marker FROM ' family=([^ ]+)'), substring(marker FROM ' parent=([^ ]+)'));

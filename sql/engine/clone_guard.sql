@@ -8,7 +8,7 @@
 \set ON_ERROR_STOP on
 DO $guard$
 DECLARE
-  -- govclone:rules begin (generated from src/GovClone/Guards/FamilyRules.cs; FamilyRulesTests hold every copy to it, GOVCLONE_WRITE_RULES=1 rewrites them)
+  -- govclone:rules begin (generated from src/GovClone/Guards/FamilyRules.cs; FamilyRulesTests hold every copy to it and rewrite them when asked)
   rule_prefix constant text := 'directus_gov_test_';
   rule_max_bytes constant int := 63;
   rule_clone_max_bytes constant int := 57;

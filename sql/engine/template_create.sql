@@ -8,7 +8,7 @@ SELECT format('CREATE DATABASE %I TEMPLATE %I %s', current_setting('govclone.tem
               CASE current_setting('govclone.strategy') WHEN 'STRATEGY FILE_COPY' THEN 'STRATEGY FILE_COPY' ELSE '' END) \gexec
 DO $mark$
 DECLARE
-  -- govclone:rules begin (generated from src/GovClone/Guards/FamilyRules.cs; FamilyRulesTests hold every copy to it, GOVCLONE_WRITE_RULES=1 rewrites them)
+  -- govclone:rules begin (generated from src/GovClone/Guards/FamilyRules.cs; FamilyRulesTests hold every copy to it and rewrite them when asked)
   rule_prefix constant text := 'directus_gov_test_';
   rule_max_bytes constant int := 63;
   rule_clone_max_bytes constant int := 57;

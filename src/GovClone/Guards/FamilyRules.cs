@@ -109,7 +109,7 @@ public static class FamilyRules
         return null;
     }
 
-    private const string Begin = "govclone:rules begin (generated from src/GovClone/Guards/FamilyRules.cs; FamilyRulesTests hold every copy to it, GOVCLONE_WRITE_RULES=1 rewrites them)";
+    private const string Begin = "govclone:rules begin (generated from src/GovClone/Guards/FamilyRules.cs; FamilyRulesTests hold every copy to it and rewrite them when asked)";
     private const string End = "govclone:rules end";
 
     /// <summary>The first line of a generated block (after the comment mark).</summary>

@@ -603,9 +603,15 @@ public sealed class BranchLifecycle
         var found = await FindAsync(maintenance, branch, ct);
         if (found is not { State: BranchState.Complete })
         {
-            throw new OperationFailedException(found is null
-                ? $"the branch {branch.Database} does not exist. Run `govclone branch create {branch.Name}` first."
-                : $"the branch {branch.Database} is {Describe(found.State)}. Run `govclone branch create {branch.Name}`, which makes it again.");
+            throw found switch
+            {
+                null => new OperationFailedException($"the branch {branch.Database} does not exist. Run `govclone branch create {branch.Name}` first."),
+                // Nothing says it is a branch of this clone: never advise what would drop it.
+                { State: BranchState.Unmarked } => new GuardException(BranchName.Argument,
+                    $"{branch.Database} carries no govclone marker, so nothing says it is a branch of {_settings.CloneDatabase}; nothing was changed",
+                    $"govclone never touches a database it did not mark: if {branch.Database} is yours to remove, remove it yourself; otherwise give the branch another NAME"),
+                _ => new OperationFailedException($"the branch {branch.Database} is {Describe(found.State)}. Run `govclone branch create {branch.Name}`, which makes it again."),
+            };
         }
     }
 

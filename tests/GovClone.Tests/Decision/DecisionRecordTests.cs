@@ -57,13 +57,7 @@ public class DecisionRecordTests : CloneTestBase
         Assert.Contains("| Disk cost | No clone on the server, but ", markdown, StringComparison.Ordinal);
         Assert.Contains("(retained template ", markdown, StringComparison.Ordinal);
 
-        foreach (var companion in CloneFamily.Companions(Clone))
-        {
-            if (!await Pg.DatabaseExistsAsync(companion)) // the clone made its ready spare already
-            {
-                await Pg.ExecuteAsync("postgres", $"CREATE DATABASE \"{companion}\"");
-            }
-        }
+        await Leftovers.CreateMissingCompanionsAsync(Pg, Clone); // as interrupted runs leave them (the clone made its ready spare already)
 
         var counted = (await lifecycle.StatusAsync()).Facts.CompanionSizes;
         Assert.Equal(CloneFamily.Companions(Clone).Order(StringComparer.Ordinal), counted.Select(c => c.Name));
