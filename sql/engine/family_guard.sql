@@ -99,7 +99,7 @@ BEGIN
                WHEN family IS NULL OR family = clone THEN format('%s as its %s, not its %s', clone, coalesce(has, 'unknown role'), role)
                ELSE format('the family of %s as its %s', family, coalesce(has, 'unknown role')) END,
           'its marker', left(marker, 120));
-        fix := format('govclone never drops, renames or re-clones another family''s or another role''s database: set %s to a name whose family is free%s',
+        fix := format('govclone never changes a database of another family or another role: set %s to a name whose family is free%s',
           setting, CASE WHEN has = 'branch' AND family IS NOT NULL THEN format(' (to work on that branch: govclone verify|seed|reset --branch %s -c cloneDatabase=%s)',
                                                                         substring(name FROM length(family) + 2), family) ELSE '' END);
       ELSE

@@ -54,9 +54,10 @@ public sealed record FamilyCensus(IReadOnlyList<FamilyEntry> Entries, string Pro
     {
         ArgumentNullException.ThrowIfNull(maintenance);
         ArgumentNullException.ThrowIfNull(settings);
-        var sql = EngineFiles.FamilySettings(settings, ("family_mode", "census"))
+        // One command, one implicit transaction: census mode is set for it alone (is_local), so the session's guard stays a guard.
+        var sql = EngineFiles.FamilySettings(settings)
+            + "SELECT set_config('govclone.family_mode', 'census', true);\n"
             + EngineFiles.GetSql("prefix_guard.sql") + EngineFiles.GetSql("family_guard.sql")
-            + "SELECT set_config('govclone.family_mode', '', false);\n"
             + "SELECT current_setting('govclone.family_census'), current_setting('govclone.family_problem'), current_setting('govclone.family_fix'), current_setting('govclone.family_setting');\n";
         await using var cmd = new NpgsqlCommand(sql, maintenance);
         string census = string.Empty, problem = string.Empty, fix = string.Empty, setting = string.Empty;
