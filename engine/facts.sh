@@ -9,9 +9,19 @@
 # connection-free template), the clone (valid, invalid or absent; its marker), the server's TOAST compressions and
 # the lanes' most sort memory; whether this role is a superuser. An existing, valid clone is closed to PUBLIC first.
 read_facts() {
-  local facts family_problem family_fix family_setting
+  local facts family_problem family_fix family_setting adoptable
   facts="$(sql_files prefix_guard.sql family_guard.sql facts.sql | maint_with govclone.family_mode census -tA)"
-  { read -r family_problem; read -r family_fix; read -r family_setting; read -r leftovers; read -r server_version; read -r template_exists; read -r template_marker; read -r clone_exists; read -r clone_marker; read -r toast_values; read -r max_sort_kb; read -r superuser; } <<<"$facts"
+  { read -r family_problem; read -r family_fix; read -r family_setting; read -r leftovers; read -r adoptable; read -r server_version; read -r template_exists; read -r template_marker; read -r clone_exists; read -r clone_marker; read -r toast_values; read -r max_sort_kb; read -r superuser; } <<<"$facts"
+  # An empty database at the clone's own name that nobody marked (a provider's CREATE DATABASE before the first clone) is
+  # adopted, marked building, once it is proven to hold nothing of its own; any other unmarked one is refused.
+  if [ -n "$adoptable" ] && [ "${adopting:-}" != done ] \
+    && [ "$(govclone_sql database_objects.sql | "${psql_cmd[@]}" -d "$clone" -tA 2>/dev/null || echo unreadable)" = 0 ]; then
+    emit note text="$clone is an empty database nobody marked (a provider's CREATE DATABASE): adopted as this family's clone, to be filled"
+    sql_files prefix_guard.sql adopt_clone.sql | maint
+    adopting=done
+    read_facts
+    return 0
+  fi
   if [ -n "$family_problem" ]; then
     fail_refused "${family_setting:-govclone:cloneDatabase}" "$family_problem" "$family_fix"
   fi

@@ -10,6 +10,8 @@ DECLARE
   rule_max_bytes constant int := 63;
   rule_clone_max_bytes constant int := 57;
   rule_branch_max constant int := 20;
+  rule_fingerprint_base constant bigint := 1000000;
+  rule_fingerprint_span constant bigint := 8999999;
   rule_suffixes constant text[] := ARRAY['_template', '_next', '_old', '_spare'];
   rule_roles constant text[] := ARRAY['template', 'next', 'old', 'spare'];
   rule_marker_complete constant text := 'govclone:complete family=%s source=%s generation=%s method=%s fidelity=%s';
@@ -23,6 +25,7 @@ DECLARE
   -- govclone:rules end
 BEGIN
   EXECUTE format('REVOKE CONNECT, TEMPORARY ON DATABASE %I FROM PUBLIC', current_setting('govclone.branch'));
+  EXECUTE format('ALTER DATABASE %I CONNECTION LIMIT -1', current_setting('govclone.branch')); -- its creation fingerprint: the marker says it now
   EXECUTE format('COMMENT ON DATABASE %I IS %L', current_setting('govclone.branch'),
     format(rule_marker_branch_incomplete, current_setting('govclone.clone'), current_setting('govclone.owner'), to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')));
 END

@@ -4,8 +4,9 @@
 -- at most 63 bytes; and unless the database, when it exists, carries a branch marker of this clone's family
 -- (govclone:branch, govclone:branch-incomplete, or a released branch's govclone:dropping … role=branch, naming
 -- family=<clone>): a database another family or role marked, or one
--- nobody marked, is never created over, marked or dropped (the one exception: the database this create has just
--- made, named by its oid in govclone.branch_oid, before branch_begin.sql marks it). The SQL half of BranchName.Of
+-- nobody marked, is never created over, marked or dropped (the one exception: a database a create of this branch made,
+-- whose CREATE carried this family's creation fingerprint, CONNECTION LIMIT govclone.fingerprint_branch from
+-- prefix_guard.sql, which runs first, before branch_begin.sql marked it). The SQL half of BranchName.Of
 -- (C#), in front of every create, mark, touch and drop of a branch: a branch lever can never create, mark or drop the
 -- clone, its template, a companion, another clone's database, an unmarked database or production.
 --   psql -X -d postgres -c "SET govclone.clone = 'directus_gov_test_20260602'" \
@@ -19,6 +20,8 @@ DECLARE
   rule_max_bytes constant int := 63;
   rule_clone_max_bytes constant int := 57;
   rule_branch_max constant int := 20;
+  rule_fingerprint_base constant bigint := 1000000;
+  rule_fingerprint_span constant bigint := 8999999;
   rule_suffixes constant text[] := ARRAY['_template', '_next', '_old', '_spare'];
   rule_roles constant text[] := ARRAY['template', 'next', 'old', 'spare'];
   rule_marker_complete constant text := 'govclone:complete family=%s source=%s generation=%s method=%s fidelity=%s';
@@ -33,10 +36,10 @@ DECLARE
   clone text := coalesce(current_setting('govclone.clone', true), '');
   branch text := coalesce(current_setting('govclone.branch', true), '');
   template text := coalesce(current_setting('govclone.template', true), '');
-  fresh text := coalesce(current_setting('govclone.branch_oid', true), '');
+  fingerprint text := coalesce(current_setting('govclone.fingerprint_branch', true), '');
+  connlimit text;
   name text;
   marker text;
-  oid_now text;
   family text;
   i int;
 BEGIN
@@ -63,7 +66,7 @@ BEGIN
   IF branch = template THEN
     RAISE EXCEPTION 'govclone guard: refusing database %: it is the retained template', branch USING ERRCODE = 'GC001';
   END IF;
-  SELECT coalesce(shobj_description(d.oid, 'pg_database'), ''), d.oid::text INTO marker, oid_now FROM pg_database d WHERE d.datname = branch;
+  SELECT coalesce(shobj_description(d.oid, 'pg_database'), ''), d.datconnlimit::text INTO marker, connlimit FROM pg_database d WHERE d.datname = branch;
   IF NOT FOUND THEN
     RETURN;
   END IF;
@@ -71,8 +74,8 @@ BEGIN
      AND left(marker, length(split_part(rule_marker_branch_incomplete, ' ', 1)) + 1) <> split_part(rule_marker_branch_incomplete, ' ', 1) || ' '
      AND NOT (left(marker, length(split_part(rule_marker_dropping, ' ', 1)) + 1) = split_part(rule_marker_dropping, ' ', 1) || ' '
               AND substring(marker FROM ' role=([^ ]+)') = 'branch') THEN
-    IF marker = '' AND fresh <> '' AND fresh = oid_now THEN
-      RETURN; -- the database this create just made, not marked yet (branch_begin.sql marks it next)
+    IF marker = '' AND fingerprint <> '' AND connlimit = fingerprint THEN
+      RETURN; -- made by a create of this branch (its CREATE carried this family's fingerprint), not marked yet
     END IF;
     IF marker = '' THEN
       RAISE EXCEPTION 'govclone guard: refusing database %: it carries no govclone marker, so nothing says it is a branch of % (a create cut short between its CREATE and its first mark, or someone else''s database); nothing was changed', branch, clone

@@ -1,9 +1,11 @@
 -- copy_next.sql (maintenance database, psql): creates govclone.target (<clone>_next) as a copy of the database
 -- govclone.copy_from (the retained template, or an idle source) with govclone.strategy ('STRATEGY FILE_COPY' on
--- PostgreSQL >= 15, else ''), closed to PUBLIC and marked building (role next) at once, in this session. After
+-- PostgreSQL >= 15, else ''), with its creation fingerprint (CONNECTION LIMIT govclone.fingerprint_next), closed to
+-- PUBLIC and marked building (role next) at once, in this session. After
 -- prefix_guard.sql, holder_check.sql, family_guard.sql and drop_leftovers.sql; swap.sql puts it in the clone's place.
 \set ON_ERROR_STOP on
-SELECT format('CREATE DATABASE %I TEMPLATE %I %s', current_setting('govclone.target'), current_setting('govclone.copy_from'),
+SELECT format('CREATE DATABASE %I TEMPLATE %I CONNECTION LIMIT %s %s', current_setting('govclone.target'), current_setting('govclone.copy_from'),
+              current_setting('govclone.fingerprint_next'),
               CASE current_setting('govclone.strategy') WHEN 'STRATEGY FILE_COPY' THEN 'STRATEGY FILE_COPY' ELSE '' END) \gexec
 DO $mark$
 DECLARE
@@ -12,6 +14,8 @@ DECLARE
   rule_max_bytes constant int := 63;
   rule_clone_max_bytes constant int := 57;
   rule_branch_max constant int := 20;
+  rule_fingerprint_base constant bigint := 1000000;
+  rule_fingerprint_span constant bigint := 8999999;
   rule_suffixes constant text[] := ARRAY['_template', '_next', '_old', '_spare'];
   rule_roles constant text[] := ARRAY['template', 'next', 'old', 'spare'];
   rule_marker_complete constant text := 'govclone:complete family=%s source=%s generation=%s method=%s fidelity=%s';

@@ -3,12 +3,15 @@
 -- database: owned by pg_database_owner, USAGE for PUBLIC, its standard comment; pg_dump then restores the source's
 -- own owner, ACL and comment of it), with the source's encoding, collation, character classification and locale
 -- provider; closed to PUBLIC and marked building (govclone:building family=<clone> role=next) at once, in this
--- session: what an interrupted run leaves is recognised as this family's leftover by that marker, never by its name.
+-- session: what an interrupted run leaves is recognised as this family's leftover by that marker, never by its name
+-- (and, should its client die between the CREATE and the marker, by the creation fingerprint the CREATE itself
+-- carries: CONNECTION LIMIT govclone.fingerprint_next, from prefix_guard.sql).
 -- After prefix_guard.sql, holder_check.sql, family_guard.sql and drop_leftovers.sql.
 -- (CREATE DATABASE cannot run in a DO block: psql's \gexec runs the statement built here. Optional columns of
 -- pg_database are read through to_jsonb, so one text serves PostgreSQL 15 to 17.)
 \set ON_ERROR_STOP on
-SELECT format('CREATE DATABASE %I TEMPLATE template0 ENCODING %L LC_COLLATE %L LC_CTYPE %L%s', current_setting('govclone.target'),
+SELECT format('CREATE DATABASE %I TEMPLATE template0 CONNECTION LIMIT %s ENCODING %L LC_COLLATE %L LC_CTYPE %L%s', current_setting('govclone.target'),
+              current_setting('govclone.fingerprint_next'),
               pg_encoding_to_char(d.encoding), d.datcollate, d.datctype,
               CASE j->>'datlocprovider'
                 WHEN 'i' THEN format(' LOCALE_PROVIDER icu ICU_LOCALE %L', coalesce(j->>'datlocale', j->>'daticulocale'))
@@ -24,6 +27,8 @@ DECLARE
   rule_max_bytes constant int := 63;
   rule_clone_max_bytes constant int := 57;
   rule_branch_max constant int := 20;
+  rule_fingerprint_base constant bigint := 1000000;
+  rule_fingerprint_span constant bigint := 8999999;
   rule_suffixes constant text[] := ARRAY['_template', '_next', '_old', '_spare'];
   rule_roles constant text[] := ARRAY['template', 'next', 'old', 'spare'];
   rule_marker_complete constant text := 'govclone:complete family=%s source=%s generation=%s method=%s fidelity=%s';

@@ -7,13 +7,17 @@
 --             template or spare; the lever holding the lock drops it;
 --   foreign   another family's or another role's marker (a branch, another clone's template, this clone's spare where
 --             the template should be): never dropped, renamed, swapped, copied over or re-cloned;
---   unmarked  no govclone marker at all: nothing says it is this family's, so it is never dropped, only named.
+--   unmarked  no govclone marker at all: nothing says it is this family's, so it is never dropped, only named (a
+--             database this family created whose client died before its marker carries the creation fingerprint,
+--             CONNECTION LIMIT govclone.fingerprint_<role>, and is a leftover being built).
 -- Markers written before families are read as their family: a template's or spare's clone=, a branch's parent=, and a
 -- complete marker without family= names the database it is on.
 -- Sets, for this session: govclone.leftovers (comma-separated names), govclone.family_census (one line per existing
 -- name: role|name|verdict|kind|bytes|family; bytes only with govclone.family_mode census), and when any name is
 -- foreign or unmarked govclone.family_problem, govclone.family_fix and govclone.family_setting (which setting names
--- the database: govclone:templateDatabase for the template, else govclone:cloneDatabase). Then, unless
+-- the database: govclone:templateDatabase for the template, else govclone:cloneDatabase), and govclone.family_adoptable:
+-- the clone's name when it alone is in the way, connectable and without any comment (adopt_clone.sql may adopt it once
+-- database_objects.sql, run in it, finds nothing of its own). Then, unless
 -- govclone.family_mode is census, it raises SQLSTATE GC004 with that problem (HINT: the fix), so nothing behind it
 -- runs. In front of every drop, release, rename, swap and copy of a family's database; govclone and the engine also
 -- run it as a census before they change anything, and refuse (exit 2) naming the database and the fix.
@@ -25,6 +29,8 @@ DECLARE
   rule_max_bytes constant int := 63;
   rule_clone_max_bytes constant int := 57;
   rule_branch_max constant int := 20;
+  rule_fingerprint_base constant bigint := 1000000;
+  rule_fingerprint_span constant bigint := 8999999;
   rule_suffixes constant text[] := ARRAY['_template', '_next', '_old', '_spare'];
   rule_roles constant text[] := ARRAY['template', 'next', 'old', 'spare'];
   rule_marker_complete constant text := 'govclone:complete family=%s source=%s generation=%s method=%s fidelity=%s';
@@ -52,6 +58,10 @@ DECLARE
   problem text := '';
   fix text := '';
   setting text := '';
+  problems int := 0;
+  adoptable text := '';
+  allowed boolean;
+  fingerprinted boolean;
   known text[] := ARRAY(SELECT split_part(split_part(t, ' ', 1), ':', 2)
                         FROM unnest(ARRAY[rule_marker_complete, rule_marker_template, rule_marker_spare, rule_marker_building, rule_marker_old,
                                           rule_marker_dropping, rule_marker_branch, rule_marker_branch_incomplete]) t);
@@ -59,8 +69,10 @@ BEGIN
   FOREACH role IN ARRAY roles LOOP
     name := current_setting('govclone.' || role);
     SELECT coalesce(shobj_description(d.oid, 'pg_database'), ''),
-           CASE WHEN census AND d.datconnlimit <> -2 THEN pg_database_size(d.oid)::text ELSE '' END
-      INTO marker, bytes
+           CASE WHEN census AND d.datconnlimit <> -2 THEN pg_database_size(d.oid)::text ELSE '' END,
+           d.datallowconn AND d.datconnlimit <> -2 AND NOT d.datistemplate,
+           d.datconnlimit::text = coalesce(current_setting('govclone.fingerprint_' || role, true), '-')
+      INTO marker, bytes, allowed, fingerprinted
       FROM pg_database d WHERE d.datname = name;
     IF NOT FOUND THEN
       CONTINUE;
@@ -68,6 +80,12 @@ BEGIN
     kind := substring(marker FROM '^' || split_part(rule_marker_complete, ':', 1) || ':([a-z-]+)(?: |$)');
     IF kind IS NOT NULL AND NOT kind = ANY (known) THEN
       kind := '?'; -- a govclone marker of no kind this version knows: not this family's
+    END IF;
+    IF marker = '' AND fingerprinted AND role IN ('template', 'next', 'spare') THEN
+      -- Created by this family's run (its CREATE carried this family's fingerprint for this name), whose client died
+      -- before the marker that follows it in the same session: this family's leftover, being built.
+      kind := split_part(split_part(rule_marker_building, ' ', 1), ':', 2);
+      marker := format(rule_marker_building, clone, role) || ' (its creation fingerprint; no marker yet)';
     END IF;
     family := substring(marker FROM ' family=([^ ]+)');
     IF family IS NULL THEN
@@ -88,6 +106,12 @@ BEGIN
       WHEN kind IN ('building', 'dropping') THEN 'leftover'
       ELSE 'ours' END;
     lines := lines || format('%s|%s|%s|%s|%s|%s', role, name, verdict, coalesce(kind, ''), bytes, replace(coalesce(family, ''), E'\n', ' '));
+    IF verdict IN ('foreign', 'unmarked') THEN
+      problems := problems + 1;
+      IF role = 'clone' AND verdict = 'unmarked' AND marker = '' AND allowed THEN
+        adoptable := name;
+      END IF;
+    END IF;
     IF verdict = 'leftover' THEN
       leftovers := leftovers || name;
     ELSIF verdict IN ('foreign', 'unmarked') AND problem = '' THEN
@@ -114,6 +138,8 @@ BEGIN
   PERFORM set_config('govclone.family_problem', problem, false);
   PERFORM set_config('govclone.family_fix', fix, false);
   PERFORM set_config('govclone.family_setting', setting, false);
+  -- The clone's own name unmarked, nothing else in the way: adopt_clone.sql may adopt it, once it is proven empty.
+  PERFORM set_config('govclone.family_adoptable', CASE WHEN problems = 1 THEN adoptable ELSE '' END, false);
   IF problem <> '' AND NOT census THEN
     RAISE EXCEPTION 'govclone family guard: %', problem USING ERRCODE = 'GC004', HINT = fix;
   END IF;

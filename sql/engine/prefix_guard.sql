@@ -7,7 +7,10 @@
 -- suffix), and govclone.target (the build: always govclone.next). Every other name it may be given must be one of
 -- those: govclone.database (to release or drop) and govclone.settings_to. In front of every statement that marks,
 -- creates, renames or drops a database (the clone engine, `drop`, the template's release, the spare's swap, the
--- decision record's by-hand lines); family_guard.sql then checks their markers. The SQL-side twin of
+-- decision record's by-hand lines); family_guard.sql then checks their markers. It also sets the creation fingerprint
+-- of each name govclone creates (govclone.fingerprint_next, _template, _spare, and _branch for govclone.branch): the
+-- CONNECTION LIMIT its CREATE DATABASE carries (FamilyRules.FingerprintBase), so an interrupted run's database is known
+-- as this family's even before its marker. The SQL-side twin of
 -- DatabaseNameGuard.RequireClone. Parameters are settings, so this runs the same with psql and with Npgsql:
 --   psql -X -d postgres -c "SET govclone.clone = 'directus_gov_test_20260602'" -f sql/engine/prefix_guard.sql
 \set ON_ERROR_STOP on
@@ -18,6 +21,8 @@ DECLARE
   rule_max_bytes constant int := 63;
   rule_clone_max_bytes constant int := 57;
   rule_branch_max constant int := 20;
+  rule_fingerprint_base constant bigint := 1000000;
+  rule_fingerprint_span constant bigint := 8999999;
   rule_suffixes constant text[] := ARRAY['_template', '_next', '_old', '_spare'];
   rule_roles constant text[] := ARRAY['template', 'next', 'old', 'spare'];
   rule_marker_complete constant text := 'govclone:complete family=%s source=%s generation=%s method=%s fidelity=%s';
@@ -87,10 +92,18 @@ BEGIN
   END IF;
   PERFORM set_config('govclone.target', current_setting('govclone.next'), false);
   PERFORM set_config('govclone.template', template, false);
-  -- What a file may release, drop or give settings to: a database of this family, nothing else.
+  -- The creation fingerprint of each name govclone creates (the one place it is computed).
+  FOREACH setting IN ARRAY ARRAY['template', 'next', 'spare', 'branch'] LOOP
+    name := coalesce(current_setting('govclone.' || setting, true), '');
+    PERFORM set_config('govclone.fingerprint_' || setting, CASE WHEN name = '' THEN '' ELSE
+      (rule_fingerprint_base + ((hashtext(clone || ':' || name)::bigint % rule_fingerprint_span) + rule_fingerprint_span) % rule_fingerprint_span)::text END, false);
+  END LOOP;
+  -- What a file may release, drop or give settings to: a database of this family (or the branch the session names,
+  -- which branch_guard.sql checks), nothing else.
   FOREACH setting IN ARRAY ARRAY['govclone.database', 'govclone.settings_to'] LOOP
     name := coalesce(current_setting(setting, true), '');
-    IF name <> '' AND name NOT IN (clone, template, current_setting('govclone.next'), current_setting('govclone.old'), current_setting('govclone.spare')) THEN
+    IF name <> '' AND name NOT IN (clone, template, current_setting('govclone.next'), current_setting('govclone.old'), current_setting('govclone.spare'),
+                                   coalesce(nullif(current_setting('govclone.branch', true), ''), clone)) THEN
       RAISE EXCEPTION 'govclone guard: refusing database %: not a database of the family of % (%)', name, clone, setting USING ERRCODE = 'GC001';
     END IF;
   END LOOP;

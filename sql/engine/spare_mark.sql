@@ -17,6 +17,7 @@ BEGIN
   IF at IS NULL THEN
     RAISE EXCEPTION 'govclone: % is not a current template: the spare is left unmarked', current_setting('govclone.template') USING ERRCODE = 'GC003';
   END IF;
+  EXECUTE format('ALTER DATABASE %I CONNECTION LIMIT -1', current_setting('govclone.spare')); -- the marker says it now
   EXECUTE format('COMMENT ON DATABASE %I IS %L', current_setting('govclone.spare'),
     current_setting('govclone.spare_marker') || ' template=' || at
     || regexp_replace(substr(comment, length(current_setting('govclone.template_marker')) + 1), ' at=[^ ]+$', '')

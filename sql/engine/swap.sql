@@ -20,6 +20,8 @@ DECLARE
   rule_max_bytes constant int := 63;
   rule_clone_max_bytes constant int := 57;
   rule_branch_max constant int := 20;
+  rule_fingerprint_base constant bigint := 1000000;
+  rule_fingerprint_span constant bigint := 8999999;
   rule_suffixes constant text[] := ARRAY['_template', '_next', '_old', '_spare'];
   rule_roles constant text[] := ARRAY['template', 'next', 'old', 'spare'];
   rule_marker_complete constant text := 'govclone:complete family=%s source=%s generation=%s method=%s fidelity=%s';
@@ -79,7 +81,7 @@ BEGIN
     marker := marker || coalesce((SELECT regexp_replace(substr(shobj_description(oid, 'pg_database'), length(current_setting('govclone.template_marker')) + 1), ' at=[^ ]+$', '')
                                   FROM pg_database WHERE datname = tail_from), '');
   END IF;
-  EXECUTE format('ALTER DATABASE %I WITH ALLOW_CONNECTIONS true', clone);
+  EXECUTE format('ALTER DATABASE %I WITH ALLOW_CONNECTIONS true CONNECTION LIMIT -1', clone); -- no creation fingerprint on the clone
   EXECUTE format('REVOKE CONNECT, TEMPORARY ON DATABASE %I FROM PUBLIC', clone);
   EXECUTE format('COMMENT ON DATABASE %I IS %L', clone,
     marker || ' at=' || to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'));

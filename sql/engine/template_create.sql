@@ -1,10 +1,12 @@
 -- template_create.sql (maintenance database, psql): the retained template govclone.template as a copy of the fresh
--- clone govclone.clone, just swapped in (govclone.strategy), closed to PUBLIC and marked building (role template) at
+-- clone govclone.clone, just swapped in (govclone.strategy), with its creation fingerprint (CONNECTION LIMIT
+-- govclone.fingerprint_template), closed to PUBLIC and marked building (role template) at
 -- once, in this session. After prefix_guard.sql, holder_check.sql and family_guard.sql; template_seal.sql and
 -- template_mark.sql follow, each behind holder_check.sql: until the mark, nothing takes it for a template, and an
 -- interrupted run's is this family's leftover by its building marker.
 \set ON_ERROR_STOP on
-SELECT format('CREATE DATABASE %I TEMPLATE %I %s', current_setting('govclone.template'), current_setting('govclone.clone'),
+SELECT format('CREATE DATABASE %I TEMPLATE %I CONNECTION LIMIT %s %s', current_setting('govclone.template'), current_setting('govclone.clone'),
+              current_setting('govclone.fingerprint_template'),
               CASE current_setting('govclone.strategy') WHEN 'STRATEGY FILE_COPY' THEN 'STRATEGY FILE_COPY' ELSE '' END) \gexec
 DO $mark$
 DECLARE
@@ -13,6 +15,8 @@ DECLARE
   rule_max_bytes constant int := 63;
   rule_clone_max_bytes constant int := 57;
   rule_branch_max constant int := 20;
+  rule_fingerprint_base constant bigint := 1000000;
+  rule_fingerprint_span constant bigint := 8999999;
   rule_suffixes constant text[] := ARRAY['_template', '_next', '_old', '_spare'];
   rule_roles constant text[] := ARRAY['template', 'next', 'old', 'spare'];
   rule_marker_complete constant text := 'govclone:complete family=%s source=%s generation=%s method=%s fidelity=%s';

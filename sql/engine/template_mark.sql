@@ -7,6 +7,7 @@ BEGIN
   IF left(current_setting('govclone.template_mark'), length(current_setting('govclone.template_marker')) + 1) <> current_setting('govclone.template_marker') || ' ' THEN
     RAISE EXCEPTION 'govclone: the template''s marker "%" does not carry its identity "%"', current_setting('govclone.template_mark'), current_setting('govclone.template_marker');
   END IF;
+  EXECUTE format('ALTER DATABASE %I CONNECTION LIMIT -1', current_setting('govclone.template')); -- the marker says it now
   EXECUTE format('COMMENT ON DATABASE %I IS %L', current_setting('govclone.template'),
     current_setting('govclone.template_mark') || ' at=' || to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'));
 END

@@ -130,7 +130,8 @@ public sealed class FaultReport
             SELECT coalesce(string_agg(datname || ' (' || coalesce(split_part(shobj_description(oid, 'pg_database'), ' ', 1), 'no marker') || ')', ', ' ORDER BY datname), '')
             FROM pg_database
             WHERE datname LIKE 'directus\_gov\_test\_%'
-              AND (datname ~ '_(next|old)$' OR coalesce(shobj_description(oid, 'pg_database'), '') ~ '^govclone:(building|old|dropping|branch-incomplete) ')
+              AND (datname ~ '_(next|old)$' OR coalesce(shobj_description(oid, 'pg_database'), '') ~ '^govclone:(building|old|dropping|branch-incomplete) '
+                   OR datconnlimit >= 1000000)
             """) ?? string.Empty;
         if (left.Length > 0)
         {

@@ -46,6 +46,19 @@ public static class FamilyRules
     /// <summary>The most characters of a branch's NAME (its database is <c>&lt;clone&gt;_&lt;NAME&gt;</c>).</summary>
     public const int BranchNameMaxLength = 20;
 
+    /// <summary>
+    /// The creation fingerprint: every database govclone creates is created with <c>CONNECTION LIMIT</c>
+    /// <c>FingerprintBase + hashtext(family || ':' || name) mod FingerprintSpan</c> (computed by prefix_guard.sql, on the
+    /// server that checks it), a limit no one sets by hand and no session reaches. It is written by the CREATE itself,
+    /// so a database whose CREATE committed but whose marker never came (its client killed in between) is still known as
+    /// this family's leftover; the marker that follows in the same session, and the limit put back to -1 with the
+    /// final marker, make it plain again.
+    /// </summary>
+    public const int FingerprintBase = 1_000_000;
+
+    /// <summary>The span of the creation fingerprints (see <see cref="FingerprintBase"/>).</summary>
+    public const int FingerprintSpan = 8_999_999;
+
     /// <summary>The roles a database of a family has. A branch's role is <c>branch</c> (its NAME is its name after <c>&lt;clone&gt;_</c>).</summary>
     public static class Roles
     {
@@ -130,6 +143,8 @@ public static class FamilyRules
         sb.Append("  rule_max_bytes constant int := ").Append(Num(MaxIdentifierBytes)).Append(";\n");
         sb.Append("  rule_clone_max_bytes constant int := ").Append(Num(CloneMaxBytes)).Append(";\n");
         sb.Append("  rule_branch_max constant int := ").Append(Num(BranchNameMaxLength)).Append(";\n");
+        sb.Append("  rule_fingerprint_base constant bigint := ").Append(Num(FingerprintBase)).Append(";\n");
+        sb.Append("  rule_fingerprint_span constant bigint := ").Append(Num(FingerprintSpan)).Append(";\n");
         sb.Append("  rule_suffixes constant text[] := ARRAY[").Append(string.Join(", ", Reserved.Select(r => Lit(r.Suffix)))).Append("];\n");
         sb.Append("  rule_roles constant text[] := ARRAY[").Append(string.Join(", ", Reserved.Select(r => Lit(r.Role)))).Append("];\n");
         foreach (var m in Markers)

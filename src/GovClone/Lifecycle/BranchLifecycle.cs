@@ -211,11 +211,12 @@ public sealed class BranchLifecycle
             await CheckBudgetAsync(maintenance, branch, template.SizeBytes ?? 0, afterCopy: false, ct);
             Finish(budget);
 
-            var copyStep = Start(copyNo, total, "copy", $"{BranchSql.CreateFrom(branch, _settings.TemplateDatabase, fileCopy)} (a copy of the retained template; production is not read)");
             await ExecuteAsync(maintenance, BranchSql.With(BranchSql.Parameters(branch, _settings.TemplateDatabase), BranchSql.Guard), ct);
+            var fingerprint = long.Parse((await ScalarAsync<string>(maintenance, "SELECT current_setting('govclone.fingerprint_branch')", ct))!, CultureInfo.InvariantCulture);
+            var copyStep = Start(copyNo, total, "copy", $"{BranchSql.CreateFrom(branch, _settings.TemplateDatabase, fileCopy, fingerprint)} (a copy of the retained template; production is not read)");
             try
             {
-                await ExecuteAsync(maintenance, BranchSql.CreateFrom(branch, _settings.TemplateDatabase, fileCopy), ct);
+                await ExecuteAsync(maintenance, BranchSql.CreateFrom(branch, _settings.TemplateDatabase, fileCopy, fingerprint), ct);
             }
             catch (PostgresException ex) when (ex.SqlState is PostgresErrorCodes.InvalidCatalogName or PostgresErrorCodes.ObjectInUse && deadline.Elapsed.TotalSeconds < _settings.LockTimeoutSeconds)
             {
@@ -224,12 +225,10 @@ public sealed class BranchLifecycle
                 continue;
             }
 
-            // At once, in this session: close it to PUBLIC and mark it incomplete (naming this family), so whatever stops
-            // the create from here leaves a database the next create or drop recognises as this branch, never an unmarked
-            // one (the guard lets only the database this create made, by its oid, through unmarked).
-            var oid = await ScalarAsync<long?>(maintenance, $"SELECT oid::bigint FROM pg_database WHERE datname = {Guards.DatabaseNameGuard.QuoteLiteral(branch.Database)}", ct);
-            await ExecuteAsync(maintenance, BranchSql.With(BranchSql.Parameters(branch, _settings.TemplateDatabase, ("owner", options.Owner),
-                ("branch_oid", oid?.ToString(CultureInfo.InvariantCulture) ?? string.Empty)), BranchSql.Guard, BranchSql.Begin), ct);
+            // At once, in this session: close it to PUBLIC and mark it incomplete (naming this family). Whatever stops the
+            // create from here, or during the CREATE itself (its fingerprint is written by the CREATE), leaves a database
+            // the next create or drop recognises as this branch, never one it could take for somebody else's.
+            await ExecuteAsync(maintenance, BranchSql.With(BranchSql.Parameters(branch, _settings.TemplateDatabase, ("owner", options.Owner)), BranchSql.Guard, BranchSql.Begin), ct);
             // The template's database-level settings (the source's, which the clone carries): CREATE DATABASE … TEMPLATE copies none.
             await ExecuteAsync(maintenance, BranchSql.With(BranchSql.Parameters(branch, _settings.TemplateDatabase, ("settings_from", _settings.TemplateDatabase),
                 ("settings_to", branch.Database)), BranchSql.Guard) + EngineFiles.GetSql("database_settings.sql"), ct);

@@ -477,9 +477,7 @@ public sealed class CloneLifecycle
     private async Task<FamilyCensus> RequireFamilyAsync(NpgsqlConnection maintenance, bool adopt, CancellationToken ct)
     {
         var census = await FamilyCensus.ReadAsync(maintenance, _settings, ct);
-        if (adopt && census.Of(FamilyRules.Roles.Clone) is { Verdict: FamilyCensus.Unmarked }
-            && census.Entries.All(e => e.Role == FamilyRules.Roles.Clone || e.IsOurs)
-            && await IsEmptyDatabaseAsync(ct))
+        if (adopt && census.Adoptable.Length > 0 && await IsEmptyDatabaseAsync(ct))
         {
             await ExecuteAsync(maintenance, EngineFiles.FamilySettings(_settings) + EngineFiles.GetSql("prefix_guard.sql") + EngineFiles.GetSql("adopt_clone.sql"), ct);
             census = await FamilyCensus.ReadAsync(maintenance, _settings, ct);
@@ -489,18 +487,13 @@ public sealed class CloneLifecycle
         return census;
     }
 
-    /// <summary>Whether the clone's database holds no object of its own (every catalog row from initdb's template, oid &lt; 16384).</summary>
+    /// <summary>Whether the clone's database holds no object of its own (sql/engine/database_objects.sql: nothing past what initdb made).</summary>
     private async Task<bool> IsEmptyDatabaseAsync(CancellationToken ct)
     {
-        const string sql = """
-            SELECT (SELECT count(*) FROM pg_class WHERE oid >= 16384) + (SELECT count(*) FROM pg_namespace WHERE oid >= 16384)
-                 + (SELECT count(*) FROM pg_proc WHERE oid >= 16384) + (SELECT count(*) FROM pg_type WHERE oid >= 16384)
-                 + (SELECT count(*) FROM pg_extension WHERE oid >= 16384) + (SELECT count(*) FROM pg_largeobject_metadata)
-            """;
         try
         {
             await using var clone = await _connections.OpenCloneAsync(ct);
-            await using var cmd = new NpgsqlCommand(sql, clone);
+            await using var cmd = new NpgsqlCommand(EngineFiles.GetSql("database_objects.sql"), clone);
             return Convert.ToInt64(await cmd.ExecuteScalarAsync(ct), CultureInfo.InvariantCulture) == 0;
         }
         catch (NpgsqlException)

@@ -29,6 +29,9 @@ public sealed record FamilyEntry(string Role, string Name, string Verdict, strin
 /// </summary>
 public sealed record FamilyCensus(IReadOnlyList<FamilyEntry> Entries, string Problem, string Fix, string Setting)
 {
+    /// <summary>The clone's name when it alone is in the way, connectable and without any comment: adoptable once proven empty.</summary>
+    public string Adoptable { get; init; } = string.Empty;
+
     public const string Ours = "ours";
     public const string Leftover = "leftover";
     public const string Foreign = "foreign";
@@ -58,9 +61,9 @@ public sealed record FamilyCensus(IReadOnlyList<FamilyEntry> Entries, string Pro
         var sql = EngineFiles.FamilySettings(settings)
             + "SELECT set_config('govclone.family_mode', 'census', true);\n"
             + EngineFiles.GetSql("prefix_guard.sql") + EngineFiles.GetSql("family_guard.sql")
-            + "SELECT current_setting('govclone.family_census'), current_setting('govclone.family_problem'), current_setting('govclone.family_fix'), current_setting('govclone.family_setting');\n";
+            + "SELECT current_setting('govclone.family_census'), current_setting('govclone.family_problem'), current_setting('govclone.family_fix'), current_setting('govclone.family_setting'), current_setting('govclone.family_adoptable');\n";
         await using var cmd = new NpgsqlCommand(sql, maintenance);
-        string census = string.Empty, problem = string.Empty, fix = string.Empty, setting = string.Empty;
+        string census = string.Empty, problem = string.Empty, fix = string.Empty, setting = string.Empty, adoptable = string.Empty;
         try
         {
             await using var r = await cmd.ExecuteReaderAsync(ct);
@@ -68,9 +71,9 @@ public sealed record FamilyCensus(IReadOnlyList<FamilyEntry> Entries, string Pro
             {
                 while (await r.ReadAsync(ct))
                 {
-                    if (r.FieldCount == 4)
+                    if (r.FieldCount == 5)
                     {
-                        (census, problem, fix, setting) = (r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3));
+                        (census, problem, fix, setting, adoptable) = (r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetString(4));
                     }
                 }
             }
@@ -86,6 +89,6 @@ public sealed record FamilyCensus(IReadOnlyList<FamilyEntry> Entries, string Pro
             var f = line.Split('|', 6);
             return new FamilyEntry(f[0], f[1], f[2], f[3], f[5], long.TryParse(f[4], NumberStyles.None, CultureInfo.InvariantCulture, out var b) ? b : null);
         }).ToArray();
-        return new FamilyCensus(entries, problem, fix, setting);
+        return new FamilyCensus(entries, problem, fix, setting) { Adoptable = adoptable };
     }
 }

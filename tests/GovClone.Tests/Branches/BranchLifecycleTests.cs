@@ -335,11 +335,29 @@ public class BranchLifecycleTests : BranchTestBase
         await Pg.ExecuteAsync("postgres", $"COMMENT ON DATABASE \"{Clone}_half\" IS 'govclone:branch-incomplete parent={Clone} owner=x created=2026-06-02T00:00:00Z'");
         await Pg.ExecuteAsync("postgres", $"CREATE DATABASE \"{Clone}_late\"");
         await Pg.ExecuteAsync("postgres", $"COMMENT ON DATABASE \"{Clone}_late\" IS 'govclone:branch-incomplete family={Clone} owner=x created=2026-06-02T00:00:00Z'");
-        Assert.Equal([BranchState.Unmarked, BranchState.Incomplete, BranchState.Incomplete], (await Branches.ListAsync()).OrderBy(b => b.Name).Select(b => b.State));
+        // Cut between its CREATE and its first mark: the CREATE carried this family's fingerprint for the name.
+        string? fingerprint = null;
+        await using (var conn = await Pg.OpenAsync("postgres"))
+        {
+            await using var cmd = new NpgsqlCommand(GovClone.Engine.EngineFiles.Settings(("clone", Clone), ("branch", Clone + "_quick")) + GovClone.Engine.EngineFiles.GetSql("prefix_guard.sql")
+                + "SELECT current_setting('govclone.fingerprint_branch');", conn);
+            await using var r = await cmd.ExecuteReaderAsync();
+            do
+            {
+                while (await r.ReadAsync())
+                {
+                    fingerprint = r.GetString(0);
+                }
+            }
+            while (await r.NextResultAsync());
+        }
+
+        await Pg.ExecuteAsync("postgres", $"CREATE DATABASE \"{Clone}_quick\" TEMPLATE \"{Kept.TemplateDatabase}\" CONNECTION LIMIT {fingerprint}");
+        Assert.Equal([BranchState.Unmarked, BranchState.Incomplete, BranchState.Incomplete, BranchState.Unmarked], (await Branches.ListAsync()).OrderBy(b => b.Name).Select(b => b.State));
         var unmarked = await Assert.ThrowsAsync<GuardException>(() => CreateAsync("cut"));
         Assert.Contains("carries no govclone marker", unmarked.Message, StringComparison.Ordinal);
         Assert.Equal(BranchState.Unmarked, (await Branches.ListAsync()).Single(b => b.Name == "cut").State);
-        foreach (var name in new[] { "half", "late" })
+        foreach (var name in new[] { "half", "late", "quick" })
         {
             var again = await CreateAsync(name);
             Assert.True(again.Copied && again.Passed);

@@ -37,6 +37,51 @@ public class LeftoverTests : CloneTestBase
     }
 
     [Fact]
+    public async Task A_build_whose_client_died_between_its_create_and_its_marker_is_known_by_its_creation_fingerprint()
+    {
+        // psql killed right after CREATE DATABASE committed, before the marker that follows it: the CREATE itself carried
+        // this family's fingerprint for the name (CONNECTION LIMIT, from prefix_guard.sql), so it is still this family's.
+        Assert.True((await Lifecycle.UpAsync()).Verify.Passed);
+        var fingerprint = await FingerprintAsync(Clone, "next");
+        await Pg.ExecuteAsync("postgres", $"CREATE DATABASE {Next} CONNECTION LIMIT {fingerprint}");
+        var leftover = Assert.Single((await Lifecycle.StatusAsync()).Leftovers);
+        Assert.Equal((Next, "building"), (leftover.Name, leftover.Kind));
+        Assert.Contains($"dropped {Next}", (await Lifecycle.SeedAsync()).Summary, StringComparison.Ordinal);
+        Assert.False(await Pg.DatabaseExistsAsync(Next));
+
+        // Another family's fingerprint, or any other limit, is not this family's: named, never dropped.
+        await Pg.ExecuteAsync("postgres", $"CREATE DATABASE {Next} CONNECTION LIMIT {await FingerprintAsync("directus_gov_test_someone", "next")}");
+        try
+        {
+            await Assert.ThrowsAsync<GuardException>(() => Lifecycle.SeedAsync());
+            Assert.True(await Pg.DatabaseExistsAsync(Next));
+        }
+        finally
+        {
+            await Pg.ExecuteAsync("postgres", $"DROP DATABASE IF EXISTS {Next} WITH (FORCE)");
+        }
+    }
+
+    /// <summary>The creation fingerprint prefix_guard.sql gives <paramref name="clone"/>'s <paramref name="role"/>.</summary>
+    private async Task<string> FingerprintAsync(string clone, string role)
+    {
+        await using var conn = await Pg.OpenAsync("postgres");
+        await using var cmd = new NpgsqlCommand(GovClone.Engine.EngineFiles.Settings(("clone", clone)) + GovClone.Engine.EngineFiles.GetSql("prefix_guard.sql")
+            + $"SELECT current_setting('govclone.fingerprint_{role}');", conn);
+        await using var r = await cmd.ExecuteReaderAsync();
+        var last = string.Empty;
+        do
+        {
+            while (await r.ReadAsync())
+            {
+                last = r.GetValue(0) as string ?? last;
+            }
+        }
+        while (await r.NextResultAsync());
+        return last;
+    }
+
+    [Fact]
     public async Task Up_drops_an_interrupted_runs_next_and_says_so()
     {
         Assert.True((await Lifecycle.UpAsync()).Verify.Passed);
