@@ -14,11 +14,11 @@ read_facts() {
   { read -r family_problem; read -r family_fix; read -r family_setting; read -r leftovers; read -r adoptable; read -r server_version; read -r template_exists; read -r template_marker; read -r clone_exists; read -r clone_marker; read -r toast_values; read -r max_sort_kb; read -r superuser; } <<<"$facts"
   # An empty database at the clone's own name that nobody marked (a provider's CREATE DATABASE before the first clone) is
   # adopted, marked building, once it is proven to hold nothing of its own; any other unmarked one is refused.
-  if [ -n "$adoptable" ] && [ "${adopting:-}" != done ] \
+  if [ -n "$adoptable" ] && [ "${adopting:-}" != yes ] \
     && [ "$(govclone_sql database_objects.sql | "${psql_cmd[@]}" -d "$clone" -tA 2>/dev/null || echo unreadable)" = 0 ]; then
     emit note text="$clone is an empty database nobody marked (a provider's CREATE DATABASE): adopted as this family's clone, to be filled"
     sql_files prefix_guard.sql adopt_clone.sql | maint
-    adopting=done
+    adopting=yes
     read_facts
     return 0
   fi
