@@ -266,7 +266,8 @@ fail() {
 }
 
 # The failure event, from the run's error log: the last error the server reported, by its SQLSTATE
-# (GC001 a govclone guard, GC002 the run's lock lost, 53100 disk full), unless the engine named the class itself.
+# (GC001 a govclone name guard, GC004 its family guard, GC002 the run's lock lost, 53100 disk full), unless the engine
+# named the class itself.
 failure_event() {
   local state='' line='' class="${failure_class:-}"
   if [ -s "$work/errors" ]; then
@@ -277,7 +278,7 @@ failure_event() {
   if [ -z "$class" ]; then
     case "$state" in
       GC002) class=lost_lock ;;
-      GC001) class=guard ;;
+      GC001 | GC004) class=guard ;;
       53100) class=disk_full ;;
       *) class=other ;;
     esac

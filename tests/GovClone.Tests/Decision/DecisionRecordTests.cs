@@ -31,7 +31,7 @@ public class DecisionRecordTests : CloneTestBase
 
         // The drop by hand runs the files govclone drop sends (release_family.sql, then each DROP), for this family.
         var drop = levers["drop"];
-        Assert.StartsWith("cat sql/engine/prefix_guard.sql sql/engine/release_family.sql sql/engine/drop_family.sql | ", drop.ByHand, StringComparison.Ordinal);
+        Assert.StartsWith("cat sql/engine/prefix_guard.sql sql/engine/family_guard.sql sql/engine/release_family.sql sql/engine/drop_family.sql | ", drop.ByHand, StringComparison.Ordinal);
         Assert.Contains("SET govclone.clone = ", drop.ByHand, StringComparison.Ordinal);
         Assert.Contains("SET govclone.template = ", drop.ByHand, StringComparison.Ordinal);
         Assert.Contains(Settings.TemplateDatabase, drop.ByHand, StringComparison.Ordinal);
