@@ -6,6 +6,9 @@
 # directus_gov_test_* name) and the run's lock check.
 write_guard() { sql_files clone_guard.sql holder_check.sql; }
 
+# The same as one query's text (psql -c sends its string to the server as it is): without psql's own lines.
+write_guard_query() { write_guard | sed '/^\\set ON_ERROR_STOP on$/d'; }
+
 # Drops what an interrupted run of this family left (a half <clone>_next, a retired <clone>_old: only when their
 # markers say so, family_guard.sql), then creates the build, marked building at once: for a clone from the source a
 # fresh database like the source (from template0: encoding, locale); for a FILE_COPY way a copy of $1 (its step 1
