@@ -54,7 +54,7 @@ lanes_done() { local n=0 f; for f in "$work"/lane.*.done; do if [ -e "$f" ]; the
 # copy_table TABLE COLUMNS JOB: one big table, source to clone, in binary; its rows to copied.JOB.
 copy_table() {
   local guard
-  guard="$(write_guard)"
+  guard="$(write_guard_query)"
   stdio=out in_source -c 'BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY' -c "SET TRANSACTION SNAPSHOT '$snapshot'" \
             -c "COPY $1 ($2) TO STDOUT (FORMAT binary)" -c "$(source_check)" \
   | PGOPTIONS="$PGOPTIONS $load_options" stdio=in in_clone -v QUIET=off -o "$work/copied.$3" -c 'BEGIN' -c "$guard" -c "TRUNCATE $1" \

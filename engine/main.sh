@@ -32,12 +32,12 @@ govclone_clone() {
   # An invalid clone cannot be connected to and only DROP is allowed: drop what is left, then go on as if absent.
   if [ "$clone_exists" = invalid ]; then
     emit note text="$clone is an invalid database (an interrupted DROP DATABASE); dropping what is left of it"
-    sql_files holder_check.sql prefix_guard.sql release_database.sql drop_database.sql | maint_with govclone.database "$clone"
+    sql_files holder_check.sql prefix_guard.sql family_guard.sql release_database.sql drop_database.sql | maint_with govclone.database "$clone"
     clone_exists=''
   fi
   case "$method" in
     streams | dump) prepare_target ;;
-    *) sql_files holder_check.sql prefix_guard.sql drop_leftovers.sql | maint ;;
+    *) drop_leftovers ;;
   esac
   step_done created:=true
 
@@ -55,11 +55,17 @@ govclone_clone() {
   esac
 
   step "$steps" mark "swap $target in as $clone and mark it complete (one transaction; the old clone's sessions are ended)"
+  # What the marker says of the copy: how its data was read from the source (a template's copy: the template's way)
+  # and whether it equals the source at schema level (the template's word, and this run's own).
+  origin_method="$method" fidelity="${fidelity:-full}"
   case "$method" in
     streams | dump | source-template) copy_database_settings ;;
-    template) copy_database_settings "$template" ;;
+    template)
+      origin_method="$(marker_field "$template_marker" method)"
+      if [ "$(marker_field "$template_marker" fidelity)" = partial ]; then fidelity=partial; fi
+      copy_database_settings "$template" ;;
   esac
-  swap_in "$target"
+  swap_in "$target" "$building_marker" "$(govclone_marker complete "$clone" "$source_db" "$generation" "${origin_method:-unknown}" "$fidelity")"
   step_done
   emit ready database="$clone" method="$method"
   # The old clone, now <clone>_old, is dropped by the spare command that follows every clone (govclone runs it,

@@ -2,6 +2,7 @@
 -- operation proves the database unchanged: governance = full contents of every governance table;
 -- catalog = tables, columns, constraints, indexes, views, sequences and functions of non-system schemas
 -- (no OIDs, nothing a VACUUM or ANALYZE changes).
+\set ON_ERROR_STOP on
 WITH gov AS (
   SELECT md5(string_agg(t.name || ':' || t.digest, E'\n' ORDER BY t.name)) AS digest FROM (
     SELECT 'governance_object_ownership' AS name, coalesce(md5(string_agg(x::text, E'\n' ORDER BY x::text)), '-') AS digest FROM governance_object_ownership x

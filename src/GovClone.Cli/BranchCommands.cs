@@ -147,10 +147,18 @@ public static partial class GovCloneCli
                     verify = Rendering.VerifyJson(result.Verify),
                     info = result.Info is null ? null : BranchJson(result.Info),
                     production = JsonOutput.Production(result.Production),
+                    fidelity = Fidelity.Word(result.FidelityGaps.ToArray()),
+                    fidelityGaps = result.FidelityGaps,
+                    fidelityOwn = Fidelity.Own,
                 });
             }
 
             _console.Write(Rendering.Steps(result.Steps));
+            foreach (var gap in result.FidelityGaps)
+            {
+                _console.MarkupLine($"[yellow]NOT equal to the source:[/] {Markup.Escape(gap)}");
+            }
+
             _console.Write(Rendering.HaveWant(result.Verify));
             _console.MarkupLine($"branch create: {Markup.Escape(branch.Database)} {(result.Passed ? "ready: suite PASS" : "[red]suite DRIFT[/]")}");
             return exit;

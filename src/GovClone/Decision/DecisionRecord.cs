@@ -140,7 +140,7 @@ public static class LeverCommands
         ArgumentNullException.ThrowIfNull(s);
         ArgumentNullException.ThrowIfNull(t);
         s.CloneFamily();
-        return FilesByHand(s, t, [("clone", s.CloneDatabase), ("template", s.TemplateDatabase)], "prefix_guard.sql", "release_family.sql", "drop_family.sql");
+        return FilesByHand(s, t, [("clone", s.CloneDatabase), ("template", s.TemplateDatabase)], "prefix_guard.sql", "family_guard.sql", "release_family.sql", "drop_family.sql");
     }
 
     /// <summary>
@@ -158,10 +158,14 @@ public static class LeverCommands
         var next = GovClone.Engine.EngineScript.NextDatabase(s);
         return FilesByHand(s, t,
             [
-                ("clone", s.CloneDatabase), ("template", s.TemplateDatabase), ("target", next), ("copy_from", s.TemplateDatabase), ("origin", next), ("strategy", "STRATEGY FILE_COPY"),
-                ("settings_from", s.TemplateDatabase), ("template_marker", GovClone.Engine.EngineScript.TemplateMarkerFor(s)), ("marker", GovClone.Engine.EngineScript.MarkerFor(s)),
+                ("clone", s.CloneDatabase), ("template", s.TemplateDatabase), ("copy_from", s.TemplateDatabase), ("origin", next), ("strategy", "STRATEGY FILE_COPY"),
+                ("settings_from", s.TemplateDatabase), ("template_marker", GovClone.Engine.EngineScript.TemplateMarkerFor(s)),
+                ("origin_marker", GovClone.Engine.EngineScript.BuildingMarkerFor(s, FamilyRules.Roles.Next)),
+                ("marker", FamilyRules.Marker(MarkerKinds.Complete).Text(s.CloneDatabase, s.SourceDatabase, s.CloneGeneration.ToString(CultureInfo.InvariantCulture))),
+                ("marker_tail_from", s.TemplateDatabase),
             ],
-            "prefix_guard.sql", "require_template.sql", "drop_leftovers.sql", "copy_next.sql", "database_settings.sql", "swap.sql", "drop_leftovers.sql");
+            "prefix_guard.sql", "require_template.sql", "family_guard.sql", "drop_leftovers.sql", "copy_next.sql", "database_settings.sql", "family_guard.sql", "swap.sql",
+            "family_guard.sql", "drop_leftovers.sql");
     }
 
     /// <summary>
@@ -180,15 +184,20 @@ public static class LeverCommands
         s.CloneFamily();
         var next = GovClone.Engine.EngineScript.NextDatabase(s);
         var stale = new[] { s.TemplateDatabase, GovClone.Engine.EngineScript.SpareDatabase(s) }.Select(database =>
-            FilesByHand(s, t, [("clone", s.CloneDatabase), ("database", database)], "prefix_guard.sql", "release_database.sql", "drop_database.sql"));
-        var create = FilesByHand(s, t, [("clone", s.CloneDatabase), ("target", next), ("source", s.SourceDatabase)], "prefix_guard.sql", "drop_leftovers.sql", "create_next.sql");
+            FilesByHand(s, t, [("clone", s.CloneDatabase), ("template", s.TemplateDatabase), ("database", database)], "prefix_guard.sql", "family_guard.sql", "release_database.sql", "drop_database.sql"));
+        var create = FilesByHand(s, t, [("clone", s.CloneDatabase), ("template", s.TemplateDatabase), ("source", s.SourceDatabase)], "prefix_guard.sql", "family_guard.sql", "drop_leftovers.sql", "create_next.sql");
         // COMMIT only after pg_dump exits 0: a dump cut short is rolled back, never committed half-way.
         var copy = "{ echo 'BEGIN;'; " + ShellQuote.Join([t.Tool("pg_dump"), .. t.ConnectionArgs, "-d", s.SourceDatabase])
             + " && echo 'COMMIT;'; } | " + ShellQuote.Join([t.Tool("psql"), .. t.ConnectionArgs, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-o", "/dev/null", "-d", next])
             + " && " + ShellQuote.Join([t.Tool("psql"), .. t.ConnectionArgs, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", next, "-c", "ANALYZE;"]);
         var atServer = ShellQuote.Join(t.Argv("bash", "-c", "set -euo pipefail; " + copy));
-        var swap = FilesByHand(s, t, [("clone", s.CloneDatabase), ("target", next), ("source", s.SourceDatabase), ("origin", next), ("marker", GovClone.Engine.EngineScript.MarkerFor(s))],
-            "prefix_guard.sql", "database_settings.sql", "swap.sql", "drop_leftovers.sql");
+        var swap = FilesByHand(s, t,
+            [
+                ("clone", s.CloneDatabase), ("template", s.TemplateDatabase), ("source", s.SourceDatabase), ("origin", next),
+                ("origin_marker", GovClone.Engine.EngineScript.BuildingMarkerFor(s, FamilyRules.Roles.Next)),
+                ("marker", GovClone.Engine.EngineScript.CompleteMarkerFor(s, "dump", "full")),
+            ],
+            "prefix_guard.sql", "family_guard.sql", "database_settings.sql", "swap.sql", "family_guard.sql", "drop_leftovers.sql");
         return string.Join(" && ", [.. stale, create, atServer, swap]);
     }
 

@@ -22,6 +22,9 @@ public sealed record BranchCreateResult(BranchName Branch, bool Copied, IReadOnl
     /// <summary>Production during the create: not read (a copy of the retained template), unless --make-template re-cloned from it.</summary>
     public ProductionReport Production { get; init; } = ProductionReport.NotRead;
 
+    /// <summary>What the branch lacks of the source (as a clone's result says it): the template's own gaps, database settings it could not carry.</summary>
+    public IReadOnlyList<string> FidelityGaps { get; init; } = [];
+
     public bool Passed => Verify.Passed;
 
     public bool Changed => Steps.Any(s => s.Changed);

@@ -215,9 +215,14 @@ public partial class EngineTests : CloneTestBase
         Assert.Contains(GovCloneErrorCodes.LockNotHeld, result.StandardError, StringComparison.Ordinal);
         Assert.False(await Pg.DatabaseExistsAsync(settings.TemplateDatabase), "no template was created after the lock was gone");
 
-        // A template left without its marker (as an interrupted retention leaves one) is never current: up drops it.
+        // A template left marked building (as an interrupted retention leaves one: template_create.sql marks it at once) is
+        // never current, and this family's leftover: up drops it. An unmarked one is nobody's: named, never dropped.
         var retaining = new CloneLifecycle(Pg.Settings(Clone, new Dictionary<string, string?> { ["retainTemplate"] = "true" }));
         await Pg.ExecuteAsync("postgres", $"CREATE DATABASE \"{settings.TemplateDatabase}\" TEMPLATE \"{Clone}\"");
+        var unmarked = await Assert.ThrowsAsync<GuardException>(() => retaining.UpAsync());
+        Assert.Contains($"{settings.TemplateDatabase}, which would be the template of {Clone}, carries no govclone marker", unmarked.Message, StringComparison.Ordinal);
+        Assert.True(await Pg.DatabaseExistsAsync(settings.TemplateDatabase));
+        await Pg.ExecuteAsync("postgres", $"COMMENT ON DATABASE \"{settings.TemplateDatabase}\" IS 'govclone:building family={Clone} role=template at=2026-06-02T00:00:00Z'");
         Assert.False((await retaining.StatusAsync()).Template.Current);
         var up = await retaining.UpAsync();
         Assert.True(up.Verify.Passed);

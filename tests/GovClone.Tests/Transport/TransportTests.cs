@@ -103,13 +103,8 @@ public class TransportTests : CloneTestBase
         // Drop by hand: the clone, its template and every companion; nothing else.
         Assert.Contains("template: retained", (await lifecycle.CloneAsync(force: true)).Summary, StringComparison.Ordinal);
         var bystander = Clone + "_bystander";
-        foreach (var db in CloneFamily.Companions(Clone).Append(bystander))
-        {
-            if (!await Pg.DatabaseExistsAsync(db)) // the clone made its ready spare already
-            {
-                await Pg.ExecuteAsync("postgres", $"CREATE DATABASE \"{db}\"");
-            }
-        }
+        await Leftovers.CreateMissingCompanionsAsync(Pg, Clone); // as interrupted runs leave them (the clone made its ready spare already)
+        await Pg.ExecuteAsync("postgres", $"CREATE DATABASE \"{bystander}\"");
 
         try
         {
