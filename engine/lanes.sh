@@ -109,18 +109,23 @@ finish_job() {
 
 # run_lane FILE LANE: the lane's jobs in order; a job's rows are reported as it finishes.
 run_lane() {
-  local n=0 name sort_kb columns own job
+  local n=0 name sort_kb columns own job started_ms
   while IFS="$tab" read -r name sort_kb columns own; do
     if [ -e "$work/failed" ]; then return 1; fi
     n=$((n + 1))
     job="$2.$n"
+    clock_ms
+    started_ms=$now_ms
     if [ "$name" = '-' ]; then
       copy_rest "$job"
     else
       copy_table "$name" "$columns" "$job"
     fi
-    emit copied lane="$job" table="$name" rows:="$(copied_rows "$work/copied.$job")"
+    emit copied lane="$job" table="$name" rows:="$(copied_rows "$work/copied.$job")" start_ms:="$started_ms"
+    clock_ms
+    started_ms=$now_ms
     finish_job "$name" "$own" "$job" "$sort_kb"
+    emit built lane="$job" table="$name" start_ms:="$started_ms"
   done <"$1"
   : >"$work/lane.$2.done"
 }

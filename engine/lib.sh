@@ -44,6 +44,9 @@ govclone_marker() {
 
 # Reads the GOVCLONE_* parameters into the engine's variables (defaults are the settings' defaults).
 engine_params() {
+  # The engine's clock: every event carries "ms", milliseconds since here (bash's EPOCHREALTIME, no fork; its
+  # digits only, so a locale's decimal comma reads the same), for the timeline of a clone (docs/events.md).
+  engine_started_us="${EPOCHREALTIME//[!0-9]/}"
   source_db="${GOVCLONE_SOURCE_DATABASE:?set GOVCLONE_SOURCE_DATABASE (the production database, only read)}"
   clone="${GOVCLONE_CLONE_DATABASE:?set GOVCLONE_CLONE_DATABASE (the clone, ${govclone_prefix}*)}"
   # The database a build writes: <clone>_next, a fresh database swapped in by name once complete (swap.sql), so
@@ -204,9 +207,10 @@ json_str() {
   printf '"%s"' "$s"
 }
 
-# emit EVENT [key=text | key:=json]...: one event line (key:= takes a number, true/false or null as it is).
+# emit EVENT [key=text | key:=json]...: one event line (key:= takes a number, true/false or null as it is), and
+# "ms": when, in milliseconds since the engine started.
 emit() {
-  local line kv key value
+  local line kv key value now="${EPOCHREALTIME//[!0-9]/}"
   line="{\"event\":$(json_str "$1")"
   shift
   for kv in "$@"; do
@@ -218,7 +222,13 @@ emit() {
       line="$line,$(json_str "$key"):$(json_str "$value")"
     fi
   done
-  printf 'govclone-event %s}\n' "$line"
+  printf 'govclone-event %s,"ms":%d}\n' "$line" "$(((now - ${engine_started_us:-$now}) / 1000))"
+}
+
+# clock_ms: milliseconds since the engine started, into the variable now_ms (no subshell).
+clock_ms() {
+  local now="${EPOCHREALTIME//[!0-9]/}"
+  now_ms=$(((now - ${engine_started_us:-$now}) / 1000))
 }
 
 # step N NAME TEXT: step N of $steps starts (the step before it has finished).

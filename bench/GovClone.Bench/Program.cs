@@ -4,7 +4,7 @@ using GovClone.Bench;
 using GovClone.Sandbox;
 using Spectre.Console;
 
-// bench/clone [--size 1.2GB | --sizes 0.3GB,1.2GB,3GB] [--rounds N] [--smoke]
+// bench/clone [--size 1.2GB | --sizes 0.3GB,1.2GB,3GB] [--rounds N] [--smoke] [--charts DIR]
 // One source, grown from the smallest size to the largest; at each size every way runs once per round.
 var inv = CultureInfo.InvariantCulture;
 long[] sizes;
@@ -26,6 +26,7 @@ catch (Exception ex) when (ex is FormatException or OverflowException or Argumen
 }
 
 var smoke = args.Contains("--smoke");
+var chartDirectory = Path.GetFullPath(Arg("--charts") ?? Path.Combine("bench", "results"));
 var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Out), Interactive = InteractionSupport.No, ColorSystem = ColorSystemSupport.NoColors });
 console.Profile.Width = 180;
 var total = Stopwatch.StartNew();
@@ -68,6 +69,19 @@ Log(consistency);
 Log("sort memory: the big tables' index builds as a lane runs them, in maintenance_work_mem and in the lane's sort memory");
 var probe = await bench.SortMemoryAsync(rounds);
 
+// Issue 26.1: the timeline of one streams clone at the largest size (not timed in the tables).
+Log($"timeline at {largest.Label}: one streams clone with --json, the engine's events (ms) and the machine's cores busy every 100 ms");
+var (timeline, timelineRun) = await lab.RecordTimelineAsync();
+if (timelineRun.ExitCode != 0 || timeline.Spans.Count == 0)
+{
+    bench.Failures.Add($"timeline: govclone {timelineRun.Command} exited {timelineRun.ExitCode} with {timeline.Spans.Count} span(s):\n{timelineRun.Output}");
+}
+
+foreach (var finding in timeline.Findings())
+{
+    Log("  " + finding);
+}
+
 Console.WriteLine();
 if (probe.Indexes.Count > 0)
 {
@@ -92,7 +106,22 @@ foreach (var f in bench.Failures)
     Console.WriteLine("FAILED: " + f);
 }
 
+try
+{
+    var written = Charts.SizeChart(runs, ways, chartDirectory).Concat(Charts.TimelineChart(timeline, largest.Label, chartDirectory));
+    Console.WriteLine("charts: " + string.Join(", ", written.Select(p => Path.GetRelativePath(Environment.CurrentDirectory, p))));
+}
+catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or TypeInitializationException or DllNotFoundException)
+{
+    bench.Failures.Add($"charts: could not write them to {chartDirectory} ({ex.GetType().Name}: {ex.Message}); --charts DIR names another folder");
+}
+
 Console.WriteLine(string.Create(inv, $"machine: {machine}; sources {string.Join(", ", runs.Select(r => $"{r.SourceBytes / (1024 * 1024)} MB"))}; the last line is at {headline.Label}; {total.Elapsed.TotalSeconds:0} s in all"));
+foreach (var run in runs)
+{
+    Console.WriteLine(SummaryLines.For(run, ways));
+}
+
 Console.WriteLine(Report.LastLine(runs, headline, ways));
 return bench.Failures.Count > 0 ? 1 : smoke || targets.All(t => t.Met != false) ? 0 : 3;
 

@@ -139,6 +139,26 @@ public partial class EngineTests : CloneTestBase
         var copy = events.OfType<StepEvent>().Single(s => !s.IsStart && s.StepName == "copy");
         Assert.Equal(events.OfType<CopiedEvent>().Sum(c => c.Rows), copy.Rows);
         Assert.True(copy.Bytes > 0, "the copy step reports the clone's size after it");
+
+        // Issue 26.1: every event carries the engine's clock (ms, never going back), and each lane's jobs their spans.
+        var lines = stdout.Split('\n').Where(l => l.StartsWith("govclone-event ", StringComparison.Ordinal)).Select(l => l["govclone-event ".Length..]).ToList();
+        var stamped = lines.Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement)
+            .Select(e => (Lane: e.TryGetProperty("lane", out var lane) ? lane.GetString()!.Split('.')[0] : "main", Ms: e.GetProperty("ms").GetInt64())).ToList();
+        Assert.All(stamped, e => Assert.True(e.Ms >= 0));
+        foreach (var lane in stamped.GroupBy(e => e.Lane))
+        {
+            // lanes write at once, so their lines interleave; within one lane (and the main line) time never goes back
+            Assert.Equal(lane.Select(e => e.Ms).Order(), lane.Select(e => e.Ms));
+        }
+
+        Assert.Equal(stamped.Max(e => e.Ms), stamped[^1].Ms);
+        var timeline = GovClone.Bench.CloneTimeline.FromEvents(lines.Select(l => (0.0, l)).ToList(), []);
+        var copySpan = Assert.Single(timeline.Spans, s => s.Row == "steps" && s.Part == "copy");
+        var jobs = timeline.Spans.Where(s => s.Row.StartsWith("lane ", StringComparison.Ordinal)).ToList();
+        Assert.Equal(events.OfType<CopiedEvent>().Count(), jobs.Count(s => s.Part == "data"));
+        Assert.Equal(jobs.Count(s => s.Part == "data"), jobs.Count(s => s.Part == "build"));
+        Assert.All(jobs, s => Assert.True(s.Start <= s.End && s.Start >= copySpan.Start && s.End <= copySpan.End, $"{s} within {copySpan}"));
+        Assert.Contains(timeline.Findings(), f => f.StartsWith("lane 0:", StringComparison.Ordinal));
         Assert.True((await Lifecycle.StatusAsync()).State.Complete, "marked with the marker govclone reads");
         Assert.True(Lifecycle.IsCurrent((await Lifecycle.StatusAsync()).State));
     }

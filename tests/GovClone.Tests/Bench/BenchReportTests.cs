@@ -1,0 +1,49 @@
+using GovClone.Bench;
+
+namespace GovClone.Tests.Bench;
+
+/// <summary>
+/// Issue 26.6's per-size line, in its exact format (checks outside the repo read it), from measured values; the
+/// timeline's reading of engine events is tested on a real engine run in EngineTests.
+/// </summary>
+public sealed class BenchReportTests
+{
+    [Fact]
+    public void The_per_size_line_has_the_issue_s_exact_format()
+    {
+        var ways = new Ways(2);
+        var run = new SizeRun(300_000_000, 310_000_000, ways);
+        void Seconds(Way way, double s) => run[way].Seconds.Add(s);
+        Seconds(ways.Plain, 3.15);
+        Seconds(ways.PgDump, 3.06);
+        Seconds(ways.PgCopyDb, 9.0);
+        Seconds(ways.Streams, 3.0);
+        Seconds(ways.StreamsTemplate, 3.25);
+        Seconds(ways.Branch, 0.66);
+        Seconds(ways.Ready, 0.26);
+
+        Assert.Equal(
+            "size 0.3GB: first-clone 1.05x plain, 1.02x best peer (pg_dump -Fd); first-up 0.97x plain; branch-ready 0.66 s; re-clone-ready 0.26 s",
+            SummaryLines.For(run, ways));
+    }
+
+    [Theory]
+    [InlineData(300_000_000, "0.3GB")]
+    [InlineData(1_200_000_000, "1.2GB")]
+    [InlineData(3_000_000_000, "3GB")]
+    [InlineData(48_000_000, "48MB")]
+    public void Sizes_are_written_as_sizes_reads_them(long bytes, string label) => Assert.Equal(label, SummaryLines.Label(bytes));
+
+    [Fact]
+    public void Without_a_peer_the_line_says_so_in_its_place()
+    {
+        var ways = new Ways(2);
+        var run = new SizeRun(48_000_000, 66_000_000, ways);
+        foreach (var way in new[] { ways.Plain, ways.Streams, ways.StreamsTemplate, ways.Branch, ways.Ready })
+        {
+            run[way].Seconds.Add(1.0);
+        }
+
+        Assert.Equal("size 48MB: first-clone 1.00x plain, n/a best peer (none ran); first-up 1.00x plain; branch-ready 1.00 s; re-clone-ready 1.00 s", SummaryLines.For(run, ways));
+    }
+}
