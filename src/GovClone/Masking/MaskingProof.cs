@@ -36,6 +36,12 @@ public sealed record MaskingProof(string Identity, string Profile, IReadOnlyList
         var columns = new List<MaskedColumnCheck>();
         var absent = new List<string>();
         await using var source = await connections.OpenSourceAsync(ct);
+        // One read-only transaction on production, ended by sql/engine/source_check.sql like every govclone session there.
+        await using (var begin = new NpgsqlCommand("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", source))
+        {
+            await begin.ExecuteNonQueryAsync(ct);
+        }
+
         foreach (var rule in s.Masking.Effective)
         {
             if (!await HasColumnAsync(database, rule, ct) || !await HasColumnAsync(source, rule, ct))
@@ -71,6 +77,16 @@ public sealed record MaskingProof(string Identity, string Profile, IReadOnlyList
             }
 
             columns.Add(new MaskedColumnCheck(rule.ColumnName, rule.StrategyText, rows, nonNull, equal));
+        }
+
+        await using (var check = new NpgsqlCommand(GovClone.Engine.EngineFiles.GetSql("source_check.sql"), source))
+        {
+            await check.ExecuteNonQueryAsync(ct);
+        }
+
+        await using (var rollback = new NpgsqlCommand("ROLLBACK", source))
+        {
+            await rollback.ExecuteNonQueryAsync(ct);
         }
 
         return new MaskingProof(s.Masking.Identity, MaskingRules.ProfileWord(s.Masking.Profile), s.Masking.Effective.Select(r => r.Text).ToArray(), columns, absent);
