@@ -56,7 +56,7 @@ copy_table() {
   local guard
   guard="$(write_guard_query)"
   stdio=out in_source -c 'BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY' -c "SET TRANSACTION SNAPSHOT '$snapshot'" \
-            -c "COPY $1 ($2) TO STDOUT (FORMAT binary)" -c "$(source_check)" \
+            -c "$(copy_query "$1" "$2")" -c "$(source_check)" \
   | PGOPTIONS="$PGOPTIONS $load_options" stdio=in in_clone -v QUIET=off -o "$work/copied.$3" -c 'BEGIN' -c "$guard" -c "TRUNCATE $1" \
             -c "COPY $1 ($2) FROM STDIN (FORMAT binary, FREEZE)" -c 'COMMIT'
   source_session "copy $1" checked
@@ -68,7 +68,7 @@ copy_rest() {
   {
     printf '%s\n' "\\o '$work/copied.$1'" 'BEGIN;'
     write_guard
-    dump_source --snapshot="$snapshot" --section=data "${exclude[@]}" && cat "$work/sequences.sql" && echo 'COMMIT;'
+    dump_source --snapshot="$snapshot" --section=data "${exclude[@]}" "${mask_exclude[@]}" && masked_rest && cat "$work/sequences.sql" && echo 'COMMIT;'
   } | PGOPTIONS="$PGOPTIONS $load_options" stdio=in in_clone -v QUIET=off -o /dev/null
 }
 

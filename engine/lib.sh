@@ -22,9 +22,9 @@ govclone_marker() {
   local kind="$1" fields field text
   shift
   case "$kind" in
-    complete) fields='family source generation method fidelity' ;;
-    template) fields='family source generation method fidelity' ;;
-    spare) fields='family source generation template method fidelity' ;;
+    complete) fields='family source generation masking method fidelity' ;;
+    template) fields='family source generation masking method fidelity' ;;
+    spare) fields='family source generation masking template method fidelity' ;;
     building) fields='family role' ;;
     old) fields='family' ;;
     dropping) fields='family role' ;;
@@ -100,12 +100,19 @@ engine_params() {
   fi
   # Markers: what "current" compares (a prefix of the marker: the family, the source, the generation; and the way the data
   # was read from the source when govclone:cloneMethod names one), and what the build carries until the swap.
-  marker_want="$(govclone_marker complete "$clone" "$source_db" "$generation")"
-  case "$method_setting" in
-    streams | dump | source-template) marker_want="$(govclone_marker complete "$clone" "$source_db" "$generation" "$method_setting")" ;;
+  # Masking (engine/masking.sh, docs/masking.md): the rules in force and their identity, part of every marker's.
+  masking="${GOVCLONE_MASKING:-}"
+  masking_id="${GOVCLONE_MASKING_ID:-none}"
+  if [ -z "$masking" ]; then masking_id=none; fi
+  case "$masking_id" in
+    '' | *[!a-z0-9-]*) fail_refused "govclone:masking" "GOVCLONE_MASKING_ID '$masking_id' is not a masking identity" "leave it to govclone (none, or <profile>-<12 hex digits>)" ;;
   esac
-  template_marker_want="$(govclone_marker template "$clone" "$source_db" "$generation")"
-  spare_marker_want="$(govclone_marker spare "$clone" "$source_db" "$generation")"
+  marker_want="$(govclone_marker complete "$clone" "$source_db" "$generation" "$masking_id")"
+  case "$method_setting" in
+    streams | dump | source-template) marker_want="$(govclone_marker complete "$clone" "$source_db" "$generation" "$masking_id" "$method_setting")" ;;
+  esac
+  template_marker_want="$(govclone_marker template "$clone" "$source_db" "$generation" "$masking_id")"
+  spare_marker_want="$(govclone_marker spare "$clone" "$source_db" "$generation" "$masking_id")"
   building_marker="$(govclone_marker building "$clone" next)"
 
   local conn=()
@@ -129,6 +136,7 @@ engine_params() {
   PGOPTIONS="$PGOPTIONS$(pg_option govclone.expected_database "$target")"
   PGOPTIONS="$PGOPTIONS$(pg_option govclone.template_marker "$template_marker_want")$(pg_option govclone.spare_marker "$spare_marker_want")"
   PGOPTIONS="$PGOPTIONS$(pg_option govclone.lock_pid "$lock_pid")$(pg_option govclone.lock_key "$lock_key")"
+  PGOPTIONS="$PGOPTIONS$(pg_option govclone.masking "$masking")"
   PGOPTIONS="$PGOPTIONS$(pg_option govclone.maintenance_work_mem "$maintenance_work_mem")$(pg_option govclone.stream_table_min_bytes "$stream_table_min_bytes")"
   export PGOPTIONS
 }

@@ -25,6 +25,7 @@ govclone_clone() {
     esac
   fi
   refuse_what_cannot_run
+  if [ "$method" != template ]; then mask_refuse; fi
   if [ "$method" = streams ] || [ "$method" = dump ]; then schema_fidelity; fi
   if [ "$method" = streams ]; then start_source_reads; fi
 
@@ -51,6 +52,7 @@ govclone_clone() {
     source-template)
       step 2 file-copy "copying $source_db into $target as a TEMPLATE ($strategy; new connections to $source_db wait while it copies)"
       copy_from "$source_db"
+      mask_converge
       step_done bytes:="$(target_bytes)" ;;
   esac
 
@@ -65,7 +67,7 @@ govclone_clone() {
       if [ "$(marker_field "$template_marker" fidelity)" = partial ]; then fidelity=partial; fi
       copy_database_settings "$template" ;;
   esac
-  swap_in "$target" "$building_marker" "$(govclone_marker complete "$clone" "$source_db" "$generation" "${origin_method:-unknown}" "$fidelity")"
+  swap_in "$target" "$building_marker" "$(govclone_marker complete "$clone" "$source_db" "$generation" "$masking_id" "${origin_method:-unknown}" "$fidelity")"
   step_done
   emit ready database="$clone" method="$method"
   # The old clone, now <clone>_old, is dropped by the spare command that follows every clone (govclone runs it,
@@ -99,6 +101,7 @@ create_text() {
 clone_dump() {
   step 2 copy "copying data: pg_dump $source_db | psql $target (one transaction, ON_ERROR_STOP)"
   dump_restore
+  mask_converge
   step_done rows:="$(copied_rows "$work/copied.dump")" bytes:="$(target_bytes)"
   step 3 analyze "ANALYZE (a restore has no planner statistics)"
   analyze_all
@@ -113,6 +116,7 @@ clone_streams() {
   streams_schema
   step_done
   plan_lanes
+  mask_plan_lanes
   detect_relays
   step 4 copy "copying data: ${#exclude[@]} big table(s) in binary COPY streams (each indexed and analyzed as soon as it is loaded) beside pg_dump of the rest (whose keys, indexes and foreign keys follow it in its lane), $lanes at a time, one snapshot"
   run_lanes

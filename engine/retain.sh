@@ -37,7 +37,7 @@ retain_template() {
   # CREATE DATABASE … TEMPLATE copies no database-level settings: the template gets the fresh clone's.
   copy_database_settings "$clone" "$template"
   sql_files prefix_guard.sql holder_check.sql template_mark.sql \
-    | maint_with govclone.template_mark "$(govclone_marker template "$clone" "$source_db" "$generation" "${origin_method:-$method}" "${fidelity:-full}")"
+    | maint_with govclone.template_mark "$(govclone_marker template "$clone" "$source_db" "$generation" "$masking_id" "${origin_method:-$method}" "${fidelity:-full}")"
   emit template kept:=true database="$template" reason="for re-clones${strategy:+ ($strategy)}"
 }
 

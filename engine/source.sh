@@ -38,6 +38,7 @@ start_source_reads() {
     {
       printf '%s\n' 'BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY;' "SET TRANSACTION SNAPSHOT :'snapshot';"
       govclone_sql stream_tables.sql
+      mask_job_list
       source_check
       printf '%s\n' 'COMMIT;' "\\o '$work/sequences.sql'" 'BEGIN READ ONLY;'
       govclone_sql sequence_values.sql

@@ -38,7 +38,38 @@ CREATE TABLE directus_users (
   status varchar(16) NOT NULL DEFAULT 'active',
   role uuid REFERENCES directus_roles (id) ON DELETE SET NULL,
   last_access timestamptz,
-  provider varchar(128) NOT NULL DEFAULT 'default'
+  provider varchar(128) NOT NULL DEFAULT 'default',
+  token varchar(255) UNIQUE,
+  tfa_secret varchar(255),
+  external_identifier varchar(255) UNIQUE
+);
+
+-- Directus's sessions (a refresh token per login, rotated through next_token) and shares (a link to an item,
+-- optionally behind a password): what production holds that a non-production copy must not (docs/masking.md).
+CREATE TABLE directus_shares (
+  id uuid PRIMARY KEY,
+  name varchar(255),
+  collection varchar(64) NOT NULL,
+  item varchar(255) NOT NULL,
+  role uuid REFERENCES directus_roles (id) ON DELETE CASCADE,
+  password varchar(255),
+  user_created uuid REFERENCES directus_users (id) ON DELETE SET NULL,
+  date_created timestamptz NOT NULL,
+  date_start timestamptz,
+  date_end timestamptz,
+  times_used integer NOT NULL DEFAULT 0,
+  max_uses integer
+);
+
+CREATE TABLE directus_sessions (
+  token varchar(64) PRIMARY KEY,
+  "user" uuid REFERENCES directus_users (id) ON DELETE CASCADE,
+  expires timestamptz NOT NULL,
+  ip varchar(255),
+  user_agent text,
+  share uuid REFERENCES directus_shares (id) ON DELETE CASCADE,
+  origin varchar(255),
+  next_token varchar(64)
 );
 
 CREATE TABLE directus_collections (
@@ -149,15 +180,46 @@ INSERT INTO directus_roles (id, name, description, admin_access)
 SELECT md5('role-' || r)::uuid, r, 'role ' || r, r = 'Administrator'
 FROM unnest(ARRAY['Administrator', 'Editor', 'Reviewer', 'Governance', 'Viewer', 'Integration']) r;
 
-INSERT INTO directus_users (id, first_name, last_name, email, password, role, last_access)
+-- Realistic credentials (deterministic, but shaped like Directus's own): an argon2id hash per user, a static API
+-- token for integration users, a base32 TOTP secret for those with two-factor on, an SSO identifier for some.
+INSERT INTO directus_users (id, first_name, last_name, email, password, role, last_access, token, tfa_secret, external_identifier, provider)
 SELECT md5('user-' || n)::uuid,
        (ARRAY['Ada','Ben','Cleo','Dara','Eli','Fay','Gus','Hana','Ivo','June'])[1 + n % 10],
        (ARRAY['Lind','Okafor','Moreau','Tanaka','Silva','Novak','Berg','Haddad'])[1 + n % 8],
-       format('user%s@example.internal', n),
-       '$argon2id$v=19$m=65536,t=3,p=4$' || md5('salt' || n),
+       format('%s.%s%s@oneroof.example.internal', lower((ARRAY['Ada','Ben','Cleo','Dara','Eli','Fay','Gus','Hana','Ivo','June'])[1 + n % 10]),
+              lower((ARRAY['Lind','Okafor','Moreau','Tanaka','Silva','Novak','Berg','Haddad'])[1 + n % 8]), n),
+       '$argon2id$v=19$m=65536,t=3,p=4$' || rtrim(encode(substr(sha256(convert_to('salt' || n, 'UTF8')), 1, 16), 'base64'), '=')
+         || '$' || rtrim(encode(sha256(convert_to('password-' || n, 'UTF8')), 'base64'), '='),
        md5('role-' || (ARRAY['Administrator','Editor','Reviewer','Governance','Viewer','Integration'])[1 + n % 6])::uuid,
-       timestamptz '2026-05-01 08:00:00+00' + n * interval '3 hours'
+       timestamptz '2026-05-01 08:00:00+00' + n * interval '3 hours',
+       CASE WHEN n % 6 = 5 OR n % 4 = 0 THEN translate(encode(sha256(convert_to('static-token-' || n, 'UTF8')), 'base64'), '+/=', '-_') END,
+       CASE WHEN n % 3 = 0 THEN upper(translate(substr(encode(sha256(convert_to('totp-' || n, 'UTF8')), 'hex'), 1, 32), '0189', 'WXYZ')) END,
+       CASE WHEN n % 5 = 0 THEN 'sso|' || substr(md5('sso-' || n), 1, 24) END,
+       CASE WHEN n % 5 = 0 THEN 'oneroof-sso' ELSE 'default' END
 FROM generate_series(1, 40) n;
+
+INSERT INTO directus_shares (id, name, collection, item, role, password, user_created, date_created, date_end, times_used, max_uses)
+SELECT md5('share-' || n)::uuid, 'Shared with auditor ' || n, 'finance_records', (1 + n % 5)::text,
+       md5('role-Viewer')::uuid,
+       CASE WHEN n % 2 = 0 THEN '$argon2id$v=19$m=65536,t=3,p=4$' || rtrim(encode(substr(sha256(convert_to('share-salt' || n, 'UTF8')), 1, 16), 'base64'), '=')
+         || '$' || rtrim(encode(sha256(convert_to('share-password-' || n, 'UTF8')), 'base64'), '=') END,
+       md5('user-' || (1 + n % 40))::uuid, timestamptz '2026-05-10 10:00:00+00' + n * interval '1 day',
+       timestamptz '2026-07-10 10:00:00+00' + n * interval '1 day', n % 7, CASE WHEN n % 3 = 0 THEN 10 END
+FROM generate_series(1, 12) n;
+
+-- Live sessions: a 64-character refresh token each, the next one of a rotation in progress, where from.
+INSERT INTO directus_sessions (token, "user", expires, ip, user_agent, share, origin, next_token)
+SELECT translate(rtrim(encode(sha512(convert_to('session-' || n, 'UTF8')), 'base64'), '='), '+/', '-_')::varchar(64),
+       CASE WHEN n % 10 = 0 THEN NULL ELSE md5('user-' || (1 + n % 40))::uuid END,
+       timestamptz '2026-06-09 08:00:00+00' + n * interval '11 minutes',
+       format('%s.%s.%s.%s', (ARRAY[81, 92, 145, 178, 203])[1 + n % 5], 10 + n % 240, n % 253, 1 + n % 250),
+       (ARRAY['Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/137.0 Safari/537.36',
+              'Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 Version/18.4 Safari/605.1.15',
+              'Mozilla/5.0 (X11; Linux x86_64; rv:139.0) Gecko/20100101 Firefox/139.0'])[1 + n % 3],
+       CASE WHEN n % 10 = 0 THEN md5('share-' || (1 + n % 12))::uuid END,
+       'https://directus.example.internal',
+       CASE WHEN n % 4 = 0 THEN translate(rtrim(encode(sha512(convert_to('session-next-' || n, 'UTF8')), 'base64'), '='), '+/', '-_')::varchar(64) END
+FROM generate_series(1, 150) n;
 
 -- ---------------------------------------------------------------- the 210 governed collections
 -- 30 folder groups (directus_collections rows with no table) x 7 collections (real tables).
@@ -219,8 +281,10 @@ INSERT INTO directus_activity (action, "user", "timestamp", ip, user_agent, coll
 SELECT (ARRAY['create','update','update','delete','login'])[1 + n % 5],
        md5('user-' || (1 + n % 40))::uuid,
        timestamptz '2026-05-01 08:00:00+00' + n * interval '7 minutes',
-       format('10.%s.%s.%s', n % 7, n % 251, n % 199),
-       (ARRAY['Mozilla/5.0 (X11; Linux x86_64) Firefox/139.0','Mozilla/5.0 (Macintosh) Safari/605.1.15','directus-sdk/17.0 node/22'])[1 + n % 3],
+       format('%s.%s.%s.%s', (ARRAY[10, 81, 92, 145, 203])[1 + n % 5], n % 7, n % 251, 1 + n % 199),
+       (ARRAY['Mozilla/5.0 (X11; Linux x86_64; rv:139.0) Gecko/20100101 Firefox/139.0',
+              'Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 Version/18.4 Safari/605.1.15',
+              'directus-sdk/17.0 node/22.4.0'])[1 + n % 3],
        c.collection, (1 + n % 5)::text, NULL, 'https://directus.example.internal'
 FROM generate_series(1, 2000) n
 JOIN LATERAL (SELECT collection FROM directus_collections WHERE "group" IS NOT NULL ORDER BY collection OFFSET (n * 37) % 210 LIMIT 1) c ON true;

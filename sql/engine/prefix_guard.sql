@@ -25,9 +25,9 @@ DECLARE
   rule_fingerprint_span constant bigint := 8999999;
   rule_suffixes constant text[] := ARRAY['_template', '_next', '_old', '_spare'];
   rule_roles constant text[] := ARRAY['template', 'next', 'old', 'spare'];
-  rule_marker_complete constant text := 'govclone:complete family=%s source=%s generation=%s method=%s fidelity=%s';
-  rule_marker_template constant text := 'govclone:template family=%s source=%s generation=%s method=%s fidelity=%s';
-  rule_marker_spare constant text := 'govclone:spare family=%s source=%s generation=%s template=%s method=%s fidelity=%s';
+  rule_marker_complete constant text := 'govclone:complete family=%s source=%s generation=%s masking=%s method=%s fidelity=%s';
+  rule_marker_template constant text := 'govclone:template family=%s source=%s generation=%s masking=%s method=%s fidelity=%s';
+  rule_marker_spare constant text := 'govclone:spare family=%s source=%s generation=%s masking=%s template=%s method=%s fidelity=%s';
   rule_marker_building constant text := 'govclone:building family=%s role=%s';
   rule_marker_old constant text := 'govclone:old family=%s';
   rule_marker_dropping constant text := 'govclone:dropping family=%s role=%s';

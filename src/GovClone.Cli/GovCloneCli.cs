@@ -469,6 +469,11 @@ public static partial class GovCloneCli
             _console.Write(Rendering.Steps(result.Steps));
             _console.Write(Rendering.HaveWant(result.Verify));
             _console.MarkupLine(Markup.Escape(result.Production.Describe()));
+            if (result.Verify.Masking is { } masking)
+            {
+                _console.MarkupLine(Markup.Escape(masking.Line));
+            }
+
             _console.MarkupLine($"up: {(result.Verify.Passed ? "converged" : "[red]DRIFT[/]")}, {result.Changes} change(s)");
         }
 
@@ -620,6 +625,11 @@ public static partial class GovCloneCli
             }
 
             _console.Write(Rendering.HaveWant(result));
+            if (result.Masking is { } masking)
+            {
+                _console.MarkupLine(Markup.Escape(masking.Line));
+            }
+
             _console.MarkupLine(result.Passed ? "verify: PASS" : "[red]verify: DRIFT[/] (" + Markup.Escape(string.Join("; ", result.Drift.Select(d => $"{d.Want.Name} have {d.Have?.Value.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "missing"} want {d.Want.Value}"))) + ")");
             return exit;
         }

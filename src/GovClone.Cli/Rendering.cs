@@ -48,6 +48,9 @@ internal static class Rendering
             : YesNo(s.State.Complete) + (s.State.MarkerGeneration is { } g ? $" (generation {g})" : string.Empty)
               + (s.State.Complete && !s.Current ? $" [yellow]not current: {Markup.Escape(s.NotCurrentBecause ?? $"govclone:cloneGeneration is {s.ConfiguredGeneration}")}; up re-clones it[/]" : string.Empty));
         table.AddRow("size", s.State.SizeBytes is { } b ? LifecycleDecider.FormatBytes(b) : "-");
+        table.AddRow("masking", s.Masking is { } m
+            ? (m.Clean ? string.Empty : "[red]") + Markup.Escape(m.Line + (m.Rules.Count > 0 ? "; rules: " + string.Join(", ", m.Rules) : string.Empty)) + (m.Clean ? string.Empty : "[/]")
+            : "-");
         table.AddRow("retained template", Markup.Escape(s.TemplateSummary));
         table.AddRow("ready spare", Markup.Escape(s.SpareSummary));
         table.AddRow("branches", s.Branches.Count == 0 ? "none (govclone branch create NAME)"
@@ -107,6 +110,18 @@ internal static class Rendering
         profile = result.Profile.ToString().ToLowerInvariant(),
         passed = result.Passed,
         checks = result.Checks.Select(c => new { metric = c.Want.Name, have = c.Have?.Value, haveDetail = c.Have?.Detail, want = c.Want.Value, wantDetail = c.Want.Detail, ok = c.Ok }),
+        masking = MaskingJson(result.Masking),
+    };
+
+    /// <summary>The masking in force and its per-column check (docs/cli-json.md); null when it was not read.</summary>
+    public static object? MaskingJson(GovClone.Masking.MaskingProof? m) => m is null ? null : new
+    {
+        identity = m.Identity,
+        profile = m.Profile,
+        rules = m.Rules,
+        clean = m.Clean,
+        columns = m.Columns.Select(c => new { column = c.Column, strategy = c.Strategy, rows = c.Rows, nonNull = c.NonNull, equalToSource = c.EqualToSource }),
+        absent = m.Absent,
     };
 
     /// <summary>The JSON shape of <c>status --json</c>: flat metric map keyed by the seed's names.</summary>
@@ -127,6 +142,7 @@ internal static class Rendering
         spare = new { name = s.Spare.Name, exists = s.Spare.Exists, ready = s.Spare.Current, sizeBytes = s.Spare.SizeBytes, summary = s.SpareSummary },
         branches = s.Branches.Select(GovCloneCli.BranchJson).ToArray(),
         notCurrentBecause = s.NotCurrentBecause,
+        masking = MaskingJson(s.Masking),
         leftovers = s.Leftovers.Select(l => new { name = l.Name, role = l.Role, kind = l.Kind, sizeBytes = l.SizeBytes }).ToArray(),
         hostFreeBytes = s.HostFreeBytes,
         appConnections = s.AppConnections,

@@ -165,6 +165,9 @@ public sealed record GovCloneSettings
     /// <summary>govclone:branchMinFreeBytes: the free bytes the host keeps after a branch's copy (0: no floor).</summary>
     public long BranchMinFreeBytes { get; init; } = 2L * 1024 * 1024 * 1024;
 
+    /// <summary>govclone:masking: what of production the clone never holds in clear (docs/masking.md).</summary>
+    public MaskingRules Masking { get; init; } = MaskingRules.Default();
+
     /// <summary>The clone, then its retained template, then its companions: each guarded, none twice (<see cref="Guards.CloneFamily.All"/>).</summary>
     public IReadOnlyList<string> CloneFamily() =>
         Guards.CloneFamily.All(CloneDatabase, TemplateDatabase, SourceDatabase, SettingKeys.CloneDatabase.ConfigKey, SettingKeys.TemplateDatabase.ConfigKey);

@@ -191,13 +191,17 @@ public static class SettingKeys
     public static readonly SettingKey BranchMinFreeBytes = new("branchMinFreeBytes", "2147483648", "free bytes the host must keep after a branch's copy (df of the data directory, or govclone:hostFreeBytes); a create that would leave less is refused (0: no floor)")
     { Type = SettingType.Bytes };
 
+    // Masked clones (issue 25; docs/masking.md).
+    public static readonly SettingKey Masking = new("masking", "credentials", "what of production a clone never holds in clear: a profile (credentials: passwords, tokens, secrets | personal: credentials plus emails, names, IPs, user agents | none: an exact copy), then rules table.column: strategy (null, constant:VALUE, hash, email, redact, keep), comma-separated or a YAML list")
+    { Type = SettingType.List, Parse = SettingsParser.MaskingSetting };
+
     public static IReadOnlyList<SettingKey> All { get; } =
     [
         SourceDatabase, CloneDatabase, MaintenanceDatabase, Host, Port, User, SslMode, Password, PgpassFile,
         Transport, DockerContainer, SshHost, SshUser, SshPort, SshPrivateKey, PgBinDir, AppDatabase, QueryAllowlist,
         ProductionRolloutLanded, ProductionSeedVerified, FollowUps, CloneGeneration, CompactGeneration,
         SeedProfile, LockTimeoutSeconds, SourceLockTimeoutSeconds, HostFreeBytes, CloneMethod, RetainTemplate, KeepSpare, TemplateDatabase, ToastCompression,
-        CloneJobs, MaintenanceWorkMem, StreamTableMinBytes, BranchOf, MaxBranches, BranchMinFreeBytes,
+        CloneJobs, MaintenanceWorkMem, StreamTableMinBytes, BranchOf, MaxBranches, BranchMinFreeBytes, Masking,
     ];
 
     public static SettingKey? Find(string name) =>

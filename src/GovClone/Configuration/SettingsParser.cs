@@ -173,6 +173,7 @@ public static partial class SettingsParser
         BranchOf = c.Value<string?>(SettingKeys.BranchOf),
         MaxBranches = c.Value<int>(SettingKeys.MaxBranches),
         BranchMinFreeBytes = c.Value<long>(SettingKeys.BranchMinFreeBytes),
+        Masking = c.Value<MaskingRules>(SettingKeys.Masking),
     };
 
     // The keys' own parsers (SettingKey.Parse), each named in the SettingKeys table.
@@ -384,6 +385,8 @@ public static partial class SettingsParser
 
         return binDir;
     }
+
+    internal static object MaskingSetting(SettingKey key, SettingsParseContext c) => MaskingRules.Parse(ParseList(key, c.Optional(key)), key.ConfigKey);
 
     internal static object FollowUps(SettingKey key, SettingsParseContext c)
     {

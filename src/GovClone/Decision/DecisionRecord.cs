@@ -161,7 +161,7 @@ public static class LeverCommands
                 ("clone", s.CloneDatabase), ("template", s.TemplateDatabase), ("copy_from", s.TemplateDatabase), ("origin", next), ("strategy", "STRATEGY FILE_COPY"),
                 ("settings_from", s.TemplateDatabase), ("template_marker", GovClone.Engine.EngineScript.TemplateMarkerFor(s)),
                 ("origin_marker", GovClone.Engine.EngineScript.BuildingMarkerFor(s, FamilyRules.Roles.Next)),
-                ("marker", FamilyRules.Marker(MarkerKinds.Complete).Text(s.CloneDatabase, s.SourceDatabase, s.CloneGeneration.ToString(CultureInfo.InvariantCulture))),
+                ("marker", FamilyRules.Marker(MarkerKinds.Complete).Text(s.CloneDatabase, s.SourceDatabase, s.CloneGeneration.ToString(CultureInfo.InvariantCulture), s.Masking.Identity)),
                 ("marker_tail_from", s.TemplateDatabase),
             ],
             "prefix_guard.sql", "require_template.sql", "family_guard.sql", "drop_leftovers.sql", "copy_next.sql", "database_settings.sql", "family_guard.sql", "swap.sql",

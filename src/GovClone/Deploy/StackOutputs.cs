@@ -22,6 +22,15 @@ public sealed record StackOutputs(
     IReadOnlyList<IReadOnlyDictionary<string, string>> Factors,
     bool ProductionUnchanged)
 {
+    /// <summary>The masking in force on the clone (<c>none</c>, or <c>profile-&lt;hash&gt;</c>; docs/masking.md); empty when the result says none.</summary>
+    public string Masking { get; init; } = string.Empty;
+
+    /// <summary>No masked column of the clone holds a production value (the per-column check of <c>up</c>'s verify).</summary>
+    public bool MaskingClean { get; init; }
+
+    /// <summary>The per-column check: column, strategy, equalToSource (must be 0).</summary>
+    public IReadOnlyList<IReadOnlyDictionary<string, string>> MaskingColumns { get; init; } = [];
+
     /// <summary>The outputs from the suite Command's stdout; null when it holds no <c>up</c> and <c>status</c> result (preview, failed run).</summary>
     public static StackOutputs? FromSuite(GovCloneSettings settings, string? stdout)
     {
@@ -59,8 +68,24 @@ public sealed record StackOutputs(
             decision.GetProperty("verdict").GetString()!,
             decision.GetProperty("reason").GetString()!,
             factors,
-            u.GetProperty("productionUnchanged").GetBoolean());
+            u.GetProperty("productionUnchanged").GetBoolean())
+        {
+            Masking = MaskingOf(u)?.GetProperty("identity").GetString() ?? string.Empty,
+            MaskingClean = MaskingOf(u)?.GetProperty("clean").GetBoolean() ?? false,
+            MaskingColumns = MaskingOf(u) is { } mk
+                ? mk.GetProperty("columns").EnumerateArray().Select(c => (IReadOnlyDictionary<string, string>)new Dictionary<string, string>(StringComparer.Ordinal)
+                {
+                    ["column"] = c.GetProperty("column").GetString()!,
+                    ["strategy"] = c.GetProperty("strategy").GetString()!,
+                    ["equalToSource"] = c.GetProperty("equalToSource").GetInt64().ToString(CultureInfo.InvariantCulture),
+                }).ToArray()
+                : [],
+        };
     }
+
+    /// <summary>up's <c>verify.masking</c> (issue 25), when the result has one.</summary>
+    private static JsonElement? MaskingOf(JsonElement up) =>
+        up.TryGetProperty("verify", out var v) && v.TryGetProperty("masking", out var m) && m.ValueKind == JsonValueKind.Object ? m : null;
 
     /// <summary>The decision from the settings alone (for a preview, before any run): the human gate's part of it.</summary>
     public static string PlannedDecision(GovCloneSettings settings)

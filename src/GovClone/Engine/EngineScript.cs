@@ -48,15 +48,15 @@ public static class EngineScript
         ArgumentNullException.ThrowIfNull(s);
         var generation = s.CloneGeneration.ToString(CultureInfo.InvariantCulture);
         return ExplicitMethod(s) is { } method
-            ? FamilyRules.Marker(MarkerKinds.Complete).Text(s.CloneDatabase, s.SourceDatabase, generation, method)
-            : FamilyRules.Marker(MarkerKinds.Complete).Text(s.CloneDatabase, s.SourceDatabase, generation);
+            ? FamilyRules.Marker(MarkerKinds.Complete).Text(s.CloneDatabase, s.SourceDatabase, generation, s.Masking.Identity, method)
+            : FamilyRules.Marker(MarkerKinds.Complete).Text(s.CloneDatabase, s.SourceDatabase, generation, s.Masking.Identity);
     }
 
     /// <summary>The whole complete marker (before its <c>at=</c>) of a clone whose data was read <paramref name="method"/>, at <paramref name="fidelity"/>.</summary>
     public static string CompleteMarkerFor(GovCloneSettings s, string method, string fidelity)
     {
         ArgumentNullException.ThrowIfNull(s);
-        return FamilyRules.Marker(MarkerKinds.Complete).Text(s.CloneDatabase, s.SourceDatabase, s.CloneGeneration.ToString(CultureInfo.InvariantCulture), method, fidelity);
+        return FamilyRules.Marker(MarkerKinds.Complete).Text(s.CloneDatabase, s.SourceDatabase, s.CloneGeneration.ToString(CultureInfo.InvariantCulture), s.Masking.Identity, method, fidelity);
     }
 
     /// <summary>
@@ -73,7 +73,7 @@ public static class EngineScript
     public static string TemplateMarkerFor(GovCloneSettings s)
     {
         ArgumentNullException.ThrowIfNull(s);
-        return FamilyRules.Marker(MarkerKinds.Template).Text(s.CloneDatabase, s.SourceDatabase, s.CloneGeneration.ToString(CultureInfo.InvariantCulture));
+        return FamilyRules.Marker(MarkerKinds.Template).Text(s.CloneDatabase, s.SourceDatabase, s.CloneGeneration.ToString(CultureInfo.InvariantCulture), s.Masking.Identity);
     }
 
     /// <summary>
@@ -83,7 +83,7 @@ public static class EngineScript
     public static string SpareMarkerFor(GovCloneSettings s)
     {
         ArgumentNullException.ThrowIfNull(s);
-        return FamilyRules.Marker(MarkerKinds.Spare).Text(s.CloneDatabase, s.SourceDatabase, s.CloneGeneration.ToString(CultureInfo.InvariantCulture));
+        return FamilyRules.Marker(MarkerKinds.Spare).Text(s.CloneDatabase, s.SourceDatabase, s.CloneGeneration.ToString(CultureInfo.InvariantCulture), s.Masking.Identity);
     }
 
     /// <summary>The marker a database of this family carries from its CREATE on, while it is built: <c>govclone:building family=… role=…</c>.</summary>
@@ -176,6 +176,9 @@ public static class EngineScript
             ("GOVCLONE_HOST", local ? s.Host : string.Empty),
             ("GOVCLONE_PORT", local ? s.Port.ToString(CultureInfo.InvariantCulture) : string.Empty),
             ("GOVCLONE_USER", s.User),
+            // Masking (docs/masking.md): the rules in force and their identity; no key (the engine derives it at the server).
+            ("GOVCLONE_MASKING", s.Masking.EngineText),
+            ("GOVCLONE_MASKING_ID", s.Masking.Identity),
         };
         var sb = new StringBuilder();
         sb.Append("# govclone clone engine: this generated header of parameters, then sql/engine/*.sql and engine/*.sh verbatim.\n");

@@ -82,9 +82,9 @@ public static class FamilyRules
     /// </summary>
     public static IReadOnlyList<MarkerFormat> Markers { get; } =
     [
-        new(MarkerKinds.Complete, Roles.Clone, ["family", "source", "generation", "method", "fidelity"]),
-        new(MarkerKinds.Template, Roles.Template, ["family", "source", "generation", "method", "fidelity"]),
-        new(MarkerKinds.Spare, Roles.Spare, ["family", "source", "generation", "template", "method", "fidelity"]),
+        new(MarkerKinds.Complete, Roles.Clone, ["family", "source", "generation", "masking", "method", "fidelity"]),
+        new(MarkerKinds.Template, Roles.Template, ["family", "source", "generation", "masking", "method", "fidelity"]),
+        new(MarkerKinds.Spare, Roles.Spare, ["family", "source", "generation", "masking", "template", "method", "fidelity"]),
         new(MarkerKinds.Building, null, ["family", "role"]),
         new(MarkerKinds.Old, Roles.Old, ["family"]),
         new(MarkerKinds.Dropping, null, ["family", "role"]),

@@ -139,6 +139,11 @@ public sealed class CloneLifecycle
             return string.Create(CultureInfo.InvariantCulture, $"it is of generation {marker["generation"]}, and govclone:cloneGeneration is {_settings.CloneGeneration}");
         }
 
+        if (Masking.MaskingCheck.NotCurrentBecause(marker, _settings) is { } masking)
+        {
+            return masking;
+        }
+
         if (EngineScript.ExplicitMethod(_settings) is { } method && marker["method"] != method)
         {
             return $"its data was read by {marker["method"] ?? "an unrecorded way"}, and govclone:cloneMethod is {method}";
@@ -157,6 +162,7 @@ public sealed class CloneLifecycle
         IReadOnlyList<MetricValue>? metrics = null;
         int? leases = null;
         int? appConnections = null;
+        Masking.MaskingProof? masking = null;
         if (state.Exists)
         {
             appConnections = await CountAppConnectionsAsync(maintenance, ct);
@@ -165,6 +171,7 @@ public sealed class CloneLifecycle
                 await using var clone = await _connections.OpenCloneAsync(ct);
                 metrics = await ReadMetricsReadOnlyAsync(clone, ct);
                 leases = await CountLeasesAsync(clone, ct);
+                masking = await Masking.MaskingProof.ReadAsync(_connections, _settings, clone, ct);
             }
         }
 
@@ -222,6 +229,7 @@ public sealed class CloneLifecycle
             Branches = branches,
             Leftovers = census.Leftovers.Select(e => new Leftover(e.Name, e.Role, e.Kind, e.SizeBytes)).ToArray(),
             NotCurrentBecause = state.Exists ? NotCurrentBecause(state) : null,
+            Masking = masking,
             Facts = facts,
             Decision = LifecycleDecider.Decide(facts),
         };
@@ -245,7 +253,10 @@ public sealed class CloneLifecycle
         var p = profile ?? _settings.SeedProfile;
         await using var clone = await _connections.OpenCloneAsync(ct);
         var metrics = await ReadMetricsReadOnlyAsync(clone, ct);
-        return new VerifyResult(p, ExpectedState.Compare(ExpectedState.For(p), metrics));
+        return new VerifyResult(p, ExpectedState.Compare(ExpectedState.For(p), metrics))
+        {
+            Masking = await Masking.MaskingProof.ReadAsync(_connections, _settings, clone, ct),
+        };
     }
 
     /// <summary>Reads the source's fingerprint in a read-only session.</summary>
@@ -593,6 +604,9 @@ public sealed class CloneLifecycle
             return await ReleaseUnwantedTemplateLockedAsync(runLock, ct)
                 ?? new LeverResult("clone", false, "clone is complete; nothing copied");
         }
+
+        // govclone:masking against the source's catalog, before anything runs: a rule that cannot run refuses (exit 2).
+        await Masking.MaskingValidator.RequireValidAsync(_connections, _settings, ct);
 
         // From here the clone's family changes: wait for a `govclone spare` still remaking the spare.
         await runLock.HoldSpareAsync(ct);

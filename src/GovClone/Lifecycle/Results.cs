@@ -130,6 +130,9 @@ public sealed record CloneStatus
     /// <summary>Why the clone is not the one this config wants (null when it is current, or absent).</summary>
     public string? NotCurrentBecause { get; init; }
 
+    /// <summary>The masking in force on the complete clone and its check against the source (issue 25); null when there is no complete clone.</summary>
+    public Masking.MaskingProof? Masking { get; init; }
+
     /// <summary>This family's leftovers (an interrupted run's <c>&lt;clone&gt;_next</c>, a retired clone, a template or spare left building or dropping), by their markers, with their sizes.</summary>
     public IReadOnlyList<Leftover> Leftovers { get; init; } = [];
     public required LifecycleFacts Facts { get; init; }
@@ -139,7 +142,11 @@ public sealed record CloneStatus
 /// <summary>The have/want of every metric against a profile.</summary>
 public sealed record VerifyResult(SeedProfile Profile, IReadOnlyList<MetricCheck> Checks)
 {
-    public bool Passed => Checks.All(c => c.Ok);
+    /// <summary>The masking in force and its check against the source (issue 25; null where it was not read, e.g. a branch's verify).</summary>
+    public Masking.MaskingProof? Masking { get; init; }
+
+    /// <summary>The suite passes and no masked column holds a production value.</summary>
+    public bool Passed => Checks.All(c => c.Ok) && (Masking?.Clean ?? true);
 
     public IEnumerable<MetricCheck> Drift => Checks.Where(c => !c.Ok);
 }

@@ -19,6 +19,7 @@ public class LayeringTests
         "GovClone.Sql",
         "GovClone.Transport",
         "GovClone.Engine",
+        "GovClone.Masking",
         "GovClone.Decision",
         "GovClone.Branches",
         "GovClone.Lifecycle",

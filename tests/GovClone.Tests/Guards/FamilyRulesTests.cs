@@ -98,7 +98,7 @@ public partial class FamilyRulesTests
         Assert.Contains("rule_marker_building constant text := 'govclone:building family=%s role=%s';", sql, StringComparison.Ordinal);
         var sh = FamilyRules.ShellBlock();
         Assert.Contains($"readonly govclone_prefix={FamilyRules.Prefix}\n", sh, StringComparison.Ordinal);
-        Assert.Contains("    complete) fields='family source generation method fidelity' ;;\n", sh, StringComparison.Ordinal);
+        Assert.Contains("    complete) fields='family source generation masking method fidelity' ;;\n", sh, StringComparison.Ordinal);
         Assert.Equal(57, FamilyRules.CloneMaxBytes);
     }
 

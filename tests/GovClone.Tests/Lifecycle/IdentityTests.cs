@@ -19,7 +19,8 @@ public class IdentityTests : CloneTestBase
     public async Task The_marker_carries_the_family_the_source_the_generation_and_the_way()
     {
         await Lifecycle.UpAsync();
-        Assert.StartsWith($"govclone:complete family={Clone} source=directus generation=1 method=streams fidelity=full at=", await MarkerAsync(), StringComparison.Ordinal);
+        Assert.StartsWith($"govclone:complete family={Clone} source=directus generation=1 masking=credentials-", await MarkerAsync(), StringComparison.Ordinal);
+        Assert.Contains(" method=streams fidelity=full at=", await MarkerAsync(), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -1,0 +1,102 @@
+# shellcheck shell=bash disable=SC2034,SC2154
+# (SC2034, SC2154: the engine's globals are set in one file and read in another: engine_params and main.sh set them.)
+# engine/masking.sh: masked clones (docs/masking.md). govclone:masking's rules in force arrive as GOVCLONE_MASKING (every
+# session reads them as govclone.masking); sql/engine/mask_rules.sql resolves them against a catalog, mask_check.sql
+# says which cannot run, mask_tables.sql gives each masked table's columns as masked expressions.
+# - streams: the values are masked in the source's own query (COPY (SELECT masked…) TO STDOUT), so a clear value never
+#   reaches the clone's pages or WAL;
+# - dump and source-template: the copy holds clear values until mask_converge rewrites them (UPDATE, then VACUUM FULL of
+#   each masked table), before the swap marks it complete; a run cut short leaves only a <clone>_next, never marked;
+# - template, spare, branch: copies of a masked clone (the masking is part of their markers' identity).
+
+# The catalog check at the source (read-only), before anything is created: a rule that cannot run refuses the run.
+mask_refuse() {
+  if [ -z "$masking" ]; then return 0; fi
+  local problems rule problem fix
+  problems="$({ printf '%s\n' 'BEGIN READ ONLY;'; sql_files mask_rules.sql mask_check.sql; printf ';\n'; source_check; printf '%s\n' 'COMMIT;'; } | in_source -tA -F "$tab")"
+  source_session mask-check checked
+  if [ -n "$problems" ]; then
+    IFS="$tab" read -r rule problem fix <<<"$(printf '%s\n' "$problems" | head -n 1)"
+    fail_refused govclone:masking "rule '$rule': $problem" "$fix"
+  fi
+}
+
+# In the job list's session, at the snapshot: the masked tables (to $work/mask.tsv; nothing when no rule is in force).
+mask_job_list() {
+  : >"$work/mask.tsv"
+  if [ -z "$masking" ]; then return 0; fi
+  printf '%s\n' "\\o '$work/mask.tsv'"
+  sql_files mask_rules.sql mask_tables.sql
+  printf ';\n'
+}
+
+# mask_line TABLE: the table's line of mask.tsv (name, columns, select list, set list), or nothing.
+mask_line() { awk -F "$tab" -v t="$1" '$1 == t { print; exit }' "$work/mask.tsv" 2>/dev/null || true; }
+
+# The masked tables that are not streamed on their own leave pg_dump's data (mask_exclude) for masked_rest.
+mask_plan_lanes() {
+  mask_exclude=()
+  local name columns select set
+  while IFS="$tab" read -r name columns select set; do
+    if [ -z "$name" ]; then continue; fi
+    case "$big_names" in *"$name"$'\n'*) continue ;; esac
+    mask_exclude+=(--exclude-table-data="$name")
+  done <"$work/mask.tsv"
+  if [ -s "$work/mask.tsv" ]; then
+    emit masking identity="$masking_id" tables:="$(wc -l <"$work/mask.tsv")" \
+      text="masking $masking_id: $(wc -l <"$work/mask.tsv") table(s) read through masked expressions in the source's query (a clear value never reaches the clone)"
+  fi
+}
+
+# copy_query TABLE COLUMNS: a big table's COPY at the source: its masked expressions when it has rules.
+copy_query() {
+  local line select
+  line="$(mask_line "$1")"
+  if [ -n "$line" ]; then
+    select="$(printf '%s\n' "$line" | cut -f3)"
+    printf 'COPY (SELECT %s FROM %s) TO STDOUT (FORMAT binary)' "$select" "$1"
+  else
+    printf 'COPY %s (%s) TO STDOUT (FORMAT binary)' "$1" "$2"
+  fi
+}
+
+# The masked tables not streamed on their own, in copy_rest's transaction: COPY … FROM stdin fed by the source's masked
+# COPY at the snapshot (text format), as pg_dump's own data would be.
+masked_rest() {
+  local name columns select set
+  while IFS="$tab" read -r name columns select set; do
+    if [ -z "$name" ]; then continue; fi
+    case "$big_names" in *"$name"$'\n'*) continue ;; esac
+    printf 'COPY %s (%s) FROM stdin;\n' "$name" "$columns"
+    in_source -c 'BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY' -c "SET TRANSACTION SNAPSHOT '$snapshot'" \
+      -c "COPY (SELECT $select FROM $name) TO STDOUT" -c "$(source_check)"
+    printf '%s\n' '\.'
+    source_session "copy $name (masked)" checked
+  done <"$work/mask.tsv"
+}
+
+# A copy that was not masked at the source (dump, source-template) converges before the swap: each masked table's
+# columns rewritten by UPDATE (the same expressions, on the build), then VACUUM FULL of it, which writes the table
+# anew and drops the files that held the clear values (what they still touch: docs/masking.md).
+mask_converge() {
+  if [ -z "$masking" ]; then return 0; fi
+  local name columns select set n=0
+  step_note="masking $masking_id: rewriting the masked columns of $target (the copy was not masked at the source)"
+  emit note text="$step_note"
+  sql_files mask_rules.sql mask_tables.sql | { cat; printf ';\n'; } | in_clone -tA -F "$tab" >"$work/mask.tsv"
+  {
+    printf '%s\n' 'BEGIN;'
+    write_guard
+    # A hashed key and the foreign keys that name it change together: without the triggers' checks in between.
+    if [ "$superuser" = superuser ]; then printf '%s\n' 'SET LOCAL session_replication_role = replica;'; fi
+    while IFS="$tab" read -r name columns select set; do
+      if [ -n "$name" ]; then printf 'UPDATE %s SET %s;\n' "$name" "$set"; fi
+    done <"$work/mask.tsv"
+    printf '%s\n' 'COMMIT;'
+    while IFS="$tab" read -r name columns select set; do
+      if [ -n "$name" ]; then write_guard; printf 'VACUUM (FULL, ANALYZE) %s;\n' "$name"; n=$((n + 1)); fi
+    done <"$work/mask.tsv"
+  } | in_clone -o /dev/null
+  emit masking identity="$masking_id" tables:="$(wc -l <"$work/mask.tsv")" converged:=true \
+    text="masking $masking_id: $(wc -l <"$work/mask.tsv") table(s) rewritten by UPDATE and VACUUM FULL before the swap"
+}
