@@ -54,6 +54,42 @@ public class MaskedCloneTests : CloneTestBase
     }
 
     [Fact]
+    public async Task A_branch_s_verify_carries_the_masking_proof_and_fails_on_a_production_value()
+    {
+        var kept = Settings with { RetainTemplate = RetainTemplate.Yes };
+        await new CloneLifecycle(kept).UpAsync();
+        var branches = new BranchLifecycle(kept);
+        var database = Clone + "_mask2";
+        try
+        {
+            var created = await branches.CreateAsync("mask2", new BranchCreateOptions(SeedProfile.Committed, "tests"));
+            var atCreate = Assert.IsType<MaskingProof>(created.Verify.Masking);
+            Assert.True(atCreate.Clean, atCreate.Line);
+            Assert.StartsWith("credentials-", atCreate.Identity, StringComparison.Ordinal);
+
+            var verify = await branches.VerifyAsync("mask2", null);
+            var proof = Assert.IsType<MaskingProof>(verify.Masking);
+            Assert.True(verify.Passed, proof.Line);
+            Assert.Equal(6, proof.Columns.Count);
+            Assert.All(proof.Columns, c => Assert.Equal(0, c.EqualToSource));
+
+            // One production session token written into the branch: its verify finds it and fails, though the suite's metrics hold.
+            var token = (await ValuesAsync(TestServer.Source, "directus_sessions", "token")).Order(StringComparer.Ordinal).First();
+            await Pg.ExecuteAsync(database, $"UPDATE directus_sessions SET token = '{token}' WHERE token = (SELECT min(token) FROM directus_sessions)");
+            var dirty = await branches.VerifyAsync("mask2", null);
+            Assert.All(dirty.Checks, c => Assert.True(c.Ok));
+            Assert.False(dirty.Passed);
+            Assert.Equal(1, dirty.Masking!.Columns.Single(c => c.Column == "public.directus_sessions.token").EqualToSource);
+            Assert.Contains("NOT CLEAN: public.directus_sessions.token 1", dirty.Masking.Line, StringComparison.Ordinal);
+        }
+        finally
+        {
+            NpgsqlConnection.ClearAllPools();
+            await Pg.ExecuteAsync("postgres", $"DROP DATABASE IF EXISTS {database} WITH (FORCE)");
+        }
+    }
+
+    [Fact]
     public async Task Masking_none_is_an_exact_copy()
     {
         var exact = new CloneLifecycle(Settings with { Masking = MaskingRules.Parse(["none"]) });
