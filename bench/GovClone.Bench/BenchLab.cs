@@ -131,57 +131,12 @@ public sealed partial class BenchLab : IAsyncDisposable
         return await LabKit.TableDigestsAsync(conn);
     }
 
-    /// <summary>
-    /// Issue 25.5's check of a masked clone, the bench's own (not govclone's proof): for each column
-    /// <paramref name="profile"/> masks, the distinct non-NULL values of <see cref="Clone"/> that are also values of
-    /// the source's same column (a constant rule's own value excepted). Every count must be 0.
-    /// </summary>
+    /// <summary>Issue 25.5's check of the masked clone, the bench's own (not govclone's proof): <see cref="LabKit.MaskedValuesLeftAsync"/>.</summary>
     public async Task<IReadOnlyList<(string Column, long Values, long Production)>> MaskedValuesLeftAsync(string profile)
     {
         await using var source = await OpenAsync(Source);
         await using var clone = await OpenAsync(Clone);
-        var result = new List<(string, long, long)>();
-        foreach (var rule in MaskingRules.Parse([profile]).Effective)
-        {
-            var sql = $"SELECT DISTINCT \"{rule.Column}\"::text FROM \"{rule.Schema}\".\"{rule.Table}\" WHERE \"{rule.Column}\" IS NOT NULL";
-            if (await ColumnMissingAsync(source, rule))
-            {
-                continue; // a default of the profile this source has no column for (auth_data)
-            }
-
-            var production = await ValuesAsync(source, sql);
-            if (rule.Value is { } constant)
-            {
-                production.Remove(constant);
-            }
-
-            var values = await ValuesAsync(clone, sql);
-            result.Add((rule.ColumnName, values.Count, values.Count(production.Contains)));
-        }
-
-        return result;
-
-        static async Task<HashSet<string>> ValuesAsync(NpgsqlConnection conn, string sql)
-        {
-            var set = new HashSet<string>(StringComparer.Ordinal);
-            await using var cmd = new NpgsqlCommand(sql, conn) { CommandTimeout = 0 };
-            await using var reader = await cmd.ExecuteReaderAsync();
-            while (await reader.ReadAsync())
-            {
-                set.Add(reader.GetString(0));
-            }
-
-            return set;
-        }
-
-        static async Task<bool> ColumnMissingAsync(NpgsqlConnection conn, MaskingRule rule)
-        {
-            await using var cmd = new NpgsqlCommand("SELECT count(*) FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 AND column_name = $3", conn);
-            cmd.Parameters.AddWithValue(rule.Schema);
-            cmd.Parameters.AddWithValue(rule.Table);
-            cmd.Parameters.AddWithValue(rule.Column);
-            return (long)(await cmd.ExecuteScalarAsync())! == 0;
-        }
+        return await LabKit.MaskedValuesLeftAsync(source, clone, profile);
     }
 
     /// <summary>The runbook's way, timed: CREATE DATABASE, <c>pg_dump SOURCE | psql CLONE</c>, ANALYZE.</summary>
