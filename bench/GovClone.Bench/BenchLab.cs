@@ -41,6 +41,9 @@ public sealed partial class BenchLab : IAsyncDisposable
         var raw = server.ClientSettings();
         raw["sourceDatabase"] = Source;
         raw["cloneDatabase"] = Clone;
+        // Explicit: every way but the masked rows (which pass -c masking=PROFILE) makes today's exact copy, so
+        // "clone = source" compares like with like and "first clone: streams" stays the unmasked clone.
+        raw[SettingKeys.Masking.Name] = "none";
         GovClone.Configuration.StackFile.Write(StackFile,
             raw.ToDictionary(kv => SettingKeys.Namespace + ":" + kv.Key, kv => kv.Value!, StringComparer.Ordinal),
             "Written by bench/clone for its private server.");
@@ -126,6 +129,14 @@ public sealed partial class BenchLab : IAsyncDisposable
     {
         await using var conn = await OpenAsync(database);
         return await LabKit.TableDigestsAsync(conn);
+    }
+
+    /// <summary>Issue 25.5's check of the masked clone, the bench's own (not govclone's proof): <see cref="LabKit.MaskedValuesLeftAsync"/>.</summary>
+    public async Task<IReadOnlyList<(string Column, long Values, long Production)>> MaskedValuesLeftAsync(string profile)
+    {
+        await using var source = await OpenAsync(Source);
+        await using var clone = await OpenAsync(Clone);
+        return await LabKit.MaskedValuesLeftAsync(source, clone, profile);
     }
 
     /// <summary>The runbook's way, timed: CREATE DATABASE, <c>pg_dump SOURCE | psql CLONE</c>, ANALYZE.</summary>

@@ -60,6 +60,10 @@ public sealed class CloneBench(BenchLab lab, Ways ways, Action<string> log)
             await CheckCloneAsync(run, ways.Streams, source);
         }
 
+        // Issue 25.5: the same clone masked in the source query, right after the unmasked one (same round, same order).
+        await MaskedAsync(run, ways.MaskedCredentials, "credentials", first);
+        await MaskedAsync(run, ways.MaskedPersonal, "personal", first);
+
         await Cli(run, "drop", "--yes");
         await lab.SettleAsync();
         var withTemplate = await Cli(run, "clone", "--clone-method", "streams", "--retain-template", "true");
@@ -131,6 +135,46 @@ public sealed class CloneBench(BenchLab lab, Ways ways, Action<string> log)
         {
             await CheckCloneAsync(run, ways.SourceTemplate, source);
         }
+    }
+
+    /// <summary>
+    /// A first clone by streams under <c>govclone:masking</c> <paramref name="profile"/> (the bench's stack file says
+    /// none; -c overrides it for this run only). The first round checks that it holds none of the source's masked
+    /// values (<see cref="BenchLab.MaskedValuesLeftAsync"/>) and that the seed and the suite pass on it.
+    /// </summary>
+    private async Task MaskedAsync(SizeRun run, Way way, string profile, bool first)
+    {
+        var masking = "masking=" + profile;
+        await Cli(run, "drop", "--yes");
+        await lab.SettleAsync();
+        var clone = await Cli(run, "clone", "--clone-method", "streams", "--retain-template", "false", "-c", masking);
+        Expect(clone, "by streams");
+        Record(run, way, clone);
+        if (!first)
+        {
+            return;
+        }
+
+        var left = await lab.MaskedValuesLeftAsync(profile);
+        var production = left.Sum(c => c.Production);
+        run[way].Equal = left.Count == 0
+            ? "NO: no masked column found"
+            : string.Create(Inv, $"masked: {left.Count} columns, {production} production values");
+        if (left.Count == 0 || production > 0)
+        {
+            Failures.Add($"{way.Name} at {run.Label}: production values left in the masked clone: "
+                + string.Join(", ", left.Where(c => c.Production > 0).Select(c => $"{c.Column} {c.Production}")));
+        }
+
+        var up = await lab.RunCliAsync("up", "-c", masking);
+        var verify = await lab.RunCliAsync("verify", "-c", masking);
+        run[way].Suite = up.Succeeded && verify.Succeeded ? "passes" : "FAILS";
+        if (!up.Succeeded || !verify.Succeeded)
+        {
+            Failures.Add($"{way.Name} at {run.Label}: the regression suite fails on its masked clone:\n{up.Output}\n{verify.Output}");
+        }
+
+        log($"  {way.Name}: {run[way].Equal}; suite: {run[way].Suite}");
     }
 
     /// <summary>Each peer once, checked against the source in the first round, its database dropped after.</summary>

@@ -151,6 +151,11 @@ public static class Report
             yield return new($"{r} branch create + seed + suite within 1.50x of a template re-clone", branch <= 1.5, X(branch));
             yield return new($"{r} first up (clone + retained template) >= 1.50x plain", firstUp >= 1.5, X(firstUp));
             yield return new($"{r} peak RSS < 150 MB", peak < 150, peak.ToString("0", Inv) + " MB");
+            foreach (var (masked, profile) in new[] { (ways.MaskedCredentials, "credentials"), (ways.MaskedPersonal, "personal") })
+            {
+                var ratio = run[masked].Median / run[ways.Streams].Median;
+                yield return new($"{r} first clone masked ({profile}) within 1.15x of unmasked", ratio <= 1.15, X(ratio) + " the unmasked streams clone's time");
+            }
         }
 
         if (!runs.Any(r => r.RequestedBytes >= PeerTargetFromBytes))

@@ -22,7 +22,7 @@ public sealed class Ways
         var j = jobs.ToString(CultureInfo.InvariantCulture);
         PgDump = new($"peer: pg_dump -Fd -j {j} -Z 0, pg_restore -j {j}, ANALYZE", WayKind.Peer, "pg_dump -Fd");
         PgCopyDb = new($"peer: pgcopydb clone --table-jobs {j} --index-jobs {j}", WayKind.Peer, "pgcopydb");
-        All = [Plain, PgDump, PgCopyDb, Streams, StreamsTemplate, Template, Ready, ForceSeed, SpareRemake, Branch, SourceTemplate, FileCopy];
+        All = [Plain, PgDump, PgCopyDb, Streams, MaskedCredentials, MaskedPersonal, StreamsTemplate, Template, Ready, ForceSeed, SpareRemake, Branch, SourceTemplate, FileCopy];
     }
 
     public Way Plain { get; } = new("plain: pg_dump | psql, then ANALYZE (the runbook)", WayKind.Baseline);
@@ -32,6 +32,12 @@ public sealed class Ways
     public Way PgCopyDb { get; }
 
     public Way Streams { get; } = new("govclone first clone: streams (clone --clone-method streams)", WayKind.Govclone);
+
+    /// <summary>Issue 25.5: the same streams clone, masked in the source query (govclone:masking credentials), next to the unmasked one.</summary>
+    public Way MaskedCredentials { get; } = new("govclone first clone, masked (credentials)", WayKind.Govclone);
+
+    /// <summary>Issue 25.5: credentials plus emails, names, IPs and user agents (govclone:masking personal).</summary>
+    public Way MaskedPersonal { get; } = new("govclone first clone, masked (personal)", WayKind.Govclone);
 
     public Way StreamsTemplate { get; } = new("govclone first clone + retained template (what `up` does first)", WayKind.Govclone);
 

@@ -160,6 +160,11 @@ public static partial class GovCloneCli
             }
 
             _console.Write(Rendering.HaveWant(result.Verify));
+            if (result.Verify.Masking is { } masking)
+            {
+                _console.MarkupLine(Markup.Escape(masking.Line));
+            }
+
             _console.MarkupLine($"branch create: {Markup.Escape(branch.Database)} {(result.Passed ? "ready: suite PASS" : "[red]suite DRIFT[/]")}");
             return exit;
         }
@@ -316,6 +321,7 @@ public static partial class GovCloneCli
                 clone = s.CloneDatabase,
                 branch = branch.Name,
                 database = branch.Database,
+                masking = Rendering.MaskingJson(result.Masking),
             };
         }
 

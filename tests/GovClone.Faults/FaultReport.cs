@@ -60,6 +60,9 @@ public sealed class FaultReport
     /// <summary>Scenarios over a real sshd (rows named "ssh: …").</summary>
     public int SshRuns => _rows.Where(kv => kv.Key.StartsWith("ssh:", StringComparison.Ordinal)).Sum(kv => kv.Value.Runs);
 
+    /// <summary>Masked clones killed mid-copy (rows named "masking: …").</summary>
+    public int MaskingRuns => _rows.Where(kv => kv.Key.StartsWith("masking:", StringComparison.Ordinal)).Sum(kv => kv.Value.Runs);
+
     public int BadInputs { get; private set; }
     public int BadInputsRefused { get; private set; }
     public int DistinctKillPoints => _distinctKillPoints.Count;
@@ -192,7 +195,7 @@ public sealed class FaultReport
     }
 
     public string SummaryLine() => string.Create(CultureInfo.InvariantCulture,
-        $"faults: {Scenarios} scenarios ({PulumiSteps} of Pulumi steps, {BranchRuns} of branch creation, {LiveRuns} of a live production, {SshRuns} over a real sshd), {Kills} kills, {Converged} converged, {Half} half clones, {HalfBranches} half branches, {ProductionChanges} production changes, {Secrets} secrets, {BadInputsRefused}/{BadInputs} bad inputs refused, {Leftovers} leftovers");
+        $"faults: {Scenarios} scenarios ({PulumiSteps} of Pulumi steps, {BranchRuns} of branch creation, {LiveRuns} of a live production, {SshRuns} over a real sshd, {MaskingRuns} of masked clones), {Kills} kills, {Converged} converged, {Half} half clones, {HalfBranches} half branches, {ProductionChanges} production changes, {Secrets} secrets, {BadInputsRefused}/{BadInputs} bad inputs refused, {Leftovers} leftovers");
 
     private static string N(int n) => n.ToString(CultureInfo.InvariantCulture);
 }

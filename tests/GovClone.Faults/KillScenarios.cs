@@ -218,7 +218,7 @@ public static class KillScenarios
         return new KillOutcome(false, $"the clone ended (exit {done.ExitCode}) before the point");
     }
 
-    private static async Task<bool> ReachedAsync(FaultLab lab, KillPoint point, string phase, long sourceBytes)
+    internal static async Task<bool> ReachedAsync(FaultLab lab, KillPoint point, string phase, long sourceBytes)
     {
         var copyPhase = point.Method == "streams" ? "4/7" : "2/4";
         var next = FaultLab.Clone + "_next"; // every build goes there until its swap
@@ -245,7 +245,7 @@ public static class KillScenarios
         }
     }
 
-    private static async Task<bool> KillAsync(FaultLab lab, Process tool, KillTarget target)
+    internal static async Task<bool> KillAsync(FaultLab lab, Process tool, KillTarget target)
     {
         switch (target)
         {

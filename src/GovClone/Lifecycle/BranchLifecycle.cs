@@ -126,7 +126,7 @@ public sealed class BranchLifecycle
 
         Finish(seedStep);
         var suiteStep = Start(++n, total, "suite", $"regression suite on {branch.Database} ({Word(options.Profile)})");
-        verify = await BranchSeeding.VerifyAsync(connections, options.Profile, ct);
+        verify = await BranchSeeding.WithMaskingAsync(connections, on, await BranchSeeding.VerifyAsync(connections, options.Profile, ct), ct);
         Finish(suiteStep);
         await TouchAsync(maintenance, branch, ct);
         var info = await FindAsync(maintenance, branch, ct);
@@ -601,7 +601,7 @@ public sealed class BranchLifecycle
         var connections = new Connections(on);
         await using var runLock = await RunLock.AcquireAsync(connections, on, "verify", ct);
         await RequireCompleteAsync(runLock.Maintenance, branch, ct);
-        var result = await BranchSeeding.VerifyAsync(connections, profile ?? _settings.SeedProfile, ct);
+        var result = await BranchSeeding.WithMaskingAsync(connections, on, await BranchSeeding.VerifyAsync(connections, profile ?? _settings.SeedProfile, ct), ct);
         await TouchAsync(runLock.Maintenance, branch, ct);
         return result;
     }

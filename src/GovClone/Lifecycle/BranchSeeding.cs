@@ -28,6 +28,18 @@ internal static class BranchSeeding
         return new VerifyResult(profile, ExpectedState.Compare(ExpectedState.For(profile), metrics));
     }
 
+    /// <summary>
+    /// The suite's result with the masking proof of the branch (issue 25.3): the masking in force (<paramref name="on"/>'s
+    /// govclone:masking, which the branch's parent clone was made under) and, per masked column, the branch's values
+    /// that are production's. The branch is a copy of the masked template, and its seed may write: the proof reads what
+    /// it holds now.
+    /// </summary>
+    public static async Task<VerifyResult> WithMaskingAsync(Connections branch, GovCloneSettings on, VerifyResult suite, CancellationToken ct)
+    {
+        await using var conn = await branch.OpenCloneAsync(ct);
+        return suite with { Masking = await Masking.MaskingProof.ReadAsync(branch, on, conn, ct) };
+    }
+
     /// <summary>Seeds the branch <paramref name="database"/> to <paramref name="profile"/>; throws <see cref="StateNotReachedException"/> (exit 1) unless the suite then passes.</summary>
     public static async Task<LeverResult> SeedAsync(Connections branch, string database, SeedProfile profile, bool purgeForeign, CancellationToken ct)
     {

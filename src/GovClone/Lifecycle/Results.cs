@@ -142,7 +142,7 @@ public sealed record CloneStatus
 /// <summary>The have/want of every metric against a profile.</summary>
 public sealed record VerifyResult(SeedProfile Profile, IReadOnlyList<MetricCheck> Checks)
 {
-    /// <summary>The masking in force and its check against the source (issue 25; null where it was not read, e.g. a branch's verify).</summary>
+    /// <summary>The masking in force and its check against the source (issue 25; the clone's or a branch's; null where it was not read).</summary>
     public Masking.MaskingProof? Masking { get; init; }
 
     /// <summary>The suite passes and no masked column holds a production value.</summary>

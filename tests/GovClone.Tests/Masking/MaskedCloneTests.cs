@@ -1,6 +1,8 @@
+using System.Globalization;
 using GovClone.Configuration;
 using GovClone.Lifecycle;
 using GovClone.Masking;
+using GovClone.Processes;
 using GovClone.Tests.Support;
 using Npgsql;
 
@@ -50,6 +52,61 @@ public class MaskedCloneTests : CloneTestBase
         finally
         {
             await Pg.ExecuteAsync("postgres", $"DROP DATABASE IF EXISTS {Clone}_mask1 WITH (FORCE)");
+        }
+    }
+
+    [Fact]
+    public async Task A_branch_s_verify_carries_the_masking_proof_and_fails_on_a_production_value()
+    {
+        var kept = Settings with { RetainTemplate = RetainTemplate.Yes };
+        await new CloneLifecycle(kept).UpAsync();
+        var branches = new BranchLifecycle(kept);
+        var database = Clone + "_mask2";
+        try
+        {
+            var created = await branches.CreateAsync("mask2", new BranchCreateOptions(SeedProfile.Committed, "tests"));
+            var atCreate = Assert.IsType<MaskingProof>(created.Verify.Masking);
+            Assert.True(atCreate.Clean, atCreate.Line);
+            Assert.StartsWith("credentials-", atCreate.Identity, StringComparison.Ordinal);
+
+            var verify = await branches.VerifyAsync("mask2", null);
+            var proof = Assert.IsType<MaskingProof>(verify.Masking);
+            Assert.True(verify.Passed, proof.Line);
+            Assert.Equal(6, proof.Columns.Count);
+            Assert.All(proof.Columns, c => Assert.Equal(0, c.EqualToSource));
+
+            // One production session token written into the branch: its verify finds it and fails, though the suite's metrics hold.
+            var token = (await ValuesAsync(TestServer.Source, "directus_sessions", "token")).Order(StringComparer.Ordinal).First();
+            await Pg.ExecuteAsync(database, $"UPDATE directus_sessions SET token = '{token}' WHERE token = (SELECT min(token) FROM directus_sessions)");
+            var dirty = await branches.VerifyAsync("mask2", null);
+            Assert.All(dirty.Checks, c => Assert.True(c.Ok));
+            Assert.False(dirty.Passed);
+            Assert.Equal(1, dirty.Masking!.Columns.Single(c => c.Column == "public.directus_sessions.token").EqualToSource);
+            Assert.Contains("NOT CLEAN: public.directus_sessions.token 1", dirty.Masking.Line, StringComparison.Ordinal);
+        }
+        finally
+        {
+            NpgsqlConnection.ClearAllPools();
+            await Pg.ExecuteAsync("postgres", $"DROP DATABASE IF EXISTS {database} WITH (FORCE)");
+        }
+    }
+
+    [Fact]
+    public async Task Schema_only_dumps_of_source_and_clone_are_equal_under_every_profile()
+    {
+        var source = await SchemaOnlyAsync(TestServer.Source);
+        Assert.Contains("CREATE TABLE public.directus_users", source, StringComparison.Ordinal);
+        foreach (var profile in new[] { "credentials", "personal", "none" })
+        {
+            // One clone, re-cloned by each profile in turn (a masking change makes it not current).
+            var up = await new CloneLifecycle(Settings with { Masking = MaskingRules.Parse([profile]) }).UpAsync();
+            Assert.True(up.Verify.Passed, up.Verify.Masking?.Line);
+            Assert.StartsWith(profile == "none" ? "none" : profile + "-", up.Verify.Masking!.Identity, StringComparison.Ordinal);
+            Assert.Equal(source, await SchemaOnlyAsync(Clone));
+
+            // Not vacuous: the values did change (or, under none, did not), only the schema is the same.
+            var tokens = await ValuesAsync(Clone, "directus_sessions", "token");
+            Assert.Equal(profile == "none", tokens.SetEquals(await ValuesAsync(TestServer.Source, "directus_sessions", "token")));
         }
     }
 
@@ -156,6 +213,23 @@ public class MaskedCloneTests : CloneTestBase
         }
 
         return values;
+    }
+
+    /// <summary>
+    /// pg_dump --schema-only of a database. Normalised, and only this: the <c>\restrict</c>/<c>\unrestrict</c> lines,
+    /// which carry a random key per dump (PostgreSQL 15.14+). Nothing else differs legitimately: without --create,
+    /// pg_dump writes no database-level line (not the database's name, nor the COMMENT ON DATABASE that holds
+    /// govclone's marker, nor its CONNECT grants), so masking may change values only, never a line of this.
+    /// </summary>
+    private async Task<string> SchemaOnlyAsync(string database)
+    {
+        var dump = await ProcessRunner.RunAsync(new ProcessSpec(Path.Combine(Pg.Server.BinDirectory, "pg_dump"),
+            ["-h", Pg.Server.Host, "-p", Pg.Server.Port.ToString(CultureInfo.InvariantCulture), "-U", Pg.Server.SuperUser, "--schema-only", "-d", database])
+        {
+            Environment = new Dictionary<string, string?> { ["PGPASSWORD"] = Pg.Password },
+        });
+        Assert.True(dump.Succeeded, dump.StandardError);
+        return string.Join('\n', dump.StandardOutput.Split('\n').Where(l => !l.StartsWith("\\restrict ", StringComparison.Ordinal) && !l.StartsWith("\\unrestrict ", StringComparison.Ordinal)));
     }
 
     private async Task<long> CountAsync(string database, string table) =>

@@ -81,6 +81,56 @@ public static class LabKit
     }
 
     /// <summary>
+    /// A masked copy's check, independent of govclone's own proof: for each column the masking <paramref name="profile"/>
+    /// masks (and the source has), the distinct non-NULL values of <paramref name="copy"/> and how many of them are also
+    /// values of the source's same column (a constant rule's own value excepted). Every Production count must be 0.
+    /// </summary>
+    public static async Task<IReadOnlyList<(string Column, long Values, long Production)>> MaskedValuesLeftAsync(NpgsqlConnection source, NpgsqlConnection copy, string profile)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentNullException.ThrowIfNull(copy);
+        var result = new List<(string, long, long)>();
+        foreach (var rule in GovClone.Configuration.MaskingRules.Parse([profile]).Effective)
+        {
+            await using (var has = new NpgsqlCommand("SELECT count(*) FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 AND column_name = $3", source))
+            {
+                has.Parameters.AddWithValue(rule.Schema);
+                has.Parameters.AddWithValue(rule.Table);
+                has.Parameters.AddWithValue(rule.Column);
+                if ((long)(await has.ExecuteScalarAsync())! == 0)
+                {
+                    continue; // a default of the profile this source has no column for (auth_data)
+                }
+            }
+
+            var sql = $"SELECT DISTINCT \"{rule.Column}\"::text FROM \"{rule.Schema}\".\"{rule.Table}\" WHERE \"{rule.Column}\" IS NOT NULL";
+            var production = await DistinctAsync(source, sql);
+            if (rule.Value is { } constant)
+            {
+                production.Remove(constant);
+            }
+
+            var values = await DistinctAsync(copy, sql);
+            result.Add((rule.ColumnName, values.Count, values.Count(production.Contains)));
+        }
+
+        return result;
+
+        static async Task<HashSet<string>> DistinctAsync(NpgsqlConnection conn, string sql)
+        {
+            var set = new HashSet<string>(StringComparer.Ordinal);
+            await using var cmd = new NpgsqlCommand(sql, conn) { CommandTimeout = 0 };
+            await using var reader = await cmd.ExecuteReaderAsync();
+            while (await reader.ReadAsync())
+            {
+                set.Add(reader.GetString(0));
+            }
+
+            return set;
+        }
+    }
+
+    /// <summary>
     /// Every user table's exact row count and row checksum (sum of hashtext of the row's text), by name. The columns a
     /// masking profile may rewrite (<see cref="MaskingRules.CredentialsDefaults"/> and <see cref="MaskingRules.PersonalDefaults"/>:
     /// a clone is masked by default, issue 25) are left out of the row's text on both sides, so "clone = source" still
