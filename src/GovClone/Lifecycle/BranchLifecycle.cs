@@ -388,7 +388,7 @@ public sealed class BranchLifecycle
             return;
         }
 
-        var (free, _) = await new CloneLifecycle(_settings).MeasureDiskAsync(maintenance, ct);
+        var (free, _) = await new HostDisk(new ServerTransport(_settings)).MeasureAsync(maintenance, ct);
         free ??= _settings.HostFreeBytes;
         if (free is null)
         {
