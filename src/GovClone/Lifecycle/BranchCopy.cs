@@ -61,7 +61,7 @@ internal sealed class BranchCopy(GovCloneSettings settings, BranchDatabases data
             await BranchGuardedSql.ExecuteAsync(maintenance, BranchSql.With(BranchSql.Parameters(branch, settings.TemplateDatabase, ("owner", options.Owner)), BranchSql.Guard, BranchSql.Begin), ct);
             // The template's database-level settings (the source's, which the clone carries): CREATE DATABASE … TEMPLATE copies none.
             await BranchGuardedSql.ExecuteAsync(maintenance, BranchSql.With(BranchSql.Parameters(branch, settings.TemplateDatabase, ("settings_from", settings.TemplateDatabase),
-                ("settings_to", branch.Database)), BranchSql.Guard) + EngineFiles.GetSql("databasesettings.sql"), ct);
+                ("settings_to", branch.Database)), BranchSql.Guard) + EngineFiles.GetSql("database_settings.sql"), ct);
 
             // Under the clone's budget lock: count again with it in.
             await budget.WithLockAsync(maintenance, async () =>
