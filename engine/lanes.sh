@@ -45,10 +45,10 @@ plan_lanes() {
 # runs merged in one pass cost less CPU (bench/clone's sort-memory table measures both side by side). The job
 # list gives each job the least memory that still merges in one pass (sort_kb: at least 8 MB, at most
 # maintenance_work_mem).
-# While other lanes run they keep every core busy: parallel workers would add no core, only their temp-file
-# exchange. A lane whose partners have finished builds with up to one worker per idle lane; PostgreSQL launches
-# a worker only while each participant has at least 32 MB, so such a lane sorts in 32 MB per participant (or
-# its sort_kb, if more), within maintenance_work_mem.
+# A running lane keeps a core busy, so a parallel worker beside it adds no core, only its temp-file exchange: a
+# lane builds with up to one worker per lane that has finished (none while all the others still run), and PostgreSQL
+# launches a worker only while each participant has at least 32 MB, so such a lane sorts in 32 MB per
+# participant (or its sort_kb, if more), within maintenance_work_mem.
 lanes_done() { local n=0 f; for f in "$work"/lane.*.done; do if [ -e "$f" ]; then n=$((n + 1)); fi; done; echo "$n"; }
 
 # copy_table TABLE COLUMNS JOB: one big table, source to clone, in binary; its rows to copied.JOB.
@@ -85,7 +85,7 @@ finish_job() {
     memory=$((($4 > 32768 ? $4 : 32768) * (workers + 1)))
     if [ "$memory" -gt "$max_sort_kb" ]; then memory=$max_sort_kb; fi
     emit lane lane="$3" table="$1" sort_kb:="$memory" workers:="$workers" \
-      text="lane $3: post-data of $1: index builds sort in ${memory}kB with up to $workers parallel worker(s) (the other lanes have finished)"
+      text="lane $3: post-data of $1: index builds sort in ${memory}kB with up to $workers parallel worker(s), one per lane that has finished"
   else
     workers=0 memory=$4
     emit lane lane="$3" table="$1" sort_kb:="$memory" workers:=0 \

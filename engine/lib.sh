@@ -127,10 +127,14 @@ engine_params() {
   pg_dump_cmd=("${bin}pg_dump" "${conn[@]}")
   pg_restore_cmd=("${bin}pg_restore" "${conn[@]}" --exit-on-error)
 
+  # No session takes anything from the caller's libpq environment (CallerEnvironment.Removed, in C#; a test holds
+  # the two lists equal): no service file, no host address, no session options but the engine's own, set from
+  # nothing below. (govclone removes them from the run's environment too; this covers a run by hand.)
+  unset PGOPTIONS PGSERVICE PGSERVICEFILE PGSYSCONFDIR PGHOSTADDR PGDATABASE PGTARGETSESSIONATTRS PGLOADBALANCEHOSTS PGCLIENTENCODING PGDATESTYLE PGTZ PGGEQO
   # The SQL files read their parameters as govclone.* settings (current_setting), given to every session here:
   # the same files run with psql, by hand and with Npgsql. client_min_messages warning: no NOTICE ("drop
   # cascades to …") buries a failure's cause.
-  PGOPTIONS="${PGOPTIONS:-} -c client_min_messages=warning$(pg_option govclone.clone "$clone")$(pg_option govclone.target "$target")"
+  PGOPTIONS="-c client_min_messages=warning$(pg_option govclone.clone "$clone")$(pg_option govclone.target "$target")"
   PGOPTIONS="$PGOPTIONS$(pg_option govclone.next "$target")$(pg_option govclone.old "$old")$(pg_option govclone.spare "$spare")"
   PGOPTIONS="$PGOPTIONS$(pg_option govclone.template "$template")$(pg_option govclone.source "$source_db")"
   PGOPTIONS="$PGOPTIONS$(pg_option govclone.expected_database "$target")"

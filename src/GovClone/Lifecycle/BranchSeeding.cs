@@ -57,13 +57,13 @@ internal static class BranchSeeding
                 purged = await ForeignRows.ReadAsync(conn, ct);
                 if (purged.Count > 0)
                 {
-                    await BranchLifecycle.ExecuteAsync(conn, SqlScripts.Get(SqlScripts.PurgeForeignRows), ct);
+                    await BranchGuardedSql.ExecuteAsync(conn, SqlScripts.Get(SqlScripts.PurgeForeignRows), ct);
                 }
             }
 
             try
             {
-                await BranchLifecycle.ExecuteAsync(conn, SqlScripts.Get(file), ct);
+                await BranchGuardedSql.ExecuteAsync(conn, SqlScripts.Get(file), ct);
             }
             catch (PostgresException ex) when (ex.SqlState == ForeignRows.RefusedSqlState)
             {

@@ -87,6 +87,23 @@ internal sealed record ProductionView(SourceFingerprint Fingerprint, IReadOnlyDi
         }
     }
 
+    /// <summary>
+    /// The run's production report: <paramref name="before"/> and a view read now (both checked read-only sessions), what
+    /// differs between them (other sessions' changes), and the engine's checked sessions (<paramref name="engine"/>).
+    /// </summary>
+    public static async Task<ProductionReport> ReportSinceAsync(Connections connections, ProductionView before, ProductionReport? engine, CancellationToken ct)
+    {
+        var after = await ReadAsync(connections, ct);
+        return new ProductionReport
+        {
+            Read = true,
+            SessionsChecked = 2 + (engine?.SessionsChecked ?? 0),
+            PgDumpRuns = engine?.PgDumpRuns ?? 0,
+            FingerprintEqual = before.Fingerprint == after.Fingerprint,
+            ChangedByOthers = Changes(before, after),
+        };
+    }
+
     private static async Task<ProductionView> ReadCheckedAsync(Connections connections, CancellationToken ct)
     {
         await using var source = await connections.OpenSourceAsync(ct);

@@ -1,37 +1,10 @@
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
-using System.Security.Cryptography;
-using System.Text;
-using System.Text.Json;
 using GovClone.Configuration;
 using GovClone.Processes;
 
 namespace GovClone.Sandbox;
-
-/// <summary>How to run a private PostgreSQL server.</summary>
-public sealed record LocalServerOptions
-{
-    /// <summary>
-    /// Folder of the state file (port, binaries, where the cluster is). The cluster and its log live here too
-    /// when the server runs as the current user; as root they live in <see cref="LocalPostgresServer.ClusterDirectoryFor"/>.
-    /// </summary>
-    public required string StateDirectory { get; init; }
-
-    public string SuperUser { get; init; } = "workflow_admin";
-
-    /// <summary>Password of the superuser; null for trust authentication on loopback.</summary>
-    public string? Password { get; init; }
-
-    /// <summary>Folder of initdb/pg_ctl/postgres; detected when null.</summary>
-    public string? BinDirectory { get; init; }
-
-    /// <summary>
-    /// Trade durability for speed (fsync off, minimal WAL). Right for a sandbox and for tests, whose
-    /// data is generated and thrown away; crash recovery after an immediate stop still works.
-    /// </summary>
-    public bool Fast { get; init; } = true;
-}
 
 /// <summary>
 /// A private PostgreSQL cluster on loopback: initdb + pg_ctl, on a free port, no unix socket. initdb and
@@ -41,15 +14,12 @@ public sealed record LocalServerOptions
 /// root everything the server reads and writes (data directory, log, initdb's password file) lives in a
 /// folder of its own under the postgres account's home, keyed by the state folder
 /// (<see cref="ClusterDirectoryFor"/>), never in the caller's folder, whose permissions are left alone.
-/// The sandbox, the test fixture, the fault runner and the benchmark all use this one type.
+/// The sandbox, the test fixture, the fault runner and the benchmark all use this one type. The account it runs as
+/// is <see cref="ServerAccount"/>'s, its binaries <see cref="PostgresBinaries"/>', its state file <see cref="ServerStateFile"/>,
+/// and clusters left behind are swept by <see cref="OrphanedClusters"/>.
 /// </summary>
 public sealed class LocalPostgresServer : IAsyncDisposable
 {
-    private const string StateFileName = "server.json";
-
-    /// <summary>In a cluster folder under the postgres account's home: the state folder it belongs to (for sweeping orphans).</summary>
-    private const string OwnerFileName = "govclone-state-directory";
-
     private LocalPostgresServer(LocalServerOptions options, string binDirectory, int port, string? clusterDirectory = null)
     {
         Options = options;
@@ -75,52 +45,18 @@ public sealed class LocalPostgresServer : IAsyncDisposable
 
     public string SuperUser => Options.SuperUser;
 
-    private static bool IsRoot => Environment.UserName == "root" || GetEuid() == 0;
-
     /// <summary>
     /// Where the cluster of <paramref name="stateDirectory"/> lives: the state folder itself when the server runs as
     /// the current user; as root, <c>~postgres/govclone-clusters/&lt;hash of the state folder's full path&gt;</c>, a folder
-    /// the postgres account owns, outside any folder it may not enter.
+    /// the postgres account owns, outside any folder it may not enter (<see cref="ServerAccount"/>).
     /// </summary>
-    public static string ClusterDirectoryFor(string stateDirectory)
-    {
-        ArgumentNullException.ThrowIfNull(stateDirectory);
-        var full = Path.GetFullPath(stateDirectory);
-        if (!IsRoot)
-        {
-            return full;
-        }
+    public static string ClusterDirectoryFor(string stateDirectory) => ServerAccount.ClusterDirectoryFor(stateDirectory);
 
-        var key = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(full)))[..20].ToLowerInvariant();
-        return Path.Combine(ClustersRoot, key);
-    }
-
-    /// <summary>The folder under the postgres account's home (from /etc/passwd; Debian: /var/lib/postgresql) holding root-started clusters.</summary>
-    private static string ClustersRoot
-    {
-        get
-        {
-            var home = "/var/lib/postgresql";
-            try
-            {
-                var entry = File.ReadLines("/etc/passwd").FirstOrDefault(l => l.StartsWith("postgres:", StringComparison.Ordinal))?.Split(':');
-                if (entry is { Length: > 5 } && entry[5].StartsWith('/'))
-                {
-                    home = entry[5];
-                }
-            }
-            catch (IOException)
-            {
-            }
-
-            return Path.Combine(home, "govclone-clusters");
-        }
-    }
     /// <summary>Starts the cluster in <see cref="LocalServerOptions.StateDirectory"/>, creating it on first use.</summary>
     public static async Task<LocalPostgresServer> StartAsync(LocalServerOptions options, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var bin = options.BinDirectory ?? FindBinDirectory();
+        var bin = options.BinDirectory ?? PostgresBinaries.Find();
         Directory.CreateDirectory(options.StateDirectory);
         // A cluster made earlier stays where it is (a state file from before clusters could live elsewhere names none).
         var previous = Attach(options.StateDirectory);
@@ -139,43 +75,14 @@ public sealed class LocalPostgresServer : IAsyncDisposable
     /// <summary>Reattaches to a cluster started earlier (by <c>sandbox up</c>), or null when there is none.</summary>
     public static LocalPostgresServer? Attach(string stateDirectory)
     {
-        var file = Path.Combine(stateDirectory, StateFileName);
-        if (!File.Exists(file))
+        var state = ServerStateFile.Read(stateDirectory);
+        if (state is null)
         {
             return null;
         }
 
-        var state = JsonSerializer.Deserialize<ServerStateFile>(File.ReadAllText(file))!;
         return new LocalPostgresServer(new LocalServerOptions { StateDirectory = stateDirectory, SuperUser = state.SuperUser }, state.BinDirectory, state.Port,
             state.ClusterDirectory ?? Path.GetFullPath(stateDirectory)); // older state files: the cluster is in the state folder
-    }
-
-    /// <summary>The newest /usr/lib/postgresql/N/bin (Debian's layout), else a folder on PATH holding initdb.</summary>
-    public static string FindBinDirectory()
-    {
-        var debian = "/usr/lib/postgresql";
-        if (Directory.Exists(debian))
-        {
-            var best = Directory.GetDirectories(debian)
-                .Select(d => (Dir: d, Ok: int.TryParse(Path.GetFileName(d), NumberStyles.None, CultureInfo.InvariantCulture, out var v), Version: v))
-                .Where(x => x.Ok && File.Exists(Path.Combine(x.Dir, "bin", "initdb")))
-                .OrderByDescending(x => x.Version)
-                .FirstOrDefault();
-            if (best.Dir is not null)
-            {
-                return Path.Combine(best.Dir, "bin");
-            }
-        }
-
-        foreach (var dir in (Environment.GetEnvironmentVariable("PATH") ?? string.Empty).Split(':', StringSplitOptions.RemoveEmptyEntries))
-        {
-            if (File.Exists(Path.Combine(dir, "initdb")) && File.Exists(Path.Combine(dir, "pg_ctl")))
-            {
-                return dir;
-            }
-        }
-
-        throw new OperationFailedException("PostgreSQL server binaries (initdb, pg_ctl) were not found. Install them: apt-get install -y postgresql (the README's first command does this).");
     }
 
     public bool IsRunning()
@@ -243,50 +150,10 @@ public sealed class LocalPostgresServer : IAsyncDisposable
     /// As root: stops and removes the clusters under the postgres account's home whose state folder is gone (a test
     /// run or a checkout deleted without <c>sandbox down</c>). Clusters of state folders that exist are left alone.
     /// </summary>
-    public static async Task SweepOrphanedClustersAsync(CancellationToken ct = default)
-    {
-        if (!IsRoot || !Directory.Exists(ClustersRoot))
-        {
-            return;
-        }
-
-        foreach (var cluster in Directory.GetDirectories(ClustersRoot))
-        {
-            var ownerFile = Path.Combine(cluster, OwnerFileName);
-            string owner;
-            try
-            {
-                owner = File.ReadAllText(ownerFile).Trim();
-            }
-            catch (IOException)
-            {
-                continue; // being created right now, or not ours
-            }
-
-            if (owner.Length == 0 || Directory.Exists(owner))
-            {
-                continue;
-            }
-
-            var server = TryFromClusterDirectory(owner, cluster);
-            try
-            {
-                if (server is not null)
-                {
-                    await server.StopAsync("immediate", ct);
-                }
-
-                Directory.Delete(cluster, recursive: true);
-            }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or OperationFailedException)
-            {
-                // Best effort: another sweeper may be at it, or the server will not stop; the next sweep tries again.
-            }
-        }
-    }
+    public static Task SweepOrphanedClustersAsync(CancellationToken ct = default) => OrphanedClusters.SweepAsync(ct);
 
     /// <summary>A handle on a cluster whose state file is gone: enough to stop it (port unknown).</summary>
-    private static LocalPostgresServer? TryFromClusterDirectory(string stateDirectory, string cluster)
+    internal static LocalPostgresServer? TryFromClusterDirectory(string stateDirectory, string cluster)
     {
         if (!File.Exists(Path.Combine(cluster, "data", "PG_VERSION")))
         {
@@ -296,7 +163,7 @@ public sealed class LocalPostgresServer : IAsyncDisposable
         string bin;
         try
         {
-            bin = FindBinDirectory();
+            bin = PostgresBinaries.Find();
         }
         catch (OperationFailedException)
         {
@@ -370,10 +237,10 @@ public sealed class LocalPostgresServer : IAsyncDisposable
             return;
         }
 
-        if (!Directory.Exists(ClustersRoot))
+        if (!Directory.Exists(ServerAccount.ClustersRoot))
         {
-            Directory.CreateDirectory(ClustersRoot);
-            await ChownToServerUserAsync(ClustersRoot, recursive: false, ct);
+            Directory.CreateDirectory(ServerAccount.ClustersRoot);
+            await ServerAccount.ChownToServerUserAsync(ServerAccount.ClustersRoot, recursive: false, ct);
         }
 
         if (!Directory.Exists(ClusterDirectory))
@@ -384,14 +251,14 @@ public sealed class LocalPostgresServer : IAsyncDisposable
                 File.SetUnixFileMode(ClusterDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
             }
 
-            await File.WriteAllTextAsync(Path.Combine(ClusterDirectory, OwnerFileName), Path.GetFullPath(Options.StateDirectory) + "\n", ct);
-            await ChownToServerUserAsync(ClusterDirectory, recursive: true, ct);
+            await File.WriteAllTextAsync(Path.Combine(ClusterDirectory, OrphanedClusters.OwnerFileName), Path.GetFullPath(Options.StateDirectory) + "\n", ct);
+            await ServerAccount.ChownToServerUserAsync(ClusterDirectory, recursive: true, ct);
         }
 
         var probe = await RunAsServerUserAsync("test", ["-w", ClusterDirectory], ct, onPath: true);
         if (!probe.Succeeded)
         {
-            throw new OperationFailedException($"running as root, the server runs as the postgres system account, which cannot write {ClusterDirectory}. Let that account reach its home folder {Path.GetDirectoryName(ClustersRoot)} (Debian's postgresql package creates it so), or run govclone as a user other than root.");
+            throw new OperationFailedException($"running as root, the server runs as the postgres system account, which cannot write {ClusterDirectory}. Let that account reach its home folder {Path.GetDirectoryName(ServerAccount.ClustersRoot)} (Debian's postgresql package creates it so), or run govclone as a user other than root.");
         }
     }
 
@@ -486,8 +353,7 @@ public sealed class LocalPostgresServer : IAsyncDisposable
         }
 
         Port = port;
-        var state = new ServerStateFile(port, BinDirectory, Options.SuperUser, ClusterDirectory);
-        await File.WriteAllTextAsync(Path.Combine(Options.StateDirectory, StateFileName), JsonSerializer.Serialize(state), ct);
+        await new ServerStateFile(port, BinDirectory, Options.SuperUser, ClusterDirectory).WriteAsync(Options.StateDirectory, ct);
     }
 
     private static int FreePort()
@@ -497,45 +363,8 @@ public sealed class LocalPostgresServer : IAsyncDisposable
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
-    private Task GiveToServerUserAsync(CancellationToken ct) => ChownToServerUserAsync(ClusterDirectory, recursive: true, ct);
+    private Task GiveToServerUserAsync(CancellationToken ct) => ServerAccount.ChownToServerUserAsync(ClusterDirectory, recursive: true, ct);
 
-    private static async Task ChownToServerUserAsync(string path, bool recursive, CancellationToken ct)
-    {
-        if (!IsRoot)
-        {
-            return;
-        }
-
-        var r = await ProcessRunner.RunAsync(new ProcessSpec("chown", recursive ? ["-R", "postgres:postgres", path] : ["postgres:postgres", path]), ct);
-        if (!r.Succeeded)
-        {
-            throw new OperationFailedException($"running as root, the server must run as the postgres system account, but chown failed: {r.StandardError.Trim()}. Install Debian's postgresql package (it creates that account).");
-        }
-    }
-
-    private Task<ProcessResult> RunAsServerUserAsync(string tool, IReadOnlyList<string> args, CancellationToken ct, bool onPath = false)
-    {
-        var exe = onPath ? tool : Path.Combine(BinDirectory, tool);
-        var spec = IsRoot
-            ? new ProcessSpec("runuser", ["-u", "postgres", "--", exe, .. args])
-            : new ProcessSpec(exe, args);
-        return ProcessRunner.RunAsync(spec with { WorkingDirectory = "/" }, ct);
-    }
-
-    private static uint GetEuid()
-    {
-        try
-        {
-            var status = File.ReadAllLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("Uid:", StringComparison.Ordinal));
-            var parts = status?.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
-            return parts is { Length: > 2 } && uint.TryParse(parts[2], CultureInfo.InvariantCulture, out var euid) ? euid : uint.MaxValue;
-        }
-        catch (IOException)
-        {
-            return uint.MaxValue;
-        }
-    }
-
-    /// <summary>The state file; <paramref name="ClusterDirectory"/> is null in files written before clusters could live elsewhere.</summary>
-    private sealed record ServerStateFile(int Port, string BinDirectory, string SuperUser, string? ClusterDirectory = null);
+    private Task<ProcessResult> RunAsServerUserAsync(string tool, IReadOnlyList<string> args, CancellationToken ct, bool onPath = false) =>
+        ServerAccount.RunAsServerUserAsync(BinDirectory, tool, args, ct, onPath);
 }

@@ -6,7 +6,12 @@ namespace GovClone.Sql;
 /// </summary>
 public static class GovCloneErrorCodes
 {
-    /// <summary>A name guard refused (prefix_guard.sql, branch_guard.sql, clone_guard.sql and the files that carry it): a name the statement may change is not the clone's family or branch, or the connected database is not one a file may change.</summary>
+    /// <summary>
+    /// A guard refused the database: prefix_guard.sql and branch_guard.sql (a name the statement may change is not the clone's
+    /// family's or the branch's), clone_guard.sql and the files that carry it (the connected database is not a plain clone
+    /// name, not the one the caller pinned, or, with none pinned, not marked a complete clone), generate_source.sql and
+    /// pad_source.sql (not the sandbox's stand-in).
+    /// </summary>
     public const string Guard = "GC001";
 
     /// <summary>holder_check.sql: the run lock this clone runs under is no longer held by its holder.</summary>

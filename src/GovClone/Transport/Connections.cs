@@ -105,11 +105,15 @@ public sealed class Connections
             b.Passfile = _settings.PgpassFile;
         }
 
-        if (readOnly)
-        {
+        // Npgsql takes libpq's PGOPTIONS (and PGCLIENTENCODING) from the caller's environment for a session whose
+        // connection string names none, and an empty value does not survive the connection string. So every session
+        // names its own (CallerEnvironment): the source's, read-only; the others', their application name once more
+        // (the same value), so that none of the caller's session options reach them.
+        b.ClientEncoding = "UTF8";
+        b.Options = readOnly
             // Read-only, and never waiting long behind a production session's lock (a migration's ALTER TABLE).
-            b.Options = "-c default_transaction_read_only=on -c lock_timeout=" + (_settings.SourceLockTimeoutSeconds * 1000).ToString(System.Globalization.CultureInfo.InvariantCulture);
-        }
+            ? "-c default_transaction_read_only=on -c lock_timeout=" + (_settings.SourceLockTimeoutSeconds * 1000).ToString(System.Globalization.CultureInfo.InvariantCulture)
+            : "-c application_name=" + b.ApplicationName;
 
         return b.ConnectionString;
     }

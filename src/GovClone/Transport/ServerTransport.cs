@@ -133,7 +133,7 @@ public sealed partial class ServerTransport
 
     /// <summary>
     /// Environment for the child that starts the transport. The password goes here (PGPASSWORD), never in
-    /// argv; docker forwards it by name with <c>-e PGPASSWORD</c>.
+    /// argv; docker forwards it by name with <c>-e PGPASSWORD</c>. A null value removes an inherited variable.
     /// </summary>
     public IReadOnlyDictionary<string, string?> Environment(string applicationName = "govclone")
     {
@@ -141,12 +141,18 @@ public sealed partial class ServerTransport
         {
             ["PGAPPNAME"] = applicationName,
             ["PGCONNECT_TIMEOUT"] = "10",
-            // Never let a stray psqlrc or service file of the caller change what a script does.
-            ["PSQLRC"] = "/dev/null",
+            // Never let the caller's psqlrc, service file or session options change what a script does or where it
+            // connects (CallerEnvironment; the engine unsets them again itself).
+            [CallerEnvironment.Psqlrc] = "/dev/null",
             // Local tools read it from their environment. For docker and ssh the password goes on stdin instead
             // (BashScript): the child (docker, ssh) gets none, not even one inherited from govclone's own environment.
             ["PGPASSWORD"] = Kind == TransportKind.Local ? _settings.Password?.Reveal() : null,
         };
+        foreach (var name in CallerEnvironment.Removed)
+        {
+            env[name] = null;
+        }
+
         if (Kind != TransportKind.Local)
         {
             env["GOVCLONE_PASSWORD"] = null;
@@ -224,12 +230,5 @@ public sealed partial class ServerTransport
     {
         var psql = Argv([Tool("psql"), .. ConnectionArgs, "-X", "-v", "ON_ERROR_STOP=1", "-d", database, "-P", "pager=off", "-f", "-"]);
         return "cat " + ShellQuote.Word(sqlFile) + " | " + ShellQuote.Join(psql);
-    }
-
-    /// <summary><c>[ssh HOST "]docker exec postgres psql … -c "SQL"["]</c>.</summary>
-    public string HumanPsqlCommand(string database, string sql)
-    {
-        var psql = Argv([Tool("psql"), .. ConnectionArgs, "-X", "-v", "ON_ERROR_STOP=1", "-d", database, "-c", sql]);
-        return ShellQuote.Join(psql);
     }
 }

@@ -114,7 +114,7 @@ public class CloneMethodTests : CloneTestBase
         Assert.True(result.Succeeded, result.StandardError);
         var lanes = Events(result.StandardOutput).OfType<LaneEvent>().Select(l => l.Text).ToList();
         Assert.Equal(3, lanes.Count); // two big tables and the rest
-        const string Alone = ": index builds sort in 65536kB with up to 1 parallel worker(s) (the other lanes have finished)";
+        const string Alone = ": index builds sort in 65536kB with up to 1 parallel worker(s), one per lane that has finished";
         const string Busy = ": index builds sort in 8192kB, no parallel workers";
         Assert.All(lanes, l => Assert.True(l.EndsWith(Alone, StringComparison.Ordinal) || l.EndsWith(Busy, StringComparison.Ordinal), l));
         Assert.Contains(lanes, l => l.EndsWith(": post-data of \"public\".\"directus_revisions\"" + Alone, StringComparison.Ordinal));

@@ -65,7 +65,7 @@ public class ProcessRunnerTests
         }
 
         int? pid = null;
-        var (free, total) = await CloneLifecycle.DiskFreeAsync(Hanging(p => pid = p), TimeSpan.FromSeconds(10), CancellationToken.None);
+        var (free, total) = await HostDisk.DiskFreeAsync(Hanging(p => pid = p), TimeSpan.FromSeconds(10), CancellationToken.None);
 
         Assert.Null(free);
         Assert.Null(total);
@@ -77,6 +77,6 @@ public class ProcessRunnerTests
     public async Task A_disk_measurement_reads_df_s_total_and_free_bytes()
     {
         var df = new ProcessSpec("bash", ["-c", "echo '/dev/sda1 1000 400 600 40% /var/lib/postgresql'"]);
-        Assert.Equal((600L, 1000L), await CloneLifecycle.DiskFreeAsync(df, TimeSpan.FromMinutes(2), CancellationToken.None));
+        Assert.Equal((600L, 1000L), await HostDisk.DiskFreeAsync(df, TimeSpan.FromMinutes(2), CancellationToken.None));
     }
 }
