@@ -54,11 +54,12 @@ lanes_done() { local n=0 f; for f in "$work"/lane.*.done; do if [ -e "$f" ]; the
 # copy_table TABLE COLUMNS JOB: one big table, source to clone, in binary; its rows to copied.JOB.
 copy_table() {
   local guard
-  guard="$(write_guard)"
+  guard="$(write_guard_query)"
   stdio=out in_source -c 'BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY' -c "SET TRANSACTION SNAPSHOT '$snapshot'" \
-            -c "COPY $1 ($2) TO STDOUT (FORMAT binary)" \
+            -c "COPY $1 ($2) TO STDOUT (FORMAT binary)" -c "$(source_check)" \
   | PGOPTIONS="$PGOPTIONS $load_options" stdio=in in_clone -v QUIET=off -o "$work/copied.$3" -c 'BEGIN' -c "$guard" -c "TRUNCATE $1" \
             -c "COPY $1 ($2) FROM STDIN (FORMAT binary, FREEZE)" -c 'COMMIT'
+  source_session "copy $1" checked
 }
 
 # copy_rest JOB: every table not streamed on its own, by pg_dump at the snapshot, and every sequence's value,
@@ -136,6 +137,13 @@ run_lanes() {
   done
   for pid in "${lane_pids[@]}"; do wait "$pid" || failed=1; done
   if [ "$failed" -ne 0 ]; then fail "" "a data stream failed; the clone stays unmarked"; fi
+  # The snapshot session's one transaction ends with the source check too; then its psql reads EOF and exits.
+  source_check >&7
   exec 7>&-
-  wait "$snapshot_session" || true
+  if ! wait "$snapshot_session"; then
+    cat "$work/snapshot.err" >&2
+    cat "$work/snapshot.err" >>"$work/errors"
+    fail "" "the snapshot session on $source_db did not end cleanly (its source check; the error is above); the clone stays unmarked"
+  fi
+  source_session snapshot checked
 }

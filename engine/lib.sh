@@ -5,19 +5,53 @@
 # variables (the generated header of the bundle govclone sends, or the environment when run by hand) and are
 # read in engine_params only.
 
-# The clone family's name prefix: the engine refuses any other name before it connects (the SQL refuses again).
+# The clone family's rules, generated from their one definition: the name prefix (the engine refuses any other name
+# before it connects; the SQL refuses again), the suffixes, and the markers.
+# govclone:rules begin (generated from src/GovClone/Guards/FamilyRules.cs; FamilyRulesTests hold every copy to it and rewrite them when asked)
 readonly govclone_prefix=directus_gov_test_
+readonly govclone_max_bytes=63
+readonly govclone_clone_max_bytes=57
+readonly govclone_next_suffix=_next
+readonly govclone_old_suffix=_old
+readonly govclone_spare_suffix=_spare
+readonly govclone_template_suffix=_template
+readonly govclone_reserved_suffixes='_template _next _old _spare'
+# govclone_marker KIND VALUE...: the marker of KIND with the first fields of its format, in order (a prefix of it,
+# or the whole marker before its at=).
+govclone_marker() {
+  local kind="$1" fields field text
+  shift
+  case "$kind" in
+    complete) fields='family source generation method fidelity' ;;
+    template) fields='family source generation method fidelity' ;;
+    spare) fields='family source generation template method fidelity' ;;
+    building) fields='family role' ;;
+    old) fields='family' ;;
+    dropping) fields='family role' ;;
+    branch) fields='family source generation template owner created used' ;;
+    branch-incomplete) fields='family owner created' ;;
+    *) return 1 ;;
+  esac
+  text="govclone:$kind"
+  for field in $fields; do
+    if [ "$#" -eq 0 ]; then break; fi
+    text="$text $field=$1"
+    shift
+  done
+  printf '%s' "$text"
+}
+# govclone:rules end
 
 # Reads the GOVCLONE_* parameters into the engine's variables (defaults are the settings' defaults).
 engine_params() {
   source_db="${GOVCLONE_SOURCE_DATABASE:?set GOVCLONE_SOURCE_DATABASE (the production database, only read)}"
-  clone="${GOVCLONE_CLONE_DATABASE:?set GOVCLONE_CLONE_DATABASE (the clone, directus_gov_test_*)}"
+  clone="${GOVCLONE_CLONE_DATABASE:?set GOVCLONE_CLONE_DATABASE (the clone, ${govclone_prefix}*)}"
   # The database a build writes: <clone>_next, a fresh database swapped in by name once complete (swap.sql), so
   # the clone stays as it was until then and a re-clone never reuses, and so never grows, an old one.
-  target="${GOVCLONE_TARGET_DATABASE:-${clone}_next}"
-  old="${clone}_old"
-  spare="${clone}_spare"
-  template="${GOVCLONE_TEMPLATE_DATABASE:-${clone}_template}"
+  target="${clone}${govclone_next_suffix}"
+  old="${clone}${govclone_old_suffix}"
+  spare="${clone}${govclone_spare_suffix}"
+  template="${GOVCLONE_TEMPLATE_DATABASE:-${clone}${govclone_template_suffix}}"
   maintenance="${GOVCLONE_MAINTENANCE_DATABASE:-postgres}"
   method_setting="${GOVCLONE_CLONE_METHOD:-auto}"
   retain_setting="${GOVCLONE_RETAIN_TEMPLATE:-auto}"
@@ -30,23 +64,46 @@ engine_params() {
   stream_table_min_bytes="${GOVCLONE_STREAM_TABLE_MIN_BYTES:-8388608}"
   host_free_bytes="${GOVCLONE_HOST_FREE_BYTES:-}"
   free_space_multiple="${GOVCLONE_FREE_SPACE_MULTIPLE:-10}"
+  source_lock_timeout="${GOVCLONE_SOURCE_LOCK_TIMEOUT_SECONDS:-60}"
   lock_pid="${GOVCLONE_LOCK_PID:-}"
   lock_key="${GOVCLONE_LOCK_KEY:-}"
   local bin="${GOVCLONE_PG_BIN_DIR:-}" host="${GOVCLONE_HOST:-}" port="${GOVCLONE_PORT:-}" user="${GOVCLONE_USER:-}"
-  local name
+  local name suffix
+  if [ -n "${GOVCLONE_TARGET_DATABASE:-}" ] && [ "$GOVCLONE_TARGET_DATABASE" != "$target" ]; then
+    fail_refused "govclone:cloneDatabase" "GOVCLONE_TARGET_DATABASE is '$GOVCLONE_TARGET_DATABASE'; a clone is always built in $target" "leave GOVCLONE_TARGET_DATABASE unset"
+  fi
   for name in "$clone" "$target" "$old" "$spare" "$template"; do
     case "$name" in
-      "$govclone_prefix"*[!a-z0-9_]* | "$govclone_prefix") fail_refused "govclone:cloneDatabase" "'$name' is not a plain lower-case directus_gov_test_* name" "name the clone directus_gov_test_<a-z0-9_>" ;;
+      "$govclone_prefix"*[!a-z0-9_]* | "$govclone_prefix") fail_refused "govclone:cloneDatabase" "'$name' is not a plain lower-case ${govclone_prefix}* name" "name the clone ${govclone_prefix}<a-z0-9_>" ;;
       "$govclone_prefix"*) ;;
-      *) fail_refused "govclone:cloneDatabase" "'$name' does not start with $govclone_prefix" "name the clone directus_gov_test_<a-z0-9_>" ;;
+      *) fail_refused "govclone:cloneDatabase" "'$name' does not start with $govclone_prefix" "name the clone ${govclone_prefix}<a-z0-9_>" ;;
     esac
-    if [ "${#name}" -gt 63 ]; then
-      fail_refused "govclone:cloneDatabase" "'$name' is longer than PostgreSQL's 63 bytes" "name the clone in at most 57 bytes (room for <clone>_spare)"
+    if [ "${#name}" -gt "$govclone_max_bytes" ]; then
+      fail_refused "govclone:cloneDatabase" "'$name' is longer than PostgreSQL's $govclone_max_bytes bytes" "name the clone in at most $govclone_clone_max_bytes bytes (room for <clone>$govclone_spare_suffix)"
     fi
   done
-  marker_want="govclone:complete source=$source_db generation=$generation"
-  template_marker_want="govclone:template source=$source_db clone=$clone generation=$generation"
-  spare_marker_want="govclone:spare source=$source_db clone=$clone generation=$generation"
+  # A clone never ends in a family suffix (it would be another clone's companion or template), a template never in a companion's.
+  for suffix in $govclone_reserved_suffixes; do
+    case "$clone" in
+      *"$suffix") fail_refused "govclone:cloneDatabase" "'$clone' ends in $suffix, a suffix of the clone family (<clone>$suffix)" "name the clone so that it does not end in $govclone_reserved_suffixes" ;;
+    esac
+    case "$template" in
+      *"$govclone_template_suffix") ;;
+      *"$suffix") fail_refused "govclone:templateDatabase" "'$template' ends in $suffix, the suffix of a clone's companion" "name the template <clone>$govclone_template_suffix or any name that is not another role's" ;;
+    esac
+  done
+  if [ "$template" = "$clone" ]; then
+    fail_refused "govclone:templateDatabase" "'$template' is the clone itself" "name the template <clone>$govclone_template_suffix"
+  fi
+  # Markers: what "current" compares (a prefix of the marker: the family, the source, the generation; and the way the data
+  # was read from the source when govclone:cloneMethod names one), and what the build carries until the swap.
+  marker_want="$(govclone_marker complete "$clone" "$source_db" "$generation")"
+  case "$method_setting" in
+    streams | dump | source-template) marker_want="$(govclone_marker complete "$clone" "$source_db" "$generation" "$method_setting")" ;;
+  esac
+  template_marker_want="$(govclone_marker template "$clone" "$source_db" "$generation")"
+  spare_marker_want="$(govclone_marker spare "$clone" "$source_db" "$generation")"
+  building_marker="$(govclone_marker building "$clone" next)"
 
   local conn=()
   if [ -n "$host" ]; then conn+=(-h "$host"); fi
@@ -64,8 +121,9 @@ engine_params() {
   # the same files run with psql, by hand and with Npgsql. client_min_messages warning: no NOTICE ("drop
   # cascades to …") buries a failure's cause.
   PGOPTIONS="${PGOPTIONS:-} -c client_min_messages=warning$(pg_option govclone.clone "$clone")$(pg_option govclone.target "$target")"
+  PGOPTIONS="$PGOPTIONS$(pg_option govclone.next "$target")$(pg_option govclone.old "$old")$(pg_option govclone.spare "$spare")"
   PGOPTIONS="$PGOPTIONS$(pg_option govclone.template "$template")$(pg_option govclone.source "$source_db")"
-  PGOPTIONS="$PGOPTIONS$(pg_option govclone.expected_database "$target")$(pg_option govclone.marker "$marker_want")"
+  PGOPTIONS="$PGOPTIONS$(pg_option govclone.expected_database "$target")"
   PGOPTIONS="$PGOPTIONS$(pg_option govclone.template_marker "$template_marker_want")$(pg_option govclone.spare_marker "$spare_marker_want")"
   PGOPTIONS="$PGOPTIONS$(pg_option govclone.lock_pid "$lock_pid")$(pg_option govclone.lock_key "$lock_key")"
   PGOPTIONS="$PGOPTIONS$(pg_option govclone.maintenance_work_mem "$maintenance_work_mem")$(pg_option govclone.stream_table_min_bytes "$stream_table_min_bytes")"
@@ -121,9 +179,12 @@ in_clone() {
 in_source() {
   local relay=()
   if [ "${stdio:-}" = out ] && [ "${stdbuf_works:-no}" = yes ]; then relay=(stdbuf -o64K); fi
-  PGOPTIONS="$PGOPTIONS -c default_transaction_read_only=on" pg "${relay[@]}" "${psql_cmd[@]}" -d "$source_db" "$@"
+  PGOPTIONS="$PGOPTIONS$(source_options)" pg "${relay[@]}" "${psql_cmd[@]}" -d "$source_db" "$@"
 }
-dump_source() { PGOPTIONS="$PGOPTIONS -c default_transaction_read_only=on" pg "${pg_dump_cmd[@]}" -d "$source_db" "$@"; }
+dump_source() {
+  source_session pg_dump dumped
+  PGOPTIONS="$PGOPTIONS$(source_options)" pg "${pg_dump_cmd[@]}" --lock-wait-timeout="${source_lock_timeout}s" -d "$source_db" "$@"
+}
 restore() { pg "${pg_restore_cmd[@]}" "$@"; }
 
 # Fails unless this run still holds its lock (holder_check.sql), in its own session.
@@ -209,7 +270,8 @@ fail() {
 }
 
 # The failure event, from the run's error log: the last error the server reported, by its SQLSTATE
-# (GC001 a govclone guard, GC002 the run's lock lost, 53100 disk full), unless the engine named the class itself.
+# (GC001 a govclone name guard, GC005 its family guard, GC004 a session on the source wrote, GC002 the run's lock lost, 53100 disk full), unless the engine
+# named the class itself.
 failure_event() {
   local state='' line='' class="${failure_class:-}"
   if [ -s "$work/errors" ]; then
@@ -220,15 +282,21 @@ failure_event() {
   if [ -z "$class" ]; then
     case "$state" in
       GC002) class=lost_lock ;;
-      GC001) class=guard ;;
+      GC001 | GC005) class=guard ;;
+      GC004) class=source_written ;;
       53100) class=disk_full ;;
       *) class=other ;;
     esac
   fi
   case "$state" in
     GC002) class=lost_lock ;;
+    GC004) class=source_written ;;
     53100) class=disk_full ;;
+    55P03) class=source_locked ;;
   esac
+  # A read of the source gave up waiting for a lock (govclone:sourceLockTimeoutSeconds): psql says 55P03; pg_dump prints
+  # no SQLSTATE, its --lock-wait-timeout ends as a statement timeout on its LOCK TABLE, which it quotes.
+  if [ -z "$state" ] && grep -q 'Query was: LOCK TABLE' "$work/errors" 2>/dev/null; then class=source_locked; fi
   local detail="${failure_detail:-}"
   if [ -n "$line" ]; then detail="${detail:+$detail: }$line"; fi
   emit failure class="$class" step:="${step_no:-0}" name="${step_name:-}" sqlstate="$state" exit:="$1" detail="${detail:-exit $1}"

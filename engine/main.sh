@@ -32,12 +32,12 @@ govclone_clone() {
   # An invalid clone cannot be connected to and only DROP is allowed: drop what is left, then go on as if absent.
   if [ "$clone_exists" = invalid ]; then
     emit note text="$clone is an invalid database (an interrupted DROP DATABASE); dropping what is left of it"
-    sql_files holder_check.sql prefix_guard.sql release_database.sql drop_database.sql | maint_with govclone.database "$clone"
+    sql_files holder_check.sql prefix_guard.sql family_guard.sql release_database.sql drop_database.sql | maint_with govclone.database "$clone"
     clone_exists=''
   fi
   case "$method" in
     streams | dump) prepare_target ;;
-    *) sql_files holder_check.sql prefix_guard.sql drop_leftovers.sql | maint ;;
+    *) drop_leftovers ;;
   esac
   step_done created:=true
 
@@ -55,11 +55,17 @@ govclone_clone() {
   esac
 
   step "$steps" mark "swap $target in as $clone and mark it complete (one transaction; the old clone's sessions are ended)"
+  # What the marker says of the copy: how its data was read from the source (a template's copy: the template's way)
+  # and whether it equals the source at schema level (the template's word, and this run's own).
+  origin_method="$method" fidelity="${fidelity:-full}"
   case "$method" in
     streams | dump | source-template) copy_database_settings ;;
-    template) copy_database_settings "$template" ;;
+    template)
+      origin_method="$(marker_field "$template_marker" method)"
+      if [ "$(marker_field "$template_marker" fidelity)" = partial ]; then fidelity=partial; fi
+      copy_database_settings "$template" ;;
   esac
-  swap_in "$target"
+  swap_in "$target" "$building_marker" "$(govclone_marker complete "$clone" "$source_db" "$generation" "${origin_method:-unknown}" "$fidelity")"
   step_done
   emit ready database="$clone" method="$method"
   # The old clone, now <clone>_old, is dropped by the spare command that follows every clone (govclone runs it,
@@ -78,6 +84,7 @@ govclone_clone() {
       emit template kept:=false database="$template" reason="could not retain it (exit $kept); re-clones will read the source"
     fi
   fi
+  if [ "$method" = streams ] || [ "$method" = dump ]; then emit_source; fi
   emit changed changed:=true method="$method"
 }
 
@@ -168,4 +175,8 @@ if [ -z "${GOVCLONE_BUNDLED:-}" ]; then
     fi
   done
 fi
-govclone_main "${1:-${GOVCLONE_COMMAND:-clone}}" </dev/null
+if [ "${GOVCLONE_LIFELINE:-}" = stdin ]; then
+  govclone_supervise "${1:-${GOVCLONE_COMMAND:-clone}}"
+else
+  govclone_main "${1:-${GOVCLONE_COMMAND:-clone}}" </dev/null
+fi

@@ -27,15 +27,17 @@ retain_template() {
     emit template kept:=false database="$template" reason="$template_reason"
     return 0
   fi
-  sql_files prefix_guard.sql holder_check.sql release_database.sql holder_check.sql drop_database.sql | maint_with govclone.database "$template"
+  leftover_note "$template"
+  sql_files prefix_guard.sql family_guard.sql holder_check.sql release_database.sql holder_check.sql drop_database.sql | maint_with govclone.database "$template"
   if [ "$retain" = false ]; then
     emit template kept:=false database="$template" reason="$template_reason; dropped the old one"
     return 0
   fi
-  sql_files prefix_guard.sql holder_check.sql template_create.sql holder_check.sql template_seal.sql | maint_with govclone.strategy "$strategy"
+  sql_files prefix_guard.sql family_guard.sql holder_check.sql template_create.sql holder_check.sql template_seal.sql | maint_with govclone.strategy "$strategy"
   # CREATE DATABASE … TEMPLATE copies no database-level settings: the template gets the fresh clone's.
   copy_database_settings "$clone" "$template"
-  sql_files prefix_guard.sql holder_check.sql template_mark.sql | maint
+  sql_files prefix_guard.sql holder_check.sql template_mark.sql \
+    | maint_with govclone.template_mark "$(govclone_marker template "$clone" "$source_db" "$generation" "${origin_method:-$method}" "${fidelity:-full}")"
   emit template kept:=true database="$template" reason="for re-clones${strategy:+ ($strategy)}"
 }
 

@@ -6,17 +6,27 @@
 # directus_gov_test_* name) and the run's lock check.
 write_guard() { sql_files clone_guard.sql holder_check.sql; }
 
-# Drops what an interrupted run left (a half <clone>_next, a retired <clone>_old), then creates the build: for a
-# clone from the source a fresh database like the source (from template0: encoding, locale); for a FILE_COPY
-# way a copy of $1. The clone itself is not touched until the swap.
+# The same as one query's text (psql -c sends its string to the server as it is): without psql's own lines.
+write_guard_query() { write_guard | sed '/^\\set ON_ERROR_STOP on$/d'; }
+
+# Drops what an interrupted run of this family left (a half <clone>_next, a retired <clone>_old: only when their
+# markers say so, family_guard.sql), then creates the build, marked building at once: for a clone from the source a
+# fresh database like the source (from template0: encoding, locale); for a FILE_COPY way a copy of $1 (its step 1
+# dropped the leftovers). The clone itself is not touched until the swap.
 prepare_target() {
-  sql_files holder_check.sql prefix_guard.sql drop_leftovers.sql | maint
   if [ -z "${1:-}" ]; then
+    drop_leftovers
     sql_files holder_check.sql prefix_guard.sql create_next.sql | maint
   else
     still_ours
     sql_files holder_check.sql prefix_guard.sql copy_next.sql | maint_with govclone.copy_from "$1" govclone.strategy "$strategy"
   fi
+}
+
+# Drops this family's leftovers where a build goes (<clone>_next, <clone>_old), saying so; behind the family guard.
+drop_leftovers() {
+  leftover_note "$target" "$old"
+  sql_files holder_check.sql prefix_guard.sql family_guard.sql drop_leftovers.sql | maint
 }
 
 # pg_dump and pg_restore scripts go to the server as one query (fed to psql statement by statement, each

@@ -7,7 +7,7 @@
 # list start at once, in the background, while the clone is created (step 1); await_source_reads waits for them.
 start_source_reads() {
   mkfifo "$work/snapshot.in"
-  PGOPTIONS="$PGOPTIONS -c default_transaction_read_only=on" "${psql_cmd[@]}" -d "$source_db" -tA \
+  PGOPTIONS="$PGOPTIONS$(source_options)" "${psql_cmd[@]}" -d "$source_db" -tA \
     <"$work/snapshot.in" >"$work/snapshot.out" 2>"$work/snapshot.err" &
   snapshot_session=$!
   exec 7>"$work/snapshot.in"
@@ -38,9 +38,12 @@ start_source_reads() {
     {
       printf '%s\n' 'BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY;' "SET TRANSACTION SNAPSHOT :'snapshot';"
       govclone_sql stream_tables.sql
-      printf '%s\n' 'COMMIT;' "\\o '$work/sequences.sql'"
+      source_check
+      printf '%s\n' 'COMMIT;' "\\o '$work/sequences.sql'" 'BEGIN READ ONLY;'
       govclone_sql sequence_values.sql
-    } | in_source -tA -F "$(printf '\t')" -v snapshot="$snapshot" >"$work/jobs.tsv" &
+      source_check
+      printf '%s\n' 'COMMIT;'
+    } | in_source -tA -F "$(printf '\t')" -v snapshot="$snapshot" >"$work/jobs.tsv" && source_session job-list checked &
     list_jobs=$!
     wait "$schema_dump"
     restore --section=pre-data --file="$work/pre-data.sql" "$work/schema.dump"

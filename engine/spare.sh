@@ -14,7 +14,8 @@ read_spare_state() {
 
 # Drops the spare (unmarked first), if there is one.
 drop_spare() {
-  sql_files prefix_guard.sql holder_check.sql release_database.sql holder_check.sql drop_database.sql | maint_with govclone.database "$spare"
+  leftover_note "$spare"
+  sql_files prefix_guard.sql family_guard.sql holder_check.sql release_database.sql holder_check.sql drop_database.sql | maint_with govclone.database "$spare"
 }
 
 # govclone_spare: retire a clone a swap left (<clone>_old), then make sure a current spare exists when
@@ -47,7 +48,7 @@ govclone_spare() {
     return 0
   fi
   if [ "$spare_exists" = t ]; then drop_spare; fi
-  sql_files prefix_guard.sql holder_check.sql spare_create.sql holder_check.sql spare_seal.sql | maint_with govclone.strategy "$strategy"
+  sql_files prefix_guard.sql family_guard.sql holder_check.sql spare_create.sql holder_check.sql spare_seal.sql | maint_with govclone.strategy "$strategy"
   copy_database_settings "$template" "$spare"
   sql_files prefix_guard.sql holder_check.sql spare_mark.sql | maint
   emit spare kept:=true ready:=true database="$spare" reason="a FILE_COPY of $template${strategy:+ ($strategy)}: the next re-clone is a swap of names" \

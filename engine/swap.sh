@@ -9,7 +9,7 @@
 # silently.
 copy_database_settings() {
   local skipped
-  skipped="$(sql_files holder_check.sql prefix_guard.sql database_settings.sql \
+  skipped="$(sql_files holder_check.sql prefix_guard.sql family_guard.sql database_settings.sql \
     | maint_with govclone.settings_from "${1:-}" govclone.settings_to "${2:-}" -tA | sed '/^$/d')"
   if [ -n "$skipped" ]; then
     fidelity=partial
@@ -18,15 +18,17 @@ copy_database_settings() {
   fi
 }
 
-# swap_in DATABASE [MARKER]: DATABASE takes the clone's place, marked complete (sql/engine/swap.sql); the old clone
-# becomes <clone>_old. Synchronously, whatever the environment says: this commit makes every earlier one durable
-# (see in_clone).
+# swap_in DATABASE ITS-MARKER COMPLETE-MARKER: DATABASE (carrying ITS-MARKER: the build's building marker) takes the
+# clone's place, marked complete with COMPLETE-MARKER (sql/engine/swap.sql), behind the family guard; the old clone
+# becomes <clone>_old, marked old. Synchronously, whatever the environment says: this commit makes every earlier one
+# durable (see in_clone).
 swap_in() {
-  sql_files holder_check.sql prefix_guard.sql swap.sql \
-    | PGOPTIONS="$PGOPTIONS -c synchronous_commit=on" maint_with govclone.origin "$1" govclone.origin_marker "${2:-}"
+  sql_files holder_check.sql prefix_guard.sql family_guard.sql swap.sql \
+    | PGOPTIONS="$PGOPTIONS -c synchronous_commit=on" maint_with govclone.origin "$1" govclone.origin_marker "$2" govclone.marker "$3"
 }
 
-# Drops <clone>_old (unmarked by the swap), with its sessions: what a swap retired, or a run before left.
+# Drops <clone>_old (marked old by the swap), with its sessions: what a swap retired, or a run before left.
 retire_old() {
-  sql_files holder_check.sql prefix_guard.sql release_database.sql drop_database.sql | maint_with govclone.database "$old"
+  leftover_note "$old"
+  sql_files holder_check.sql prefix_guard.sql family_guard.sql release_database.sql drop_database.sql | maint_with govclone.database "$old"
 }

@@ -6,6 +6,7 @@
 -- axis_* tables (the axis prototype's leftovers). Both files embed this query and refuse to run, changing nothing,
 -- while it returns a row; sql/purge_foreign_rows.sql removes them when asked (govclone seed|reset --purge-foreign).
 -- Columns: ord, table_name, rows (for axis_* tables: tables), sample (up to 5 of them: whose they are, and their key).
+\set ON_ERROR_STOP on
 SELECT ord, table_name, rows, sample FROM (
   SELECT 1 AS ord, 'governance_object_ownership' AS table_name, count(*)::bigint AS rows,
          array_to_string((array_agg(format('created_by=%s (%s %s)', created_by, object_type, object_key) ORDER BY id))[1:5], '; ') AS sample

@@ -1,11 +1,23 @@
 -- generate_source.sql: a Directus-like production stand-in at the clean F-6 baseline.
 --
--- Run once in an EMPTY database (the sandbox and the tests call it `directus`):
---   psql -X -v ON_ERROR_STOP=1 -d directus -f sql/generate_source.sql
+-- Run once in an EMPTY database (the sandbox and the tests call it `directus`); it refuses, in its transaction, any
+-- database that already holds a table, view, sequence or function of its own (a real production above all):
+--   psql -X -d directus -f sql/generate_source.sql
 -- Deterministic: fixed timestamps and hash-derived variety, so two runs give identical contents
 -- (and identical fingerprints). Baseline: own=0, gap=210, candidates=0, dot_tools=309, axis_tables=0.
 
+\set ON_ERROR_STOP on
 BEGIN;
+DO $guard$
+BEGIN
+  IF EXISTS (SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+             WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\_toast%')
+     OR EXISTS (SELECT 1 FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname NOT IN ('pg_catalog', 'information_schema')) THEN
+    RAISE EXCEPTION 'govclone guard: refusing to generate the stand-in source in database "%": it is not empty', current_database()
+      USING ERRCODE = 'GC001', HINT = 'generate_source.sql only fills a new, empty database (govclone sandbox up makes one).';
+  END IF;
+END
+$guard$;
 
 -- ---------------------------------------------------------------- Directus system tables
 CREATE TABLE directus_roles (

@@ -20,6 +20,7 @@
 --   dot_tools    rows of dot_tools, the DOT rehearsal tool registry (309).
 --   axis_tables  tables (ordinary or partitioned) in non-system schemas whose name starts with axis_:
 --                leftovers of the axis prototype experiments.
+\set ON_ERROR_STOP on
 SELECT ord, metric, value, detail FROM (
   SELECT 1 AS ord, 'own' AS metric, count(*)::bigint AS value,
          string_agg(DISTINCT created_by, ', ' ORDER BY created_by) AS detail

@@ -3,7 +3,17 @@
 -- Parameters are custom settings, so it runs under psql and Npgsql alike:
 --   SET govclone.pad_rows = '20000'; SET govclone.pad_batch = '0';
 --   \i sql/pad_source.sql      (or: govclone sandbox up --size 1.2GB)
+-- Refuses, in its transaction, unless both are set: run with plain psql -f it changes nothing.
+\set ON_ERROR_STOP on
 BEGIN;
+DO $guard$
+BEGIN
+  IF coalesce(current_setting('govclone.pad_rows', true), '') !~ '^[0-9]+$' OR coalesce(current_setting('govclone.pad_batch', true), '') !~ '^[0-9]+$' THEN
+    RAISE EXCEPTION 'govclone guard: refusing to pad database "%": govclone.pad_rows and govclone.pad_batch are not set', current_database()
+      USING ERRCODE = 'GC001', HINT = 'pad_source.sql pads the sandbox''s stand-in only (govclone sandbox up --size …), which sets both.';
+  END IF;
+END
+$guard$;
 WITH params AS (
   SELECT current_setting('govclone.pad_rows')::bigint AS n_rows,
          current_setting('govclone.pad_batch')::bigint AS batch

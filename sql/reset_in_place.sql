@@ -4,26 +4,55 @@
 -- refuses, changing nothing, and names them: remove them first with sql/purge_foreign_rows.sql
 -- (govclone reset --purge-foreign) if they may go.
 --   cat sql/reset_in_place.sql | psql -X -v ON_ERROR_STOP=1 -d directus_gov_test_20260602 -f -
--- Refuses (guard) any database not named directus_gov_test_*.
--- govclone guard: refuse any database that is not a governance test clone.
+-- Refuses (guard, in its transaction) any database but a complete clone, or the one named in govclone.expected_database.
+\set ON_ERROR_STOP on
+BEGIN;
+-- govclone guard (sql/engine/clone_guard.sql; inside the transaction: a refusal aborts it, whatever ON_ERROR_STOP says)
 DO $guard$
+DECLARE
+  -- govclone:rules begin (generated from src/GovClone/Guards/FamilyRules.cs; FamilyRulesTests hold every copy to it and rewrite them when asked)
+  rule_prefix constant text := 'directus_gov_test_';
+  rule_max_bytes constant int := 63;
+  rule_clone_max_bytes constant int := 57;
+  rule_branch_max constant int := 20;
+  rule_fingerprint_base constant bigint := 1000000;
+  rule_fingerprint_span constant bigint := 8999999;
+  rule_suffixes constant text[] := ARRAY['_template', '_next', '_old', '_spare'];
+  rule_roles constant text[] := ARRAY['template', 'next', 'old', 'spare'];
+  rule_marker_complete constant text := 'govclone:complete family=%s source=%s generation=%s method=%s fidelity=%s';
+  rule_marker_template constant text := 'govclone:template family=%s source=%s generation=%s method=%s fidelity=%s';
+  rule_marker_spare constant text := 'govclone:spare family=%s source=%s generation=%s template=%s method=%s fidelity=%s';
+  rule_marker_building constant text := 'govclone:building family=%s role=%s';
+  rule_marker_old constant text := 'govclone:old family=%s';
+  rule_marker_dropping constant text := 'govclone:dropping family=%s role=%s';
+  rule_marker_branch constant text := 'govclone:branch family=%s source=%s generation=%s template=%s owner=%s created=%s used=%s';
+  rule_marker_branch_incomplete constant text := 'govclone:branch-incomplete family=%s owner=%s created=%s';
+  -- govclone:rules end
+  db text := current_database();
+  expected text := coalesce(current_setting('govclone.expected_database', true), '');
+  marker text := coalesce((SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = current_database()), '');
 BEGIN
-  IF current_database() NOT LIKE 'directus\_gov\_test\_%' THEN
-    RAISE EXCEPTION 'govclone guard: refusing to modify database "%": its name does not start with directus_gov_test_', current_database()
-      USING HINT = 'Point the connection at the clone (govclone:cloneDatabase), never at production.';
+  PERFORM set_config('govclone.guarded', '', false);
+  IF left(db, length(rule_prefix)) <> rule_prefix THEN
+    RAISE EXCEPTION 'govclone guard: refusing to modify database "%": its name does not start with %', db, rule_prefix
+      USING ERRCODE = 'GC001', HINT = 'Point the connection at the clone (govclone:cloneDatabase), never at production.';
   END IF;
-  IF current_database() ~ '[^a-z0-9_]' OR current_database() = 'directus_gov_test_' THEN
-    RAISE EXCEPTION 'govclone guard: refusing to modify database %: a clone''s name is directus_gov_test_ and then only a-z, 0-9 and _ (no newline or other control character, space, quote or look-alike)', to_json(current_database())
-      USING HINT = 'Point the connection at the clone (govclone:cloneDatabase), a plain lower-case name.';
+  IF db ~ '[^a-z0-9_]' OR db = rule_prefix THEN
+    RAISE EXCEPTION 'govclone guard: refusing to modify database %: a clone''s name is % and then only a-z, 0-9 and _ (no newline or other control character, space, quote or look-alike)', to_json(db), rule_prefix
+      USING ERRCODE = 'GC001', HINT = 'Point the connection at the clone (govclone:cloneDatabase), a plain lower-case name.';
   END IF;
-  IF coalesce(current_setting('govclone.expected_database', true), '') NOT IN ('', current_database()) THEN
-    RAISE EXCEPTION 'govclone guard: connected to "%" but the caller expected "%"', current_database(), current_setting('govclone.expected_database', true)
-      USING HINT = 'The connection string and govclone:cloneDatabase disagree; fix the connection.';
+  IF expected NOT IN ('', db) THEN
+    RAISE EXCEPTION 'govclone guard: connected to "%" but the caller expected "%"', db, expected
+      USING ERRCODE = 'GC001', HINT = 'The connection string and govclone:cloneDatabase disagree; fix the connection.';
   END IF;
+  IF expected = '' AND left(marker, length(split_part(rule_marker_complete, ' ', 1)) + 1) <> split_part(rule_marker_complete, ' ', 1) || ' ' THEN
+    RAISE EXCEPTION 'govclone guard: refusing to modify database "%": it is not marked a complete clone (its marker: "%")', db, left(marker, 80)
+      USING ERRCODE = 'GC001',
+            HINT = 'Run this file only on a complete clone; for a branch use govclone seed|reset --branch NAME, or name the database on purpose: psql -c "SET govclone.expected_database = ''<its name>''" -f FILE.';
+  END IF;
+  PERFORM set_config('govclone.guarded', db, false);
 END
 $guard$;
-
-BEGIN;
 -- govclone foreign rows (generated from sql/foreign_rows.sql; a test keeps it equal): refuse, changing nothing,
 -- while the clone holds rows this file did not write. It deletes and writes only its own.
 DO $foreign$

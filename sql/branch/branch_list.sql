@@ -3,6 +3,7 @@
 -- sessions on it other than this one, whether CONNECT is revoked from PUBLIC, whether it is invalid (an interrupted
 -- DROP), and the server's time. BranchCatalog keeps those whose NAME is valid and whose comment is a branch marker of
 -- this clone, or none at all.
+\set ON_ERROR_STOP on
 SELECT d.datname,
        coalesce(shobj_description(d.oid, 'pg_database'), ''),
        CASE WHEN d.datconnlimit = -2 THEN NULL ELSE pg_database_size(d.oid) END,

@@ -4,11 +4,30 @@
 -- template for the whole CREATE DATABASE … TEMPLATE, which the template's release (COMMENT, then DROP) waits for, so
 -- a template that is the same after the copy as before it was the one copied, whole. Otherwise it raises SQLSTATE
 -- GCB01 and marks nothing (the caller drops the copy and tries again). The marker:
---   govclone:branch parent=<clone> source=<source> generation=<N> template=<the template's at> owner=<o>
+--   govclone:branch family=<clone> source=<source> generation=<N> template=<the template's at> owner=<o>
 --   created=<time> used=<time>
 -- (created from the incomplete marker branch_begin.sql wrote; used= is what branch_touch.sql moves.)
+\set ON_ERROR_STOP on
 DO $mark$
 DECLARE
+  -- govclone:rules begin (generated from src/GovClone/Guards/FamilyRules.cs; FamilyRulesTests hold every copy to it and rewrite them when asked)
+  rule_prefix constant text := 'directus_gov_test_';
+  rule_max_bytes constant int := 63;
+  rule_clone_max_bytes constant int := 57;
+  rule_branch_max constant int := 20;
+  rule_fingerprint_base constant bigint := 1000000;
+  rule_fingerprint_span constant bigint := 8999999;
+  rule_suffixes constant text[] := ARRAY['_template', '_next', '_old', '_spare'];
+  rule_roles constant text[] := ARRAY['template', 'next', 'old', 'spare'];
+  rule_marker_complete constant text := 'govclone:complete family=%s source=%s generation=%s method=%s fidelity=%s';
+  rule_marker_template constant text := 'govclone:template family=%s source=%s generation=%s method=%s fidelity=%s';
+  rule_marker_spare constant text := 'govclone:spare family=%s source=%s generation=%s template=%s method=%s fidelity=%s';
+  rule_marker_building constant text := 'govclone:building family=%s role=%s';
+  rule_marker_old constant text := 'govclone:old family=%s';
+  rule_marker_dropping constant text := 'govclone:dropping family=%s role=%s';
+  rule_marker_branch constant text := 'govclone:branch family=%s source=%s generation=%s template=%s owner=%s created=%s used=%s';
+  rule_marker_branch_incomplete constant text := 'govclone:branch-incomplete family=%s owner=%s created=%s';
+  -- govclone:rules end
   template_oid bigint;
   template_comment text;
   current boolean;
@@ -30,11 +49,9 @@ BEGIN
   SELECT coalesce(shobj_description(oid, 'pg_database'), '') INTO marker FROM pg_database WHERE datname = current_setting('govclone.branch');
   created := coalesce(substring(marker FROM ' created=([^ ]+)'), to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'));
   EXECUTE format('COMMENT ON DATABASE %I IS %L', current_setting('govclone.branch'),
-    'govclone:branch parent=' || current_setting('govclone.clone') || ' source=' || current_setting('govclone.source')
-    || ' generation=' || current_setting('govclone.generation')
-    || ' template=' || coalesce(substring(template_comment FROM ' at=([^ ]+)$'), '-')
-    || ' owner=' || coalesce(substring(marker FROM ' owner=([^ ]+)'), current_setting('govclone.owner'))
-    || ' created=' || created
-    || ' used=' || to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'));
+    format(rule_marker_branch, current_setting('govclone.clone'), current_setting('govclone.source'), current_setting('govclone.generation'),
+           coalesce(substring(template_comment FROM ' at=([^ ]+)$'), '-'),
+           coalesce(substring(marker FROM ' owner=([^ ]+)'), current_setting('govclone.owner')), created,
+           to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')));
 END
 $mark$;

@@ -1,10 +1,33 @@
--- branch_release.sql (maintenance database; after branch_guard.sql, under the branch's lock): unmarks the branch
--- govclone.branch before its DROP DATABASE, so a drop cut short (a crash) never leaves a branch taken for complete.
--- An invalid database (datconnlimit -2: an interrupted DROP) refuses COMMENT; DROP alone removes it.
+-- branch_release.sql (maintenance database; after branch_guard.sql, under the branch's lock): releases the branch
+-- govclone.branch before its DROP DATABASE: marks it 'govclone:dropping family=<clone> role=branch', so a drop cut
+-- short (a crash) never leaves a branch taken for complete, and what is left is still this family's branch (the next
+-- `branch drop` finishes it). An invalid database (datconnlimit -2: an interrupted DROP) refuses COMMENT; DROP alone
+-- removes it.
+\set ON_ERROR_STOP on
 DO $release$
+DECLARE
+  -- govclone:rules begin (generated from src/GovClone/Guards/FamilyRules.cs; FamilyRulesTests hold every copy to it and rewrite them when asked)
+  rule_prefix constant text := 'directus_gov_test_';
+  rule_max_bytes constant int := 63;
+  rule_clone_max_bytes constant int := 57;
+  rule_branch_max constant int := 20;
+  rule_fingerprint_base constant bigint := 1000000;
+  rule_fingerprint_span constant bigint := 8999999;
+  rule_suffixes constant text[] := ARRAY['_template', '_next', '_old', '_spare'];
+  rule_roles constant text[] := ARRAY['template', 'next', 'old', 'spare'];
+  rule_marker_complete constant text := 'govclone:complete family=%s source=%s generation=%s method=%s fidelity=%s';
+  rule_marker_template constant text := 'govclone:template family=%s source=%s generation=%s method=%s fidelity=%s';
+  rule_marker_spare constant text := 'govclone:spare family=%s source=%s generation=%s template=%s method=%s fidelity=%s';
+  rule_marker_building constant text := 'govclone:building family=%s role=%s';
+  rule_marker_old constant text := 'govclone:old family=%s';
+  rule_marker_dropping constant text := 'govclone:dropping family=%s role=%s';
+  rule_marker_branch constant text := 'govclone:branch family=%s source=%s generation=%s template=%s owner=%s created=%s used=%s';
+  rule_marker_branch_incomplete constant text := 'govclone:branch-incomplete family=%s owner=%s created=%s';
+  -- govclone:rules end
 BEGIN
   IF EXISTS (SELECT 1 FROM pg_database WHERE datname = current_setting('govclone.branch') AND datconnlimit <> -2) THEN
-    EXECUTE format('COMMENT ON DATABASE %I IS NULL', current_setting('govclone.branch'));
+    EXECUTE format('COMMENT ON DATABASE %I IS %L', current_setting('govclone.branch'),
+      format(rule_marker_dropping, current_setting('govclone.clone'), 'branch') || ' at=' || to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'));
   END IF;
 END
 $release$;

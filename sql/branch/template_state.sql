@@ -3,6 +3,7 @@
 -- govclone.template_marker: 'govclone:template source=… clone=… generation=N'), the time of its marker (at=), its
 -- size. A branch reads this before its copy and branch_mark.sql compares it after: a template replaced, unmarked or
 -- dropped in between (a re-clone rebuilding it) fails the mark, so no branch is marked complete from it.
+\set ON_ERROR_STOP on
 SELECT d.oid::bigint,
        coalesce(shobj_description(d.oid, 'pg_database'), ''),
        d.datistemplate AND NOT d.datallowconn AND d.datconnlimit <> -2

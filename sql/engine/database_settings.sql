@@ -10,6 +10,7 @@
 -- (a fidelity event), so a clone never differs from the source without saying so.
 -- List parameters (search_path and the like) are stored already quoted; like pg_dump, each element is given as
 -- its own literal.
+\set ON_ERROR_STOP on
 DO $settings$
 DECLARE
   s record;

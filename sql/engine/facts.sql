@@ -1,15 +1,24 @@
--- facts.sql (maintenance database): what a clone run depends on, in one round trip. First an existing, valid
--- clone is closed to PUBLIC; then one line each (psql -tA; comments' newlines flattened, only their start is
--- compared): the server version; 'present' when the template exists; the template's marker when it is a
+-- facts.sql (maintenance database; after prefix_guard.sql and family_guard.sql with govclone.family_mode census):
+-- what a clone run depends on, in one round trip. One line each (psql -tA; newlines flattened, only a comment's start
+-- is compared): what family_guard.sql found in the way (the problem, its fix and the setting naming it: empty when
+-- nothing is), this family's leftovers (comma-separated), the clone's name when it alone is in the way and may be
+-- adopted (family_guard.sql); then, only when nothing is in the way, an existing, valid
+-- clone is closed to PUBLIC; the server version; 'present' when the template exists; the template's marker when it is a
 -- connection-free template; the clone: 'valid', 'invalid' (datconnlimit -2: what an interrupted DROP DATABASE
 -- leaves, PostgreSQL >= 15.4) or '' (absent); the clone's marker; the TOAST compressions the server has; the
 -- most a lane's index build sorts in (kB: govclone.maintenance_work_mem); 'superuser' when this role is one (then
 -- owners and privileges are restored as the source has them; otherwise the engine says what it cannot restore). Last: a
 -- line never empty (read stops at an empty last line).
 -- Settings: govclone.clone, govclone.template, govclone.maintenance_work_mem.
+\set ON_ERROR_STOP on
+SELECT replace(current_setting('govclone.family_problem'), E'\n', ' ');
+SELECT replace(current_setting('govclone.family_fix'), E'\n', ' ');
+SELECT current_setting('govclone.family_setting');
+SELECT current_setting('govclone.leftovers');
+SELECT current_setting('govclone.family_adoptable');
 DO $revoke$
 BEGIN
-  IF EXISTS (SELECT 1 FROM pg_database WHERE datname = current_setting('govclone.clone') AND datconnlimit <> -2) THEN
+  IF current_setting('govclone.family_problem') = '' AND EXISTS (SELECT 1 FROM pg_database WHERE datname = current_setting('govclone.clone') AND datconnlimit <> -2) THEN
     EXECUTE format('REVOKE CONNECT, TEMPORARY ON DATABASE %I FROM PUBLIC', current_setting('govclone.clone'));
   END IF;
 END

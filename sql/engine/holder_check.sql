@@ -3,6 +3,7 @@
 -- was killed goes on at the server as an orphan: this stops it before any write, so it can never wipe a newer
 -- run's clone, nor mark a clone or a template complete. Without a lock (govclone.lock_pid empty: a script run by
 -- hand) it checks nothing.
+\set ON_ERROR_STOP on
 DO $holder$
 DECLARE
   holder_pid text := coalesce(current_setting('govclone.lock_pid', true), '');

@@ -1,6 +1,7 @@
 -- require_template.sql (maintenance database): refuses, SQLSTATE GC003, changing nothing, unless govclone.template is
 -- a current retained template: connection-free, a template, valid, and marked govclone.template_marker
 -- ('govclone:template source=… clone=… generation=N'). In front of the decision record's by-hand re-clone.
+\set ON_ERROR_STOP on
 DO $require$
 BEGIN
   IF NOT EXISTS (SELECT 1 FROM pg_database

@@ -1,8 +1,9 @@
--- spare_state.sql (maintenance database; psql -tA -F '|', or Npgsql): one row about the ready spare <clone>_spare and
+-- spare_state.sql (maintenance database; psql -tA -F '|', or Npgsql): one row about the ready spare govclone.spare and
 -- the retained template it is a copy of: the spare exists; it is current (connection-free, not a template, valid,
 -- and marked govclone.spare_marker for the template as it is now: 'govclone:spare source=… clone=… generation=N
 -- template=<the template's at>'); its size (with govclone.spare_size on); the template is current (govclone.template_marker); the template's
 -- 'at'; the spare's marker (newlines flattened), last. Only a current spare is ever swapped in.
+\set ON_ERROR_STOP on
 WITH t AS (
   SELECT substring(coalesce(shobj_description(oid, 'pg_database'), '') FROM ' at=([^ ]+)$') AS at
   FROM pg_database
@@ -11,7 +12,7 @@ WITH t AS (
         = current_setting('govclone.template_marker') || ' '
 ), s AS (
   SELECT oid, datallowconn, datconnlimit, datistemplate, coalesce(shobj_description(oid, 'pg_database'), '') AS marker
-  FROM pg_database WHERE datname = current_setting('govclone.clone') || '_spare'
+  FROM pg_database WHERE datname = current_setting('govclone.spare')
 )
 SELECT EXISTS (SELECT 1 FROM s) AS spare_exists,
        coalesce((SELECT NOT s.datallowconn AND s.datconnlimit <> -2 AND NOT s.datistemplate

@@ -10,6 +10,7 @@
 -- allocation overhead; a source index with free space in its pages overstates it), so runs <= 2 x index / memory,
 -- and memory >= sqrt(2 x index x 272 kB) merges in one pass: 8 MB up to a 126 MB index, 62 MB for a 7.5 GB one.
 -- (lane_sort_memory.sql is the same expression for one size; a test keeps the two lines equal.)
+\set ON_ERROR_STOP on
 WITH big AS (
   SELECT c.oid AS relid, '"' || replace(n.nspname, '"', '""') || '"."' || replace(c.relname, '"', '""') || '"' AS name,
          pg_total_relation_size(c.oid) AS bytes,

@@ -26,7 +26,7 @@ public static partial class GovCloneCli
 
         private readonly Option<string?> _owner = new("--owner")
         {
-            Description = "owner label in its marker [default: $USER]",
+            Description = "owner label in its marker [default: $USER, else the OS account]",
             HelpName = "LABEL",
         };
 
@@ -72,7 +72,11 @@ public static partial class GovCloneCli
             return branch;
         }
 
-        /// <summary>The owner label: --owner, else $USER (when it is a label a marker can carry), else "unknown".</summary>
+        /// <summary>
+        /// The owner label: --owner, else $USER, else the OS account running govclone (its passwd entry, as
+        /// <see cref="Environment.UserName"/> reads it: cron jobs and containers often have no $USER), each only when it is a
+        /// label a marker can carry; else <see cref="UnknownOwner"/>.
+        /// </summary>
         private string Owner(ParseResult p)
         {
             if (p.GetValue(_owner) is { } given)
@@ -80,8 +84,7 @@ public static partial class GovCloneCli
                 return given;
             }
 
-            var user = _host.Environment is { } env ? env.GetValueOrDefault("USER") : Environment.GetEnvironmentVariable("USER");
-            return BranchMarker.IsOwnerLabel(user) ? user! : "unknown";
+            return OwnerFrom(_host.Environment is { } env ? env.GetValueOrDefault("USER") : Environment.GetEnvironmentVariable("USER"), Environment.UserName);
         }
 
         private BranchLifecycle Branches(ParseResult p, GovCloneSettings s)
@@ -115,6 +118,13 @@ public static partial class GovCloneCli
             var branch = BranchName.Of(s, name);
             var profile = Profile(p) ?? s.SeedProfile;
             var makeTemplate = p.GetValue(_makeTemplate);
+            if (profile == SeedProfile.Baseline)
+            {
+                // On a branch that exists, the baseline seed deletes its seeded evidence: like `seed --profile baseline`.
+                await Confirmation.RequireAsync(_console, _host.IsInteractive && !p.GetValue(_g.Json), p.GetValue(_g.Yes), "branch create --profile baseline", branch.Name,
+                    $"seeds the branch {branch.Database} to the F-6 baseline; on a branch that exists, its seeded evidence is deleted", ct, noun: "branch");
+            }
+
             if (makeTemplate)
             {
                 await ConfirmAsync(p, "branch create --make-template", s,
@@ -136,10 +146,19 @@ public static partial class GovCloneCli
                     steps = result.Steps.Select(st => new { lever = st.Lever, changed = st.Changed, summary = st.Summary }),
                     verify = Rendering.VerifyJson(result.Verify),
                     info = result.Info is null ? null : BranchJson(result.Info),
+                    production = JsonOutput.Production(result.Production),
+                    fidelity = Fidelity.Word(result.FidelityGaps.ToArray()),
+                    fidelityGaps = result.FidelityGaps,
+                    fidelityOwn = Fidelity.Own,
                 });
             }
 
             _console.Write(Rendering.Steps(result.Steps));
+            foreach (var gap in result.FidelityGaps)
+            {
+                _console.MarkupLine($"[yellow]NOT equal to the source:[/] {Markup.Escape(gap)}");
+            }
+
             _console.Write(Rendering.HaveWant(result.Verify));
             _console.MarkupLine($"branch create: {Markup.Escape(branch.Database)} {(result.Passed ? "ready: suite PASS" : "[red]suite DRIFT[/]")}");
             return exit;
@@ -208,7 +227,13 @@ public static partial class GovCloneCli
                     $"drops every idle branch of {s.CloneDatabase}: no session, unused for {BranchDuration.Format(age)}", ct);
             }
 
-            var r = await new BranchLifecycle(s).GcAsync(age, dryRun, ct);
+            var lifecycle = new BranchLifecycle(s);
+            var r = await lifecycle.GcAsync(age, dryRun, ct);
+            // --dry-run: the exact SQL gc sends for each branch it would drop (each under that branch's own lock).
+            var plan = dryRun
+                ? r.Dropped.SelectMany(b => lifecycle.DropStatements(b.Name, force: false)
+                    .Select((sql, i) => new PlannedStep($"maintenance database {s.MaintenanceDatabase}, branch {b.Name}, statement {i + 1}", "sql", sql))).ToArray()
+                : [];
             if (p.GetValue(_g.Json))
             {
                 return Json.Result("branch gc", 0, new
@@ -220,14 +245,36 @@ public static partial class GovCloneCli
                     dropped = r.Dropped.Select(BranchJson),
                     skipped = r.Skipped.Select(k => new { name = k.Name, database = k.Database, reason = k.Reason }),
                     kept = r.Kept,
+                    plan = dryRun ? plan.Select(st => new { where = st.Where, language = st.Language, text = st.Text }) : null,
                 });
             }
 
             var verb = dryRun ? "would drop" : "dropped";
-            _console.MarkupLine($"branch gc ({(dryRun ? "dry run, nothing changed" : "done")}): {verb} {r.Dropped.Count} idle branch(es) unused for {BranchDuration.Format(age)}{(r.Dropped.Count == 0 ? string.Empty : ": " + Markup.Escape(string.Join(", ", r.Dropped.Select(b => b.Name))))}; kept {r.Kept} in use or recent");
+            var summary = $"branch gc ({(dryRun ? "dry run, nothing changed" : "done")}): {verb} {r.Dropped.Count} idle branch(es) unused for {BranchDuration.Format(age)}{(r.Dropped.Count == 0 ? string.Empty : ": " + string.Join(", ", r.Dropped.Select(b => b.Name)))}; kept {r.Kept} in use or recent";
+            if (!dryRun)
+            {
+                _console.MarkupLine(Markup.Escape(summary));
+                foreach (var k in r.Skipped)
+                {
+                    _console.MarkupLine($"  skipped {Markup.Escape(k.Name)}: {Markup.Escape(k.Reason)}");
+                }
+
+                return 0;
+            }
+
+            // As the other levers' --dry-run: runnable with psql -f as printed; everything else is an SQL comment.
+            _host.Out.WriteLine("-- " + summary);
             foreach (var k in r.Skipped)
             {
-                _console.MarkupLine($"  skipped {Markup.Escape(k.Name)}: {Markup.Escape(k.Reason)}");
+                _host.Out.WriteLine($"--   skipped {k.Name}: {k.Reason}");
+            }
+
+            _host.Out.WriteLine($"-- Before each branch's statements gc takes that branch's own run lock (a session advisory lock keyed by its database, in {s.MaintenanceDatabase}) "
+                + "without waiting (a busy branch is skipped), then checks again that no session is on it and that it was not used meanwhile.");
+            foreach (var st in plan)
+            {
+                _host.Out.WriteLine("-- " + st.Where);
+                _host.Out.WriteLine(st.Text.TrimEnd());
             }
 
             return 0;
@@ -240,14 +287,10 @@ public static partial class GovCloneCli
             var branch = BranchName.Of(s, name);
             if (p.GetValue(_dryRun))
             {
-                return Plan(p, lever, lifecycle.On(branch), LeverPlan.Seed(lifecycle.On(branch), profile), BranchLock(s, branch));
+                return Plan(p, lever, lifecycle.On(branch), LeverPlan.Seed(lifecycle.On(branch), profile, p.GetValue(_purgeForeign)), BranchLock(s, branch));
             }
 
-            if (lever == "reset")
-            {
-                await Confirmation.RequireAsync(_console, _host.IsInteractive && !p.GetValue(_g.Json), p.GetValue(_g.Yes), "reset --branch", branch.Name,
-                    $"resets the governance state of the branch {branch.Database} to the F-6 baseline", ct, noun: "branch");
-            }
+            await ConfirmDiscardAsync(p, lever, branch.Database, profile, "branch", ct, branch.Name);
 
             var r = await lifecycle.SeedAsync(name, profile, p.GetValue(_purgeForeign), ct);
             if (p.GetValue(_g.Json))
@@ -284,6 +327,15 @@ public static partial class GovCloneCli
             _ => "[red]invalid[/]",
         };
     }
+
+    /// <summary>The marker's owner when neither --owner, $USER nor the OS account name gives a label.</summary>
+    internal const string UnknownOwner = "unknown-user";
+
+    /// <summary>The default owner: <paramref name="userVariable"/> ($USER), else <paramref name="accountName"/> (the OS account), else <see cref="UnknownOwner"/>.</summary>
+    internal static string OwnerFrom(string? userVariable, string? accountName) =>
+        BranchMarker.IsOwnerLabel(userVariable) ? userVariable!
+        : BranchMarker.IsOwnerLabel(accountName) ? accountName!
+        : UnknownOwner;
 
     /// <summary>One branch in <c>--json</c> documents (branch list, branch gc, branch create, status).</summary>
     internal static object BranchJson(BranchInfo b) => new

@@ -109,7 +109,9 @@ public static partial class GovCloneCli
         ["up"] = """
             Clones only when the clone is absent, incomplete or of another
             govclone:cloneGeneration; seeds only when the suite differs from
-            govclone:seedProfile; compares production's fingerprint before and after.
+            govclone:seedProfile. Production: every govclone session there is checked
+            read-only (one that wrote fails the run); what other sessions changed
+            meanwhile is named, not a failure.
             """,
         ["clone"] = """
             How (govclone:cloneMethod, default auto): the ready spare <clone>_spare
@@ -125,11 +127,13 @@ public static partial class GovCloneCli
             """,
         ["seed"] = """
             Runs sql/seed_committed_state.sql on the clone (--profile baseline:
-            sql/reset_in_place.sql).
+            sql/reset_in_place.sql). --profile baseline and --purge-foreign discard
+            state: they ask for the clone's name on a terminal; otherwise they need -y.
             """,
         ["reset"] = """
-            Runs sql/reset_in_place.sql on the clone. Asks for the clone's name on a
-            terminal; otherwise it needs -y/--yes.
+            Runs sql/reset_in_place.sql on the clone (--purge-foreign: first
+            sql/purge_foreign_rows.sql). Asks for the clone's name on a terminal;
+            otherwise it needs -y/--yes.
             """,
         ["compact"] = "Runs sql/compact.sql on the clone.",
         ["drop"] = "Asks for the clone's name on a terminal; otherwise it needs -y/--yes.",
@@ -330,7 +334,12 @@ public static partial class GovCloneCli
                     _host.Error.WriteLine($"govclone: {v.Key.ConfigKey} = {ConfigView.Shown(v)} ({ConfigView.Origin(v)})");
                 }
 
-                _host.Error.WriteLine($"govclone: server-side steps run through: {new Transport.ServerTransport(settings).BashCommandLine}");
+                _host.Error.WriteLine($"govclone: server-side steps run through: {new Transport.ServerTransport(settings).RunCommandLine} (the password, if any, on its stdin)");
+                if (settings.SshConfigFile is { } sshConfig)
+                {
+                    _host.Error.WriteLine($"govclone: ssh runs read {sshConfig} (ssh -F; {SettingsLoader.SshConfigFileVariable})");
+                }
+
                 _host.Error.WriteLine($"govclone: govclone's own connections: {settings.User}@{settings.Host}:{settings.Port} (sslmode {settings.SslMode})");
             }
 
@@ -348,6 +357,36 @@ public static partial class GovCloneCli
                 : json ? Json
                 : new ProgressView(_console, _host.Out, _host.IsTerminal);
             return new CloneLifecycle(settings, sink, json ? e => Json.EngineEvent(e.Json) : null);
+        }
+
+        /// <summary>
+        /// Confirmation for the levers that discard state (issue 21): the baseline profile (the reset: the seeded evidence is
+        /// deleted) and --purge-foreign (rows the seed did not write are deleted), on the clone or a branch. Same rules as
+        /// drop: a terminal asks for the name, otherwise --yes or exit 2 before any connection.
+        /// </summary>
+        private async Task ConfirmDiscardAsync(ParseResult p, string lever, string database, SeedProfile profile, string noun, CancellationToken ct, string? name = null)
+        {
+            var purge = p.GetValue(_purgeForeign);
+            if (profile != SeedProfile.Baseline && !purge)
+            {
+                return; // the committed seed converges the seed's own rows and keeps everything else: nothing to confirm
+            }
+
+            var what = new List<string>();
+            if (purge)
+            {
+                what.Add($"first deletes every governance row of {database} the seed did not write (sql/purge_foreign_rows.sql)");
+            }
+
+            if (profile == SeedProfile.Baseline)
+            {
+                what.Add($"resets the governance state of {database} to the F-6 baseline; its seeded evidence is deleted");
+            }
+
+            var typed = lever + (profile == SeedProfile.Baseline && lever != "reset" ? " --profile baseline" : string.Empty)
+                + (purge ? " --purge-foreign" : string.Empty) + (noun == "branch" ? " --branch" : string.Empty);
+            await Confirmation.RequireAsync(_console, _host.IsInteractive && !p.GetValue(_g.Json), p.GetValue(_g.Yes), typed, name ?? database,
+                string.Join(", then ", what), ct, noun);
         }
 
         private Task ConfirmAsync(ParseResult p, string lever, GovCloneSettings s, string what, CancellationToken ct) =>
@@ -398,7 +437,9 @@ public static partial class GovCloneCli
             var s = Settings(p);
             var result = await Lifecycle(p, s, progress: true).UpAsync(remakeSpare: _host.StartDetached is null, ct);
             var spare = result.SpareDue ? StartSpare(p, s) : null;
-            var exit = result.Verify.Passed && result.ProductionUnchanged ? 0 : 1;
+            // Production is live: others' changes during the run are named, not a failure. That govclone wrote nothing there
+            // is proven per session; a session that wrote has already failed the run (ProductionWrittenException, exit 1).
+            var exit = result.Verify.Passed ? 0 : 1;
             if (p.GetValue(_g.Json))
             {
                 return Json.Result("up", exit, new
@@ -409,6 +450,7 @@ public static partial class GovCloneCli
                     steps = result.Steps.Select(st => new { lever = st.Lever, changed = st.Changed, summary = st.Summary }),
                     verify = Rendering.VerifyJson(result.Verify),
                     productionUnchanged = result.ProductionUnchanged,
+                    production = JsonOutput.Production(result.Production),
                     spare,
                 });
             }
@@ -426,7 +468,7 @@ public static partial class GovCloneCli
         {
             _console.Write(Rendering.Steps(result.Steps));
             _console.Write(Rendering.HaveWant(result.Verify));
-            _console.MarkupLine(result.ProductionUnchanged ? "production: unchanged (fingerprint equal before and after)" : "[red]production: FINGERPRINT CHANGED[/]");
+            _console.MarkupLine(Markup.Escape(result.Production.Describe()));
             _console.MarkupLine($"up: {(result.Verify.Passed ? "converged" : "[red]DRIFT[/]")}, {result.Changes} change(s)");
         }
 
@@ -454,6 +496,11 @@ public static partial class GovCloneCli
             }
 
             _console.MarkupLine($"{Markup.Escape(result.Lever)}: {(result.Changed ? "[yellow]changed[/]" : "no change")}: {Markup.Escape(result.Summary)}");
+            if (result.Production is { } production)
+            {
+                _console.MarkupLine(Markup.Escape(production.Describe()));
+            }
+
             if (spare is not null)
             {
                 _console.MarkupLine(Markup.Escape("spare: " + spare));
@@ -484,7 +531,17 @@ public static partial class GovCloneCli
                 }
             }
 
-            var log = Path.Combine(Path.GetTempPath(), $"govclone-spare-{s.CloneDatabase}.log");
+            string log;
+            try
+            {
+                // Never a predictable path in a shared folder: a 0700 folder of this user's, no link followed (issue 21.5).
+                log = StateDirectory.PrepareFile(_host.Environment, $"spare-{s.CloneDatabase}.log");
+            }
+            catch (Exception ex) when (ex is UnsafeStatePathException or IOException or UnauthorizedAccessException)
+            {
+                return $"not started in the background ({ex.Message}): the next clone makes it, or run `govclone spare`";
+            }
+
             var pid = _host.StartDetached!(["spare"], environment, log);
             return pid is { } id
                 ? $"being remade in the background (govclone spare, pid {id}; log {log}; `govclone status` shows it)"
@@ -502,9 +559,10 @@ public static partial class GovCloneCli
 
             if (p.GetValue(_dryRun))
             {
-                return Plan(p, "seed", s, LeverPlan.Seed(s, profile));
+                return Plan(p, "seed", s, LeverPlan.Seed(s, profile, p.GetValue(_purgeForeign)));
             }
 
+            await ConfirmDiscardAsync(p, "seed", s.CloneDatabase, profile, "clone", ct);
             return Lever(p, s, await Lifecycle(p, s).SeedAsync(profile, p.GetValue(_purgeForeign), ct));
         }
 
@@ -518,10 +576,10 @@ public static partial class GovCloneCli
 
             if (p.GetValue(_dryRun))
             {
-                return Plan(p, "reset", s, LeverPlan.Seed(s, SeedProfile.Baseline));
+                return Plan(p, "reset", s, LeverPlan.Seed(s, SeedProfile.Baseline, p.GetValue(_purgeForeign)));
             }
 
-            await ConfirmAsync(p, "reset", s, $"resets the governance state of {s.CloneDatabase} to the F-6 baseline; its seeded evidence is deleted", ct);
+            await ConfirmDiscardAsync(p, "reset", s.CloneDatabase, SeedProfile.Baseline, "clone", ct);
             return Lever(p, s, await Lifecycle(p, s).ResetAsync(p.GetValue(_purgeForeign), ct));
         }
 
@@ -590,7 +648,8 @@ public static partial class GovCloneCli
             var s = await new CloneLifecycle(settings).StatusAsync(ct);
             if (markdown)
             {
-                _host.Out.Write(DecisionRecord.RenderMarkdown(settings, s.Facts, s.Decision));
+                var (stack, options) = Invocation(p);
+                _host.Out.Write(DecisionRecord.RenderMarkdown(settings, s.Facts, s.Decision, stack, options));
             }
             else if (p.GetValue(_g.Json))
             {
@@ -603,6 +662,33 @@ public static partial class GovCloneCli
             }
 
             return 0;
+        }
+
+        /// <summary>
+        /// How this run chose its settings, for lines people paste: the stack when not the default (<c>-s NAME</c>), and
+        /// the other choices as options (<c>--stack-file</c> as a full path, <c>--no-stack-file</c>, each flag as <c>-c KEY=VALUE</c>).
+        /// </summary>
+        private (string? Stack, IReadOnlyList<string> Options) Invocation(ParseResult p)
+        {
+            var sources = _g.Sources(p, _host);
+            var stack = sources.StackName is { } name && name != SettingsSources.DefaultStackName ? name : null;
+            var options = new List<string>();
+            if (sources.StackFilePath is { } file)
+            {
+                options.AddRange(["--stack-file", Path.GetFullPath(file, _host.WorkingDirectory)]);
+            }
+
+            if (sources.NoStackFile)
+            {
+                options.Add("--no-stack-file");
+            }
+
+            foreach (var (key, value) in sources.Flags)
+            {
+                options.AddRange(["-c", $"{key}={value}"]);
+            }
+
+            return (stack, options);
         }
 
         private async Task<int> FingerprintAsync(ParseResult p, CancellationToken ct)
@@ -691,7 +777,7 @@ public static partial class GovCloneCli
             _console.Write(Rendering.Factors(status.Decision));
             _console.MarkupLine($"decision: [bold]{status.Decision.Verdict}[/]");
             _console.MarkupLine("next: `govclone status -s sandbox`, `govclone verify -s sandbox`, … ; `govclone sandbox down` removes it all.");
-            return up.Verify.Passed && up.ProductionUnchanged ? 0 : 1;
+            return up.Verify.Passed ? 0 : 1;
         }
 
         private async Task<int> SandboxDownAsync(ParseResult p, CancellationToken ct)

@@ -130,8 +130,27 @@ internal sealed class JsonOutput : IProgress<CloneProgress>
 
     public static object Lever(LeverResult r, string clone) => new { changed = r.Changed, summary = r.Summary, clone };
 
-    /// <summary>A clone lever's result: the lever's fields, what of the source's schema-level state the clone lacks, and where the ready spare is being remade.</summary>
-    public static object Clone(LeverResult r, string clone, string? spare) => new { changed = r.Changed, summary = r.Summary, clone, fidelity = r.Fidelity.Count == 0 ? "full" : "partial", fidelityGaps = r.Fidelity, spare };
+    /// <summary>
+    /// A clone lever's result: the lever's fields, what of the source's schema-level state the clone lacks
+    /// (<c>fidelity</c>: equal-except-own or partial; <c>fidelityGaps</c>), what is govclone's own by design
+    /// (<c>fidelityOwn</c>), where the ready spare is being remade, and production during the lever.
+    /// </summary>
+    public static object Clone(LeverResult r, string clone, string? spare) =>
+        new { changed = r.Changed, summary = r.Summary, clone, fidelity = Fidelity.Word(r.Fidelity.ToArray()), fidelityGaps = r.Fidelity, fidelityOwn = Fidelity.Own, spare, production = Production(r.Production ?? ProductionReport.NotRead) };
+
+    /// <summary>
+    /// <c>production</c> of a result (docs/cli-json.md): whether the lever read it, that govclone's sessions there were checked
+    /// read-only (the pass/fail fact), and what other sessions changed during the run (a report).
+    /// </summary>
+    public static object Production(ProductionReport p) => new
+    {
+        read = p.Read,
+        sessionsChecked = p.SessionsChecked,
+        pgDumpRuns = p.PgDumpRuns,
+        fingerprintEqual = p.FingerprintEqual,
+        changedByOthers = p.ChangedByOthers.Select(c => new { kind = c.Kind, name = c.Name, what = c.What }),
+        summary = p.Describe(),
+    };
 
     private void Write(JsonNode node)
     {

@@ -29,16 +29,21 @@ internal static class LeverPlan
 
     public static IReadOnlyList<PlannedStep> Clone(GovCloneSettings s, bool force) =>
     [
-        new($"at the server, through `{new ServerTransport(s).BashCommandLine}` (stdin); "
+        new($"at the server, through `{new ServerTransport(s).RunCommandLine}` (stdin: the password line, then this script); "
             + (force ? "run even though the clone may be complete" : $"run only when {s.CloneDatabase} is not complete for generation {s.CloneGeneration.ToString(CultureInfo.InvariantCulture)}")
             + "; a real run also passes its lock session's pid and key for the holder checks",
             "bash", CloneScript(s, force)),
     ];
 
-    public static IReadOnlyList<PlannedStep> Seed(GovCloneSettings s, SeedProfile profile)
+    /// <param name="s">The settings (the clone, or a branch as <c>BranchLifecycle.On</c> gives it).</param>
+    /// <param name="profile">committed: the seed; baseline: the reset.</param>
+    /// <param name="purgeForeign">--purge-foreign: sql/purge_foreign_rows.sql first (when the clone holds foreign rows).</param>
+    public static IReadOnlyList<PlannedStep> Seed(GovCloneSettings s, SeedProfile profile, bool purgeForeign = false)
     {
         var file = profile == SeedProfile.Committed ? SqlScripts.SeedCommitted : SqlScripts.ResetInPlace;
-        return [OnClone(s, file, SqlScripts.Get(file))];
+        return purgeForeign
+            ? [OnClone(s, SqlScripts.PurgeForeignRows + " (only when sql/foreign_rows.sql finds rows the seed did not write)", SqlScripts.Get(SqlScripts.PurgeForeignRows)), OnClone(s, file, SqlScripts.Get(file))]
+            : [OnClone(s, file, SqlScripts.Get(file))];
     }
 
     public static IReadOnlyList<PlannedStep> Compact(GovCloneSettings s) =>

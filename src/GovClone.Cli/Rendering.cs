@@ -46,13 +46,16 @@ internal static class Rendering
         table.AddRow("complete", !s.State.Exists ? "-"
             : s.State.Invalid ? "no: invalid (an interrupted DROP DATABASE; the next up or drop removes it)"
             : YesNo(s.State.Complete) + (s.State.MarkerGeneration is { } g ? $" (generation {g})" : string.Empty)
-              + (s.State.Complete && !s.Current ? $" [yellow]not current: govclone:cloneGeneration is {s.ConfiguredGeneration}; up re-clones it[/]" : string.Empty));
+              + (s.State.Complete && !s.Current ? $" [yellow]not current: {Markup.Escape(s.NotCurrentBecause ?? $"govclone:cloneGeneration is {s.ConfiguredGeneration}")}; up re-clones it[/]" : string.Empty));
         table.AddRow("size", s.State.SizeBytes is { } b ? LifecycleDecider.FormatBytes(b) : "-");
         table.AddRow("retained template", Markup.Escape(s.TemplateSummary));
         table.AddRow("ready spare", Markup.Escape(s.SpareSummary));
         table.AddRow("branches", s.Branches.Count == 0 ? "none (govclone branch create NAME)"
             : Markup.Escape($"{s.Branches.Count} ({LifecycleDecider.FormatBytes(s.Branches.Sum(b => b.SizeBytes ?? 0))}): "
                 + string.Join(", ", s.Branches.Select(b => $"{b.Name} ({b.State.ToString().ToLowerInvariant()}, owner {b.Owner})"))));
+        table.AddRow("leftovers", s.Leftovers.Count == 0 ? "none"
+            : "[yellow]" + Markup.Escape(string.Join(", ", s.Leftovers.Select(l => $"{l.Name} ({l.Kind} {l.Role}, {LifecycleDecider.FormatBytes(l.SizeBytes ?? 0)})"))
+                + ": this family's, left by an interrupted run, a swap or a drop cut short; the next lever that takes the lock drops them") + "[/]");
         table.AddRow("host free", s.HostFreeBytes is { } f ? LifecycleDecider.FormatBytes(f) : "unknown");
         table.AddRow("app connections", s.AppConnections?.ToString(CultureInfo.InvariantCulture) ?? "-");
         table.AddRow("worker leases", s.WorkerLeases?.ToString(CultureInfo.InvariantCulture) ?? "-");
@@ -123,6 +126,8 @@ internal static class Rendering
         template = new { name = s.Template.Name, exists = s.Template.Exists, current = s.Template.Current, sizeBytes = s.Template.SizeBytes, summary = s.TemplateSummary },
         spare = new { name = s.Spare.Name, exists = s.Spare.Exists, ready = s.Spare.Current, sizeBytes = s.Spare.SizeBytes, summary = s.SpareSummary },
         branches = s.Branches.Select(GovCloneCli.BranchJson).ToArray(),
+        notCurrentBecause = s.NotCurrentBecause,
+        leftovers = s.Leftovers.Select(l => new { name = l.Name, role = l.Role, kind = l.Kind, sizeBytes = l.SizeBytes }).ToArray(),
         hostFreeBytes = s.HostFreeBytes,
         appConnections = s.AppConnections,
         workerLeases = s.WorkerLeases,

@@ -112,9 +112,32 @@ public static class BadInputScenarios
             new("branch gc with a bad duration", ["branch", "gc", "--older-than", "soon", "--yes"], "--older-than"),
             new("verify --branch with a bad NAME", ["verify", "--branch", "PR-1"], "NAME"),
             new("branchOf that is not the clone", ["status", "-c", "branchOf=directus_gov_test_other"], "govclone:branchOf"),
+            // Families (issue 22): a name that is another family's or role's database, or that would collide with one.
+            new("clone name ending in _spare (another clone's spare)", ["up", "--clone-database", FaultLab.Clone + "_spare"], "govclone:cloneDatabase"),
+            new("clone name ending in _old", ["clone", "--force", "--yes", "--clone-database", FaultLab.Clone + "_old"], "govclone:cloneDatabase"),
+            new("clone name ending in _next", ["drop", "--yes", "--clone-database", FaultLab.Clone + "_next"], "govclone:cloneDatabase"),
+            new("clone name ending in _template (another clone's template)", ["up", "--clone-database", FaultLab.Clone + "_template"], "govclone:cloneDatabase"),
+            new("template name ending in _spare", ["up", "--template-database", "directus_gov_test_other_spare"], "govclone:templateDatabase"),
+            new("clone name that is a branch of another clone", ["up", "--clone-database", FaultLab.Clone + "_bi"], "govclone:cloneDatabase"),
+            new("re-clone of a branch of another clone", ["clone", "--force", "--yes", "--clone-database", FaultLab.Clone + "_bi"], "govclone:cloneDatabase"),
+            new("drop of a branch of another clone as the clone", ["drop", "--yes", "--clone-database", FaultLab.Clone + "_bi"], "govclone:cloneDatabase"),
+            new("verify of a branch of another clone as the clone", ["verify", "--clone-database", FaultLab.Clone + "_bi"], "govclone:cloneDatabase"),
+            new("template that is another family's clone", ["drop", "--yes", "--clone-database", "directus_gov_test_other", "--template-database", FaultLab.Clone], "govclone:templateDatabase"),
+            new("template that is another family's template", ["drop", "--yes", "--clone-database", "directus_gov_test_other", "--template-database", FaultLab.Clone + "_template"], "govclone:templateDatabase"),
+            new("an unmarked database where the build goes", ["up", "--clone-database", "directus_gov_test_other"], "govclone:cloneDatabase"),
+            new("an unmarked database where a branch goes", ["branch", "create", "zz"], "NAME"),
         ];
 
         await lab.SettleAsync(TimeSpan.FromMinutes(2)); // a spare still being remade would change the server under the snapshot
+        // Databases in the way of the families' cases: a marked branch of the lab's clone, an unmarked build of another
+        // clone's, an unmarked database where a branch of the lab's clone would go.
+        string[] inTheWay = [FaultLab.Clone + "_bi", "directus_gov_test_other_next", FaultLab.Clone + "_zz"];
+        foreach (var database in inTheWay)
+        {
+            await lab.ScalarAsync<int?>("postgres", $"CREATE DATABASE {database}");
+        }
+
+        await lab.ScalarAsync<int?>("postgres", $"COMMENT ON DATABASE {FaultLab.Clone}_bi IS 'govclone:branch family={FaultLab.Clone} source=directus generation=1 template=- owner=faults created=2026-06-02T00:00:00Z used=2026-06-02T00:00:00Z'");
         var before = await SnapshotAsync(lab);
         foreach (var c in cases)
         {
@@ -156,6 +179,11 @@ public static class BadInputScenarios
 
             report.BadInput(c.Name, problems.Count == 0, string.Join("; ", problems) + " | " + FirstLine(run.Output));
             log($"bad input: {c.Name,-44} exit {run.ExitCode} {(problems.Count == 0 ? "refused cleanly" : "PROBLEM: " + string.Join("; ", problems))}  | {FirstLine(run.Output)}");
+        }
+
+        foreach (var database in inTheWay)
+        {
+            await lab.ScalarAsync<int?>("postgres", $"DROP DATABASE IF EXISTS {database} WITH (FORCE)");
         }
 
         await report.CheckProductionAsync(lab, "bad input");

@@ -227,7 +227,8 @@ public static class KillScenarios
             case "spare copy":
                 return await lab.ScalarAsync<long>("postgres", $"SELECT count(*) FROM pg_stat_activity WHERE application_name = 'govclone-spare' AND query LIKE 'CREATE DATABASE {FaultLab.Clone}_spare %'") > 0;
             case "spare mark":
-                return await lab.ScalarAsync<long>("postgres", $"SELECT count(*) FROM pg_database WHERE datname = '{FaultLab.Clone}_spare' AND shobj_description(oid, 'pg_database') IS NULL") > 0;
+                // Copied and marked building (spare_create.sql marks it at once), not yet marked ready.
+                return await lab.ScalarAsync<long>("postgres", $"SELECT count(*) FROM pg_database WHERE datname = '{FaultLab.Clone}_spare' AND coalesce(shobj_description(oid, 'pg_database'), '') NOT LIKE 'govclone:spare %'") > 0;
             case "template retain":
                 return phase.StartsWith("complete", StringComparison.Ordinal); // printed after the mark, before the template copy
             // A streams clone builds its big tables' indexes in the lanes, while the other lane still copies.

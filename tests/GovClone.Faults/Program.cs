@@ -11,13 +11,17 @@ var iterations = quick ? 1 : int.Parse(Arg("--iterations") ?? "2", CultureInfo.I
 var size = SourceGenerator.ParseSize(Arg("--size") ?? (quick ? "48MB" : "128MB"));
 var seed = int.Parse(Arg("--seed") ?? Environment.TickCount.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
 var random = new Random(seed);
-// --only pulumi|branch: just the Pulumi steps' or the branches' scenarios (while working on them; its targets are not the suite's).
-var only = Arg("--only");
-if (only is not null && only != "pulumi" && only != "branch")
+// --only pulumi|branch|live|ssh: just those scenarios (while working on them; its targets are not the suite's).
+// Several with commas: --only live,ssh.
+var onlyGroups = Arg("--only")?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+if (onlyGroups?.FirstOrDefault(g => g is not ("pulumi" or "branch" or "live" or "ssh")) is { } unknown)
 {
-    Console.Error.WriteLine($"faults: --only takes 'pulumi' or 'branch', not '{only}'");
+    Console.Error.WriteLine($"faults: --only takes 'pulumi', 'branch', 'live' or 'ssh' (several with commas), not '{unknown}'");
     return 2;
 }
+
+bool Runs(string group) => onlyGroups is null || onlyGroups.Contains(group);
+var only = onlyGroups is null ? null : string.Join(',', onlyGroups);
 
 var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Out), Interactive = InteractionSupport.No, ColorSystem = ColorSystemSupport.NoColors });
 console.Profile.Width = 160;
@@ -48,13 +52,25 @@ await using (var lab = await FaultLab.StartAsync(size, Log))
         await RunScenarios.TeardownAsync(lab, report, Log);
     }
 
-    if (only == "branch")
+    if (only is not null && Runs("branch"))
     {
         await BranchScenarios.RunAsync(lab, report, quick, iterations, random, Log);
     }
-    else
+
+    if (Runs("pulumi"))
     {
         await PulumiScenarios.RunAsync(lab, report, quick, Log);
+    }
+
+    if (Runs("ssh"))
+    {
+        await SshScenarios.RunAsync(lab, report, Log);
+    }
+
+    // Last: they write production on purpose (as its other users do) and take the production watch again after.
+    if (Runs("live"))
+    {
+        await LiveScenarios.RunAsync(lab, report, quick, Log);
     }
 }
 

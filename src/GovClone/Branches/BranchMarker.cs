@@ -4,15 +4,18 @@ namespace GovClone.Branches;
 
 /// <summary>
 /// What a branch's database comment says (written by <c>sql/branch/branch_begin.sql</c>, <c>branch_mark.sql</c> and
-/// <c>branch_touch.sql</c>, read here): a complete branch is
-/// <c>govclone:branch parent=&lt;clone&gt; source=&lt;source&gt; generation=&lt;N&gt; template=&lt;the template's at&gt;
+/// <c>branch_touch.sql</c>, read here; the formats are <see cref="Guards.FamilyRules.Markers"/>): a complete branch is
+/// <c>govclone:branch family=&lt;clone&gt; source=&lt;source&gt; generation=&lt;N&gt; template=&lt;the template's at&gt;
 /// owner=&lt;label&gt; created=&lt;time&gt; used=&lt;time&gt;</c>; one being made (or whose making was cut short) is
-/// <c>govclone:branch-incomplete parent=… owner=… created=…</c>. Values hold no spaces (owner labels are checked).
+/// <c>govclone:branch-incomplete family=… owner=… created=…</c>; one a drop released (a drop cut short) is
+/// <c>govclone:dropping family=… role=branch</c>, incomplete. Markers written before families say <c>parent=</c> for
+/// <c>family=</c>. <see cref="Parent"/> is the family. Values hold no spaces (owner labels are checked).
 /// </summary>
 public sealed record BranchMarker(bool Complete, string Parent, string? Source, int? Generation, string? TemplateAt, string Owner, DateTimeOffset? Created, DateTimeOffset? Used)
 {
-    public const string CompletePrefix = "govclone:branch ";
-    public const string IncompletePrefix = "govclone:branch-incomplete ";
+    public const string CompletePrefix = Guards.FamilyRules.MarkerPrefix + Guards.MarkerKinds.Branch + " ";
+    public const string IncompletePrefix = Guards.FamilyRules.MarkerPrefix + Guards.MarkerKinds.BranchIncomplete + " ";
+    private const string DroppingPrefix = Guards.FamilyRules.MarkerPrefix + Guards.MarkerKinds.Dropping + " ";
 
     /// <summary>The most characters of an owner label.</summary>
     public const int MaxOwnerLength = 64;
@@ -30,7 +33,8 @@ public sealed record BranchMarker(bool Complete, string Parent, string? Source, 
         {
             complete = true;
         }
-        else if (comment.StartsWith(IncompletePrefix, StringComparison.Ordinal))
+        else if (comment.StartsWith(IncompletePrefix, StringComparison.Ordinal)
+                 || (comment.StartsWith(DroppingPrefix, StringComparison.Ordinal) && comment.Contains(" role=" + Guards.FamilyRules.Roles.Branch, StringComparison.Ordinal)))
         {
             complete = false;
         }
@@ -49,7 +53,7 @@ public sealed record BranchMarker(bool Complete, string Parent, string? Source, 
             }
         }
 
-        if (!fields.TryGetValue("parent", out var parent))
+        if (!fields.TryGetValue("family", out var parent) && !fields.TryGetValue("parent", out parent))
         {
             return null;
         }

@@ -27,7 +27,7 @@ public static class BranchSql
         using var stream = typeof(BranchSql).Assembly.GetManifestResourceStream(Prefix + name)
             ?? throw new InvalidOperationException($"sql/branch/{name} is not embedded");
         using var reader = new StreamReader(stream);
-        return reader.ReadToEnd();
+        return GovClone.Sql.SqlScripts.ForNpgsql(reader.ReadToEnd());
     }
 
     /// <summary>Every sql/branch file's name.</summary>
@@ -35,9 +35,13 @@ public static class BranchSql
         typeof(BranchSql).Assembly.GetManifestResourceNames().Where(n => n.StartsWith(Prefix, StringComparison.Ordinal))
             .Select(n => n[Prefix.Length..]).Order(StringComparer.Ordinal).ToArray();
 
-    /// <summary>The files <paramref name="files"/>, one after the other, behind <c>set_config</c> of <paramref name="settings"/> (session-level).</summary>
+    /// <summary>
+    /// The files <paramref name="files"/>, one after the other, behind <c>set_config</c> of <paramref name="settings"/>
+    /// (session-level); in front of the <see cref="Guard"/>, the engine's <c>prefix_guard.sql</c> (the family's names and the
+    /// branch's creation fingerprint, <c>govclone.fingerprint_branch</c>, from their one definition).
+    /// </summary>
     public static string With((string Name, string Value)[] settings, params string[] files) =>
-        EngineFiles.Settings(settings) + string.Concat(files.Select(Get));
+        EngineFiles.Settings(settings) + (files.Contains(Guard) ? EngineFiles.GetSql("prefix_guard.sql") : string.Empty) + string.Concat(files.Select(Get));
 
     /// <summary>The parameters every branch file of <paramref name="branch"/> reads: the clone, the branch, the template.</summary>
     public static (string Name, string Value)[] Parameters(BranchName branch, string template, params (string Name, string Value)[] more)
@@ -46,11 +50,15 @@ public static class BranchSql
         return [("clone", branch.Parent), ("branch", branch.Database), ("template", template), .. more];
     }
 
-    /// <summary><c>CREATE DATABASE branch TEMPLATE template [STRATEGY FILE_COPY]</c> (after <see cref="Guard"/>; not inside a transaction block).</summary>
-    public static string CreateFrom(BranchName branch, string template, bool fileCopy)
+    /// <summary>
+    /// <c>CREATE DATABASE branch TEMPLATE template CONNECTION LIMIT fingerprint [STRATEGY FILE_COPY]</c> (after <see cref="Guard"/>,
+    /// which sets the branch's creation fingerprint; not inside a transaction block).
+    /// </summary>
+    public static string CreateFrom(BranchName branch, string template, bool fileCopy, long fingerprint)
     {
         ArgumentNullException.ThrowIfNull(branch);
-        return $"CREATE DATABASE {DatabaseNameGuard.QuoteIdentifier(branch.Database)} TEMPLATE {DatabaseNameGuard.QuoteIdentifier(template)}{(fileCopy ? " STRATEGY FILE_COPY" : string.Empty)}";
+        return string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"CREATE DATABASE {DatabaseNameGuard.QuoteIdentifier(branch.Database)} TEMPLATE {DatabaseNameGuard.QuoteIdentifier(template)} CONNECTION LIMIT {fingerprint}{(fileCopy ? " STRATEGY FILE_COPY" : string.Empty)}");
     }
 
     /// <summary>

@@ -97,6 +97,15 @@ public sealed record GovCloneSettings
     /// temporary file (<c>ssh -i FILE -o IdentitiesOnly=yes</c>), removed when the run ends; never in argv.
     /// </summary>
     public Secret? SshPrivateKey { get; init; }
+
+    /// <summary>
+    /// An ssh client configuration file of the caller's own for govclone's ssh runs (<c>ssh -F FILE</c>: its host alias,
+    /// key and known-hosts file), from <see cref="SettingsLoader.SshConfigFileVariable"/>. A fact of the machine govclone
+    /// runs on, like <c>~/.ssh/config</c>, not a stack setting: the CI setup writes one so a runner's own ssh files stay
+    /// untouched. By-hand lines never carry it (a person's own ssh configuration serves them).
+    /// </summary>
+    public string? SshConfigFile { get; init; }
+
     public required TransportKind Transport { get; init; }
     public required string DockerContainer { get; init; }
     public string? SshHost { get; init; }
@@ -112,6 +121,9 @@ public sealed record GovCloneSettings
     public required int CompactGeneration { get; init; }
     public required SeedProfile SeedProfile { get; init; }
     public required int LockTimeoutSeconds { get; init; }
+
+    /// <summary>govclone:sourceLockTimeoutSeconds: the longest a read of the source waits for a lock a production session holds.</summary>
+    public int SourceLockTimeoutSeconds { get; init; } = 60;
 
     /// <summary>Free bytes on the database host when it cannot be measured (no df through the transport).</summary>
     public long? HostFreeBytes { get; init; }

@@ -161,6 +161,8 @@ public static class SettingKeys
     { Type = SettingType.Choice, Allowed = ["committed", "baseline"], Parse = SettingsParser.Profile };
     public static readonly SettingKey LockTimeoutSeconds = new("lockTimeoutSeconds", "30", "how long a run waits for another run's lock")
     { Type = SettingType.WholeNumber, Min = 0, Max = 3600 };
+    public static readonly SettingKey SourceLockTimeoutSeconds = new("sourceLockTimeoutSeconds", "60", "the longest a clone's read of the source (production) waits for a table lock a production session holds, e.g. a migration's ALTER TABLE; then the clone fails, changing nothing")
+    { Type = SettingType.WholeNumber, Min = 1, Max = 3600 };
     public static readonly SettingKey HostFreeBytes = new("hostFreeBytes", null, "free bytes on the database host, when df through the transport is not possible")
     { Type = SettingType.Bytes };
 
@@ -194,7 +196,7 @@ public static class SettingKeys
         SourceDatabase, CloneDatabase, MaintenanceDatabase, Host, Port, User, SslMode, Password, PgpassFile,
         Transport, DockerContainer, SshHost, SshUser, SshPort, SshPrivateKey, PgBinDir, AppDatabase, QueryAllowlist,
         ProductionRolloutLanded, ProductionSeedVerified, FollowUps, CloneGeneration, CompactGeneration,
-        SeedProfile, LockTimeoutSeconds, HostFreeBytes, CloneMethod, RetainTemplate, KeepSpare, TemplateDatabase, ToastCompression,
+        SeedProfile, LockTimeoutSeconds, SourceLockTimeoutSeconds, HostFreeBytes, CloneMethod, RetainTemplate, KeepSpare, TemplateDatabase, ToastCompression,
         CloneJobs, MaintenanceWorkMem, StreamTableMinBytes, BranchOf, MaxBranches, BranchMinFreeBytes,
     ];
 

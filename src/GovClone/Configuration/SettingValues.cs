@@ -41,6 +41,7 @@ public static class SettingValues
             [SettingKeys.CompactGeneration] = I(s.CompactGeneration),
             [SettingKeys.SeedProfile] = s.SeedProfile.ToString().ToLowerInvariant(),
             [SettingKeys.LockTimeoutSeconds] = I(s.LockTimeoutSeconds),
+            [SettingKeys.SourceLockTimeoutSeconds] = I(s.SourceLockTimeoutSeconds),
             [SettingKeys.HostFreeBytes] = s.HostFreeBytes is { } f ? I(f) : null,
             [SettingKeys.CloneMethod] = Word(s.CloneMethod),
             [SettingKeys.RetainTemplate] = s.RetainTemplate switch

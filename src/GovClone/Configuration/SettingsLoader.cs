@@ -86,8 +86,20 @@ public sealed class ResolvedSettings
     /// <summary>The ssh private key (<see cref="SettingsLoader.SshPrivateKeyVariable"/>), for the ssh transport.</summary>
     public Secret? SshPrivateKey { get; init; }
 
+    /// <summary>The ssh client configuration file (<see cref="SettingsLoader.SshConfigFileVariable"/>), if one is given.</summary>
+    public string? SshConfigFile { get; init; }
+
     /// <summary>Validates: <see cref="ConfigurationException"/> or <see cref="GuardException"/> naming the key and the fix.</summary>
-    public GovCloneSettings Parse() => SettingsParser.Parse(Raw, Password, SshPrivateKey);
+    public GovCloneSettings Parse()
+    {
+        if (SshConfigFile is not null && !File.Exists(SshConfigFile))
+        {
+            throw new ConfigurationException(SettingsLoader.SshConfigFileVariable, $"names '{SshConfigFile}', which does not exist",
+                "point it at the ssh client configuration govclone's ssh runs should use (ssh -F FILE), or unset it to use ~/.ssh/config");
+        }
+
+        return SettingsParser.Parse(Raw, Password, SshPrivateKey) with { SshConfigFile = SshConfigFile };
+    }
 }
 
 /// <summary>Loads the CLI's settings from a stack file plus environment and flag overrides, then validates them.</summary>
@@ -98,6 +110,9 @@ public static class SettingsLoader
 
     /// <summary>The environment variable the private ssh key may come in (secret; never a flag or a file in the repo).</summary>
     public const string SshPrivateKeyVariable = "GOVCLONE_SSH_PRIVATE_KEY";
+
+    /// <summary>The environment variable naming an ssh client configuration file for govclone's own ssh runs (<c>ssh -F</c>).</summary>
+    public const string SshConfigFileVariable = "GOVCLONE_SSH_CONFIG_FILE";
 
     public static GovCloneSettings Load(SettingsSources sources) => Resolve(sources).Parse();
 
@@ -177,7 +192,8 @@ public static class SettingsLoader
         }
 
         Secret? sshKey = sources.Environment.TryGetValue(SshPrivateKeyVariable, out var keyText) && keyText.Length > 0 ? new Secret(keyText) : null;
-        return new ResolvedSettings(path, values, raw, password) { SshPrivateKey = sshKey };
+        var sshConfig = sources.Environment.TryGetValue(SshConfigFileVariable, out var configFile) && configFile.Length > 0 ? configFile : null;
+        return new ResolvedSettings(path, values, raw, password) { SshPrivateKey = sshKey, SshConfigFile = sshConfig };
     }
 
     /// <summary>

@@ -129,7 +129,7 @@ public static partial class SettingsParser
             || CloneFamily.Companions(clone).Contains(template, StringComparer.Ordinal))
         {
             throw new GuardException(SettingKeys.TemplateDatabase.ConfigKey, $"'{template}' is also the clone, one of its companions (<clone>_next, _old, _spare), the maintenance or the app's database, or is in the query allowlist",
-                "give the template its own name, e.g. " + clone + "_template");
+                "give the template its own name, e.g. " + FamilyRules.NameOf(clone, FamilyRules.Roles.Template));
         }
     }
 
@@ -160,6 +160,7 @@ public static partial class SettingsParser
         CompactGeneration = c.Value<int>(SettingKeys.CompactGeneration),
         SeedProfile = c.Value<SeedProfile>(SettingKeys.SeedProfile),
         LockTimeoutSeconds = c.Value<int>(SettingKeys.LockTimeoutSeconds),
+        SourceLockTimeoutSeconds = c.Value<int>(SettingKeys.SourceLockTimeoutSeconds),
         HostFreeBytes = c.Value<long?>(SettingKeys.HostFreeBytes),
         CloneMethod = c.Value<CloneMethod>(SettingKeys.CloneMethod),
         RetainTemplate = c.Value<RetainTemplate>(SettingKeys.RetainTemplate),
@@ -227,6 +228,13 @@ public static partial class SettingsParser
         var source = c.Value<string>(SettingKeys.SourceDatabase);
         var clone = c.Raw(key) ?? c.Value<string?>(SettingKeys.BranchOf) ?? key.Default!;
         DatabaseNameGuard.RequireClone(clone, source, key.ConfigKey);
+        if (FamilyRules.ReservedEnding(clone) is { } reserved)
+        {
+            // clone x_spare would be clone x's spare, x_template its template: names of one family never name another's.
+            throw new GuardException(key.ConfigKey, $"'{clone}' ends in {reserved.Suffix}, the suffix of a clone's {reserved.Role} (<clone>{reserved.Suffix}); it would collide with the family of '{clone[..^reserved.Suffix.Length]}'",
+                $"name the clone so that it does not end in {string.Join(", ", FamilyRules.Reserved.Select(r => r.Suffix))}");
+        }
+
         foreach (var companion in CloneFamily.Companions(clone))
         {
             // A clone is built in <clone>_next, retired to <clone>_old, kept ready as <clone>_spare: each must be a name
@@ -253,11 +261,17 @@ public static partial class SettingsParser
         if (!string.IsNullOrEmpty(templateRaw))
         {
             DatabaseNameGuard.RequireClone(templateRaw, source, key.ConfigKey);
+            if (FamilyRules.ReservedEnding(templateRaw) is { Role: not FamilyRules.Roles.Template } reserved)
+            {
+                throw new GuardException(key.ConfigKey, $"'{templateRaw}' ends in {reserved.Suffix}, the suffix of a clone's {reserved.Role}; a template never takes another role's name",
+                    $"name the template <clone>{FamilyRules.TemplateSuffix}, or any name that does not end in {string.Join(", ", FamilyRules.CompanionSuffixes)}");
+            }
+
             return templateRaw;
         }
 
         // Derived from the clone's name: when it does not pass, the clone's name is what to change.
-        var template = clone + "_template";
+        var template = FamilyRules.NameOf(clone, FamilyRules.Roles.Template);
         try
         {
             DatabaseNameGuard.RequireClone(template, source, key.ConfigKey);

@@ -14,12 +14,19 @@ namespace GovClone.Decision;
 /// </summary>
 public static class DecisionRecord
 {
-    public static string RenderMarkdown(GovCloneSettings settings, LifecycleFacts facts, LifecycleDecision decision)
+    /// <param name="settings">The stack's settings.</param>
+    /// <param name="facts">Live facts.</param>
+    /// <param name="decision">The decision from them.</param>
+    /// <param name="stack">The stack it was run with, when not the default: its <c>govclone</c> and <c>pulumi</c> lines get <c>-s STACK</c>.</param>
+    /// <param name="govcloneOptions">Further options it was run with (<c>--stack-file PATH</c>, <c>-c KEY=VALUE</c>): its <c>govclone</c> lines repeat them.</param>
+    public static string RenderMarkdown(GovCloneSettings settings, LifecycleFacts facts, LifecycleDecision decision, string? stack = null, IReadOnlyList<string>? govcloneOptions = null)
     {
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(facts);
         ArgumentNullException.ThrowIfNull(decision);
-        var levers = LeverCommands.For(settings);
+        var levers = LeverCommands.For(settings, stack);
+        var options = (stack is null ? [] : new[] { "-s", stack }).Concat(govcloneOptions ?? []).ToList();
+        var suffix = options.Count == 0 ? string.Empty : " " + ShellQuote.Join(options);
         var clone = settings.CloneDatabase;
         var sb = new StringBuilder();
         sb.AppendLine("# Objective G: Clone Lifecycle Decision");
@@ -59,7 +66,7 @@ public static class DecisionRecord
             sb.AppendLine(CultureInfo.InvariantCulture, $"{lever.Title}:");
             sb.AppendLine();
             sb.AppendLine("```sh");
-            sb.AppendLine(CultureInfo.InvariantCulture, $"govclone {lever.Govclone}");
+            sb.AppendLine(CultureInfo.InvariantCulture, $"{LeverCommands.Cli} {lever.Govclone}{suffix}");
             sb.AppendLine(CultureInfo.InvariantCulture, $"# Pulumi: {lever.Pulumi}");
             sb.AppendLine(CultureInfo.InvariantCulture, $"# by hand: {lever.ByHand}");
             sb.AppendLine("```");
@@ -70,7 +77,7 @@ public static class DecisionRecord
         sb.AppendLine();
         sb.AppendLine(decision.Verdict == LifecycleVerdict.RETAIN
             ? "Keep until the production rollout (the human gate) lands and the production seed + verify are run. At that point the clone has served its purpose; drop it with the one-liner unless an axis/emit/DOT follow-up is queued."
-            : "Tear down now: `pulumi destroy --yes` (or `govclone drop`). A second drop is a no-op.");
+            : $"Tear down now: `pulumi destroy --yes{(stack is null ? string.Empty : " -s " + ShellQuote.Word(stack))}` (or `{LeverCommands.Cli} drop --yes{suffix}`). A second drop is a no-op.");
         return sb.ToString();
     }
 }
@@ -86,10 +93,16 @@ public sealed record LeverCommand(string Title, string Govclone, string Pulumi, 
 /// </summary>
 public static class LeverCommands
 {
-    public static IReadOnlyList<LeverCommand> For(GovCloneSettings s)
+    /// <summary>How the record's govclone lines call the CLI: the repo's wrapper, from the repo root (where the by-hand lines' <c>sql/</c> paths resolve too).</summary>
+    public const string Cli = "./govclone";
+
+    /// <param name="s">The stack's settings.</param>
+    /// <param name="stack">The Pulumi stack, when not the default one: the Pulumi forms get <c>-s STACK</c>.</param>
+    public static IReadOnlyList<LeverCommand> For(GovCloneSettings s, string? stack = null)
     {
         ArgumentNullException.ThrowIfNull(s);
         var t = new ServerTransport(s);
+        var on = stack is null ? string.Empty : " -s " + ShellQuote.Word(stack);
         var clone = s.CloneDatabase;
         var nextGeneration = (s.CloneGeneration + 1).ToString(CultureInfo.InvariantCulture);
         var nextCompaction = (s.CompactGeneration + 1).ToString(CultureInfo.InvariantCulture);
@@ -97,22 +110,22 @@ public static class LeverCommands
         return
         [
             new("Re-run the regression suite (no state change)", "verify",
-                "pulumi up (the suite runs on every update)",
+                $"pulumi up{on} (the suite runs on every update)",
                 t.HumanPsqlFile("sql/A_coverage_regression_suite_clone.sql", clone)),
             new("Reset-in-place to the clean F-6 baseline (keep the DB, wipe only the governance test data; result own=0, gap=210, candidates=0; refuses, naming them, while rows the seed did not write exist: reset --purge-foreign removes them)", "reset",
-                "pulumi config set govclone:seedProfile baseline && pulumi up",
+                $"pulumi config set{on} govclone:seedProfile baseline && pulumi up{on}",
                 t.HumanPsqlFile("sql/reset_in_place.sql", clone)),
             new("Compact (VACUUM (FULL, ANALYZE))", "compact",
-                $"pulumi config set govclone:compactGeneration {nextCompaction} && pulumi up",
+                $"pulumi config set{on} govclone:compactGeneration {nextCompaction} && pulumi up{on}",
                 t.HumanPsqlFile("sql/compact.sql", clone)),
             new($"Drop / teardown (idempotent): the clone, its retained template {s.TemplateDatabase} and any companion ({companions})", "drop",
-                "pulumi destroy --yes",
+                $"pulumi destroy --yes{on}",
                 DropByHand(s, t)),
             new($"Re-clone: back to the fresh clone, a FILE_COPY of the retained template {s.TemplateDatabase} when it is current (production not read; without one, govclone copies production afresh and the by-hand line refuses, changing nothing)", "clone --force",
                 "none: pulumi up re-clones only a missing, incomplete or other-generation clone",
                 TemplateReCloneByHand(s, t)),
-            new($"Re-clone from scratch: a fresh copy of production and, on govclone's next clone, a new template (first set govclone:cloneGeneration to {nextGeneration} in the stack file: pulumi config set govclone:cloneGeneration {nextGeneration})", "up",
-                $"pulumi config set govclone:cloneGeneration {nextGeneration} && pulumi up",
+            new($"Re-clone from scratch: a fresh copy of production and, on govclone's next clone, a new template (first set govclone:cloneGeneration to {nextGeneration} in the stack file: pulumi config set{on} govclone:cloneGeneration {nextGeneration})", "up",
+                $"pulumi config set{on} govclone:cloneGeneration {nextGeneration} && pulumi up{on}",
                 FromScratchByHand(s, t)),
         ];
     }
@@ -127,7 +140,7 @@ public static class LeverCommands
         ArgumentNullException.ThrowIfNull(s);
         ArgumentNullException.ThrowIfNull(t);
         s.CloneFamily();
-        return FilesByHand(s, t, [("clone", s.CloneDatabase), ("template", s.TemplateDatabase)], "prefix_guard.sql", "release_family.sql", "drop_family.sql");
+        return FilesByHand(s, t, [("clone", s.CloneDatabase), ("template", s.TemplateDatabase)], "prefix_guard.sql", "family_guard.sql", "release_family.sql", "drop_family.sql");
     }
 
     /// <summary>
@@ -145,10 +158,14 @@ public static class LeverCommands
         var next = GovClone.Engine.EngineScript.NextDatabase(s);
         return FilesByHand(s, t,
             [
-                ("clone", s.CloneDatabase), ("template", s.TemplateDatabase), ("target", next), ("copy_from", s.TemplateDatabase), ("origin", next), ("strategy", "STRATEGY FILE_COPY"),
-                ("settings_from", s.TemplateDatabase), ("template_marker", GovClone.Engine.EngineScript.TemplateMarkerFor(s)), ("marker", GovClone.Engine.EngineScript.MarkerFor(s)),
+                ("clone", s.CloneDatabase), ("template", s.TemplateDatabase), ("copy_from", s.TemplateDatabase), ("origin", next), ("strategy", "STRATEGY FILE_COPY"),
+                ("settings_from", s.TemplateDatabase), ("template_marker", GovClone.Engine.EngineScript.TemplateMarkerFor(s)),
+                ("origin_marker", GovClone.Engine.EngineScript.BuildingMarkerFor(s, FamilyRules.Roles.Next)),
+                ("marker", FamilyRules.Marker(MarkerKinds.Complete).Text(s.CloneDatabase, s.SourceDatabase, s.CloneGeneration.ToString(CultureInfo.InvariantCulture))),
+                ("marker_tail_from", s.TemplateDatabase),
             ],
-            "prefix_guard.sql", "require_template.sql", "drop_leftovers.sql", "copy_next.sql", "database_settings.sql", "swap.sql", "drop_leftovers.sql");
+            "prefix_guard.sql", "require_template.sql", "family_guard.sql", "drop_leftovers.sql", "copy_next.sql", "database_settings.sql", "family_guard.sql", "swap.sql",
+            "family_guard.sql", "drop_leftovers.sql");
     }
 
     /// <summary>
@@ -167,15 +184,20 @@ public static class LeverCommands
         s.CloneFamily();
         var next = GovClone.Engine.EngineScript.NextDatabase(s);
         var stale = new[] { s.TemplateDatabase, GovClone.Engine.EngineScript.SpareDatabase(s) }.Select(database =>
-            FilesByHand(s, t, [("clone", s.CloneDatabase), ("database", database)], "prefix_guard.sql", "release_database.sql", "drop_database.sql"));
-        var create = FilesByHand(s, t, [("clone", s.CloneDatabase), ("target", next), ("source", s.SourceDatabase)], "prefix_guard.sql", "drop_leftovers.sql", "create_next.sql");
+            FilesByHand(s, t, [("clone", s.CloneDatabase), ("template", s.TemplateDatabase), ("database", database)], "prefix_guard.sql", "family_guard.sql", "release_database.sql", "drop_database.sql"));
+        var create = FilesByHand(s, t, [("clone", s.CloneDatabase), ("template", s.TemplateDatabase), ("source", s.SourceDatabase)], "prefix_guard.sql", "family_guard.sql", "drop_leftovers.sql", "create_next.sql");
         // COMMIT only after pg_dump exits 0: a dump cut short is rolled back, never committed half-way.
         var copy = "{ echo 'BEGIN;'; " + ShellQuote.Join([t.Tool("pg_dump"), .. t.ConnectionArgs, "-d", s.SourceDatabase])
             + " && echo 'COMMIT;'; } | " + ShellQuote.Join([t.Tool("psql"), .. t.ConnectionArgs, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-o", "/dev/null", "-d", next])
             + " && " + ShellQuote.Join([t.Tool("psql"), .. t.ConnectionArgs, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", next, "-c", "ANALYZE;"]);
         var atServer = ShellQuote.Join(t.Argv("bash", "-c", "set -euo pipefail; " + copy));
-        var swap = FilesByHand(s, t, [("clone", s.CloneDatabase), ("target", next), ("source", s.SourceDatabase), ("origin", next), ("marker", GovClone.Engine.EngineScript.MarkerFor(s))],
-            "prefix_guard.sql", "database_settings.sql", "swap.sql", "drop_leftovers.sql");
+        var swap = FilesByHand(s, t,
+            [
+                ("clone", s.CloneDatabase), ("template", s.TemplateDatabase), ("source", s.SourceDatabase), ("origin", next),
+                ("origin_marker", GovClone.Engine.EngineScript.BuildingMarkerFor(s, FamilyRules.Roles.Next)),
+                ("marker", GovClone.Engine.EngineScript.CompleteMarkerFor(s, "dump", "full")),
+            ],
+            "prefix_guard.sql", "family_guard.sql", "database_settings.sql", "swap.sql", "family_guard.sql", "drop_leftovers.sql");
         return string.Join(" && ", [.. stale, create, atServer, swap]);
     }
 

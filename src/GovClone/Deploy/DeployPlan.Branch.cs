@@ -77,7 +77,8 @@ public sealed partial class DeployPlan
         var profile = s.SeedProfile.ToString().ToLowerInvariant();
         var settings = IdentitySettings.Concat(TransportSettings).Concat(BranchSettings).ToList();
         var secrets = Secrets(inputs, withSshKey: true);
-        var create = Line("branch create", [branch.Name, "--profile", profile, "--owner", owner], values, confirm: false,
+        // The baseline profile resets a branch that exists, so `branch create --profile baseline` asks (issue 21): --yes then.
+        var create = Line("branch create", [branch.Name, "--profile", profile, "--owner", owner], values, confirm: s.SeedProfile == SeedProfile.Baseline,
             SettingKeys.CloneDatabase, SettingKeys.TemplateDatabase, SettingKeys.CloneGeneration);
         var branchCreate = Step(create,
             // Another parent or template is another branch: replaced, the old one dropped first.

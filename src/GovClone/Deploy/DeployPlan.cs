@@ -65,7 +65,7 @@ public sealed partial class DeployPlan
     [
         SettingKeys.SourceDatabase, SettingKeys.CloneDatabase, SettingKeys.TemplateDatabase, SettingKeys.MaintenanceDatabase,
         SettingKeys.Host, SettingKeys.Port, SettingKeys.User, SettingKeys.SslMode, SettingKeys.PgpassFile,
-        SettingKeys.AppDatabase, SettingKeys.QueryAllowlist, SettingKeys.LockTimeoutSeconds,
+        SettingKeys.AppDatabase, SettingKeys.QueryAllowlist, SettingKeys.LockTimeoutSeconds, SettingKeys.SourceLockTimeoutSeconds,
     ];
 
     /// <summary>How the server's tools are reached (the clone script runs there).</summary>

@@ -85,6 +85,7 @@ public abstract record EngineEvent
                     Seconds = Number(e, "seconds"),
                     Bytes = Number(e, "bytes"),
                 },
+                "source" => new SourceEvent { Json = json, Checked = (int)(Number(e, "checked") ?? 0), PgDump = (int)(Number(e, "pg_dump") ?? 0) },
                 "fidelity" => new FidelityEvent { Json = json, Level = Text(e, "level") ?? "", Setting = Text(e, "setting") ?? "", Text = Text(e, "text") ?? "" },
                 _ => new OtherEvent { Json = json, EventName = name },
             };
@@ -168,6 +169,12 @@ public sealed record FailureEvent : EngineEvent
     public const string LostLock = "lost_lock";
     public const string SourceUnreadable = "source_unreadable";
     public const string Guard = "guard";
+
+    /// <summary>A govclone session on the source was not read-only or wrote (source_check.sql, SQLSTATE GC004): the run fails.</summary>
+    public const string SourceWritten = "source_written";
+
+    /// <summary>A read of the source waited longer than govclone:sourceLockTimeoutSeconds for a lock (SQLSTATE 55P03).</summary>
+    public const string SourceLocked = "source_locked";
     public const string Other = "other";
 
     public override string Name => "failure";
@@ -250,6 +257,18 @@ public sealed record FidelityEvent : EngineEvent
     public required string Text { get; init; }
 }
 
+/// <summary>
+/// The engine's sessions on the source (production), once its reads are done: <see cref="Checked"/> psql sessions each
+/// ended with sql/engine/source_check.sql (read-only, no transaction id), <see cref="PgDump"/> pg_dump runs (read-only by
+/// pg_dump's own transaction, never committed). A session that failed its check fails the run instead.
+/// </summary>
+public sealed record SourceEvent : EngineEvent
+{
+    public override string Name => "source";
+    public required int Checked { get; init; }
+    public required int PgDump { get; init; }
+}
+
 /// <summary>An event this version of govclone does not know (kept for NDJSON output).</summary>
 public sealed record OtherEvent : EngineEvent
 {
@@ -315,6 +334,9 @@ public sealed class EngineOutcome
     }
 
     public RefusedEvent? Refused => Last<RefusedEvent>();
+
+    /// <summary>The engine's sessions on the source, checked (null: it did not read the source).</summary>
+    public SourceEvent? Source => Last<SourceEvent>();
 
     public FailureEvent? Failure => Last<FailureEvent>();
 

@@ -20,8 +20,11 @@ public static class EngineFiles
     public static IReadOnlyList<(string Name, string Text)> Sql { get; } = Load(SqlPrefix)
         .OrderBy(f => f.Name, StringComparer.Ordinal).ToArray();
 
-    /// <summary>The text of sql/engine/<paramref name="name"/>.</summary>
-    public static string GetSql(string name)
+    /// <summary>The text of sql/engine/<paramref name="name"/> as Npgsql is sent it (without psql's <c>\set ON_ERROR_STOP on</c>).</summary>
+    public static string GetSql(string name) => GovClone.Sql.SqlScripts.ForNpgsql(RawSql(name));
+
+    /// <summary>The text of sql/engine/<paramref name="name"/> exactly as it is in the repo (what psql runs).</summary>
+    public static string RawSql(string name)
     {
         foreach (var (file, text) in Sql)
         {
@@ -53,7 +56,25 @@ public static class EngineFiles
         })) + ";\n";
     }
 
-    private static IEnumerable<(string Name, string Text)> Load(string prefix)
+    /// <summary>
+    /// <see cref="Settings"/> with the family's names of <paramref name="s"/> first (govclone.clone, .template, .next,
+    /// .old, .spare, .source; what prefix_guard.sql would set), then <paramref name="more"/>.
+    /// </summary>
+    public static string FamilySettings(Configuration.GovCloneSettings s, params (string Name, string Value)[] more)
+    {
+        ArgumentNullException.ThrowIfNull(s);
+        ArgumentNullException.ThrowIfNull(more);
+        return Settings([.. Family(s), .. more]);
+    }
+
+    /// <summary>The family's names of <paramref name="s"/> as govclone.* settings.</summary>
+    public static IReadOnlyList<(string Name, string Value)> Family(Configuration.GovCloneSettings s)
+    {
+        ArgumentNullException.ThrowIfNull(s);
+        return [.. CloneFamily.ByRole(s.CloneDatabase, s.TemplateDatabase).Select(r => (r.Role, r.Name)), ("source", s.SourceDatabase)];
+    }
+
+    private static IEnumerable<(string Name, string Value)> Load(string prefix)
     {
         var assembly = typeof(EngineFiles).Assembly;
         foreach (var resource in assembly.GetManifestResourceNames().Where(n => n.StartsWith(prefix, StringComparison.Ordinal)))

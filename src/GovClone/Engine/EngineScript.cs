@@ -16,13 +16,13 @@ namespace GovClone.Engine;
 public static class EngineScript
 {
     /// <summary>Start of the database comment that marks a finished clone. A database without it is incomplete.</summary>
-    public const string CompleteMarker = "govclone:complete";
+    public const string CompleteMarker = FamilyRules.MarkerPrefix + MarkerKinds.Complete;
 
     /// <summary>Start of the database comment that marks a finished, current template.</summary>
-    public const string TemplateMarker = "govclone:template";
+    public const string TemplateMarker = FamilyRules.MarkerPrefix + MarkerKinds.Template;
 
     /// <summary>Start of the database comment that marks a ready spare (<c>&lt;clone&gt;_spare</c>).</summary>
-    public const string SpareMarker = "govclone:spare";
+    public const string SpareMarker = FamilyRules.MarkerPrefix + MarkerKinds.Spare;
 
     /// <summary>application_name of the spare's engine sessions (<c>govclone spare</c>).</summary>
     public const string SpareApplicationName = "govclone-spare";
@@ -38,28 +38,59 @@ public static class EngineScript
 
     private const string HereDoc = "GOVCLONE_SQL";
 
-    /// <summary>The marker a finished clone of this generation carries (before its timestamp). engine/lib.sh writes the same text.</summary>
+    /// <summary>
+    /// The identity a finished clone this config wants carries (a prefix of its marker, before <c>method=</c> unless
+    /// govclone:cloneMethod names a way the data is read from the source): family, source, generation (and method).
+    /// engine/lib.sh builds the same text from the same definition (<see cref="FamilyRules.Markers"/>).
+    /// </summary>
     public static string MarkerFor(GovCloneSettings s)
     {
         ArgumentNullException.ThrowIfNull(s);
-        return $"{CompleteMarker} source={s.SourceDatabase} generation={s.CloneGeneration.ToString(CultureInfo.InvariantCulture)}";
+        var generation = s.CloneGeneration.ToString(CultureInfo.InvariantCulture);
+        return ExplicitMethod(s) is { } method
+            ? FamilyRules.Marker(MarkerKinds.Complete).Text(s.CloneDatabase, s.SourceDatabase, generation, method)
+            : FamilyRules.Marker(MarkerKinds.Complete).Text(s.CloneDatabase, s.SourceDatabase, generation);
     }
 
-    /// <summary>The marker of a template made from this generation's fresh clone (before its timestamp). engine/lib.sh writes the same text.</summary>
-    public static string TemplateMarkerFor(GovCloneSettings s)
+    /// <summary>The whole complete marker (before its <c>at=</c>) of a clone whose data was read <paramref name="method"/>, at <paramref name="fidelity"/>.</summary>
+    public static string CompleteMarkerFor(GovCloneSettings s, string method, string fidelity)
     {
         ArgumentNullException.ThrowIfNull(s);
-        return $"{TemplateMarker} source={s.SourceDatabase} clone={s.CloneDatabase} generation={s.CloneGeneration.ToString(CultureInfo.InvariantCulture)}";
+        return FamilyRules.Marker(MarkerKinds.Complete).Text(s.CloneDatabase, s.SourceDatabase, s.CloneGeneration.ToString(CultureInfo.InvariantCulture), method, fidelity);
     }
 
     /// <summary>
-    /// The marker of a ready spare of this generation (before <c>template=&lt;the template's at&gt; at=…</c>). engine/lib.sh
-    /// writes the same text; sql/engine/spare_state.sql and spare_mark.sql add the template's time.
+    /// The way govclone:cloneMethod says the data is read from the source (streams, dump, source-template), which a
+    /// current clone's marker must name too; null for auto and template, which take a clone however it was read.
+    /// </summary>
+    public static string? ExplicitMethod(GovCloneSettings s)
+    {
+        ArgumentNullException.ThrowIfNull(s);
+        return s.CloneMethod is CloneMethod.Streams or CloneMethod.Dump or CloneMethod.SourceTemplate ? MethodWord(s.CloneMethod) : null;
+    }
+
+    /// <summary>The identity of a template made from this generation's fresh clone (a prefix of its marker). engine/lib.sh builds the same text.</summary>
+    public static string TemplateMarkerFor(GovCloneSettings s)
+    {
+        ArgumentNullException.ThrowIfNull(s);
+        return FamilyRules.Marker(MarkerKinds.Template).Text(s.CloneDatabase, s.SourceDatabase, s.CloneGeneration.ToString(CultureInfo.InvariantCulture));
+    }
+
+    /// <summary>
+    /// The identity of a ready spare of this generation (before <c>template=&lt;the template's at&gt; …</c>). engine/lib.sh
+    /// builds the same text; sql/engine/spare_state.sql and spare_mark.sql add the template's time.
     /// </summary>
     public static string SpareMarkerFor(GovCloneSettings s)
     {
         ArgumentNullException.ThrowIfNull(s);
-        return $"{SpareMarker} source={s.SourceDatabase} clone={s.CloneDatabase} generation={s.CloneGeneration.ToString(CultureInfo.InvariantCulture)}";
+        return FamilyRules.Marker(MarkerKinds.Spare).Text(s.CloneDatabase, s.SourceDatabase, s.CloneGeneration.ToString(CultureInfo.InvariantCulture));
+    }
+
+    /// <summary>The marker a database of this family carries from its CREATE on, while it is built: <c>govclone:building family=… role=…</c>.</summary>
+    public static string BuildingMarkerFor(GovCloneSettings s, string role)
+    {
+        ArgumentNullException.ThrowIfNull(s);
+        return FamilyRules.Marker(MarkerKinds.Building).Text(s.CloneDatabase, role);
     }
 
     /// <summary>
@@ -137,6 +168,7 @@ public static class EngineScript
             ("GOVCLONE_STREAM_TABLE_MIN_BYTES", s.StreamTableMinBytes.ToString(CultureInfo.InvariantCulture)),
             ("GOVCLONE_HOST_FREE_BYTES", s.HostFreeBytes?.ToString(CultureInfo.InvariantCulture) ?? string.Empty),
             ("GOVCLONE_FREE_SPACE_MULTIPLE", FreeSpaceMultiple.ToString(CultureInfo.InvariantCulture)),
+            ("GOVCLONE_SOURCE_LOCK_TIMEOUT_SECONDS", s.SourceLockTimeoutSeconds.ToString(CultureInfo.InvariantCulture)),
             ("GOVCLONE_LOCK_PID", holder?.BackendPid.ToString(CultureInfo.InvariantCulture) ?? string.Empty),
             ("GOVCLONE_LOCK_KEY", holder?.Key.ToString(CultureInfo.InvariantCulture) ?? string.Empty),
             // Inside a container the tools use its local socket, as in the runbook.
@@ -160,14 +192,21 @@ public static class EngineScript
     public static string NextDatabase(GovCloneSettings s)
     {
         ArgumentNullException.ThrowIfNull(s);
-        return s.CloneDatabase + "_next";
+        return FamilyRules.NameOf(s.CloneDatabase, FamilyRules.Roles.Next);
+    }
+
+    /// <summary>The clone a swap retired: <c>&lt;clone&gt;_old</c>.</summary>
+    public static string OldDatabase(GovCloneSettings s)
+    {
+        ArgumentNullException.ThrowIfNull(s);
+        return FamilyRules.NameOf(s.CloneDatabase, FamilyRules.Roles.Old);
     }
 
     /// <summary>The ready spare: <c>&lt;clone&gt;_spare</c>.</summary>
     public static string SpareDatabase(GovCloneSettings s)
     {
         ArgumentNullException.ThrowIfNull(s);
-        return s.CloneDatabase + "_spare";
+        return FamilyRules.NameOf(s.CloneDatabase, FamilyRules.Roles.Spare);
     }
 
     /// <summary>The names of the parameters the header sets (every GOVCLONE_* the engine reads).</summary>

@@ -19,29 +19,31 @@ public static class ServerScripts
     private const string HereDoc = "GOVCLONE_SQL";
 
     /// <summary>
-    /// Makes the retained template droppable, behind the prefix guard: its settings, then
-    /// sql/engine/prefix_guard.sql and sql/engine/release_database.sql (unmark, clear IS_TEMPLATE). One text for
-    /// the engine, <c>up</c> and <c>pulumi destroy</c>; run <see cref="DropTemplateSql"/> after it.
+    /// Makes the retained template droppable, behind the prefix and family guards: its settings, then
+    /// sql/engine/prefix_guard.sql, family_guard.sql (refuses, GC005, unless the template's marker says it is this
+    /// family's template) and release_database.sql (marked dropping, IS_TEMPLATE cleared). One text for the engine,
+    /// <c>up</c> and <c>pulumi destroy</c>; run <see cref="DropTemplateSql"/> after it.
     /// </summary>
     public static string ReleaseTemplateSql(GovCloneSettings s)
     {
         ArgumentNullException.ThrowIfNull(s);
         DatabaseNameGuard.RequireClone(s.TemplateDatabase, s.SourceDatabase, SettingKeys.TemplateDatabase.ConfigKey);
-        return EngineFiles.Settings(("clone", s.CloneDatabase), ("template", s.TemplateDatabase), ("database", s.TemplateDatabase))
-            + EngineFiles.GetSql("prefix_guard.sql") + EngineFiles.GetSql("release_database.sql");
+        return EngineFiles.FamilySettings(s, ("database", s.TemplateDatabase))
+            + EngineFiles.GetSql("prefix_guard.sql") + EngineFiles.GetSql("family_guard.sql") + EngineFiles.GetSql("release_database.sql");
     }
 
     /// <summary>
-    /// Behind the prefix guard (sql/engine/prefix_guard.sql): unmarks every database of the clone's family that exists
-    /// (<see cref="CloneFamily"/>) and clears IS_TEMPLATE (sql/engine/release_family.sql). The settings header, then the
-    /// files verbatim: what the record's by-hand drop runs with psql. Then <see cref="CloneFamily.DropSql"/> for each.
+    /// Behind the prefix and family guards (sql/engine/prefix_guard.sql, family_guard.sql: refuses while any name of the
+    /// family is another family's or role's, or unmarked): marks every database of the clone's family that exists
+    /// (<see cref="CloneFamily"/>) dropping and clears IS_TEMPLATE (sql/engine/release_family.sql). The settings header,
+    /// then the files verbatim: what the record's by-hand drop runs with psql. Then <see cref="CloneFamily.DropSql"/> for each.
     /// </summary>
     public static string ReleaseFamilySql(GovCloneSettings s)
     {
         ArgumentNullException.ThrowIfNull(s);
         s.CloneFamily();
-        return EngineFiles.Settings(("clone", s.CloneDatabase), ("template", s.TemplateDatabase))
-            + EngineFiles.GetSql("prefix_guard.sql") + EngineFiles.GetSql("release_family.sql");
+        return EngineFiles.FamilySettings(s)
+            + EngineFiles.GetSql("prefix_guard.sql") + EngineFiles.GetSql("family_guard.sql") + EngineFiles.GetSql("release_family.sql");
     }
 
     /// <summary>Drops the retained template (after <see cref="ReleaseTemplateSql"/>; not inside a transaction block).</summary>

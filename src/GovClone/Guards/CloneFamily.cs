@@ -8,14 +8,21 @@ namespace GovClone.Guards;
 /// </summary>
 public static class CloneFamily
 {
-    /// <summary>Suffixes of the companions, after the clone's name.</summary>
-    public static IReadOnlyList<string> CompanionSuffixes { get; } = ["_next", "_old", "_spare"];
+    /// <summary>Suffixes of the companions, after the clone's name (<see cref="FamilyRules.CompanionSuffixes"/>).</summary>
+    public static IReadOnlyList<string> CompanionSuffixes => FamilyRules.CompanionSuffixes;
 
     /// <summary>The longest companion suffix: a clone name leaves room for it within 63 bytes.</summary>
     public static int LongestSuffixBytes => CompanionSuffixes.Max(s => s.Length);
 
     /// <summary><c>&lt;clone&gt;_next</c>, <c>_old</c>, <c>_spare</c>.</summary>
     public static IReadOnlyList<string> Companions(string clone) => CompanionSuffixes.Select(s => clone + s).ToArray();
+
+    /// <summary>
+    /// Every database of the family by its role (<see cref="FamilyRules.Roles.Family"/>): the clone, its retained template
+    /// (<paramref name="template"/>: govclone:templateDatabase), <c>&lt;clone&gt;_next</c>, <c>_old</c>, <c>_spare</c>.
+    /// </summary>
+    public static IReadOnlyList<(string Role, string Name)> ByRole(string clone, string template) =>
+        FamilyRules.Roles.Family.Select(role => (role, role == FamilyRules.Roles.Template ? template : FamilyRules.NameOf(clone, role))).ToArray();
 
     /// <summary>The clone, then its retained template, then its companions: each guarded, none twice.</summary>
     /// <remarks><see cref="Configuration.GovCloneSettings.CloneFamily"/> calls it with the settings' names and keys.</remarks>

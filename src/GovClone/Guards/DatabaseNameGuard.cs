@@ -11,10 +11,11 @@ namespace GovClone.Guards;
 /// </summary>
 public static class DatabaseNameGuard
 {
-    public const int MaxIdentifierBytes = 63;
+    /// <summary>PostgreSQL's identifier limit (<see cref="FamilyRules.MaxIdentifierBytes"/>).</summary>
+    public const int MaxIdentifierBytes = FamilyRules.MaxIdentifierBytes;
 
-    /// <summary>The clone's required name prefix: every mutation refuses any other database.</summary>
-    public const string ClonePrefix = "directus_gov_test_";
+    /// <summary>The clone's required name prefix (<see cref="FamilyRules.Prefix"/>): every mutation refuses any other database.</summary>
+    public const string ClonePrefix = FamilyRules.Prefix;
 
     /// <summary>Throws <see cref="GuardException"/> unless <paramref name="clone"/> is a name a mutation may target.</summary>
     public static void RequireClone(string? clone, string source, string setting = "govclone:cloneDatabase")

@@ -4,6 +4,7 @@ using GovClone.Branches;
 using GovClone.Configuration;
 using GovClone.Decision;
 using GovClone.Engine;
+using GovClone.Guards;
 using GovClone.Sql;
 using GovClone.Transport;
 using Npgsql;
@@ -56,11 +57,11 @@ public sealed class BranchLifecycle
     public static long LockKey(BranchName branch)
     {
         ArgumentNullException.ThrowIfNull(branch);
-        return RunLock.Key(branch.Database);
+        return Guards.LockKeys.Run(branch.Database);
     }
 
     /// <summary>The key of the short lock the budget's second check runs under: one per clone (its name, then <c>:branches</c>).</summary>
-    public static long BudgetKey(string clone) => RunLock.Key(clone + ":branches");
+    public static long BudgetKey(string clone) => Guards.LockKeys.Budget(clone);
 
     // ------------------------------------------------------------------ list
 
@@ -93,6 +94,7 @@ public sealed class BranchLifecycle
         await using var runLock = await RunLock.AcquireAsync(connections, on, "branch create", ct);
         var maintenance = runLock.Maintenance;
         await RequireSourceAsync(maintenance, ct);
+        await RequireParentFamilyAsync(maintenance, ct);
         var steps = new List<LeverResult>();
         var existing = await FindAsync(maintenance, branch, ct);
         var copy = existing is not { State: BranchState.Complete };
@@ -128,7 +130,60 @@ public sealed class BranchLifecycle
         Finish(suiteStep);
         await TouchAsync(maintenance, branch, ct);
         var info = await FindAsync(maintenance, branch, ct);
-        return new BranchCreateResult(branch, copy, steps, verify, info);
+        return new BranchCreateResult(branch, copy, steps, verify, info) { Production = _madeTemplateProduction ?? ProductionReport.NotRead, FidelityGaps = await FidelityGapsAsync(maintenance, branch, ct) };
+    }
+
+    /// <summary>
+    /// The parent's family as the server knows it: refuses (exit 2, nothing changed) when the clone's or the template's
+    /// name is another family's or another role's database, or an unmarked one (family_guard.sql's census), so no
+    /// branch lever works from, or advises re-cloning, a database that is not this clone's.
+    /// </summary>
+    private async Task RequireParentFamilyAsync(NpgsqlConnection maintenance, CancellationToken ct)
+    {
+        var census = await FamilyCensus.ReadAsync(maintenance, _settings, ct);
+        if (census.Entries.Any(e => e.Role is FamilyRules.Roles.Clone or FamilyRules.Roles.Template && !e.IsOurs))
+        {
+            census.RequireNoProblem();
+        }
+    }
+
+    /// <summary>
+    /// What the branch lacks of the source, as a clone's result says it: what its template's marker says the template
+    /// lacks (a clone made by a role that is not a superuser), and every database-level setting of the template (the
+    /// source's, carried by the clone) that the branch does not have.
+    /// </summary>
+    private async Task<IReadOnlyList<string>> FidelityGapsAsync(NpgsqlConnection maintenance, BranchName branch, CancellationToken ct)
+    {
+        const string sql = """
+            SELECT coalesce(r.rolname, '') AS role, c.item
+            FROM pg_db_role_setting d CROSS JOIN LATERAL unnest(d.setconfig) AS c(item)
+            LEFT JOIN pg_roles r ON r.oid = d.setrole
+            WHERE d.setdatabase = (SELECT oid FROM pg_database WHERE datname = $1) AND (d.setrole = 0 OR r.oid IS NOT NULL)
+            EXCEPT
+            SELECT coalesce(r.rolname, ''), c.item
+            FROM pg_db_role_setting d CROSS JOIN LATERAL unnest(d.setconfig) AS c(item)
+            LEFT JOIN pg_roles r ON r.oid = d.setrole
+            WHERE d.setdatabase = (SELECT oid FROM pg_database WHERE datname = $2)
+            ORDER BY 1, 2
+            """;
+        var gaps = new List<string>();
+        var template = await ReadTemplateAsync(maintenance, ct);
+        if (FamilyMarker.Parse(template.Comment, _settings.TemplateDatabase)?["fidelity"] == Fidelity.Partial)
+        {
+            gaps.Add($"the retained template {_settings.TemplateDatabase} was cloned by a role that is not a superuser (its marker says fidelity=partial): the branch's objects are owned by that role and carry no GRANT of the source");
+        }
+
+        await using var cmd = new NpgsqlCommand(sql, maintenance);
+        cmd.Parameters.AddWithValue(_settings.TemplateDatabase);
+        cmd.Parameters.AddWithValue(branch.Database);
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        while (await r.ReadAsync(ct))
+        {
+            var role = r.GetString(0);
+            gaps.Add($"{branch.Database} lacks {(role.Length == 0 ? "ALTER DATABASE SET" : $"ALTER ROLE {role} IN DATABASE SET")} {r.GetString(1)}, which the clone and its template carry (this role may not make it)");
+        }
+
+        return gaps;
     }
 
     /// <summary>The copy: budget, CREATE DATABASE … TEMPLATE, the checked mark; again from a new template when a re-clone replaced it meanwhile.</summary>
@@ -156,11 +211,12 @@ public sealed class BranchLifecycle
             await CheckBudgetAsync(maintenance, branch, template.SizeBytes ?? 0, afterCopy: false, ct);
             Finish(budget);
 
-            var copyStep = Start(copyNo, total, "copy", $"{BranchSql.CreateFrom(branch, _settings.TemplateDatabase, fileCopy)} (a copy of the retained template; production is not read)");
             await ExecuteAsync(maintenance, BranchSql.With(BranchSql.Parameters(branch, _settings.TemplateDatabase), BranchSql.Guard), ct);
+            var fingerprint = long.Parse((await ScalarAsync<string>(maintenance, "SELECT current_setting('govclone.fingerprint_branch')", ct))!, CultureInfo.InvariantCulture);
+            var copyStep = Start(copyNo, total, "copy", $"{BranchSql.CreateFrom(branch, _settings.TemplateDatabase, fileCopy, fingerprint)} (a copy of the retained template; production is not read)");
             try
             {
-                await ExecuteAsync(maintenance, BranchSql.CreateFrom(branch, _settings.TemplateDatabase, fileCopy), ct);
+                await ExecuteAsync(maintenance, BranchSql.CreateFrom(branch, _settings.TemplateDatabase, fileCopy, fingerprint), ct);
             }
             catch (PostgresException ex) when (ex.SqlState is PostgresErrorCodes.InvalidCatalogName or PostgresErrorCodes.ObjectInUse && deadline.Elapsed.TotalSeconds < _settings.LockTimeoutSeconds)
             {
@@ -169,10 +225,17 @@ public sealed class BranchLifecycle
                 continue;
             }
 
-            // Under the clone's budget lock: close it to PUBLIC, mark it incomplete, and count again with it in.
+            // At once, in this session: close it to PUBLIC and mark it incomplete (naming this family). Whatever stops the
+            // create from here, or during the CREATE itself (its fingerprint is written by the CREATE), leaves a database
+            // the next create or drop recognises as this branch, never one it could take for somebody else's.
+            await ExecuteAsync(maintenance, BranchSql.With(BranchSql.Parameters(branch, _settings.TemplateDatabase, ("owner", options.Owner)), BranchSql.Guard, BranchSql.Begin), ct);
+            // The template's database-level settings (the source's, which the clone carries): CREATE DATABASE … TEMPLATE copies none.
+            await ExecuteAsync(maintenance, BranchSql.With(BranchSql.Parameters(branch, _settings.TemplateDatabase, ("settings_from", _settings.TemplateDatabase),
+                ("settings_to", branch.Database)), BranchSql.Guard) + EngineFiles.GetSql("database_settings.sql"), ct);
+
+            // Under the clone's budget lock: count again with it in.
             await WithBudgetLockAsync(maintenance, async () =>
             {
-                await ExecuteAsync(maintenance, BranchSql.With(BranchSql.Parameters(branch, _settings.TemplateDatabase, ("owner", options.Owner)), BranchSql.Guard, BranchSql.Begin), ct);
                 try
                 {
                     await CheckBudgetAsync(maintenance, branch, 0, afterCopy: true, ct);
@@ -284,9 +347,13 @@ public sealed class BranchLifecycle
 
         var keep = _settings with { RetainTemplate = RetainTemplate.Yes, CloneMethod = CloneMethod.Auto };
         var clone = new CloneLifecycle(keep);
-        await clone.CloneAsync(force: true, ct);
-        await clone.UpAsync(ct);
+        var cloned = await clone.CloneAsync(force: true, ct);
+        var up = await clone.UpAsync(ct);
+        _madeTemplateProduction = cloned.Production ?? up.Production;
     }
+
+    /// <summary>Production as --make-template's re-clone read it (null: this create did not read production).</summary>
+    private ProductionReport? _madeTemplateProduction;
 
     private async Task<bool> CloneLockHeldAsync(NpgsqlConnection maintenance, CancellationToken ct)
     {
@@ -294,7 +361,7 @@ public sealed class BranchLifecycle
             SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted
                            AND ((classid::bigint << 32) | objid::bigint) = $1 AND pid <> pg_backend_pid())
             """, maintenance);
-        cmd.Parameters.AddWithValue(RunLock.Key(_settings.CloneDatabase));
+        cmd.Parameters.AddWithValue(Guards.LockKeys.Run(_settings.CloneDatabase));
         return (bool)(await cmd.ExecuteScalarAsync(ct))!;
     }
 
@@ -393,10 +460,16 @@ public sealed class BranchLifecycle
     }
 
     /// <summary>What <c>branch drop NAME</c> sends to the maintenance database, in order (<c>--dry-run</c> prints it).</summary>
-    public IReadOnlyList<string> DropStatements(string name)
+    public IReadOnlyList<string> DropStatements(string name) => DropStatements(name, force: true);
+
+    /// <summary>
+    /// What a drop of the branch sends, in order: <paramref name="force"/> for <c>branch drop</c> (its sessions ended),
+    /// without for <c>branch gc</c> (a session that connects meanwhile keeps the branch). <c>--dry-run</c> prints them.
+    /// </summary>
+    public IReadOnlyList<string> DropStatements(string name, bool force)
     {
         var branch = BranchName.Of(_settings, name);
-        return [BranchSql.With(BranchSql.Parameters(branch, _settings.TemplateDatabase), BranchSql.Guard, BranchSql.Release), BranchSql.Drop(branch, force: true) + ";"];
+        return [BranchSql.With(BranchSql.Parameters(branch, _settings.TemplateDatabase), BranchSql.Guard, BranchSql.Release), BranchSql.Drop(branch, force) + ";"];
     }
 
     private async Task DropLockedAsync(NpgsqlConnection maintenance, BranchName branch, bool force, CancellationToken ct)
@@ -467,10 +540,11 @@ public sealed class BranchLifecycle
                     continue;
                 }
 
-                await ExecuteAsync(maintenance, BranchSql.With(BranchSql.Parameters(branch, _settings.TemplateDatabase), BranchSql.Guard, BranchSql.Release), ct);
+                var statements = DropStatements(b.Name, force: false); // what --dry-run prints
+                await ExecuteAsync(maintenance, statements[0], ct);
                 try
                 {
-                    await ExecuteAsync(maintenance, BranchSql.Drop(branch, force: false), ct);
+                    await ExecuteAsync(maintenance, statements[1], ct);
                     dropped.Add(b);
                 }
                 catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.ObjectInUse)
@@ -539,9 +613,15 @@ public sealed class BranchLifecycle
         var found = await FindAsync(maintenance, branch, ct);
         if (found is not { State: BranchState.Complete })
         {
-            throw new OperationFailedException(found is null
-                ? $"the branch {branch.Database} does not exist. Run `govclone branch create {branch.Name}` first."
-                : $"the branch {branch.Database} is {Describe(found.State)}. Run `govclone branch create {branch.Name}`, which makes it again.");
+            throw found switch
+            {
+                null => new OperationFailedException($"the branch {branch.Database} does not exist. Run `govclone branch create {branch.Name}` first."),
+                // Nothing says it is a branch of this clone: never advise what would drop it.
+                { State: BranchState.Unmarked } => new GuardException(BranchName.Argument,
+                    $"{branch.Database} carries no govclone marker, so nothing says it is a branch of {_settings.CloneDatabase}; nothing was changed",
+                    $"govclone never touches a database it did not mark: if {branch.Database} is yours to remove, remove it yourself; otherwise give the branch another NAME"),
+                _ => new OperationFailedException($"the branch {branch.Database} is {Describe(found.State)}. Run `govclone branch create {branch.Name}`, which makes it again."),
+            };
         }
     }
 

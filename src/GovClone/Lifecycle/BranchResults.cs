@@ -19,6 +19,12 @@ public sealed record BranchStep(string Phase, int Step, int Steps, string Name, 
 /// <summary>The outcome of <c>branch create</c>: whether it copied, what each step did, and the suite on the branch.</summary>
 public sealed record BranchCreateResult(BranchName Branch, bool Copied, IReadOnlyList<LeverResult> Steps, VerifyResult Verify, BranchInfo? Info)
 {
+    /// <summary>Production during the create: not read (a copy of the retained template), unless --make-template re-cloned from it.</summary>
+    public ProductionReport Production { get; init; } = ProductionReport.NotRead;
+
+    /// <summary>What the branch lacks of the source (as a clone's result says it): the template's own gaps, database settings it could not carry.</summary>
+    public IReadOnlyList<string> FidelityGaps { get; init; } = [];
+
     public bool Passed => Verify.Passed;
 
     public bool Changed => Steps.Any(s => s.Changed);

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
-using System.Text.RegularExpressions;
 using GovClone.Configuration;
 using GovClone.Decision;
 using GovClone.Engine;
@@ -19,7 +18,7 @@ namespace GovClone.Lifecycle;
 /// connection that <c>current_database()</c> is the clone, and (4) sends SQL whose own guard block
 /// checks again. Production is only ever read.
 /// </summary>
-public sealed partial class CloneLifecycle
+public sealed class CloneLifecycle
 {
     private readonly GovCloneSettings _settings;
     private readonly Connections _connections;
@@ -67,13 +66,10 @@ public sealed partial class CloneLifecycle
 
         var marker = r.GetString(0);
         var invalid = r.GetBoolean(3);
-        var complete = !invalid && marker.StartsWith(EngineScript.CompleteMarker + " ", StringComparison.Ordinal);
-        int? generation = null;
-        var m = GenerationPattern().Match(marker);
-        if (complete && m.Success)
-        {
-            generation = int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture);
-        }
+        // Complete: a complete marker naming this family (one written before families names the database it is on).
+        var parsed = FamilyMarker.Parse(marker, _settings.CloneDatabase);
+        var complete = !invalid && parsed is { Kind: MarkerKinds.Complete } && parsed.Family == _settings.CloneDatabase;
+        var generation = complete ? parsed!.Generation : null;
 
         // pg_database_size is NULL when the files are gone: an interrupted or concurrent DROP DATABASE.
         return new CloneState(true, complete, marker.Length == 0 ? null : marker, generation, r.IsDBNull(1) ? null : r.GetInt64(1), r.GetBoolean(2), invalid);
@@ -101,17 +97,61 @@ public sealed partial class CloneLifecycle
         return new TemplateState(_settings.TemplateDatabase, true, current, r.IsDBNull(1) ? null : r.GetInt64(1), marker.Length == 0 ? null : marker);
     }
 
-    [GeneratedRegex(@"\bgeneration=(\d+)\b")]
-    private static partial Regex GenerationPattern();
+    /// <summary>
+    /// Complete and the clone this config wants: its marker names this family, the configured source and generation,
+    /// and (when govclone:cloneMethod names one) the way its data was read. Nothing to copy.
+    /// </summary>
+    public bool IsCurrent(CloneState state) => NotCurrentBecause(state) is null;
 
-    /// <summary>Complete and of the configured generation: nothing to copy.</summary>
-    public bool IsCurrent(CloneState state) =>
-        state is { Exists: true, Complete: true } && state.MarkerGeneration == _settings.CloneGeneration;
+    /// <summary>Why the clone is not the one this config wants (what <c>up</c> says when it re-clones), or null when it is.</summary>
+    public string? NotCurrentBecause(CloneState state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        var clone = _settings.CloneDatabase;
+        if (!state.Exists)
+        {
+            return $"{clone} does not exist";
+        }
+
+        if (state.Invalid)
+        {
+            return $"{clone} is an invalid database (an interrupted DROP DATABASE)";
+        }
+
+        var marker = FamilyMarker.Parse(state.Marker, clone);
+        if (!state.Complete || marker is null)
+        {
+            return $"{clone} carries no complete marker of this family (its marker: '{state.Marker ?? "none"}')";
+        }
+
+        if (marker.Legacy)
+        {
+            return $"its marker names no family (made by an earlier govclone: '{state.Marker}')";
+        }
+
+        if (marker["source"] != _settings.SourceDatabase)
+        {
+            return $"it is a copy of {marker["source"]}, and govclone:sourceDatabase is {_settings.SourceDatabase}";
+        }
+
+        if (marker.Generation != _settings.CloneGeneration)
+        {
+            return string.Create(CultureInfo.InvariantCulture, $"it is of generation {marker["generation"]}, and govclone:cloneGeneration is {_settings.CloneGeneration}");
+        }
+
+        if (EngineScript.ExplicitMethod(_settings) is { } method && marker["method"] != method)
+        {
+            return $"its data was read by {marker["method"] ?? "an unrecorded way"}, and govclone:cloneMethod is {method}";
+        }
+
+        return null;
+    }
 
     public async Task<CloneStatus> StatusAsync(CancellationToken ct = default)
     {
         await using var maintenance = await _connections.OpenMaintenanceAsync(ct);
         await RequireSourceAsync(maintenance, ct);
+        var census = await RequireFamilyAsync(maintenance, adopt: false, ct);
         var state = await ReadStateAsync(maintenance, ct);
         var template = await ReadTemplateAsync(maintenance, ct);
         IReadOnlyList<MetricValue>? metrics = null;
@@ -129,7 +169,9 @@ public sealed partial class CloneLifecycle
         }
 
         var spare = await ReadSpareAsync(maintenance, ct);
-        var companions = await ReadCompanionSizesAsync(maintenance, ct);
+        // The companions that are this family's (a leftover counts: it takes the disk until the next lever drops it).
+        var companions = census.Entries.Where(e => e.IsOurs && e.Role is not (FamilyRules.Roles.Clone or FamilyRules.Roles.Template))
+            .Select(e => new DatabaseSize(e.Name, e.SizeBytes)).OrderBy(d => d.Name, StringComparer.Ordinal).ToArray();
         var branches = await Branches.BranchCatalog.ReadAsync(maintenance, _settings, ct);
         var (free, total) = await MeasureDiskAsync(maintenance, ct);
         var want = ExpectedState.For(_settings.SeedProfile);
@@ -178,24 +220,11 @@ public sealed partial class CloneLifecycle
             HostFreeBytes = facts.HostFreeBytes,
             HostTotalBytes = total,
             Branches = branches,
+            Leftovers = census.Leftovers.Select(e => new Leftover(e.Name, e.Role, e.Kind, e.SizeBytes)).ToArray(),
+            NotCurrentBecause = state.Exists ? NotCurrentBecause(state) : null,
             Facts = facts,
             Decision = LifecycleDecider.Decide(facts),
         };
-    }
-
-    /// <summary>The clone's companions that exist (<c>&lt;clone&gt;_next</c>, <c>_old</c>, <c>_spare</c>) and their sizes.</summary>
-    private async Task<IReadOnlyList<DatabaseSize>> ReadCompanionSizesAsync(NpgsqlConnection maintenance, CancellationToken ct)
-    {
-        await using var cmd = new NpgsqlCommand("SELECT datname, pg_database_size(oid) FROM pg_database WHERE datname = ANY($1) ORDER BY datname", maintenance);
-        cmd.Parameters.AddWithValue(CloneFamily.Companions(_settings.CloneDatabase).ToArray());
-        await using var r = await cmd.ExecuteReaderAsync(ct);
-        var sizes = new List<DatabaseSize>();
-        while (await r.ReadAsync(ct))
-        {
-            sizes.Add(new DatabaseSize(r.GetString(0), r.IsDBNull(1) ? null : r.GetInt64(1)));
-        }
-
-        return sizes;
     }
 
     /// <summary>The regression suite through Npgsql: the metrics of <c>sql/metrics.sql</c> against the profile's expectations.</summary>
@@ -204,6 +233,7 @@ public sealed partial class CloneLifecycle
         await using (var maintenance = await _connections.OpenMaintenanceAsync(ct))
         {
             await RequireSourceAsync(maintenance, ct);
+            await RequireFamilyAsync(maintenance, adopt: false, ct);
             await RequireCompleteCloneAsync(maintenance, ct);
         }
 
@@ -219,11 +249,8 @@ public sealed partial class CloneLifecycle
     }
 
     /// <summary>Reads the source's fingerprint in a read-only session.</summary>
-    public async Task<SourceFingerprint> FingerprintSourceAsync(CancellationToken ct = default)
-    {
-        await using var source = await _connections.OpenSourceAsync(ct);
-        return await FingerprintAsync(source, ct);
-    }
+    public async Task<SourceFingerprint> FingerprintSourceAsync(CancellationToken ct = default) =>
+        (await ProductionView.ReadAsync(_connections, ct)).Fingerprint;
 
     public static async Task<SourceFingerprint> FingerprintAsync(NpgsqlConnection connection, CancellationToken ct)
     {
@@ -257,8 +284,70 @@ public sealed partial class CloneLifecycle
     {
         await using var runLock = await RunLock.AcquireAsync(_connections, _settings, "clone", ct);
         await RequireSourceAsync(runLock.Maintenance, ct);
+        var leftovers = await PrepareFamilyLockedAsync(runLock, adopt: true, ct);
+        var state = await ReadStateAsync(runLock.Maintenance, ct);
+        // Production is live: what others change in it during a copy from it is named (a report), while govclone's own
+        // sessions there are each checked read-only (the pass/fail fact). A swap or template copy does not read it.
+        ProductionView? before = null;
+        if (await WillReadSourceAsync(force, runLock, ct))
+        {
+            try
+            {
+                before = await ProductionView.ReadAsync(_connections, ct);
+            }
+            catch (PostgresException ex) when (ex.SqlState is PostgresErrorCodes.UndefinedTable or PostgresErrorCodes.InsufficientPrivilege)
+            {
+                // A source without the governance tables the fingerprint digests (not Directus), or a role that may not read
+                // them: no report for this clone (its own source reads are still checked by the engine).
+            }
+        }
+
         var result = await CloneLockedAsync(force, runLock, ct);
+        if (result.Changed && NotCurrentBecause(state) is { } why && !force)
+        {
+            result = result with { Summary = result.Summary + "; cloned because " + why };
+        }
+
+        if (before is not null)
+        {
+            result = result with { Production = await ProductionReportAsync(before, result.Production, ct) };
+        }
+
+        result = WithNote(result, leftovers);
         return remakeSpare && result.SpareDue ? await RemakeSpareLockedAsync(result, runLock, ct) : result;
+    }
+
+    /// <summary>Whether a clone lever will read the source: a copy from it (streams, dump, source-template), not a swap of the ready spare nor a copy of a current template.</summary>
+    private async Task<bool> WillReadSourceAsync(bool force, RunLock runLock, CancellationToken ct)
+    {
+        if (!force && IsCurrent(await ReadStateAsync(runLock.Maintenance, ct)))
+        {
+            return false;
+        }
+
+        return _settings.CloneMethod switch
+        {
+            CloneMethod.Template => false,
+            CloneMethod.Auto => !(await ReadTemplateAsync(runLock.Maintenance, ct)).Current,
+            _ => true,
+        };
+    }
+
+    /// <summary>
+    /// The run's production report: <paramref name="before"/> and a view read now (both checked read-only sessions), what
+    /// differs between them (other sessions' changes), and the engine's checked sessions (<paramref name="engine"/>).
+    /// </summary>
+    private async Task<ProductionReport> ProductionReportAsync(ProductionView before, ProductionReport? engine, CancellationToken ct)
+    {
+        var after = await ProductionView.ReadAsync(_connections, ct);
+        return new ProductionReport
+        {
+            Read = true,
+            SessionsChecked = 2 + (engine?.SessionsChecked ?? 0),
+            PgDumpRuns = engine?.PgDumpRuns ?? 0,
+            FingerprintEqual = before.Fingerprint == after.Fingerprint,
+            ChangedByOthers = ProductionView.Changes(before, after),
+        };
     }
 
     /// <summary>
@@ -270,6 +359,7 @@ public sealed partial class CloneLifecycle
     {
         await using var spareLock = await RunLock.AcquireSpareAsync(_connections, _settings, ct);
         await RequireSourceAsync(spareLock.Maintenance, ct);
+        await RequireFamilyAsync(spareLock.Maintenance, adopt: false, ct);
         return await RunSpareEngineAsync(spareLock.Holder, ct);
     }
 
@@ -292,7 +382,7 @@ public sealed partial class CloneLifecycle
                 outcome.Add(e);
                 _events?.Invoke(e);
             }
-        });
+        }, lifeline: true);
         var result = await ProcessRunner.RunAsync(spec, ct);
         if (!result.Succeeded || outcome.Spare is not { } spare)
         {
@@ -319,7 +409,9 @@ public sealed partial class CloneLifecycle
     public async Task<LeverResult> SeedAsync(SeedProfile? profile, bool purgeForeign, CancellationToken ct = default)
     {
         await using var runLock = await RunLock.AcquireAsync(_connections, _settings, "seed", ct);
-        return await SeedLockedAsync(profile ?? _settings.SeedProfile, purgeForeign, runLock, ct);
+        await RequireSourceAsync(runLock.Maintenance, ct);
+        var leftovers = await PrepareFamilyLockedAsync(runLock, adopt: false, ct);
+        return WithNote(await SeedLockedAsync(profile ?? _settings.SeedProfile, purgeForeign, runLock, ct), leftovers);
     }
 
     public Task<LeverResult> SeedAsync(SeedProfile? profile = null, CancellationToken ct = default) => SeedAsync(profile, purgeForeign: false, ct);
@@ -328,7 +420,9 @@ public sealed partial class CloneLifecycle
     public async Task<LeverResult> ResetAsync(bool purgeForeign, CancellationToken ct = default)
     {
         await using var runLock = await RunLock.AcquireAsync(_connections, _settings, "reset", ct);
-        return await SeedLockedAsync(SeedProfile.Baseline, purgeForeign, runLock, ct);
+        await RequireSourceAsync(runLock.Maintenance, ct);
+        var leftovers = await PrepareFamilyLockedAsync(runLock, adopt: false, ct);
+        return WithNote(await SeedLockedAsync(SeedProfile.Baseline, purgeForeign, runLock, ct), leftovers);
     }
 
     public Task<LeverResult> ResetAsync(CancellationToken ct = default) => ResetAsync(purgeForeign: false, ct);
@@ -338,20 +432,21 @@ public sealed partial class CloneLifecycle
     {
         await using var runLock = await RunLock.AcquireAsync(_connections, _settings, "compact", ct);
         await RequireSourceAsync(runLock.Maintenance, ct);
+        var leftovers = await PrepareFamilyLockedAsync(runLock, adopt: false, ct);
         var before = (await RequireCompleteCloneAsync(runLock.Maintenance, ct)).SizeBytes ?? 0;
 
         await using (var clone = await _connections.OpenCloneAsync(ct))
         {
             // VACUUM cannot run inside a transaction block, and Npgsql sends a multi-statement text as one
-            // implicit transaction: so the file's guard part and its VACUUM go as two commands.
-            var (guard, body) = SplitAfterGuard(SqlScripts.Get(SqlScripts.Compact));
+            // implicit transaction: so the file's guard block and its VACUUM (what its psql \if runs) go as two commands.
+            var (guard, vacuum) = SqlScripts.CompactParts();
             await ExecuteAsync(clone, guard, ct);
-            await ExecuteAsync(clone, body, ct);
+            await ExecuteAsync(clone, vacuum, ct);
         }
 
         var after = (await ReadStateAsync(runLock.Maintenance, ct)).SizeBytes ?? 0;
-        return new LeverResult("compact", before != after,
-            $"VACUUM (FULL, ANALYZE) done: {LifecycleDecider.FormatBytes(before)} -> {LifecycleDecider.FormatBytes(after)}");
+        return WithNote(new LeverResult("compact", before != after,
+            $"VACUUM (FULL, ANALYZE) done: {LifecycleDecider.FormatBytes(before)} -> {LifecycleDecider.FormatBytes(after)}"), leftovers);
     }
 
     /// <summary>drop: DROP DATABASE IF EXISTS … WITH (FORCE). A second drop is a no-op.</summary>
@@ -359,6 +454,7 @@ public sealed partial class CloneLifecycle
     {
         await using var runLock = await RunLock.AcquireAsync(_connections, _settings, "drop", ct);
         await RequireSourceAsync(runLock.Maintenance, ct);
+        await RequireFamilyAsync(runLock.Maintenance, adopt: true, ct);
         return await DropLockedAsync(runLock, ct);
     }
 
@@ -371,14 +467,24 @@ public sealed partial class CloneLifecycle
     {
         await using var runLock = await RunLock.AcquireAsync(_connections, _settings, "up", ct);
         await RequireSourceAsync(runLock.Maintenance, ct);
-        var before = await FingerprintSourceAsync(ct);
+        var leftovers = await PrepareFamilyLockedAsync(runLock, adopt: true, ct);
+        var before = await ProductionView.ReadAsync(_connections, ct);
         var steps = new List<LeverResult>();
+        if (leftovers is not null)
+        {
+            steps.Add(new LeverResult("leftovers", true, leftovers));
+        }
 
         var state = await ReadStateAsync(runLock.Maintenance, ct);
         var spareDue = false;
-        if (!IsCurrent(state))
+        if (NotCurrentBecause(state) is { } why)
         {
             var cloned = await CloneLockedAsync(force: state.Complete, runLock, ct);
+            if (cloned.Changed && state.Exists)
+            {
+                cloned = cloned with { Summary = cloned.Summary + "; re-cloned because " + why };
+            }
+
             spareDue = cloned.SpareDue;
             steps.Add(remakeSpare && spareDue ? await RemakeSpareLockedAsync(cloned, runLock, ct) : cloned);
             spareDue &= !remakeSpare;
@@ -406,9 +512,77 @@ public sealed partial class CloneLifecycle
             steps.Add(new LeverResult("seed", false, $"state already {_settings.SeedProfile.ToString().ToLowerInvariant()}; nothing written"));
         }
 
-        var after = await FingerprintSourceAsync(ct);
-        return new UpResult(steps, verify, before == after) { SpareDue = spareDue };
+        // Production is live: others' changes during the run are a report; govclone's own sessions there were each checked
+        // read-only (a session that wrote has thrown ProductionWrittenException by now, failing the run).
+        var engine = steps.Select(st => st.Production).LastOrDefault(p => p is not null);
+        var production = await ProductionReportAsync(before, engine, ct);
+        return new UpResult(steps, verify, production.FingerprintEqual) { SpareDue = spareDue, Production = production };
     }
+
+    // ------------------------------------------------------------------ the family
+
+    /// <summary>
+    /// The family's census (sql/engine/family_guard.sql, the one judge): refuses (exit 2, naming the setting and the fix,
+    /// nothing changed) while a database of another family or role, or one nobody marked, stands where this family's
+    /// clone, template, next, old or spare would be. With <paramref name="adopt"/> (the levers that fill or drop the
+    /// clone), an unmarked database at the clone's own name that holds no object of its own (what a provider's CREATE
+    /// DATABASE makes before the first clone) is adopted first: marked building, role clone.
+    /// </summary>
+    private async Task<FamilyCensus> RequireFamilyAsync(NpgsqlConnection maintenance, bool adopt, CancellationToken ct)
+    {
+        var census = await FamilyCensus.ReadAsync(maintenance, _settings, ct);
+        if (adopt && census.Adoptable.Length > 0 && await IsEmptyDatabaseAsync(ct))
+        {
+            await ExecuteAsync(maintenance, EngineFiles.FamilySettings(_settings) + EngineFiles.GetSql("prefix_guard.sql") + EngineFiles.GetSql("adopt_clone.sql"), ct);
+            census = await FamilyCensus.ReadAsync(maintenance, _settings, ct);
+        }
+
+        census.RequireNoProblem();
+        return census;
+    }
+
+    /// <summary>Whether the clone's database holds no object of its own (sql/engine/database_objects.sql: nothing past what initdb made).</summary>
+    private async Task<bool> IsEmptyDatabaseAsync(CancellationToken ct)
+    {
+        try
+        {
+            await using var clone = await _connections.OpenCloneAsync(ct);
+            await using var cmd = new NpgsqlCommand(EngineFiles.GetSql("database_objects.sql"), clone);
+            return Convert.ToInt64(await cmd.ExecuteScalarAsync(ct), CultureInfo.InvariantCulture) == 0;
+        }
+        catch (NpgsqlException)
+        {
+            return false; // not connectable (a template, connections not allowed): never adopted
+        }
+        catch (GovCloneException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// Under the run lock: the family's census (refusing as <see cref="RequireFamilyAsync"/> does), then the
+    /// <c>&lt;clone&gt;_next</c> an interrupted run of this family left (recognised by its building marker, written when it
+    /// was created, never by its name) is dropped: nothing else writes it while this lock is held. Returns what it
+    /// dropped, to say so, or null.
+    /// </summary>
+    private async Task<string?> PrepareFamilyLockedAsync(RunLock runLock, bool adopt, CancellationToken ct)
+    {
+        var census = await RequireFamilyAsync(runLock.Maintenance, adopt, ct);
+        if (census.Of(FamilyRules.Roles.Next) is not { Verdict: FamilyCensus.Leftover } next)
+        {
+            return null;
+        }
+
+        await ExecuteAsync(runLock.Maintenance, EngineFiles.FamilySettings(_settings,
+                ("lock_pid", runLock.Holder.BackendPid.ToString(CultureInfo.InvariantCulture)), ("lock_key", runLock.Holder.Key.ToString(CultureInfo.InvariantCulture)))
+            + EngineFiles.GetSql("holder_check.sql") + EngineFiles.GetSql("prefix_guard.sql") + EngineFiles.GetSql("family_guard.sql"), ct);
+        await ExecuteAsync(runLock.Maintenance, CloneFamily.DropSql(next.Name), ct);
+        return $"dropped {next.Name} ({LifecycleDecider.FormatBytes(next.SizeBytes ?? 0)}), left by an interrupted run of this family (its marker, written when govclone created it, says {next.Kind} for {next.Family})";
+    }
+
+    private static LeverResult WithNote(LeverResult result, string? note) =>
+        note is null ? result : result with { Summary = result.Summary + "; " + note };
 
     // ------------------------------------------------------------------ internals
 
@@ -454,7 +628,7 @@ public sealed partial class CloneLifecycle
                 phase = message;
                 _progress?.Report(new CloneProgress(phase, 0, outcome.RowsCopied ?? 0, sourceBytes, stopwatch.Elapsed, phase));
             }
-        });
+        }, lifeline: true);
 
         using var pollCts = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var poller = _progress is null ? Task.CompletedTask : PollProgressAsync(runLock.Maintenance, sourceBytes, stopwatch, () => phase, () => outcome.RowsCopied ?? 0, pollCts.Token);
@@ -491,6 +665,11 @@ public sealed partial class CloneLifecycle
             return new LeverResult("clone", false, "clone is complete; nothing copied");
         }
 
+        // The engine's sessions on the source, each checked read-only at its end (source_check.sql); none when it did not read it.
+        var engineProduction = outcome.Source is { } src
+            ? new ProductionReport { Read = true, SessionsChecked = src.Checked, PgDumpRuns = src.PgDump }
+            : null;
+
         // Rows: exactly what the engine's COPYs wrote (their command tags), the number the progress showed;
         // a FILE_COPY way copies none itself, so its rows are the planner's count of the copy.
         var copied = outcome.RowsCopied;
@@ -517,6 +696,7 @@ public sealed partial class CloneLifecycle
         {
             SpareDue = true,
             Fidelity = outcome.Fidelity.Select(f => f.Text).ToArray(),
+            Production = engineProduction,
         };
     }
 
@@ -542,11 +722,13 @@ public sealed partial class CloneLifecycle
             return null;
         }
 
-        var parameters = EngineFiles.Settings(
-            ("clone", _settings.CloneDatabase), ("template", _settings.TemplateDatabase), ("origin", spare.Name),
-            ("origin_marker", EngineScript.SpareMarkerFor(_settings) + " template=" + spare.TemplateAt), ("marker", EngineScript.MarkerFor(_settings)),
+        // The clone's marker says what the spare's says of how the data was read and its fidelity (the template's).
+        var spareMarker = FamilyMarker.Parse(spare.Marker, spare.Name);
+        var parameters = EngineFiles.FamilySettings(_settings, ("origin", spare.Name),
+            ("origin_marker", EngineScript.SpareMarkerFor(_settings) + " template=" + spare.TemplateAt),
+            ("marker", EngineScript.CompleteMarkerFor(_settings, spareMarker?["method"] ?? "unknown", spareMarker?["fidelity"] ?? "full")),
             ("lock_pid", runLock.Holder.BackendPid.ToString(CultureInfo.InvariantCulture)), ("lock_key", runLock.Holder.Key.ToString(CultureInfo.InvariantCulture)));
-        await ExecuteAsync(conn, parameters + EngineFiles.GetSql("holder_check.sql") + EngineFiles.GetSql("prefix_guard.sql"), ct);
+        await ExecuteAsync(conn, parameters + EngineFiles.GetSql("holder_check.sql") + EngineFiles.GetSql("prefix_guard.sql") + EngineFiles.GetSql("family_guard.sql"), ct);
         try
         {
             await ExecuteAsync(conn, EngineFiles.GetSql("swap.sql"), ct);
@@ -575,7 +757,7 @@ public sealed partial class CloneLifecycle
     public async Task<SpareState> ReadSpareAsync(NpgsqlConnection maintenance, CancellationToken ct, bool withSize = true)
     {
         ArgumentNullException.ThrowIfNull(maintenance);
-        var parameters = EngineFiles.Settings(("clone", _settings.CloneDatabase), ("template", _settings.TemplateDatabase),
+        var parameters = EngineFiles.FamilySettings(_settings,
             ("template_marker", EngineScript.TemplateMarkerFor(_settings)), ("spare_marker", EngineScript.SpareMarkerFor(_settings)),
             ("spare_size", withSize ? "on" : "off"));
         await using (var set = new NpgsqlCommand(parameters, maintenance))
@@ -601,11 +783,12 @@ public sealed partial class CloneLifecycle
         var where = step is null ? string.Empty : string.Create(CultureInfo.InvariantCulture, $" at step {step.Step}/{step.Steps} ({step.StepName})");
         var clone = _settings.CloneDatabase;
         var next = EngineScript.NextDatabase(_settings);
+        const string drops = "which the next lever to take the lock drops (its building marker names this family)";
         var truth = IsCurrent(state)
-            ? $"the earlier complete clone {clone} is untouched (its complete marker is intact); what was built is only in {next}, which the next run drops"
+            ? $"the earlier complete clone {clone} is untouched (its complete marker is intact); what was built is only in {next}, {drops}"
             : state.Exists
-                ? $"{clone} is as it was and carries no complete marker, so nothing will take it for a clone; what was built is only in {next}, which the next run drops"
-                : $"{clone} does not exist; what was built is only in {next}, which the next run drops";
+                ? $"{clone} is as it was and carries no complete marker, so nothing will take it for a clone; what was built is only in {next}, {drops}"
+                : $"{clone} does not exist; what was built is only in {next}, {drops}";
         var tail = string.Join('\n', result.StandardError.Trim().Split('\n').TakeLast(8));
         var cls = failure?.Class ?? FailureEvent.Other;
         var hint = cls switch
@@ -613,6 +796,9 @@ public sealed partial class CloneLifecycle
             FailureEvent.DiskFull => "The server ran out of disk: free space there (or compact/drop other clones), then run govclone up.",
             FailureEvent.LostLock => "This run no longer holds its lock (its session ended): run govclone up again.",
             FailureEvent.SourceUnreadable => $"Check govclone:sourceDatabase ('{_settings.SourceDatabase}') and that {_settings.User} may read every table and sequence of it, then run govclone up.",
+            FailureEvent.SourceLocked => string.Create(CultureInfo.InvariantCulture,
+                $"A production session held a lock on a table of {_settings.SourceDatabase} (a migration's ALTER TABLE, a VACUUM FULL, a LOCK TABLE) longer than govclone:sourceLockTimeoutSeconds ({_settings.SourceLockTimeoutSeconds} s); the clone stopped waiting, so it never queued in front of production's own work. Run govclone up again when that session is done, or raise govclone:sourceLockTimeoutSeconds."),
+            FailureEvent.SourceWritten => "A govclone session on the source was not read-only or wrote (source_check.sql, SQLSTATE GC004): the run fails, and nothing of that transaction was committed. Report it: govclone must never write production.",
             FailureEvent.Guard => "A guard refused the database: check govclone:cloneDatabase and govclone:templateDatabase.",
             _ => "Fix the cause, then run govclone up: it converges from here.",
         };
@@ -959,18 +1145,6 @@ public sealed partial class CloneLifecycle
         return (null, null);
     }
 
-    private static (string Guard, string Body) SplitAfterGuard(string text)
-    {
-        const string end = "$guard$;";
-        var i = text.IndexOf(end, text.IndexOf("DO $guard$", StringComparison.Ordinal) + 10, StringComparison.Ordinal);
-        if (i < 0)
-        {
-            throw new InvalidOperationException("SQL file has no guard block");
-        }
-
-        return (text[..(i + end.Length)], text[(i + end.Length)..]);
-    }
-
     private static async Task ExecuteAsync(NpgsqlConnection connection, string sql, CancellationToken ct)
     {
         await using var cmd = new NpgsqlCommand(sql, connection);
@@ -978,7 +1152,7 @@ public sealed partial class CloneLifecycle
         {
             await cmd.ExecuteNonQueryAsync(ct);
         }
-        catch (PostgresException ex) when (ex.SqlState == GovCloneErrorCodes.Guard || ex.MessageText.StartsWith("govclone guard:", StringComparison.Ordinal))
+        catch (PostgresException ex) when (ex.SqlState is GovCloneErrorCodes.Guard or GovCloneErrorCodes.FamilyGuard || ex.MessageText.StartsWith("govclone guard:", StringComparison.Ordinal))
         {
             throw new GuardException(SettingKeys.CloneDatabase.ConfigKey, ex.MessageText, ex.Hint ?? "point the connection at the clone");
         }

@@ -65,6 +65,34 @@ public sealed record SpareState(string Name, bool Exists, bool Current, long? Si
     }
 }
 
+/// <summary>A database of the family an interrupted run (or a swap, or a drop cut short) left, which the next lever holding its lock drops.</summary>
+/// <param name="Name">Its name.</param>
+/// <param name="Role">Its role in the family (next, old, template, spare).</param>
+/// <param name="Kind">Its marker's kind (building, old, dropping).</param>
+/// <param name="SizeBytes">Its size (null for an invalid database).</param>
+public sealed record Leftover(string Name, string Role, string Kind, long? SizeBytes);
+
+/// <summary>What of a clone's or branch's database-level properties is govclone's own by design, not the source's.</summary>
+public static class Fidelity
+{
+    /// <summary>The result's fidelity word when nothing is missing but govclone's own properties (<see cref="Own"/>).</summary>
+    public const string EqualExceptOwn = "equal-except-own";
+
+    /// <summary>The result's fidelity word when something of the source is missing (the gaps say what).</summary>
+    public const string Partial = "partial";
+
+    /// <summary>govclone's own database-level properties: never the source's, on every clone, template, spare and branch.</summary>
+    public static IReadOnlyList<string> Own { get; } =
+    [
+        "the database's comment is govclone's marker (family, role, identity), not the source's comment",
+        "the database's ACL closes it to PUBLIC (CONNECT, TEMPORARY revoked); no database-level grant of the source is copied to any role",
+        "the database's owner is the role that cloned it, not the source's owner",
+    ];
+
+    /// <summary>The fidelity word for these gaps.</summary>
+    public static string Word(IReadOnlyCollection<string> gaps) => gaps is null || gaps.Count == 0 ? EqualExceptOwn : Partial;
+}
+
 /// <summary>Everything <c>govclone status</c> shows.</summary>
 public sealed record CloneStatus
 {
@@ -98,6 +126,12 @@ public sealed record CloneStatus
 
     /// <summary>The clone's branches (govclone branch): counted here and in the decision's disk cost.</summary>
     public IReadOnlyList<Branches.BranchInfo> Branches { get; init; } = [];
+
+    /// <summary>Why the clone is not the one this config wants (null when it is current, or absent).</summary>
+    public string? NotCurrentBecause { get; init; }
+
+    /// <summary>This family's leftovers (an interrupted run's <c>&lt;clone&gt;_next</c>, a retired clone, a template or spare left building or dropping), by their markers, with their sizes.</summary>
+    public IReadOnlyList<Leftover> Leftovers { get; init; } = [];
     public required LifecycleFacts Facts { get; init; }
     public required LifecycleDecision Decision { get; init; }
 }
@@ -118,11 +152,21 @@ public sealed record LeverResult(string Lever, bool Changed, string Summary)
 
     /// <summary>What of the source's schema-level state the clone lacks, when the cloning role could not restore it all.</summary>
     public IReadOnlyList<string> Fidelity { get; init; } = [];
+
+    /// <summary>Production during the lever, when it read it (a clone from the source); null when it did not.</summary>
+    public ProductionReport? Production { get; init; }
 }
 
-/// <summary>The outcome of <c>up</c>: the steps that ran, the suite's verdict, and the production check.</summary>
+/// <summary>
+/// The outcome of <c>up</c>: the steps that ran, the suite's verdict, and production: <see cref="ProductionUnchanged"/> is the
+/// fingerprint's equality before and after (others write a live production: a report, not a failure), <see cref="Production"/>
+/// what govclone's sessions there were proven not to do and what other sessions changed meanwhile.
+/// </summary>
 public sealed record UpResult(IReadOnlyList<LeverResult> Steps, VerifyResult Verify, bool ProductionUnchanged)
 {
+    /// <summary>Production during the run (issue 21).</summary>
+    public ProductionReport Production { get; init; } = new() { Read = true };
+
     public int Changes => Steps.Count(s => s.Changed);
 
     /// <summary>The clone changed and the ready spare is still to be remade.</summary>

@@ -17,6 +17,15 @@ public sealed record ProcessSpec(string FileName, IReadOnlyList<string> Argument
 
     public string? StandardInput { get; init; }
 
+    /// <summary>
+    /// Keep stdin open after <see cref="StandardInput"/> until the child exits: its end then tells the child (the engine's
+    /// lifeline) that this process is gone. Closed when the child has exited, or when this process dies.
+    /// </summary>
+    public bool KeepStandardInputOpen { get; init; }
+
+    /// <summary>Texts (secrets) replaced by <c>***</c> in the captured output and in every line handed to the callbacks.</summary>
+    public IReadOnlyList<string> Redact { get; init; } = [];
+
     public string? WorkingDirectory { get; init; }
 
     /// <summary>Called with each line of stdout as it arrives (progress), besides capturing it.</summary>
@@ -99,14 +108,16 @@ public static class ProcessRunner
         process.OutputDataReceived += (_, e) =>
         {
             if (e.Data is null) { outDone.TrySetResult(); return; }
-            lock (stdout) { stdout.Append(e.Data).Append('\n'); }
-            spec.OnOutputLine?.Invoke(e.Data);
+            var line = Scrub(spec, e.Data);
+            lock (stdout) { stdout.Append(line).Append('\n'); }
+            spec.OnOutputLine?.Invoke(line);
         };
         process.ErrorDataReceived += (_, e) =>
         {
             if (e.Data is null) { errDone.TrySetResult(); return; }
-            lock (stderr) { stderr.Append(e.Data).Append('\n'); }
-            spec.OnErrorLine?.Invoke(e.Data);
+            var line = Scrub(spec, e.Data);
+            lock (stderr) { stderr.Append(line).Append('\n'); }
+            spec.OnErrorLine?.Invoke(line);
         };
 
         try
@@ -156,9 +167,17 @@ public static class ProcessRunner
                 }
             }
 
-            try { process.StandardInput.Close(); } catch (IOException) { }
+            if (spec.KeepStandardInputOpen)
+            {
+                try { await process.StandardInput.FlushAsync(cancellationToken); } catch (IOException) { }
+            }
+            else
+            {
+                try { process.StandardInput.Close(); } catch (IOException) { }
+            }
 
             await process.WaitForExitAsync(cancellationToken);
+            try { process.StandardInput.Close(); } catch (IOException) { }
             await Task.WhenAll(outDone.Task, errDone.Task).WaitAsync(cancellationToken);
         }
         catch (OperationCanceledException)
@@ -171,6 +190,19 @@ public static class ProcessRunner
         lock (stdout) { o = stdout.ToString(); }
         lock (stderr) { e2 = stderr.ToString(); }
         return new ProcessResult(process.ExitCode, o, e2);
+    }
+
+    private static string Scrub(ProcessSpec spec, string line)
+    {
+        foreach (var secret in spec.Redact)
+        {
+            if (secret.Length > 0)
+            {
+                line = line.Replace(secret, "***", StringComparison.Ordinal);
+            }
+        }
+
+        return line;
     }
 
     private static void Kill(Process process)

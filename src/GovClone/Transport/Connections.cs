@@ -107,7 +107,8 @@ public sealed class Connections
 
         if (readOnly)
         {
-            b.Options = "-c default_transaction_read_only=on";
+            // Read-only, and never waiting long behind a production session's lock (a migration's ALTER TABLE).
+            b.Options = "-c default_transaction_read_only=on -c lock_timeout=" + (_settings.SourceLockTimeoutSeconds * 1000).ToString(System.Globalization.CultureInfo.InvariantCulture);
         }
 
         return b.ConnectionString;
@@ -156,6 +157,6 @@ public sealed class Connections
         }
 
         return new ConfigurationException(SettingKeys.Host.ConfigKey, $"cannot reach {_settings.Host}:{_settings.Port} ({ex.GetBaseException().Message})",
-            "check govclone:host and govclone:port, that the server runs, and for a server behind ssh that the tunnel is up (ssh -N -L 5432:localhost:5432 HOST)");
+            SshTunnel.UnreachableFix(_settings));
     }
 }

@@ -132,27 +132,18 @@ public sealed class RunLock : IAsyncDisposable
         }
     }
 
-    /// <summary>A stable 64-bit key from the clone's name (FNV-1a), namespaced so other tools' locks never collide.</summary>
-    public static long Key(string clone)
-    {
-        var hash = 14695981039346656037UL;
-        foreach (var b in System.Text.Encoding.UTF8.GetBytes("govclone:" + clone))
-        {
-            hash ^= b;
-            hash *= 1099511628211UL;
-        }
+    /// <summary>The run lock's key (<see cref="Guards.LockKeys.Run"/>).</summary>
+    public static long Key(string clone) => Guards.LockKeys.Run(clone);
 
-        return unchecked((long)hash);
-    }
-
-    /// <summary>The spare lock's key: the clone's name and <c>:spare</c> (no clone name holds a colon).</summary>
-    public static long SpareKey(string clone) => Key(clone + ":spare");
+    /// <summary>The spare lock's key (<see cref="Guards.LockKeys.Spare"/>).</summary>
+    public static long SpareKey(string clone) => Guards.LockKeys.Spare(clone);
 
     /// <summary>
     /// With the lock held, any clone-script session still connected to the clone or to the build it writes
-    /// (<c>&lt;clone&gt;_next</c>) belongs to a run whose tool died (its server-side script went on as an orphan): end
-    /// it, so it stops now rather than at its next holder check. Only the clone's own databases and only govclone's
-    /// clone sessions, never the source.
+    /// (<c>&lt;clone&gt;_next</c>), or still creating that build, belongs to a run whose tool died (its server-side script
+    /// went on as an orphan): end it, so it stops now rather than at its next holder check (and cannot create a build
+    /// after this lever dropped the last one). Only the clone's own databases and only govclone's clone sessions, never
+    /// the source.
     /// </summary>
     private static async Task TerminateOrphansAsync(NpgsqlConnection conn, string clone, CancellationToken ct)
     {
@@ -164,11 +155,13 @@ public sealed class RunLock : IAsyncDisposable
         const string sql = """
             SELECT count(pg_terminate_backend(pid))
             FROM pg_stat_activity
-            WHERE datname IN ($1, $1 || '_next') AND pid <> pg_backend_pid() AND application_name = $2
+            WHERE pid <> pg_backend_pid() AND application_name = $2
+              AND (datname IN ($1, $3) OR query ~ ('CREATE DATABASE ' || $3 || '([^a-z0-9_]|$)'))
             """;
         await using var cmd = new NpgsqlCommand(sql, conn);
         cmd.Parameters.AddWithValue(clone);
         cmd.Parameters.AddWithValue(Engine.EngineScript.CloneApplicationName);
+        cmd.Parameters.AddWithValue(Guards.FamilyRules.NameOf(clone, Guards.FamilyRules.Roles.Next));
         await cmd.ExecuteScalarAsync(ct);
     }
 
@@ -187,10 +180,10 @@ public sealed class RunLock : IAsyncDisposable
         const string sql = """
             SELECT count(pg_terminate_backend(pid))
             FROM pg_stat_activity
-            WHERE pid <> pg_backend_pid() AND application_name = $2 AND strpos(query, $1 || '_spare') > 0
+            WHERE pid <> pg_backend_pid() AND application_name = $2 AND query ~ ('(^|[^a-z0-9_])' || $1 || '([^a-z0-9_]|$)')
             """;
         await using var cmd = new NpgsqlCommand(sql, conn);
-        cmd.Parameters.AddWithValue(clone);
+        cmd.Parameters.AddWithValue(Guards.FamilyRules.NameOf(clone, Guards.FamilyRules.Roles.Spare));
         cmd.Parameters.AddWithValue(Engine.EngineScript.SpareApplicationName);
         await cmd.ExecuteScalarAsync(ct);
     }

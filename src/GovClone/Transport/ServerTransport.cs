@@ -9,7 +9,7 @@ namespace GovClone.Transport;
 /// bash script fed on stdin to <c>bash -s</c> at the far end, so a script's text never has to survive
 /// quoting; only the fixed transport words do, and they go through <see cref="ShellQuote"/>.
 /// </summary>
-public sealed class ServerTransport
+public sealed partial class ServerTransport
 {
     private readonly GovCloneSettings _settings;
     private readonly bool _passwordInEnvironment;
@@ -61,14 +61,22 @@ public sealed class ServerTransport
     /// authenticates with their own ssh configuration and agent). A run by govclone itself goes through
     /// <see cref="BashScript"/>, which adds the stack's ssh key when there is one.
     /// </summary>
-    public IReadOnlyList<string> Argv(params string[] command) => ArgvWithIdentity(null, command);
+    public IReadOnlyList<string> Argv(params string[] command) => WithPgpassFile(ArgvWithIdentity(null, command, forPerson: true));
 
     /// <summary>Whether ssh runs authenticate with govclone:sshPrivateKey (a 0600 temporary file per run) rather than the ssh client's configuration.</summary>
     public bool UsesPrivateKey => Kind == TransportKind.Ssh && _settings.SshPrivateKey is not null;
 
-    private List<string> ArgvWithIdentity(string? identityFile, string[] command)
+    /// <param name="identityFile">The stack's ssh key as a file of this run, or null.</param>
+    /// <param name="command">What runs at the server.</param>
+    /// <param name="forPerson">
+    /// A line a person types (the decision record's): the password travels as they set it, in PGPASSWORD, forwarded by
+    /// name (<c>docker exec -e PGPASSWORD</c>, <c>ssh -o SendEnv=PGPASSWORD</c>, which needs the server's sshd to
+    /// <c>AcceptEnv PGPASSWORD</c>). govclone's own runs forward nothing: their password goes on stdin (<see cref="BashScript"/>),
+    /// where neither <c>ssh -v</c> nor a verbose sshd prints it.
+    /// </param>
+    private List<string> ArgvWithIdentity(string? identityFile, string[] command, bool forPerson)
     {
-        var serverSide = ServerSideArgv(command);
+        var serverSide = forPerson || Kind == TransportKind.Local ? ServerSideArgv(command) : [.. OwnRunServerSideArgv(command)];
         if (Kind != TransportKind.Ssh)
         {
             return [.. serverSide];
@@ -81,9 +89,9 @@ public sealed class ServerTransport
             ssh.AddRange(["-i", identityFile, "-o", "IdentitiesOnly=yes"]);
         }
 
-        if (_passwordInEnvironment)
+        if (_passwordInEnvironment && forPerson)
         {
-            // The server's sshd must AcceptEnv PGPASSWORD; peer/trust auth inside the container needs none.
+            // A person's line: the server's sshd must AcceptEnv PGPASSWORD; peer/trust auth inside the container needs none.
             ssh.Add("-o");
             ssh.Add("SendEnv=PGPASSWORD");
         }
@@ -105,8 +113,14 @@ public sealed class ServerTransport
         return ssh;
     }
 
-    /// <summary>The command line (for <c>sh -c</c>) that runs a bash script given on stdin at the server.</summary>
+    /// <summary>The command line (for <c>sh -c</c>) that runs a bash script given on stdin at the server, as a person runs it (PGPASSWORD forwarded by name).</summary>
     public string BashCommandLine => ShellQuote.Join(Argv("bash", "-s"));
+
+    /// <summary>The command line govclone's own server-side runs use (<see cref="BashScript"/>): nothing forwarded, the password on stdin.</summary>
+    public string RunCommandLine => ShellQuote.Join(WithSshConfigFile(ArgvWithIdentity(null, ["bash", "-s"], forPerson: false)));
+
+    /// <summary>The server-side part of govclone's own runs: <c>docker exec -i CONTAINER …</c>, no variable forwarded (stdin carries them).</summary>
+    private IReadOnlyList<string> OwnRunServerSideArgv(string[] command) => ["docker", "exec", "-i", _settings.DockerContainer, .. command];
 
     /// <summary>Path of a PostgreSQL tool as the server-side script calls it.</summary>
     public string Tool(string name) =>
@@ -129,8 +143,15 @@ public sealed class ServerTransport
             ["PGCONNECT_TIMEOUT"] = "10",
             // Never let a stray psqlrc or service file of the caller change what a script does.
             ["PSQLRC"] = "/dev/null",
-            ["PGPASSWORD"] = _settings.Password?.Reveal(),
+            // Local tools read it from their environment. For docker and ssh the password goes on stdin instead
+            // (BashScript): the child (docker, ssh) gets none, not even one inherited from govclone's own environment.
+            ["PGPASSWORD"] = Kind == TransportKind.Local ? _settings.Password?.Reveal() : null,
         };
+        if (Kind != TransportKind.Local)
+        {
+            env["GOVCLONE_PASSWORD"] = null;
+        }
+
         if (Kind == TransportKind.Local)
         {
             env["PGSSLMODE"] = _settings.SslMode;
@@ -143,21 +164,56 @@ public sealed class ServerTransport
         return env;
     }
 
-    /// <summary>A process that runs <paramref name="script"/> with bash at the server.</summary>
-    public ProcessSpec BashScript(string script, string applicationName = "govclone", Action<string>? onOutputLine = null)
+    /// <summary>
+    /// The password the server-side tools get on a docker or ssh run: govclone:password, else the line of
+    /// govclone:pgpassFile that matches govclone's own connection (host, port, maintenance database, user): libpq at the
+    /// server cannot read this machine's pgpass file. Null: none (the server's own authentication, e.g. trust on the
+    /// container's socket as in the runbook, decides).
+    /// </summary>
+    public Secret? ServerPassword => Kind == TransportKind.Local ? null
+        : _settings.Password ?? (_settings.PgpassFile is { } file ? PgPass.Find(file, _settings.Host, _settings.Port, _settings.MaintenanceDatabase, _settings.User) : null);
+
+    /// <summary>
+    /// A process that runs <paramref name="script"/> with bash at the server. Its stdin carries, in order: one line the
+    /// server-side bash reads first (the preamble below), the password line (empty on the local transport, whose tools
+    /// get PGPASSWORD from their environment), the script ended by a NUL byte; then nothing. bash -s runs the preamble,
+    /// which reads the password into PGPASSWORD (so it never crosses in an environment that ssh -v or a verbose sshd
+    /// prints, nor in argv), reads the script and runs it. With <paramref name="lifeline"/>, govclone keeps the pipe open
+    /// for as long as the run lasts: the engine watches it (engine/lifeline.sh), and its end (govclone killed, ssh cut)
+    /// stops the engine and everything it started, so no session of it is left holding locks in production.
+    /// </summary>
+    public ProcessSpec BashScript(string script, string applicationName = "govclone", Action<string>? onOutputLine = null, bool lifeline = false)
     {
+        ArgumentNullException.ThrowIfNull(script);
         // The stack's ssh key (govclone:sshPrivateKey): a file of its own for this run, 0600, deleted when it ends.
         var key = UsesPrivateKey ? new SecretFile(SecretFile.NewPath("ssh-key"), _settings.SshPrivateKey!) : null;
-        var argv = ArgvWithIdentity(key?.Path, ["bash", "-s"]);
+        var argv = WithSshConfigFile(ArgvWithIdentity(key?.Path, ["bash", "-s"], forPerson: false));
+        var password = ServerPassword?.Reveal() ?? string.Empty;
+        if (password.Contains('\n', StringComparison.Ordinal) || password.Contains('\0', StringComparison.Ordinal))
+        {
+            throw new ConfigurationException(SettingKeys.Password.ConfigKey, "holds a line break or a NUL byte, which cannot be sent to the server's tools on a line",
+                "use a password without line breaks for the docker and ssh transports");
+        }
+
+        if (script.Contains('\0', StringComparison.Ordinal))
+        {
+            throw new ArgumentException("a server-side script cannot hold a NUL byte", nameof(script));
+        }
+
+        // bash -s reads its commands from the pipe a byte at a time (so as not to read past the one it runs next):
+        // the first line reads the rest itself, the password line and the script up to its NUL, runs it, and exits.
+        var preamble = "IFS= read -r govclone_pw; if [ -n \"$govclone_pw\" ]; then export PGPASSWORD=\"$govclone_pw\"; fi; unset govclone_pw; "
+            + "export PGAPPNAME=" + ShellQuote.Word(applicationName) + "; "
+            + (lifeline ? "GOVCLONE_LIFELINE=stdin; " : string.Empty)
+            + "IFS= read -r -d '' govclone_script; eval \"$govclone_script\"; exit $?\n";
         return new ProcessSpec(argv[0], argv.Skip(1).ToArray())
         {
             SecretFiles = key is null ? [] : [key],
-            // bash -s reads a script from a pipe one byte per system call (it must not read past the command it
-            // runs next); the clone script is ~30 KB. Its first line hands the rest to cat, which reads it in
-            // 64 KB blocks, and runs it.
-            StandardInput = "eval \"$(cat)\"\n" + script,
+            StandardInput = preamble + password + "\n" + script + "\0",
+            KeepStandardInputOpen = lifeline,
             Environment = Environment(applicationName),
             OnOutputLine = onOutputLine,
+            Redact = password.Length > 0 ? [password] : (_settings.Password is { } pw ? [pw.Reveal()] : []),
         };
     }
 

@@ -78,8 +78,9 @@ public class BranchLifecycleTests : BranchTestBase
         var missing = await Assert.ThrowsAsync<OperationFailedException>(() => Branches.VerifyAsync("nope", null));
         Assert.Contains("govclone branch create nope", missing.Message, StringComparison.Ordinal);
         await Pg.ExecuteAsync("postgres", $"CREATE DATABASE \"{Clone}_half\"");
-        var half = await Assert.ThrowsAsync<OperationFailedException>(() => Branches.SeedAsync("half", SeedProfile.Committed, false));
-        Assert.Contains("unmarked", half.Message, StringComparison.Ordinal);
+        var half = await Assert.ThrowsAsync<GuardException>(() => Branches.SeedAsync("half", SeedProfile.Committed, false));
+        Assert.Contains("carries no govclone marker", half.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("branch create", half.Message, StringComparison.Ordinal); // no advice that would drop it
     }
 
     [Fact]
@@ -326,12 +327,37 @@ public class BranchLifecycleTests : BranchTestBase
     [Fact]
     public async Task A_create_cut_short_is_made_again_by_the_next_create()
     {
-        // Unmarked: cut between CREATE DATABASE and its first mark; incomplete: cut before the checked mark.
+        // Incomplete: cut before the checked mark (the incomplete marker, naming this family, follows the CREATE in its
+        // session; an old create's marker says parent=). Unmarked: nothing says it is a branch of this clone (issue 22):
+        // named in a refusal, never dropped or copied over.
         await Pg.ExecuteAsync("postgres", $"CREATE DATABASE \"{Clone}_cut\" TEMPLATE \"{Kept.TemplateDatabase}\"");
         await Pg.ExecuteAsync("postgres", $"CREATE DATABASE \"{Clone}_half\"");
         await Pg.ExecuteAsync("postgres", $"COMMENT ON DATABASE \"{Clone}_half\" IS 'govclone:branch-incomplete parent={Clone} owner=x created=2026-06-02T00:00:00Z'");
-        Assert.Equal([BranchState.Unmarked, BranchState.Incomplete], (await Branches.ListAsync()).OrderBy(b => b.Name).Select(b => b.State));
-        foreach (var name in new[] { "cut", "half" })
+        await Pg.ExecuteAsync("postgres", $"CREATE DATABASE \"{Clone}_late\"");
+        await Pg.ExecuteAsync("postgres", $"COMMENT ON DATABASE \"{Clone}_late\" IS 'govclone:branch-incomplete family={Clone} owner=x created=2026-06-02T00:00:00Z'");
+        // Cut between its CREATE and its first mark: the CREATE carried this family's fingerprint for the name.
+        string? fingerprint = null;
+        await using (var conn = await Pg.OpenAsync("postgres"))
+        {
+            await using var cmd = new NpgsqlCommand(GovClone.Engine.EngineFiles.Settings(("clone", Clone), ("branch", Clone + "_quick")) + GovClone.Engine.EngineFiles.GetSql("prefix_guard.sql")
+                + "SELECT current_setting('govclone.fingerprint_branch');", conn);
+            await using var r = await cmd.ExecuteReaderAsync();
+            do
+            {
+                while (await r.ReadAsync())
+                {
+                    fingerprint = r.GetString(0);
+                }
+            }
+            while (await r.NextResultAsync());
+        }
+
+        await Pg.ExecuteAsync("postgres", $"CREATE DATABASE \"{Clone}_quick\" TEMPLATE \"{Kept.TemplateDatabase}\" CONNECTION LIMIT {fingerprint}");
+        Assert.Equal([BranchState.Unmarked, BranchState.Incomplete, BranchState.Incomplete, BranchState.Unmarked], (await Branches.ListAsync()).OrderBy(b => b.Name).Select(b => b.State));
+        var unmarked = await Assert.ThrowsAsync<GuardException>(() => CreateAsync("cut"));
+        Assert.Contains("carries no govclone marker", unmarked.Message, StringComparison.Ordinal);
+        Assert.Equal(BranchState.Unmarked, (await Branches.ListAsync()).Single(b => b.Name == "cut").State);
+        foreach (var name in new[] { "half", "late", "quick" })
         {
             var again = await CreateAsync(name);
             Assert.True(again.Copied && again.Passed);

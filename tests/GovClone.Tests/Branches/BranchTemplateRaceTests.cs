@@ -71,10 +71,10 @@ public class BranchTemplateRaceTests : BranchTestBase
     public async Task A_template_released_while_the_copy_waits_for_it_leaves_no_branch_marked_complete()
     {
         var template = Kept.TemplateDatabase;
-        // The release's first write (unmark) holds the template's lock in an open transaction: the copy must wait for it.
+        // The release's first write (marking it dropping) holds the template's lock in an open transaction: the copy must wait for it.
         await using var release = await Pg.OpenAsync("postgres");
         await using var tx = await release.BeginTransactionAsync();
-        await using (var unmark = new NpgsqlCommand($"COMMENT ON DATABASE \"{template}\" IS NULL", release, tx))
+        await using (var unmark = new NpgsqlCommand($"COMMENT ON DATABASE \"{template}\" IS 'govclone:dropping family={Clone} role=template at=2026-06-02T00:00:00Z'", release, tx))
         {
             await unmark.ExecuteNonQueryAsync();
         }
@@ -85,7 +85,7 @@ public class BranchTemplateRaceTests : BranchTestBase
             "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'CREATE DATABASE%'"))! > 0,
             "the branch's CREATE DATABASE never waited for the template's lock");
         Assert.False(create.IsCompleted);
-        await tx.CommitAsync(); // the template is unmarked: the copy now copies a template that is no longer current
+        await tx.CommitAsync(); // the template is released: the copy now copies a template that is no longer current
 
         var ex = await Assert.ThrowsAsync<GuardException>(() => create);
         Assert.Equal("govclone:retainTemplate", ex.Setting);

@@ -63,7 +63,8 @@ public class CliLeverJsonTests : CliTestBase
         // of the template made after the clone) swapped in, and without a spare a FILE_COPY of the template.
         var reclone = await JsonAsync("clone", "--force", "--yes");
         Assert.Contains("by spare", (string?)reclone["summary"], StringComparison.Ordinal);
-        Assert.Equal("full", (string?)reclone["fidelity"]);
+        Assert.Equal("equal-except-own", (string?)reclone["fidelity"]); // never "full": the comment, the ACL and the owner are govclone's own
+        Assert.Equal(3, reclone["fidelityOwn"]!.AsArray().Count);
         var copy = await JsonAsync("clone", "--force", "--yes", "-c", "keepSpare=false");
         Assert.Contains("by template", (string?)copy["summary"], StringComparison.Ordinal);
 

@@ -24,6 +24,9 @@ public class ConfirmationTests : CliTestBase
     [InlineData("drop")]
     [InlineData("reset")]
     [InlineData("clone --force")]
+    [InlineData("seed --profile baseline")]
+    [InlineData("seed --purge-foreign")]
+    [InlineData("reset --purge-foreign")]
     public async Task Without_a_terminal_a_destructive_lever_needs_yes_and_changes_nothing(string lever)
     {
         Assert.Equal(0, (await RunAsync("up")).Exit);
@@ -181,5 +184,49 @@ public class ConfirmationTests : CliTestBase
         Assert.True(exit == 0, screen);
         Assert.Contains($"dropped {Clone}", screen, StringComparison.Ordinal);
         Assert.False(await Pg.DatabaseExistsAsync(Clone));
+    }
+
+    [Theory]
+    [InlineData("seed --branch pr1 --profile baseline", "seed --profile baseline --branch")]
+    [InlineData("seed --branch pr1 --purge-foreign", "seed --purge-foreign --branch")]
+    [InlineData("reset --branch pr1", "reset --branch")]
+    [InlineData("reset --branch pr1 --purge-foreign", "reset --purge-foreign --branch")]
+    [InlineData("branch create pr1 --profile baseline", "branch create --profile baseline")]
+    public async Task The_branch_levers_that_reset_or_purge_need_yes_before_any_connection(string lever, string named)
+    {
+        var before = await Pg.ScalarAsync("postgres", $"SELECT count(*) FROM pg_database WHERE datname LIKE '{Clone}%'");
+        var (exit, output, err) = await RunAsync(lever.Split(' '));
+        Assert.True(exit == 2, err);
+        Assert.Contains("--yes: `govclone " + named + "`", err, StringComparison.Ordinal);
+        Assert.Contains("nothing was changed", err, StringComparison.Ordinal);
+        Assert.Empty(output);
+        Assert.Equal(before, await Pg.ScalarAsync("postgres", $"SELECT count(*) FROM pg_database WHERE datname LIKE '{Clone}%'"));
+    }
+
+    [Fact]
+    public async Task Dry_runs_of_the_levers_that_discard_show_the_reset_and_the_purge()
+    {
+        var (exit, seed, err) = await RunAsync("seed", "--profile", "baseline", "--dry-run");
+        Assert.True(exit == 0, err);
+        Assert.Contains(SqlScripts.Get(SqlScripts.ResetInPlace).TrimEnd(), seed, StringComparison.Ordinal);
+        (exit, var purge, err) = await RunAsync("reset", "--purge-foreign", "--dry-run");
+        Assert.True(exit == 0, err);
+        Assert.True(purge.IndexOf(SqlScripts.Get(SqlScripts.PurgeForeignRows).TrimEnd(), StringComparison.Ordinal) is var i && i >= 0
+            && i < purge.IndexOf(SqlScripts.Get(SqlScripts.ResetInPlace).TrimEnd(), StringComparison.Ordinal), purge);
+    }
+
+    [Fact]
+    public async Task On_a_terminal_seed_to_the_baseline_asks_for_the_clones_name()
+    {
+        Assert.Equal(0, (await RunAsync("up")).Exit);
+        var before = await SnapshotAsync();
+        var (exit, screen) = await OnTerminalAsync("nope\r", "seed", "--profile", "baseline");
+        Assert.True(exit == 2, screen);
+        Assert.Contains("resets the governance state", screen, StringComparison.Ordinal);
+        Assert.Equal(before, await SnapshotAsync());
+
+        (exit, screen) = await OnTerminalAsync(Clone + "\r", "seed", "--profile", "baseline");
+        Assert.True(exit == 0, screen);
+        Assert.True((await Lifecycle.VerifyAsync(GovClone.Configuration.SeedProfile.Baseline)).Passed);
     }
 }

@@ -31,7 +31,7 @@ public class DecisionRecordTests : CloneTestBase
 
         // The drop by hand runs the files govclone drop sends (release_family.sql, then each DROP), for this family.
         var drop = levers["drop"];
-        Assert.StartsWith("cat sql/engine/prefix_guard.sql sql/engine/release_family.sql sql/engine/drop_family.sql | ", drop.ByHand, StringComparison.Ordinal);
+        Assert.StartsWith("cat sql/engine/prefix_guard.sql sql/engine/family_guard.sql sql/engine/release_family.sql sql/engine/drop_family.sql | ", drop.ByHand, StringComparison.Ordinal);
         Assert.Contains("SET govclone.clone = ", drop.ByHand, StringComparison.Ordinal);
         Assert.Contains("SET govclone.template = ", drop.ByHand, StringComparison.Ordinal);
         Assert.Contains(Settings.TemplateDatabase, drop.ByHand, StringComparison.Ordinal);
@@ -57,13 +57,7 @@ public class DecisionRecordTests : CloneTestBase
         Assert.Contains("| Disk cost | No clone on the server, but ", markdown, StringComparison.Ordinal);
         Assert.Contains("(retained template ", markdown, StringComparison.Ordinal);
 
-        foreach (var companion in CloneFamily.Companions(Clone))
-        {
-            if (!await Pg.DatabaseExistsAsync(companion)) // the clone made its ready spare already
-            {
-                await Pg.ExecuteAsync("postgres", $"CREATE DATABASE \"{companion}\"");
-            }
-        }
+        await Leftovers.CreateMissingCompanionsAsync(Pg, Clone); // as interrupted runs leave them (the clone made its ready spare already)
 
         var counted = (await lifecycle.StatusAsync()).Facts.CompanionSizes;
         Assert.Equal(CloneFamily.Companions(Clone).Order(StringComparer.Ordinal), counted.Select(c => c.Name));

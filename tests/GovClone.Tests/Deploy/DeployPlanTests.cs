@@ -57,6 +57,7 @@ public class DeployPlanTests
             ["compactGeneration"] = "3",
             ["seedProfile"] = "baseline",
             ["lockTimeoutSeconds"] = "90",
+            ["sourceLockTimeoutSeconds"] = "15",
             ["hostFreeBytes"] = "22000000000",
             ["cloneMethod"] = "dump",
             ["retainTemplate"] = "false",

@@ -56,10 +56,11 @@ public partial class EngineTests : CloneTestBase
         Assert.Contains("readonly GOVCLONE_SOURCE_DATABASE='prod db'\"'\"'s $(x)'\n", EngineScript.Header(settings, t), StringComparison.Ordinal);
 
         // Every GOVCLONE_* a file reads is set by the header (so nothing leaks in from the caller's environment),
-        // except the three that say how the files were loaded.
+        // except the three that say how the files were loaded, and the lifeline, which the transport's stdin preamble
+        // sets (ServerTransport.BashScript: only a run by govclone has one).
         var read = Directory.GetFiles(Path.Combine(Repo, "engine"), "*.sh")
             .SelectMany(f => GovcloneVariable().Matches(File.ReadAllText(f)).Select(m => m.Value))
-            .Where(v => v is not ("GOVCLONE_ENGINE_DIR" or "GOVCLONE_SQL_DIR"))
+            .Where(v => v is not ("GOVCLONE_ENGINE_DIR" or "GOVCLONE_SQL_DIR" or "GOVCLONE_LIFELINE"))
             .ToHashSet(StringComparer.Ordinal);
         Assert.NotEmpty(read);
         Assert.Empty(read.Except(EngineScript.ParameterNames(settings, t)));
@@ -214,9 +215,14 @@ public partial class EngineTests : CloneTestBase
         Assert.Contains(GovCloneErrorCodes.LockNotHeld, result.StandardError, StringComparison.Ordinal);
         Assert.False(await Pg.DatabaseExistsAsync(settings.TemplateDatabase), "no template was created after the lock was gone");
 
-        // A template left without its marker (as an interrupted retention leaves one) is never current: up drops it.
+        // A template left marked building (as an interrupted retention leaves one: template_create.sql marks it at once) is
+        // never current, and this family's leftover: up drops it. An unmarked one is nobody's: named, never dropped.
         var retaining = new CloneLifecycle(Pg.Settings(Clone, new Dictionary<string, string?> { ["retainTemplate"] = "true" }));
         await Pg.ExecuteAsync("postgres", $"CREATE DATABASE \"{settings.TemplateDatabase}\" TEMPLATE \"{Clone}\"");
+        var unmarked = await Assert.ThrowsAsync<GuardException>(() => retaining.UpAsync());
+        Assert.Contains($"{settings.TemplateDatabase}, which would be the template of {Clone}, carries no govclone marker", unmarked.Message, StringComparison.Ordinal);
+        Assert.True(await Pg.DatabaseExistsAsync(settings.TemplateDatabase));
+        await Pg.ExecuteAsync("postgres", $"COMMENT ON DATABASE \"{settings.TemplateDatabase}\" IS 'govclone:building family={Clone} role=template at=2026-06-02T00:00:00Z'");
         Assert.False((await retaining.StatusAsync()).Template.Current);
         var up = await retaining.UpAsync();
         Assert.True(up.Verify.Passed);

@@ -29,7 +29,7 @@ public class FaultTests : CloneTestBase
         var lifecycle = new CloneLifecycle(Pg.Settings(Clone, new Dictionary<string, string?> { ["pgBinDir"] = bin.Path, ["cloneMethod"] = "dump" }));
 
         var ex = await Assert.ThrowsAsync<OperationFailedException>(() => lifecycle.CloneAsync());
-        Assert.Contains($"{Clone} does not exist; what was built is only in {Clone}_next, which the next run drops", ex.Message, StringComparison.Ordinal);
+        Assert.Contains($"{Clone} does not exist; what was built is only in {Clone}_next, which the next lever to take the lock drops", ex.Message, StringComparison.Ordinal);
 
         // The restore went to the build, <clone>_next, and was rolled back there; no clone was made of it.
         var status = await Lifecycle.StatusAsync();

@@ -118,6 +118,11 @@ public class GuardTests : CloneTestBase
             Assert.Contains(GovClone.Engine.ServerScripts.GuardBlock, SqlScripts.Get(file), StringComparison.Ordinal);
         }
 
+        foreach (var file in new[] { "analyze.sql", "analyze_rest.sql", "analyze_late.sql" })
+        {
+            Assert.Contains(GovClone.Engine.ServerScripts.GuardBlock, EngineFiles.GetSql(file), StringComparison.Ordinal);
+        }
+
         await Task.CompletedTask;
     }
 

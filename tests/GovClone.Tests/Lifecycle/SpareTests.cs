@@ -53,8 +53,8 @@ public sealed class SpareTests : CloneTestBase
         var ready = Assert.Single(events.OfType<ReadyEvent>());
         Assert.Equal((Clone, "spare"), (ready.Database, ready.Method));
         Assert.Equal(spareOid, await OidAsync(Clone)); // the spare's database is the clone now: nothing was copied
-        Assert.Equal(cloneOid, await OidAsync(OldName)); // the old clone, retired and unmarked
-        Assert.Null(await MarkerAsync(OldName));
+        Assert.Equal(cloneOid, await OidAsync(OldName)); // the old clone, retired: marked old, this family's until dropped
+        Assert.StartsWith($"govclone:old family={Clone} at=", await MarkerAsync(OldName), StringComparison.Ordinal);
         Assert.Null(await OidAsync(SpareName));
         var state = (await lifecycle.StatusAsync()).State;
         Assert.True(lifecycle.IsCurrent(state), state.ToString());
@@ -79,9 +79,11 @@ public sealed class SpareTests : CloneTestBase
         await new CloneLifecycle(retain).CloneAsync();
         Assert.Null(await OidAsync(SpareName));
 
-        // A spare copied but never marked (a remake cut short before its mark): not used, and replaced.
+        // A spare copied but never marked ready (a remake cut short before its mark: still marked building, as spare_create.sql
+        // marks it at once): not used, and replaced.
         await Pg.ExecuteAsync("postgres", $"CREATE DATABASE \"{SpareName}\" TEMPLATE \"{Settings.TemplateDatabase}\"");
         await Pg.ExecuteAsync("postgres", $"ALTER DATABASE \"{SpareName}\" ALLOW_CONNECTIONS false");
+        await Pg.ExecuteAsync("postgres", $"COMMENT ON DATABASE \"{SpareName}\" IS 'govclone:building family={Clone} role=spare at=2026-06-02T00:00:00Z'");
         Assert.False((await Lifecycle.StatusAsync()).Spare.Current);
         var reclone = await Lifecycle.CloneAsync(force: true, remakeSpare: false, CancellationToken.None);
         Assert.Contains("by template", reclone.Summary, StringComparison.Ordinal);
@@ -152,7 +154,7 @@ public sealed class SpareTests : CloneTestBase
         Assert.Equal(1, result.ExitCode);
         Assert.Equal(FailureEvent.LostLock, result.StandardOutput.Split('\n').Select(EngineEvent.Parse).OfType<FailureEvent>().Single().Class);
         Assert.NotNull(await OidAsync(SpareName));
-        Assert.Null(await MarkerAsync(SpareName));
+        Assert.StartsWith($"govclone:building family={Clone} role=spare at=", await MarkerAsync(SpareName), StringComparison.Ordinal); // this family's leftover, never ready
 
         Assert.False((await Lifecycle.StatusAsync()).Spare.Current);
         Assert.Contains("by template", (await Lifecycle.CloneAsync(force: true)).Summary, StringComparison.Ordinal);

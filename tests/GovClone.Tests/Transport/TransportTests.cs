@@ -47,7 +47,8 @@ public class TransportTests : CloneTestBase
 
         async Task<ProcessResult> Run(string lever)
         {
-            var env = new ServerTransport(settings).Environment();
+            // A person runs these lines with their password in PGPASSWORD (forwarded by name; govclone's own runs send it on stdin).
+            var env = new Dictionary<string, string?>(new ServerTransport(settings).Environment()) { ["PGPASSWORD"] = settings.Password!.Reveal() };
             return await ProcessRunner.RunAsync(new ProcessSpec("bash", ["-c", "set -o pipefail; " + levers[lever].ByHand]) { WorkingDirectory = RepoRoot, Environment = env });
         }
 
@@ -102,13 +103,8 @@ public class TransportTests : CloneTestBase
         // Drop by hand: the clone, its template and every companion; nothing else.
         Assert.Contains("template: retained", (await lifecycle.CloneAsync(force: true)).Summary, StringComparison.Ordinal);
         var bystander = Clone + "_bystander";
-        foreach (var db in CloneFamily.Companions(Clone).Append(bystander))
-        {
-            if (!await Pg.DatabaseExistsAsync(db)) // the clone made its ready spare already
-            {
-                await Pg.ExecuteAsync("postgres", $"CREATE DATABASE \"{db}\"");
-            }
-        }
+        await Leftovers.CreateMissingCompanionsAsync(Pg, Clone); // as interrupted runs leave them (the clone made its ready spare already)
+        await Pg.ExecuteAsync("postgres", $"CREATE DATABASE \"{bystander}\"");
 
         try
         {

@@ -154,7 +154,10 @@ public class BranchWorkflowTests : BranchTestBase
         var teardown = Steps(preview["branch-teardown"]);
         Assert.Equal("github.event.action == 'closed'", Text(preview["branch-teardown"], "if"));
         var destroy = teardown.Single(s => Text(s, "run")?.Contains("pulumi destroy", StringComparison.Ordinal) == true);
-        Assert.Equal("steps.plan.outputs.teardown == 'true'", Text(destroy, "if"));
+        Assert.Equal("steps.plan.outputs.teardown == 'true' && steps.plan.outputs.exists == 'true'", Text(destroy, "if"));
+        Assert.Contains("scripts/stack-exists \"pr-$PR_NUMBER\"", Text(teardown.Single(s => Text(s, "id") == "plan"), "run"), StringComparison.Ordinal);
+        // No job of the PR workflow selects, copies from or needs the nonprod Pulumi stack (the teardown removes it).
+        Assert.All(preview.Values.SelectMany(Steps), s => Assert.DoesNotMatch(@"stack select (--create )?""?nonprod|config cp|--stack nonprod --dest", Text(s, "run") ?? string.Empty));
         Assert.Contains("pulumi stack rm --yes \"$STACK\"", Text(destroy, "run"), StringComparison.Ordinal);
         // Nothing else in the PR workflow destroys, drops or removes anything.
         Assert.All(preview.Values.SelectMany(Steps).Where(s => s != destroy),

@@ -108,11 +108,15 @@ public class WorkflowGateTests : CloneTestBase
         Assert.Contains("decide --stack nonprod --json", run, StringComparison.Ordinal);
         Assert.DoesNotContain("jq", run, StringComparison.Ordinal); // the decision is the script's, nowhere else
 
-        var destructive = steps.Where(s => Text(s, "run")?.Contains("pulumi stack rm", StringComparison.Ordinal) == true
+        // pulumi destroy, pulumi stack rm, and govclone drop when the stack is gone already (a re-run): each only on DROP.
+        var destructive = steps.Where(s => System.Text.RegularExpressions.Regex.IsMatch(Text(s, "run") ?? string.Empty, @"pulumi destroy|pulumi stack rm|govclone drop")
             || (Text(s, "uses")?.StartsWith("pulumi/actions", StringComparison.Ordinal) == true
                 && s.Children.TryGetValue(new YamlScalarNode("with"), out var with) && Text((YamlMappingNode)with, "command") == "destroy")).ToList();
-        Assert.Equal(2, destructive.Count);
-        Assert.All(destructive, s => Assert.Equal("steps.decide.outputs.destroy == 'true'", Text(s, "if")));
+        Assert.Equal(3, destructive.Count);
+        Assert.All(destructive, s => Assert.StartsWith("steps.decide.outputs.destroy == 'true' && ", Text(s, "if"), StringComparison.Ordinal));
+        // The destroy and the stack's removal only while the stack is there (scripts/stack-exists); the drop only once it is gone.
+        Assert.Equal(2, destructive.Count(s => Text(s, "if")!.EndsWith("steps.stack.outputs.exists == 'true'", StringComparison.Ordinal)));
+        Assert.Contains("scripts/stack-exists nonprod", Text(steps.Single(s => Text(s, "id") == "stack"), "run"), StringComparison.Ordinal);
         Assert.All(steps.Where(s => !destructive.Contains(s)), s => Assert.DoesNotContain("destroy", Text(s, "run") ?? string.Empty, StringComparison.Ordinal));
     }
 
