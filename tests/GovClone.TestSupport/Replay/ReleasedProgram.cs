@@ -12,8 +12,10 @@ namespace GovClone.Tests.Support.Replay;
 /// <c>dump-restore-pg-dump-psql</c> and <c>dump-restore-retained-template</c>, the suite's Command
 /// <c>regression-suite-run</c>. <see cref="Of"/> models it from today's plan: the same inputs, options and order under
 /// those names (and the retired echo's old text); <see cref="Snapshot"/> is what that program really registered for
-/// a few shapes (<c>released-program.json</c>, written by <see cref="PlanResources.Of"/> at 11b7d60), and a test holds
-/// the model equal to it, so an upgrade replayed from the model is the upgrade of a real stack.
+/// a few shapes (<c>released-program.json</c>, written by <see cref="PlanResources.Of"/> at 11b7d60, and checked field by
+/// field against the registrations 11b7d60's Pulumi program made under Pulumi 3.112.1's mocks, options read off the
+/// SDK's RegisterResourceRequests: equal), and a test holds the model equal to it, so an upgrade replayed from the
+/// model is the upgrade of a real stack.
 /// </summary>
 public static class ReleasedProgram
 {
