@@ -4,10 +4,13 @@ using Pulumi;
 namespace GovCloneInfra;
 
 /// <summary>
-/// The whole stack, as the core's <see cref="DeployPlan"/> describes it: clone database → clone → seeded state →
-/// (compaction) → regression suite, every server-side step a govclone lever under the run lock, and the stack
-/// outputs from the suite step's JSON; or, on a branch stack (govclone:branchOf), branch → suite on it. Used by
-/// Program.cs and by the mock tests.
+/// The whole stack: the components, each given its typed inputs from the core's <see cref="DeployPlan"/> (the levers'
+/// lines and environments, the provider's configuration) and the secrets from <see cref="StackSettings"/>:
+/// <c>database</c> (<see cref="CloneDatabase"/>) → <c>clone</c> (<see cref="Clone"/>) → <c>governance</c>
+/// (<see cref="SeededState"/>) → <c>compact</c> (<see cref="Compaction"/>, when govclone:compactGeneration &gt; 0) →
+/// <c>regression-suite</c> (<see cref="RegressionSuite"/>), each after what it is given; the stack outputs from the
+/// suite step's JSON. On a branch stack (govclone:branchOf): <c>branch</c> (<see cref="Branch"/>) →
+/// <c>branch-suite</c> (<see cref="BranchSuite"/>). Used by Program.cs and by the mock tests.
 /// </summary>
 public static class GovCloneProgram
 {
@@ -16,37 +19,98 @@ public static class GovCloneProgram
     public static Dictionary<string, object?> Define(StackSettings stack, ComponentResourceOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(stack);
-        var plan = new PlannedResources(stack);
+        ComponentResourceOptions Opts(params Alias[] aliases)
+        {
+            var merged = ComponentResourceOptions.Merge(options, null);
+            merged.Aliases.AddRange(aliases.Select(a => (Input<Alias>)a));
+            return merged;
+        }
+
+        if (stack.Plan.BranchStack is { } branchStack)
+        {
+            return DefineBranch(stack, branchStack, Opts);
+        }
+
+        var plan = stack.Plan.CloneStack!;
         var s = stack.Settings;
-        ComponentResourceOptions Opts() => ComponentResourceOptions.Merge(options, null);
-        if (stack.Plan.IsBranch)
+
+        var server = plan.Database.Server;
+        var database = new CloneDatabase(DeployPlan.DatabaseComponent, new CloneDatabaseArgs
         {
-            return DefineBranch(plan, Opts);
+            Host = server.Host,
+            Port = server.Port,
+            Username = server.Username,
+            Password = server.Password is { } password ? stack.SecretOf(password) : (Input<string>?)null,
+            MaintenanceDatabase = server.Database,
+            SslMode = server.SslMode,
+            ConnectTimeout = server.ConnectTimeout,
+            Name = plan.Database.Database.Name,
+        }, Opts(new Alias { Name = "clone" })); // its name before issue 24
+
+        var converge = plan.Clone.Converge;
+        var clone = new Clone(DeployPlan.Clone, new CloneArgs
+        {
+            Database = database,
+            Converge = converge.Create,
+            Drop = converge.Delete!,
+            Family = converge.Triggers.Select(t => (string)t).ToList(),
+            Environment = stack.EnvironmentOf(converge),
+            RetiredTemplateDrop = plan.Clone.RetiredTemplateDrop.Create,
+            Generation = plan.Clone.Generation,
+            TemplateDatabase = plan.Clone.TemplateDatabase,
+            CloneMethod = plan.Clone.CloneMethod,
+            RetainTemplate = plan.Clone.RetainTemplate,
+        }, Opts(new Alias { Name = "dump-restore", Type = ResourceTypes.DumpRestore })); // its name and type before issue 24
+
+        var seed = plan.SeededState.Seed;
+        var seeded = new SeededState(DeployPlan.Governance, new SeededStateArgs
+        {
+            Clone = clone,
+            Profile = plan.SeededState.Profile,
+            Seed = seed.Create,
+            CloneGeneration = s.CloneGeneration,
+            Environment = stack.EnvironmentOf(seed),
+        }, Opts());
+
+        Compaction? compaction = null;
+        if (plan.Compaction is { } compact)
+        {
+            compaction = new Compaction(DeployPlan.Compaction, new CompactionArgs
+            {
+                SeededState = seeded,
+                Generation = compact.Generation,
+                Compact = compact.Compact.Create,
+                OnUpdate = compact.Compact.Update!,
+                Environment = stack.EnvironmentOf(compact.Compact),
+            }, Opts());
         }
 
-        var database = new CloneDatabase(plan, Opts());
-        _ = new DumpRestore(plan, Opts());
-        _ = new SeededState(plan, Opts());
-        if (stack.Plan.Contains(DeployPlan.Compaction))
+        var up = plan.RegressionSuite.Up;
+        var suite = new RegressionSuite(DeployPlan.Suite, new RegressionSuiteArgs
         {
-            _ = new Compaction(plan, Opts());
-        }
+            SeededState = seeded,
+            Compaction = compaction,
+            Profile = plan.RegressionSuite.Profile,
+            CloneDatabase = plan.RegressionSuite.CloneDatabase,
+            Up = up.Create,
+            RunId = stack.RunId,
+            Environment = stack.EnvironmentOf(up),
+        }, Opts());
 
-        var suite = new RegressionSuite(plan, Opts());
-        var outputs = suite.Outputs;
+        var result = suite.Result;
         return new Dictionary<string, object?>
         {
             ["cloneName"] = database.Name,
-            ["cloneSizeBytes"] = outputs.Apply(o => o.CloneSizeBytes),
-            ["metrics"] = outputs.Apply(o => o.Metrics),
-            ["evidence"] = outputs.Apply(o => o.Evidence),
-            ["verified"] = outputs.Apply(o => o.Verified),
-            ["decision"] = outputs.Apply(o => o.Decision),
-            ["decisionReason"] = outputs.Apply(o => o.DecisionReason),
-            ["decisionFactors"] = outputs.Apply(o => o.Factors),
-            ["productionUnchanged"] = outputs.Apply(o => o.ProductionUnchanged),
+            ["cloneSizeBytes"] = result.Apply(o => o.CloneSizeBytes),
+            ["metrics"] = result.Apply(o => o.Metrics),
+            ["evidence"] = result.Apply(o => o.Evidence),
+            ["verified"] = result.Apply(o => o.Verified),
+            ["decision"] = result.Apply(o => o.Decision),
+            ["decisionReason"] = result.Apply(o => o.DecisionReason),
+            ["decisionFactors"] = result.Apply(o => o.Factors),
+            ["productionUnchanged"] = result.Apply(o => o.ProductionUnchanged),
             ["plannedDecision"] = StackOutputs.PlannedDecision(s),
-            ["seedProfile"] = s.SeedProfile.ToString().ToLowerInvariant(),
+            ["seedProfile"] = plan.SeededState.Profile,
             ["cloneGeneration"] = s.CloneGeneration,
         };
     }
@@ -55,22 +119,42 @@ public static class GovCloneProgram
     /// A branch stack (govclone:branchOf): the branch instead of the clone, and the suite on it every run; its outputs
     /// name the branch's database (what a pull request's tests connect to).
     /// </summary>
-    private static Dictionary<string, object?> DefineBranch(PlannedResources plan, Func<ComponentResourceOptions> options)
+    private static Dictionary<string, object?> DefineBranch(StackSettings stack, BranchStackPlan plan, Func<Alias[], ComponentResourceOptions> options)
     {
-        var branch = plan.Plan.BranchName!;
-        _ = new Branch(plan, options());
-        var suite = new BranchSuite(plan, options());
-        var outputs = suite.Outputs;
+        var create = plan.Branch.Create;
+        var branch = new Branch(DeployPlan.Branch, new BranchArgs
+        {
+            Database = plan.Branch.Name.Database,
+            BranchName = plan.Branch.Name.Name,
+            Parent = plan.Branch.Parent,
+            Owner = plan.Branch.Owner,
+            Create = create.Create,
+            Drop = create.Delete!,
+            Identity = create.Triggers.Select(t => (string)t).ToList(),
+            Environment = stack.EnvironmentOf(create),
+        }, options([]));
+
+        var run = plan.Suite.Run;
+        var suite = new BranchSuite(DeployPlan.BranchSuite, new BranchSuiteArgs
+        {
+            Branch = branch,
+            Profile = plan.Suite.Profile,
+            Create = run.Create,
+            RunId = stack.RunId,
+            Environment = stack.EnvironmentOf(run),
+        }, options([]));
+
+        var result = suite.Result;
         return new Dictionary<string, object?>
         {
-            ["branchName"] = branch.Database,
-            ["branch"] = branch.Name,
-            ["parentClone"] = branch.Parent,
-            ["seedProfile"] = plan.Stack.Settings.SeedProfile.ToString().ToLowerInvariant(),
-            ["sizeBytes"] = outputs.Apply(o => o.SizeBytes),
-            ["metrics"] = outputs.Apply(o => o.Metrics),
-            ["evidence"] = outputs.Apply(o => o.Evidence),
-            ["verified"] = outputs.Apply(o => o.Verified),
+            ["branchName"] = plan.Branch.Name.Database,
+            ["branch"] = plan.Branch.Name.Name,
+            ["parentClone"] = plan.Branch.Parent,
+            ["seedProfile"] = plan.Suite.Profile,
+            ["sizeBytes"] = result.Apply(o => o.SizeBytes),
+            ["metrics"] = result.Apply(o => o.Metrics),
+            ["evidence"] = result.Apply(o => o.Evidence),
+            ["verified"] = result.Apply(o => o.Verified),
         };
     }
 }

@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using GovClone;
 using GovClone.Configuration;
 using GovClone.Deploy;
@@ -14,7 +15,7 @@ namespace GovCloneInfra;
 /// <param name="StackName">The stack's name: a branch stack (govclone:branchOf) names its branch after it.</param>
 public sealed record StackSettings(GovCloneSettings Settings, Output<string>? Password, Output<string>? SshPrivateKey, string RunId, string? StackName = null)
 {
-    /// <summary>The whole deployment, from the core (every resource, its inputs and options).</summary>
+    /// <summary>The whole deployment, from the core: each component's typed inputs (and every resource, for the tests).</summary>
     public DeployPlan Plan { get; } = DeployPlan.For(Settings, new DeployInputs(RunId, HasPassword: Password is not null, HasSshPrivateKey: SshPrivateKey is not null, StackName: StackName));
 
     public static StackSettings Load(Config config)
@@ -48,5 +49,34 @@ public sealed record StackSettings(GovCloneSettings Settings, Output<string>? Pa
             // RunException: Pulumi prints the message alone (key and fix), without a stack trace.
             throw new RunException(ex.Message);
         }
+    }
+
+    /// <summary>
+    /// A lever Command's environment: the plan's plain <c>GOVCLONE_*</c> values with the step's secret variables
+    /// filled in from secret config. The whole map is a secret Output, so the engine stores and shows it encrypted
+    /// (and the Command's <c>additionalSecretOutputs</c> keeps the provider's echo of it secret too).
+    /// </summary>
+    public Output<ImmutableDictionary<string, string>> EnvironmentOf(CommandStep step)
+    {
+        ArgumentNullException.ThrowIfNull(step);
+        var env = Output.Create(step.Environment.ToImmutableDictionary(StringComparer.Ordinal));
+        foreach (var (variable, secret) in step.SecretEnvironment)
+        {
+            env = Output.Tuple(env, SecretOf(secret)).Apply(t => t.Item1.SetItem(variable, t.Item2));
+        }
+
+        return Output.CreateSecret(env);
+    }
+
+    /// <summary>The secret config a plan's placeholder stands for (a secret Output).</summary>
+    public Output<string> SecretOf(SecretInput secret)
+    {
+        ArgumentNullException.ThrowIfNull(secret);
+        return secret.Name switch
+        {
+            SecretInput.Password => Password ?? throw new InvalidOperationException("the plan uses a password the stack does not have"),
+            SecretInput.SshPrivateKey => SshPrivateKey ?? throw new InvalidOperationException("the plan uses an ssh key the stack does not have"),
+            _ => throw new InvalidOperationException("unknown secret " + secret.Name),
+        };
     }
 }

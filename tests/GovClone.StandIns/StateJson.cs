@@ -32,7 +32,7 @@ public static class StateJson
                 ["deleteBeforeReplace"] = r.DeleteBeforeReplace,
                 ["retainOnDelete"] = r.RetainOnDelete,
                 ["deletedWith"] = r.DeletedWith,
-                ["aliases"] = new JsonArray([.. r.Aliases.Select(d => (JsonNode)d)]),
+                ["aliases"] = new JsonArray([.. r.Aliases.Select(a => JsonSerializer.SerializeToNode(a))]),
                 ["replaceOnChanges"] = new JsonArray([.. r.ReplaceOnChanges.Select(d => (JsonNode)d)]),
             });
         }
@@ -60,7 +60,7 @@ public static class StateJson
                 DeleteBeforeReplace = (bool)o["deleteBeforeReplace"]!,
                 RetainOnDelete = (bool)o["retainOnDelete"]!,
                 DeletedWith = (string?)o["deletedWith"],
-                Aliases = Strings(o["aliases"]),
+                Aliases = o["aliases"]?.AsArray().Select(a => a.Deserialize<EngineAlias>()!).ToList() ?? [],
                 ReplaceOnChanges = Strings(o["replaceOnChanges"]),
             };
             entries.Add(new StateEntry(resource, (bool)o["pendingDelete"]!));

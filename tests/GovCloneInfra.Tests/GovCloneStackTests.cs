@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Reflection;
 using System.Text.Json;
 using GovClone.Configuration;
 using GovClone.Deploy;
@@ -139,12 +140,12 @@ public class GovCloneStackTests
             Assert.Equal(want.DeleteBeforeReplace, req.DeleteBeforeReplace);
             Assert.Equal(want.DeleteBeforeReplace, req.DeleteBeforeReplaceDefined);
             Assert.Equal(want.RetainOnDelete ? true : null, req.RetainOnDelete);
-            Assert.Equal(want.DeletedWith is null ? string.Empty : await MockUrn(want.DeletedWith), req.DeletedWith);
+            Assert.Equal(string.Empty, req.DeletedWith); // the program sets no deletedWith
             Assert.Equal([.. ProviderDiffs.For(want.Type).SdkAdditionalSecretOutputs, .. want.AdditionalSecretOutputs], req.AdditionalSecretOutputs);
             Assert.Empty(req.IgnoreChanges);
             // The SDK's own replaceOnChanges for the type (a Command's constructor adds triggers[*]), then the plan's.
             Assert.Equal([.. ProviderDiffs.For(want.Type).SdkReplaceOnChanges, .. want.ReplaceOnChanges], req.ReplaceOnChanges);
-            Assert.Equal(want.Aliases.Select(a => (a.Name, a.Type ?? string.Empty)),
+            Assert.Equal(want.Aliases.Select(a => (a.Name ?? string.Empty, a.Type ?? string.Empty)),
                 req.Aliases.Select(a => (a.GetProperty("spec").GetProperty("name").GetString()!, a.GetProperty("spec").GetProperty("type").GetString()!)));
             (TimeSpan? Create, TimeSpan? Update, TimeSpan? Delete)? timeouts = want.CreateTimeout is null && want.UpdateTimeout is null && want.DeleteTimeout is null
                 ? null
@@ -188,32 +189,68 @@ public class GovCloneStackTests
 
         var children = new Dictionary<string, string>
         {
-            ["clone-server"] = "clone",
-            ["clone-database"] = "clone",
-            ["clone-no-public-connect"] = "clone",
-            ["dump-restore-pg-dump-psql"] = "dump-restore",
-            ["dump-restore-retained-template"] = "dump-restore",
+            ["clone-server"] = "database",
+            ["clone-database"] = "database",
+            ["clone-no-public-connect"] = "database",
+            ["clone-converge"] = "clone",
+            ["clone-template-drop-retired"] = "clone",
             ["governance-seed"] = "governance",
             ["compact-vacuum-full"] = "compact",
-            ["regression-suite-run"] = "regression-suite",
+            ["regression-suite-up"] = "regression-suite",
         };
         foreach (var (child, parent) in children)
         {
             Assert.Equal(urnByName[parent], await ParentUrn(child));
         }
 
-        foreach (var component in new[] { "clone", "dump-restore", "governance", "compact", "regression-suite" })
+        foreach (var component in new[] { "database", "clone", "governance", "compact", "regression-suite" })
         {
             Assert.Null(await ParentUrn(component)); // the stack
         }
 
-        Assert.Equal([urnByName["clone-database"], urnByName["clone-no-public-connect"]], await DependsOnUrns("dump-restore-pg-dump-psql"));
-        Assert.Equal([urnByName["dump-restore-pg-dump-psql"]], await DependsOnUrns("governance-seed"));
+        Assert.Equal([urnByName["clone-database"], urnByName["clone-no-public-connect"]], await DependsOnUrns("clone-converge"));
+        Assert.Equal([urnByName["clone-database"]], await DependsOnUrns("clone-template-drop-retired"));
+        Assert.Equal([urnByName["clone-converge"]], await DependsOnUrns("governance-seed"));
         Assert.Equal([urnByName["governance-seed"]], await DependsOnUrns("compact-vacuum-full"));
-        Assert.Equal([urnByName["governance-seed"], urnByName["compact-vacuum-full"]], await DependsOnUrns("regression-suite-run"));
+        Assert.Equal([urnByName["governance-seed"], urnByName["compact-vacuum-full"]], await DependsOnUrns("regression-suite-up"));
         Assert.Equal([urnByName["clone-database"]], await DependsOnUrns("clone-no-public-connect"));
         Assert.Equal(urnByName["clone-server"], await StackRun.UrnAsync(((CustomResourceOptions)run.Of("clone-database").Options).Provider!));
         Assert.Equal(urnByName["clone-server"], run.Registration("clone-database").Provider?.Split("::")[..4].Aggregate((a, b) => a + "::" + b));
+    }
+
+    /// <summary>
+    /// Pulumi's component shape: each component takes a name and its Args, parents every child it creates, names them
+    /// after itself (the clone database's keep their first names), and registers exactly its [Output] properties, whose
+    /// values are the core plan's.
+    /// </summary>
+    [Fact]
+    public async Task Each_component_parents_and_names_its_children_and_registers_exactly_its_Output_properties()
+    {
+        var run = await StackRun.RunAsync(Nonprod(("compactGeneration", "2")));
+        var components = run.Resources.OfType<ComponentResource>().Where(c => c.GetResourceType() != ResourceTypes.Stack).ToList();
+        Assert.Equal([typeof(CloneDatabase), typeof(Clone), typeof(SeededState), typeof(Compaction), typeof(RegressionSuite)], components.Select(c => c.GetType()));
+        foreach (var component in components)
+        {
+            var declared = component.GetType().GetProperties().Where(p => p.Name != nameof(Resource.Urn)) // every resource's own
+                .Select(p => p.GetCustomAttribute<OutputAttribute>()?.Name).OfType<string>().Order(StringComparer.Ordinal).ToList();
+            Assert.NotEmpty(declared);
+            Assert.Equal(declared, run.RegisteredOutputs[await StackRun.UrnAsync(component)].Keys.Order(StringComparer.Ordinal));
+            var children = run.Observed.Where(o => ReferenceEquals(o.Options.Parent, component)).Select(o => o.Name).ToList();
+            Assert.NotEmpty(children);
+            Assert.All(children, c => Assert.Equal(component.GetResourceName(), PlanFor(Nonprod(("compactGeneration", "2")))[c].Parent));
+            if (component is not CloneDatabase)
+            {
+                Assert.All(children, c => Assert.StartsWith(component.GetResourceName() + "-", c, StringComparison.Ordinal));
+            }
+        }
+
+        var plan = PlanFor(Nonprod(("compactGeneration", "2"))).CloneStack!;
+        var clone = run.Resources.OfType<Clone>().Single();
+        Assert.Equal(plan.Clone.Generation, await OutputUtilities.GetValueAsync(clone.Generation));
+        Assert.Equal(plan.Clone.RetainTemplate, await OutputUtilities.GetValueAsync(clone.RetainTemplate));
+        Assert.Equal(plan.SeededState.Profile, await OutputUtilities.GetValueAsync(run.Resources.OfType<SeededState>().Single().Profile));
+        Assert.Equal(plan.Compaction!.Generation, await OutputUtilities.GetValueAsync(run.Resources.OfType<Compaction>().Single().Generation));
+        Assert.Equal(plan.Database.Database.Name, await OutputUtilities.GetValueAsync(run.Resources.OfType<CloneDatabase>().Single().Name));
     }
 
     [Theory]
@@ -245,12 +282,12 @@ public class GovCloneStackTests
         async Task<IReadOnlyDictionary<string, object?>> Registered(string name) =>
             run.RegisteredOutputs[await StackRun.UrnAsync(run.Resources.Single(r => r.GetResourceName() == name && r is ComponentResource))];
 
-        Assert.Equal("directus_gov_test_20260602", (await Registered("clone"))["name"]);
-        var dumpRestore = await Registered("dump-restore");
-        Assert.Equal(3.0, dumpRestore["generation"]);
-        Assert.Equal("directus_gov_test_20260602_template", dumpRestore["templateDatabase"]);
-        Assert.Equal("auto", dumpRestore["cloneMethod"]);
-        Assert.Equal("auto", dumpRestore["retainTemplate"]);
+        Assert.Equal("directus_gov_test_20260602", (await Registered("database"))["name"]);
+        var clone = await Registered("clone");
+        Assert.Equal(3.0, clone["generation"]);
+        Assert.Equal("directus_gov_test_20260602_template", clone["templateDatabase"]);
+        Assert.Equal("auto", clone["cloneMethod"]);
+        Assert.Equal("auto", clone["retainTemplate"]);
         Assert.Equal("baseline", (await Registered("governance"))["profile"]);
         Assert.Equal(2.0, (await Registered("compact"))["generation"]);
         var suite = await Registered("regression-suite");
@@ -292,7 +329,7 @@ public class GovCloneStackTests
         }
 
         Assert.True(run.SecretInputs[DeployPlan.Provider], "the provider's password must be a secret Output");
-        Assert.All(commands.Where(c => c.Name != DeployPlan.RetainedTemplate), c => Assert.Equal(Password, c.Environment["GOVCLONE_PASSWORD"]));
+        Assert.All(commands.Where(c => c.Name != DeployPlan.RetiredTemplateDrop), c => Assert.Equal(Password, c.Environment["GOVCLONE_PASSWORD"]));
         Assert.Equal(SshKey, Commands(run).Single(c => c.Name == DeployPlan.CloneCommand).Environment["GOVCLONE_SSH_PRIVATE_KEY"]);
         Assert.Equal(SshKey, Commands(run).Single(c => c.Name == DeployPlan.SuiteCommand).Environment["GOVCLONE_SSH_PRIVATE_KEY"]);
         Assert.Equal(string.Empty, Commands(run).Single(c => c.Name == DeployPlan.SeedCommand).Environment["GOVCLONE_SSH_PRIVATE_KEY"]);
@@ -317,7 +354,8 @@ public class GovCloneStackTests
         Assert.StartsWith("./govclone up --yes --json --no-stack-file", cmds[DeployPlan.SuiteCommand].Create, StringComparison.Ordinal);
         Assert.EndsWith("&& ./govclone status --json --no-stack-file", cmds[DeployPlan.SuiteCommand].Create, StringComparison.Ordinal);
         Assert.Equal(["run-1"], cmds[DeployPlan.SuiteCommand].Triggers);
-        Assert.Null(cmds[DeployPlan.RetainedTemplate].Delete);
+        Assert.Null(cmds[DeployPlan.RetiredTemplateDrop].Delete);
+        Assert.Equal(DeployPlan.RetiredTemplateDropNote, cmds[DeployPlan.RetiredTemplateDrop].Create);
         Assert.Equal("ssh", cmds[DeployPlan.CloneCommand].Environment["GOVCLONE_TRANSPORT"]);
         Assert.Equal(string.Empty, cmds[DeployPlan.SeedCommand].Environment["GOVCLONE_TRANSPORT"]);
         Assert.Equal("committed", cmds[DeployPlan.SeedCommand].Environment["GOVCLONE_SEED_PROFILE"]);
@@ -332,7 +370,7 @@ public class GovCloneStackTests
         }
 
         Assert.Equal(["governance-committed", "governance-baseline", "governance-committed", "governance-baseline"], aliases);
-        Assert.IsType<Local.Command>(run.Resources.OfType<SeededState>().Single().Command);
+        Assert.IsType<Local.Command>(run.Resources.OfType<SeededState>().Single().Seed);
     }
 }
 

@@ -30,7 +30,7 @@ public sealed class StackRun
 {
     public static readonly IReadOnlySet<string> KnownTypes = new HashSet<string>
     {
-        ResourceTypes.CloneDatabase, ResourceTypes.DumpRestore, ResourceTypes.SeededState, ResourceTypes.Compaction,
+        ResourceTypes.CloneDatabase, ResourceTypes.Clone, ResourceTypes.SeededState, ResourceTypes.Compaction,
         ResourceTypes.RegressionSuite, ResourceTypes.PostgresProvider, ResourceTypes.Database, ResourceTypes.Grant,
         ResourceTypes.LocalCommand, ResourceTypes.Branch, ResourceTypes.BranchSuite,
     };
@@ -268,25 +268,21 @@ public sealed class StackRun
                 deps.Add(EngineUrn(req.Provider[..req.Provider.LastIndexOf("::", StringComparison.Ordinal)])); // "URN::ID"
             }
 
-            var aliases = req.AliasUrns.ToList();
+            // The aliases as the SDK sent them: specs (an empty name or type means the resource's own; the parent, when
+            // given, is a URN the mock monitor minted) or URNs; the replay resolves them as the engine does.
+            var aliases = req.AliasUrns.Select(EngineAlias.Of).ToList();
             foreach (var a in req.Aliases)
             {
                 if (a.TryGetProperty("urn", out var urn) && urn.GetString() is { Length: > 0 } u)
                 {
-                    aliases.Add(u);
+                    aliases.Add(EngineAlias.Of(u));
                     continue;
                 }
 
-                // A spec: name and type default to the resource's, the parent to its parent (no parentUrn, noParent false).
                 var spec = a.GetProperty("spec");
-                if (spec.TryGetProperty("parentUrn", out var pu) && pu.GetString() is { Length: > 0 } || spec.TryGetProperty("noParent", out var np) && np.GetBoolean())
-                {
-                    throw new InvalidOperationException($"{o.Name}: an alias with its own parent, which this program never sets: {a}");
-                }
-
-                var name = spec.GetProperty("name").GetString() is { Length: > 0 } n ? n : o.Name;
-                var type = spec.GetProperty("type").GetString() is { Length: > 0 } t ? t : o.Type;
-                aliases.Add(GovClone.Deploy.PlannedResource.UrnOf(name, type, ParentType(o.Resource), PlanResources.Stack, PlanResources.Project));
+                string? Field(string field) => spec.TryGetProperty(field, out var f) && f.GetString() is { Length: > 0 } v ? v : null;
+                aliases.Add(new EngineAlias(Field("name"), Field("type"), Field("parentUrn") is { } parent ? EngineUrn(parent) : null,
+                    spec.TryGetProperty("noParent", out var np) && np.GetBoolean()));
             }
 
             IReadOnlyDictionary<string, string>? env = null;

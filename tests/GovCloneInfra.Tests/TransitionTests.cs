@@ -286,6 +286,69 @@ public sealed class TransitionTests : IAsyncLifetime
         }
     }
 
+    /// <summary>
+    /// A stack made by the program released before issue 24 (<see cref="ReleasedProgram"/>: components <c>clone</c>
+    /// and <c>dump-restore</c>, Commands <c>dump-restore-pg-dump-psql</c>, <c>dump-restore-retained-template</c>,
+    /// <c>regression-suite-run</c>), upgraded to what the program registers: every resource kept through its alias,
+    /// nothing created, replaced (but the per-run suite) or deleted; only the retired step's echo and the suite run.
+    /// </summary>
+    [Fact]
+    public async Task Transition_upgrade_of_a_stack_made_by_the_released_program_keeps_every_resource_and_runs_only_the_suite()
+    {
+        var config = Config(("retainTemplate", "true"), ("compactGeneration", "1"));
+        var s = Settings(config);
+        var (_, released) = await _lab.UpAsync(_lab.ReleasedProgram(s));
+        Assert.True(released.Succeeded, released.Failure?.Message);
+        var marker = await MarkerAsync(_clone);
+
+        var count = _lab.Runner.Actions.Count;
+        _run++; // a later pulumi up than the released one (run-1): another run id
+        var (_, program) = await ProgramAsync(config);
+        var (plan, result) = await _lab.UpAsync(program);
+        Assert.True(result.Succeeded, result.Failure?.Message + "\n" + plan);
+        AssertChanges(plan, updates: [DeployPlan.RetiredTemplateDrop]);
+        Assert.Equal([(DeployPlan.RetiredTemplateDrop, "update"), (DeployPlan.SuiteCommand, "create")], _lab.Runner.Actions.Skip(count).Select(a => (a.Resource, a.What)));
+        Assert.Equal(program.Select(r => r.Urn).Order(StringComparer.Ordinal), _lab.State.Urns);
+        Assert.Equal(marker, await MarkerAsync(_clone));
+        Assert.True(await _pg.DatabaseExistsAsync(s.TemplateDatabase));
+        await AssertConvergedAsync(config);
+
+        var (_, destroyed) = await _lab.DestroyAsync();
+        Assert.True(destroyed.Succeeded, destroyed.Failure?.Message);
+        Assert.False(await _pg.DatabaseExistsAsync(_clone));
+        Assert.False(await _pg.DatabaseExistsAsync(s.TemplateDatabase));
+    }
+
+    /// <summary>
+    /// A stack made by the legacy program (each step a bash script; the seeded state named by profile with a reset
+    /// Delete; a template Command whose Delete dropped the template outside the lock), upgraded to what the program
+    /// registers: none of its Deletes runs.
+    /// </summary>
+    [Theory]
+    [InlineData("committed")]
+    [InlineData("baseline")]
+    public async Task Transition_upgrade_of_a_stack_made_by_the_legacy_program_runs_none_of_its_old_deletes(string oldProfile)
+    {
+        var old = Settings(Config(("seedProfile", oldProfile), ("retainTemplate", "true")));
+        var (_, legacy) = await _lab.UpAsync(LegacyProgram.Of(old, _pg.Password, "legacy-run"));
+        Assert.True(legacy.Succeeded, legacy.Failure?.Message);
+
+        var next = Config(("retainTemplate", "true"));
+        var count = _lab.Runner.Actions.Count;
+        var (_, program) = await ProgramAsync(next);
+        var (plan, result) = await _lab.UpAsync(program);
+        Assert.True(result.Succeeded, result.Failure?.Message + "\n" + plan);
+        AssertChanges(plan,
+            updates: [DeployPlan.RetiredTemplateDrop, DeployPlan.SeedCommand],
+            replaces: [DeployPlan.CloneCommand, DeployPlan.SuiteCommand],
+            deletes: ["production", "production-read"]);
+        var ran = _lab.Runner.Actions.Skip(count).ToList();
+        Assert.DoesNotContain(ran, a => a.What == "delete");
+        Assert.Equal([DeployPlan.CloneCommand, DeployPlan.RetiredTemplateDrop, DeployPlan.SeedCommand, DeployPlan.SuiteCommand], ran.Select(a => a.Resource));
+        Assert.True(await _pg.DatabaseExistsAsync(old.TemplateDatabase), "the template survives the upgrade");
+        await AssertConvergedAsync(next);
+    }
+
     [Fact]
     public async Task Transition_destroy()
     {

@@ -27,11 +27,11 @@ public sealed partial class DeployPlan
     /// <summary>Settings a change of which replaces the branch (another branch): its Delete drops the old one first.</summary>
     public static readonly IReadOnlyList<SettingKey> BranchIdentityTriggers = [SettingKeys.CloneDatabase, SettingKeys.TemplateDatabase];
 
-    /// <summary>A branch stack's plan (<see cref="IsBranch"/>).</summary>
-    public bool IsBranch => Settings.BranchOf is not null;
+    /// <summary>A branch stack's plan: <see cref="BranchStack"/> is set, <see cref="CloneStack"/> is not.</summary>
+    public bool IsBranch => BranchStack is not null;
 
     /// <summary>The branch a branch stack makes (null for the clone's stack).</summary>
-    public BranchName? BranchName { get; private init; }
+    public Branches.BranchName? BranchName => BranchStack?.Branch.Name;
 
     /// <summary>Whether <paramref name="stack"/> is a pull request's stack: <c>pr-</c> and 1 to 17 digits (its branch, <c>pr_N</c>, fits NAME's 20 characters).</summary>
     public static bool IsPullRequestStack(string stack)
@@ -80,41 +80,13 @@ public sealed partial class DeployPlan
         // The baseline profile resets a branch that exists, so `branch create --profile baseline` asks (issue 21): --yes then.
         var create = Line("branch create", [branch.Name, "--profile", profile, "--owner", owner], values, confirm: s.SeedProfile == SeedProfile.Baseline,
             SettingKeys.CloneDatabase, SettingKeys.TemplateDatabase, SettingKeys.CloneGeneration);
-        var resources = new List<PlannedResource>
-        {
-            Component(Branch, ResourceTypes.Branch,
-                $"the branch {branch.Database}: a copy of the retained template of {s.CloneDatabase}, seeded, under its own lock; pulumi destroy drops it",
-                new Dictionary<string, object?> { ["name"] = branch.Database, ["branch"] = branch.Name, ["parent"] = s.CloneDatabase, ["owner"] = owner }),
-            CommandResource(BranchCommand, Branch,
-                "govclone branch create under the branch's lock: copies the retained template when the branch is absent or incomplete, seeds it to the profile, runs the suite; Delete: govclone branch drop",
-                new CommandStep
-                {
-                    Create = create,
-                    Delete = Line("branch drop", [branch.Name], values, SettingKeys.CloneDatabase),
-                    // Another parent or template is another branch: replaced, the old one dropped first.
-                    Triggers = [.. BranchIdentityTriggers.Select(k => (object)$"{k.Name}={values[k]}"), $"branch={branch.Name}"],
-                    Environment = Environment(values, settings),
-                    SecretEnvironment = secrets,
-                    Settings = settings,
-                },
-                dependsOn: [],
-                deleteBeforeReplace: true,
-                createTimeout: TimeSpan.FromHours(1), updateTimeout: TimeSpan.FromHours(1), deleteTimeout: TimeSpan.FromMinutes(30)),
-            Component(BranchSuite, ResourceTypes.BranchSuite,
-                "govclone branch create on every pulumi up: converges the branch (seeds it when the suite drifted) and runs the suite on it",
-                new Dictionary<string, object?> { ["profile"] = profile }),
-            CommandResource(BranchSuiteCommand, BranchSuite,
-                "govclone branch create under the branch's lock, replaced on every run (a per-run trigger); its JSON result is the stack outputs' source; no Delete",
-                new CommandStep
-                {
-                    Create = create,
-                    Triggers = [inputs.RunId],
-                    Environment = Environment(values, settings),
-                    SecretEnvironment = secrets,
-                    Settings = settings,
-                },
-                dependsOn: [BranchCommand]),
-        };
-        return new DeployPlan(s, inputs, resources) { BranchName = branch };
+        var branchCreate = Step(create,
+            // Another parent or template is another branch: replaced, the old one dropped first.
+            triggers: [.. BranchIdentityTriggers.Select(k => (object)$"{k.Name}={values[k]}"), $"branch={branch.Name}"],
+            values, settings, secrets,
+            delete: Line("branch drop", [branch.Name], values, SettingKeys.CloneDatabase));
+        var suite = Step(create, triggers: [inputs.RunId], values, settings, secrets);
+        return new DeployPlan(s, inputs, cloneStack: null,
+            new BranchStackPlan(new BranchPlan(branch, s.CloneDatabase, owner, branchCreate), new BranchSuitePlan(profile, suite)));
     }
 }

@@ -1,91 +1,17 @@
-using GovClone.Configuration;
-
 namespace GovClone.Deploy;
 
-/// <summary>The type tokens of the Pulumi program's resources (Pulumi-free constants; the program and its tests use these).</summary>
-public static class ResourceTypes
-{
-    public const string Stack = "pulumi:pulumi:Stack";
-    public const string CloneDatabase = "govclone:postgres:CloneDatabase";
-    public const string DumpRestore = "govclone:clone:DumpRestore";
-    public const string SeededState = "govclone:governance:SeededState";
-    public const string Compaction = "govclone:governance:Compaction";
-    public const string RegressionSuite = "govclone:governance:RegressionSuite";
-    public const string Branch = "govclone:branch:Branch";
-    public const string BranchSuite = "govclone:branch:BranchSuite";
-    public const string PostgresProvider = "pulumi:providers:postgresql";
-    public const string Database = "postgresql:index/database:Database";
-    public const string Grant = "postgresql:index/grant:Grant";
-    public const string LocalCommand = "command:local:Command";
-
-    /// <summary>Pulumi's own ssh (Pulumi.Command remote), used by earlier versions of the program when govclone:sshPrivateKey was set; only in aliases now.</summary>
-    public const string RemoteCommand = "command:remote:Command";
-
-    public static bool IsComponent(string type) => type.StartsWith("govclone:", StringComparison.Ordinal);
-}
-
-/// <summary>A secret input the program fills from secret config (never a value in the plan): <c>password</c> or <c>sshPrivateKey</c>.</summary>
-public sealed record SecretInput(string Name)
-{
-    public const string Password = "password";
-    public const string SshPrivateKey = "sshPrivateKey";
-
-    public override string ToString() => $"[secret {Name}]";
-}
-
-/// <summary>An earlier name (and type) of a resource, under the same parent: Pulumi's <c>aliases</c> option, so an existing stack's resource is the same one, not a delete and a create.</summary>
-public sealed record PlannedAlias(string Name, string? Type = null);
-
 /// <summary>
-/// What one Pulumi Command runs. <see cref="Create"/> (and <see cref="Update"/>, when set) is a short
-/// <c>./govclone LEVER …</c> line, run by <c>/bin/sh -c</c> in the Pulumi project directory with
-/// <see cref="Environment"/> plus the secret variables; <see cref="Delete"/> runs on delete with the inputs
-/// stored by the last create or update.
+/// An earlier identity of a resource: Pulumi's <c>aliases</c> option as an alias spec (name and type, each defaulting
+/// to the resource's own; the parent is the resource's parent, or, when that parent was itself matched through an
+/// alias, the parent's old identity: the engine's inherited child alias), so an existing stack's resource is the same
+/// one, not a delete and a create.
 /// </summary>
-public sealed record CommandStep
-{
-    public required string Create { get; init; }
-
-    /// <summary>Run instead of <see cref="Create"/> when other inputs change (Pulumi.Command runs Create again when unset).</summary>
-    public string? Update { get; init; }
-
-    public string? Delete { get; init; }
-
-    /// <summary>A change here replaces the Command (Pulumi.Command marks triggers replaceOnChanges).</summary>
-    public IReadOnlyList<object> Triggers { get; init; } = [];
-
-    /// <summary>
-    /// The plain part of the environment: a <c>GOVCLONE_*</c> variable for every non-secret setting, holding the
-    /// value for the keys this lever reads (<see cref="Settings"/>) and empty for the rest, so the caller's own
-    /// <c>GOVCLONE_*</c> variables never reach the lever (an empty variable counts as unset).
-    /// </summary>
-    public required IReadOnlyDictionary<string, string> Environment { get; init; }
-
-    /// <summary>Secret variables and the secret that fills each (the whole environment is then a secret Output).</summary>
-    public IReadOnlyDictionary<string, SecretInput> SecretEnvironment { get; init; } = new Dictionary<string, SecretInput>();
-
-    /// <summary>The settings this step's lever reads: a change to any of them changes the step's inputs (an update), no other does.</summary>
-    public required IReadOnlyList<SettingKey> Settings { get; init; }
-
-    /// <summary>The full environment, with the secrets filled in from <paramref name="secrets"/> (by <see cref="SecretInput.Name"/>; a missing one stays empty).</summary>
-    public IReadOnlyDictionary<string, string> EnvironmentWith(IReadOnlyDictionary<string, string?> secrets)
-    {
-        ArgumentNullException.ThrowIfNull(secrets);
-        var env = new Dictionary<string, string>(Environment, StringComparer.Ordinal);
-        foreach (var (variable, secret) in SecretEnvironment)
-        {
-            env[variable] = secrets.TryGetValue(secret.Name, out var v) && v is not null ? v : string.Empty;
-        }
-
-        return env;
-    }
-}
+public sealed record PlannedAlias(string? Name = null, string? Type = null);
 
 /// <summary>
-/// One resource of the Pulumi program, completely: name, type, parent, what it depends on, its resource options
-/// and its inputs. <see cref="Inputs"/> are the diffable inputs as the provider receives them (for a Command
-/// everything but its secret environment, which is in <see cref="Command"/>); secret values are
-/// <see cref="SecretInput"/> placeholders.
+/// One resource of the Pulumi program as the engine sees it: name, type, parent, what it depends on, its resource
+/// options and its typed inputs. <see cref="DeployPlan.Resources"/> lists them in registration order, for the
+/// replay, the change semantics and the test that holds the program's registrations equal to them.
 /// </summary>
 public sealed record PlannedResource
 {
@@ -107,8 +33,6 @@ public sealed record PlannedResource
     /// <summary>Pulumi removes it from the stack on delete but never calls the provider's delete.</summary>
     public bool RetainOnDelete { get; init; }
 
-    public string? DeletedWith { get; init; }
-
     public IReadOnlyList<PlannedAlias> Aliases { get; init; } = [];
 
     public IReadOnlyList<string> AdditionalSecretOutputs { get; init; } = [];
@@ -125,13 +49,11 @@ public sealed record PlannedResource
 
     public TimeSpan? DeleteTimeout { get; init; }
 
-    public IReadOnlyDictionary<string, object?> Inputs { get; init; } = new Dictionary<string, object?>();
+    /// <summary>The resource's inputs, typed (null for a component, which registers none).</summary>
+    public ResourceInputs? Inputs { get; init; }
 
     /// <summary>For a Command: what it runs.</summary>
-    public CommandStep? Command { get; init; }
-
-    /// <summary>For a component: the plain values it registers as outputs (<c>RegisterOutputs</c>).</summary>
-    public IReadOnlyDictionary<string, object?> Outputs { get; init; } = new Dictionary<string, object?>();
+    public CommandStep? Command => Inputs as CommandStep;
 
     /// <summary>One sentence: what the resource is for (documentation and test messages).</summary>
     public required string Purpose { get; init; }

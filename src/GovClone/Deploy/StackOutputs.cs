@@ -6,7 +6,7 @@ using GovClone.Decision;
 namespace GovClone.Deploy;
 
 /// <summary>
-/// The stack outputs, read from what the regression-suite Command prints: <c>govclone up --json</c> and then
+/// The stack outputs, read from what the regression suite's Command (<c>regression-suite-up</c>) prints: <c>govclone up --json</c> and then
 /// <c>govclone status --json</c>, each NDJSON ending in one <c>{"event":"result",…}</c> line (docs/cli-json.md).
 /// <c>up</c> says whether the suite passed and production stayed unchanged; <c>status</c> gives the clone's size,
 /// metrics, evidence and the lifecycle decision from live facts (what <c>govclone decide</c> says).
@@ -35,6 +35,13 @@ public sealed record StackOutputs(
     public static StackOutputs? FromSuite(GovCloneSettings settings, string? stdout)
     {
         ArgumentNullException.ThrowIfNull(settings);
+        return FromSuite(settings.CloneDatabase, stdout);
+    }
+
+    /// <summary>The outputs from the suite Command's stdout for the clone <paramref name="cloneName"/>; null when it holds no <c>up</c> and <c>status</c> result.</summary>
+    public static StackOutputs? FromSuite(string cloneName, string? stdout)
+    {
+        ArgumentNullException.ThrowIfNull(cloneName);
         var up = Result(stdout, "up");
         var status = Result(stdout, "status");
         if (up is not { } u || status is not { } st)
@@ -60,7 +67,7 @@ public sealed record StackOutputs(
                 ["status"] = f.GetProperty("status").GetString()!,
             }).ToArray();
         return new StackOutputs(
-            settings.CloneDatabase,
+            cloneName,
             st.TryGetProperty("sizeBytes", out var size) && size.ValueKind == JsonValueKind.Number ? size.GetInt64() : 0,
             metrics,
             st.TryGetProperty("evidence", out var ev) && ev.ValueKind == JsonValueKind.String ? ev.GetString()! : string.Empty,

@@ -60,13 +60,21 @@ public sealed class DeploymentLab : IAsyncDisposable
 
     /// <summary>The program the core's plan describes for <paramref name="settings"/>, as the engine sees it (a fresh run id each call).</summary>
     /// <param name="stack">The stack's name (a branch stack, govclone:branchOf, names its branch after it).</param>
-    public IReadOnlyList<EngineResource> Program(GovCloneSettings settings, string? password = null, string? sshKey = null, string stack = PlanResources.Stack)
+    public IReadOnlyList<EngineResource> Program(GovCloneSettings settings, string? password = null, string? sshKey = null, string stack = PlanResources.Stack) =>
+        Registrations(settings, password, sshKey, stack, PlanResources.Of);
+
+    /// <summary>The program as released before issue 24 (<see cref="Replay.ReleasedProgram"/>) for <paramref name="settings"/>: what an existing stack's state holds.</summary>
+    public IReadOnlyList<EngineResource> ReleasedProgram(GovCloneSettings settings, string? password = null, string? sshKey = null) =>
+        Registrations(settings, password, sshKey, PlanResources.Stack, Replay.ReleasedProgram.Of);
+
+    private List<EngineResource> Registrations(GovCloneSettings settings, string? password, string? sshKey, string stack,
+        Func<DeployPlan, IReadOnlyDictionary<string, string?>, IReadOnlyList<EngineResource>> registrations)
     {
         ArgumentNullException.ThrowIfNull(settings);
         var runId = "run-" + Interlocked.Increment(ref _run).ToString(CultureInfo.InvariantCulture);
         var pw = password ?? settings.Password?.Reveal();
         var plan = DeployPlan.For(settings with { Password = null, SshPrivateKey = null }, new DeployInputs(runId, HasPassword: pw is not null, HasSshPrivateKey: sshKey is not null, StackName: stack));
-        return PlanResources.Of(plan, new Dictionary<string, string?> { [SecretInput.Password] = pw, [SecretInput.SshPrivateKey] = sshKey });
+        return [.. registrations(plan, new Dictionary<string, string?> { [SecretInput.Password] = pw, [SecretInput.SshPrivateKey] = sshKey })];
     }
 
     /// <summary><c>pulumi up</c> of <paramref name="program"/>: the plan, and the replay's outcome (the state moves on even when a step fails).</summary>

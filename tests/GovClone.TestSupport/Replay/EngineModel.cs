@@ -74,6 +74,14 @@ public sealed record EnginePlan(IReadOnlyList<EngineStep> Steps, IReadOnlyDictio
 /// <item>The program's registrations are compared with the stack's state by URN (or an alias of it): in both =
 /// same, update or replace (per the provider's diff, below); only in the program = create; only in the state =
 /// delete.</item>
+/// <item>Aliases, as pulumi/pulumi v3.258.0 <c>pkg/resource/deploy/step_generator.go</c> resolves them
+/// (<see cref="AliasUrns"/>: <c>collapseAliasToUrn</c>, <c>generateAliases</c>, <c>inheritedChildAlias</c>,
+/// <c>getOldResource</c>): a spec's name and type default to the resource's, its parent to the resource's (new)
+/// parent; when that parent was itself matched through an alias in this update, every alias is also tried under the
+/// parent's old URN (the child's name, a prefix equal to the parent's new name replaced by its old one), so a
+/// component's rename or new type carries its children along. The URN is looked up first, then the aliases in order;
+/// an alias naming a URN another registration has already taken, or one another alias already claimed, fails the
+/// update.</item>
 /// <item>Creates, updates and replacements run as the program registers the resources, which is dependency order
 /// (the engine runs independent ones in parallel; any dependency-respecting serial order is one it may take).</item>
 /// <item>A replacement creates the new resource first and deletes the old one at the end of the update, unless
@@ -159,10 +167,38 @@ public static class EngineModel
         var changes = new Dictionary<string, ChangeKind>(StringComparer.Ordinal);
         var matched = new HashSet<StateEntry>();
         var endDeletes = new List<(StateEntry Entry, StepOp Op)>();
+        var registered = new HashSet<string>(StringComparer.Ordinal);
+        var aliasedFrom = new Dictionary<string, string>(StringComparer.Ordinal); // new URN -> the old URN it matched by alias
+        var claimedBy = new Dictionary<string, string>(StringComparer.Ordinal); // old URN -> the new URN whose alias claimed it
         foreach (var r in program)
         {
-            var old = state.Live.FirstOrDefault(e => e.Resource.Urn == r.Urn)
-                ?? state.Live.FirstOrDefault(e => r.Aliases.Contains(e.Resource.Urn, StringComparer.Ordinal) && !matched.Contains(e));
+            registered.Add(r.Urn);
+            var old = Live(state, r.Urn);
+            if (old is null)
+            {
+                foreach (var alias in AliasUrns(r, aliasedFrom))
+                {
+                    if (Live(state, alias) is not { } found)
+                    {
+                        continue;
+                    }
+
+                    if (registered.Contains(alias) || claimedBy.ContainsKey(alias))
+                    {
+                        throw new InvalidOperationException($"{r.Urn}: its alias {alias} names a resource another registration has already taken (the engine fails the update)");
+                    }
+
+                    claimedBy[alias] = r.Urn;
+                    aliasedFrom[r.Urn] = alias;
+                    old = found;
+                    break;
+                }
+            }
+            else if (claimedBy.TryGetValue(r.Urn, out var claimer))
+            {
+                throw new InvalidOperationException($"{r.Urn} is registered, but {claimer} already claimed it by an alias (the engine fails the update)");
+            }
+
             if (old is null)
             {
                 steps.Add(new EngineStep(StepOp.Create, null, r));
@@ -185,11 +221,11 @@ public static class EngineModel
                     if (r.DeleteBeforeReplace || diff.ProviderDeleteBeforeReplace)
                     {
                         steps.Add(new EngineStep(StepOp.DeleteReplaced, old.Resource, null, old.Resource.RetainOnDelete ? "retainOnDelete" : null));
-                        steps.Add(new EngineStep(StepOp.CreateReplacement, null, r));
+                        steps.Add(new EngineStep(StepOp.CreateReplacement, old.Resource, r));
                     }
                     else
                     {
-                        steps.Add(new EngineStep(StepOp.CreateReplacement, null, r));
+                        steps.Add(new EngineStep(StepOp.CreateReplacement, old.Resource, r));
                         endDeletes.Add((old, StepOp.DeleteReplaced));
                     }
 
@@ -222,6 +258,82 @@ public static class EngineModel
 
     /// <summary>The name at the end of a URN.</summary>
     public static string NameOf(string urn) => urn.Contains("::", StringComparison.Ordinal) ? urn[(urn.LastIndexOf("::", StringComparison.Ordinal) + 2)..] : urn;
+
+    /// <summary>A URN's qualified type: its parents' types and its own, <c>parent$type</c> (Go's <c>URN.QualifiedType</c>).</summary>
+    public static string QualifiedTypeOf(string urn) => Part(urn, 2);
+
+    /// <summary>A URN's own type, the last of its qualified type (Go's <c>URN.Type</c>).</summary>
+    public static string TypeOf(string urn) => QualifiedTypeOf(urn).Split('$')[^1];
+
+    /// <summary>
+    /// The URNs the engine looks a registration's old state up by, after its own, in order (pulumi/pulumi v3.258.0
+    /// <c>step_generator.go</c> <c>generateAliases</c>): each alias collapsed to a URN; then, when the parent matched an
+    /// old resource through an alias (<paramref name="aliasedFrom"/>: new URN → old URN), the inherited child alias of
+    /// the resource itself and of each of its aliases under that old parent.
+    /// </summary>
+    public static IReadOnlyList<string> AliasUrns(EngineResource r, IReadOnlyDictionary<string, string> aliasedFrom)
+    {
+        ArgumentNullException.ThrowIfNull(r);
+        ArgumentNullException.ThrowIfNull(aliasedFrom);
+        var result = new List<string>();
+        void Add(string urn)
+        {
+            if (!result.Contains(urn, StringComparer.Ordinal))
+            {
+                result.Add(urn);
+            }
+        }
+
+        var collapsed = r.Aliases.Select(a => Collapse(r, a, aliasedFrom)).ToList();
+        collapsed.ForEach(Add);
+        if (r.ParentUrn is { } parent && aliasedFrom.TryGetValue(parent, out var parentAlias))
+        {
+            Add(InheritedChildAlias(r.Urn, TypeOf(r.Urn), r.Name, NameOf(parent), parentAlias));
+            foreach (var c in collapsed)
+            {
+                Add(InheritedChildAlias(r.Urn, TypeOf(c), NameOf(c), NameOf(parent), parentAlias));
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary><c>collapseAliasToUrn</c>: a URN alias as it is; a spec's name and type default to the resource's, its parent to the resource's parent (or the old URN an aliased parent matched).</summary>
+    private static string Collapse(EngineResource r, EngineAlias alias, IReadOnlyDictionary<string, string> aliasedFrom)
+    {
+        if (alias.Urn is { Length: > 0 } urn)
+        {
+            return urn;
+        }
+
+        var parent = alias.ParentUrn is { Length: > 0 } p ? aliasedFrom.GetValueOrDefault(p, p) : r.ParentUrn;
+        if (alias.NoParent || parent is not null && TypeOf(parent) == "pulumi:pulumi:Stack")
+        {
+            parent = null;
+        }
+
+        return Create(r.Urn, parent is null ? null : QualifiedTypeOf(parent), alias.Type ?? r.Type, alias.Name ?? r.Name);
+    }
+
+    /// <summary><c>inheritedChildAlias</c>: the child under its parent's old URN, a name that starts with the parent's name renamed with it (the <c>{name}-suffix</c> convention).</summary>
+    private static string InheritedChildAlias(string urn, string childType, string childName, string parentName, string parentAlias)
+    {
+        var name = childName.StartsWith(parentName, StringComparison.Ordinal) ? NameOf(parentAlias) + childName[parentName.Length..] : childName;
+        return Create(urn, QualifiedTypeOf(parentAlias), childType, name);
+    }
+
+    /// <summary>A URN in <paramref name="like"/>'s stack and project.</summary>
+    private static string Create(string like, string? parentQualifiedType, string type, string name) =>
+        $"urn:pulumi:{Part(like, 0)["urn:pulumi:".Length..]}::{Part(like, 1)}::{(parentQualifiedType is null ? string.Empty : parentQualifiedType + "$")}{type}::{name}";
+
+    /// <summary>The <paramref name="i"/>th <c>::</c>-separated part of a URN (0: urn:pulumi:STACK, 1: project, 2: qualified type, 3: name).</summary>
+    private static string Part(string urn, int i)
+    {
+        var parts = urn.Split("::", 4);
+        return parts.Length == 4 && parts[0].StartsWith("urn:pulumi:", StringComparison.Ordinal) ? parts[i] : throw new FormatException($"not a URN: {urn}");
+    }
+
+    private static StateEntry? Live(StackState state, string urn) => state.Live.FirstOrDefault(e => e.Resource.Urn == urn);
 
     private static bool ResourceTypesInterchangeable(string a, string b) =>
         a.StartsWith("command:", StringComparison.Ordinal) && b.StartsWith("command:", StringComparison.Ordinal);

@@ -57,11 +57,7 @@ public static class EngineReplay
                         break;
                     case StepOp.CreateReplacement:
                         // The old entry (still live unless deleted first) waits for its delete at the end.
-                        var stillLive = state.Live.FirstOrDefault(e => e.Resource.Urn == step.New!.Urn || step.New!.Aliases.Contains(e.Resource.Urn, StringComparer.Ordinal));
-                        if (stillLive is not null)
-                        {
-                            state.MarkPendingDelete(stillLive.Resource);
-                        }
+                        state.MarkPendingDelete(step.Old!);
 
                         await runner.CreateAsync(step.New!, ct);
                         state.Add(step.New!);

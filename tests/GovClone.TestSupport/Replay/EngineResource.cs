@@ -2,6 +2,18 @@ using System.Text.Json;
 
 namespace GovClone.Tests.Support.Replay;
 
+/// <summary>
+/// One alias as the SDK sends it to the engine (<c>Alias</c> in pulumi's resource.proto): a URN, or a spec whose name
+/// and type default to the resource's own and whose parent defaults to the resource's parent.
+/// </summary>
+/// <param name="ParentUrn">The old parent's URN (null: the resource's parent).</param>
+/// <param name="NoParent">The resource had no parent (the stack).</param>
+/// <param name="Urn">The whole old URN (then nothing else is set).</param>
+public sealed record EngineAlias(string? Name = null, string? Type = null, string? ParentUrn = null, bool NoParent = false, string? Urn = null)
+{
+    public static EngineAlias Of(string urn) => new(Urn: urn);
+}
+
 /// <summary>Pulumi's <c>customTimeouts</c> option.</summary>
 public sealed record EngineTimeouts(TimeSpan? Create, TimeSpan? Update, TimeSpan? Delete);
 
@@ -40,8 +52,8 @@ public sealed record EngineResource
     /// <summary>URN of the resource whose deletion makes this one's delete unnecessary (<c>deletedWith</c>).</summary>
     public string? DeletedWith { get; init; }
 
-    /// <summary>URNs this resource was known by before (<c>aliases</c>).</summary>
-    public IReadOnlyList<string> Aliases { get; init; } = [];
+    /// <summary>What this resource was known by before (<c>aliases</c>), as the SDK sends them: specs or URNs (<see cref="EngineModel.AliasUrns"/> resolves them).</summary>
+    public IReadOnlyList<EngineAlias> Aliases { get; init; } = [];
 
     /// <summary>Input paths a change of which replaces the resource (<c>replaceOnChanges</c>, the SDK's and the program's).</summary>
     public IReadOnlyList<string> ReplaceOnChanges { get; init; } = [];

@@ -1,3 +1,4 @@
+using System.Globalization;
 using GovClone.Deploy;
 
 namespace GovClone.Tests.Support.Replay;
@@ -17,24 +18,7 @@ public static class PlanResources
         string UrnOf(string name) => plan[name].Urn(plan, Stack, Project);
         return plan.Resources.Select(r =>
         {
-            var parentType = r.Parent is null ? null : plan[r.Parent].Type;
-            var inputs = new Dictionary<string, object?>(StringComparer.Ordinal);
-            var secretInputs = new Dictionary<string, string?>(StringComparer.Ordinal);
-            foreach (var (k, v) in r.Inputs)
-            {
-                if (v is SecretInput s)
-                {
-                    secretInputs[k] = secrets.GetValueOrDefault(s.Name);
-                }
-                else if (v is not null)
-                {
-                    // A provider's inputs reach the engine as its configuration, every value a string.
-                    inputs[k] = r.Type.StartsWith("pulumi:providers:", StringComparison.Ordinal) && v is not string
-                        ? Convert.ToString(v, System.Globalization.CultureInfo.InvariantCulture)
-                        : v;
-                }
-            }
-
+            var (inputs, secretInputs) = Properties(r.Inputs, secrets);
             var deps = r.DependsOn.Select(UrnOf).ToList();
             if (r.Provider is not null)
             {
@@ -53,8 +37,7 @@ public static class PlanResources
                 Environment = r.Command?.EnvironmentWith(secrets),
                 DeleteBeforeReplace = r.DeleteBeforeReplace,
                 RetainOnDelete = r.RetainOnDelete,
-                DeletedWith = r.DeletedWith is null ? null : UrnOf(r.DeletedWith),
-                Aliases = r.Aliases.Select(a => PlannedResource.UrnOf(a.Name, a.Type ?? r.Type, parentType, Stack, Project)).ToList(),
+                Aliases = r.Aliases.Select(a => new EngineAlias(a.Name, a.Type)).ToList(),
                 // What reaches the engine: the SDK's own options for the type (a Command's replaceOnChanges triggers[*], the provider's
                 // additionalSecretOutputs password), then the program's.
                 ReplaceOnChanges = [.. ProviderDiffs.For(r.Type).SdkReplaceOnChanges, .. r.ReplaceOnChanges],
@@ -62,5 +45,66 @@ public static class PlanResources
                 CustomTimeouts = r.CreateTimeout is null && r.UpdateTimeout is null && r.DeleteTimeout is null ? null : new EngineTimeouts(r.CreateTimeout, r.UpdateTimeout, r.DeleteTimeout),
             };
         }).ToList();
+    }
+
+    /// <summary>
+    /// A resource's typed inputs as the provider receives them: the input names of its Pulumi schema (a Command's
+    /// create, delete, triggers …, with the two every lever Command's component sets: logging and
+    /// addPreviousOutputInEnv; a Database's name; the provider's configuration, every value a string). The secrets
+    /// (the provider's password) apart; a Command's environment is <see cref="EngineResource.Environment"/>.
+    /// </summary>
+    public static (Dictionary<string, object?> Inputs, Dictionary<string, string?> SecretInputs) Properties(ResourceInputs? inputs, IReadOnlyDictionary<string, string?> secrets)
+    {
+        ArgumentNullException.ThrowIfNull(secrets);
+        var properties = new Dictionary<string, object?>(StringComparer.Ordinal);
+        var secret = new Dictionary<string, string?>(StringComparer.Ordinal);
+        switch (inputs)
+        {
+            case null:
+                break;
+            case ServerInputs server:
+                // A provider's inputs reach the engine as its configuration, every value a string.
+                properties["host"] = server.Host;
+                properties["port"] = server.Port.ToString(CultureInfo.InvariantCulture);
+                properties["username"] = server.Username;
+                properties["database"] = server.Database;
+                properties["sslmode"] = server.SslMode;
+                properties["connectTimeout"] = server.ConnectTimeout.ToString(CultureInfo.InvariantCulture);
+                if (server.Password is { } password)
+                {
+                    secret["password"] = secrets.GetValueOrDefault(password.Name);
+                }
+
+                break;
+            case DatabaseInputs database:
+                properties["name"] = database.Name;
+                break;
+            case GrantInputs grant:
+                properties["database"] = grant.Database;
+                properties["role"] = grant.Role;
+                properties["objectType"] = grant.ObjectType;
+                properties["privileges"] = grant.Privileges;
+                break;
+            case CommandStep step:
+                properties["create"] = step.Create;
+                properties["triggers"] = step.Triggers;
+                properties["logging"] = "stdoutAndStderr";
+                properties["addPreviousOutputInEnv"] = false;
+                if (step.Update is not null)
+                {
+                    properties["update"] = step.Update;
+                }
+
+                if (step.Delete is not null)
+                {
+                    properties["delete"] = step.Delete;
+                }
+
+                break;
+            default:
+                throw new InvalidOperationException($"inputs of a kind the replay does not know: {inputs.GetType().Name}");
+        }
+
+        return (properties, secret);
     }
 }

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using GovClone.Configuration;
 using GovClone.Deploy;
+using GovClone.Tests.Support.Replay;
 
 namespace GovClone.Tests.Deploy;
 
@@ -118,6 +119,37 @@ public class DeployPlanTests
     }
 
     [Fact]
+    public void The_typed_components_are_the_resources_inputs_and_each_rename_keeps_its_released_name_as_an_alias()
+    {
+        var plan = Plan(Nonprod(("compactGeneration", "2")));
+        var stack = plan.CloneStack!;
+        Assert.Null(plan.BranchStack);
+        Assert.False(plan.IsBranch);
+        Assert.Same(stack.Database.Server, plan[DeployPlan.Provider].Inputs);
+        Assert.Equal(new DatabaseInputs("directus_gov_test_20260602"), plan[DeployPlan.Database].Inputs);
+        Assert.Equal(("directus_gov_test_20260602", "public", "database"), (stack.Database.PublicRevoked.Database, stack.Database.PublicRevoked.Role, stack.Database.PublicRevoked.ObjectType));
+        Assert.Empty(stack.Database.PublicRevoked.Privileges);
+        Assert.Same(stack.Clone.Converge, plan[DeployPlan.CloneCommand].Command);
+        Assert.Same(stack.Clone.RetiredTemplateDrop, plan[DeployPlan.RetiredTemplateDrop].Command);
+        Assert.Same(stack.SeededState.Seed, plan[DeployPlan.SeedCommand].Command);
+        Assert.Same(stack.Compaction!.Compact, plan[DeployPlan.CompactCommand].Command);
+        Assert.Same(stack.RegressionSuite.Up, plan[DeployPlan.SuiteCommand].Command);
+        Assert.Equal((1, "directus_gov_test_20260602_template", "auto", "auto"), (stack.Clone.Generation, stack.Clone.TemplateDatabase, stack.Clone.CloneMethod, stack.Clone.RetainTemplate));
+        Assert.Equal(("committed", 2), (stack.SeededState.Profile, stack.Compaction.Generation));
+        Assert.Null(Plan(Nonprod()).CloneStack!.Compaction);
+        Assert.All(plan.Resources.Where(r => r.IsComponent), r => Assert.Null(r.Inputs));
+
+        // What each resource was called before issue 24: an alias, so existing stacks keep their resources.
+        Assert.Equal([new PlannedAlias("clone")], plan[DeployPlan.DatabaseComponent].Aliases);
+        Assert.Equal([new PlannedAlias("dump-restore", ResourceTypes.DumpRestore)], plan[DeployPlan.Clone].Aliases);
+        Assert.Equal([new PlannedAlias("dump-restore-pg-dump-psql")], plan[DeployPlan.CloneCommand].Aliases);
+        Assert.Equal([new PlannedAlias("dump-restore-retained-template"), new PlannedAlias("dump-restore-retained-template", ResourceTypes.RemoteCommand)],
+            plan[DeployPlan.RetiredTemplateDrop].Aliases);
+        Assert.Equal([new PlannedAlias("regression-suite-run")], plan[DeployPlan.SuiteCommand].Aliases);
+        Assert.All(ReleasedProgram.Renamed, kv => Assert.Contains(plan[kv.Key].Aliases, a => a.Name == kv.Value.Name && a.Type == kv.Value.Type));
+    }
+
+    [Fact]
     public void Every_command_runs_one_govclone_lever_reading_no_stack_file()
     {
         var plan = Plan(Nonprod(("compactGeneration", "1")));
@@ -141,7 +173,7 @@ public class DeployPlanTests
         Assert.Null(plan[DeployPlan.SeedCommand].Command!.Delete);
         Assert.Null(plan[DeployPlan.CompactCommand].Command!.Delete);
         Assert.Null(plan[DeployPlan.SuiteCommand].Command!.Delete);
-        Assert.Null(plan[DeployPlan.RetainedTemplate].Command!.Delete);
+        Assert.Null(plan[DeployPlan.RetiredTemplateDrop].Command!.Delete);
     }
 
     [Fact]
@@ -152,7 +184,7 @@ public class DeployPlanTests
             var plan = Plan(Variant(key, value), sshKey: key == SettingKeys.CloneGeneration && Variant(key, value).Transport == TransportKind.Ssh);
             foreach (var c in plan.Commands)
             {
-                var diffable = JsonSerializer.Serialize(c.Inputs);
+                var diffable = JsonSerializer.Serialize(PlanResources.Properties(c.Inputs, new Dictionary<string, string?>()).Inputs);
                 Assert.True(diffable.Length <= 600, $"{c.Name} carries {diffable.Length} bytes in its diffable inputs: {diffable}");
                 Assert.DoesNotContain("secret", diffable, StringComparison.OrdinalIgnoreCase);
                 Assert.DoesNotContain(SettingKeys.Password.EnvironmentVariable, diffable, StringComparison.Ordinal);
@@ -169,7 +201,8 @@ public class DeployPlanTests
         var secrets = new Dictionary<string, string?> { [SecretInput.Password] = "pw-1", [SecretInput.SshPrivateKey] = "KEY" };
         Assert.Equal("pw-1", withKey[DeployPlan.SeedCommand].Command!.EnvironmentWith(secrets)["GOVCLONE_PASSWORD"]);
         Assert.Equal("KEY", withKey[DeployPlan.CloneCommand].Command!.EnvironmentWith(secrets)["GOVCLONE_SSH_PRIVATE_KEY"]);
-        Assert.Equal(new SecretInput(SecretInput.Password), withKey[DeployPlan.Provider].Inputs["password"]);
+        Assert.Equal(new SecretInput(SecretInput.Password), withKey.CloneStack!.Database.Server.Password);
+        Assert.Null(DeployPlan.For(Nonprod(), new DeployInputs("r", HasPassword: false)).CloneStack!.Database.Server.Password);
         Assert.Throws<ConfigurationException>(() => DeployPlan.For(Nonprod(("transport", "local")), new DeployInputs("r", HasSshPrivateKey: true)));
     }
 
@@ -178,7 +211,7 @@ public class DeployPlanTests
     {
         var plan = Plan(Nonprod(("compactGeneration", "1")));
         var values = SettingValues.Of(plan.Settings);
-        foreach (var c in plan.Commands.Where(c => c.Name != DeployPlan.RetainedTemplate))
+        foreach (var c in plan.Commands.Where(c => c.Name != DeployPlan.RetiredTemplateDrop))
         {
             var env = c.Command!.Environment;
             foreach (var key in SettingKeys.All.Where(k => !k.IsSecret))
@@ -188,7 +221,7 @@ public class DeployPlanTests
             }
         }
 
-        Assert.Empty(plan[DeployPlan.RetainedTemplate].Command!.Environment);
+        Assert.Empty(plan[DeployPlan.RetiredTemplateDrop].Command!.Environment);
         Assert.DoesNotContain(SettingKeys.Transport, plan[DeployPlan.SeedCommand].Command!.Settings);
         Assert.Contains(SettingKeys.Transport, plan[DeployPlan.CloneCommand].Command!.Settings);
         Assert.Equal(SettingKeys.All.Count(k => !k.IsSecret), plan[DeployPlan.SuiteCommand].Command!.Settings.Count);
@@ -217,23 +250,24 @@ public class DeployPlanTests
         var seen = new HashSet<string>();
         foreach (var r in plan.Resources)
         {
-            Assert.All(r.DependsOn.Concat(new[] { r.Provider, r.Parent, r.DeletedWith }.OfType<string>()), d => Assert.Contains(d, seen));
+            Assert.All(r.DependsOn.Concat(new[] { r.Provider, r.Parent }.OfType<string>()), d => Assert.Contains(d, seen));
             Assert.Equal(r.IsComponent, r.Parent is null);
             seen.Add(r.Name);
         }
 
         Assert.Equal(
-            ["clone", "clone-server", "clone-database", "clone-no-public-connect", "dump-restore", "dump-restore-pg-dump-psql", "dump-restore-retained-template",
-             "governance", "governance-seed", "compact", "compact-vacuum-full", "regression-suite", "regression-suite-run"],
+            ["database", "clone-server", "clone-database", "clone-no-public-connect", "clone", "clone-converge", "clone-template-drop-retired",
+             "governance", "governance-seed", "compact", "compact-vacuum-full", "regression-suite", "regression-suite-up"],
             plan.Resources.Select(r => r.Name));
+        // Each child is named after its component (the clone database's keep their first names: the provider's URN never changes).
+        Assert.All(plan.Resources.Where(r => r.Parent is { } p && p != DeployPlan.DatabaseComponent), r => Assert.StartsWith(r.Parent + "-", r.Name, StringComparison.Ordinal));
         Assert.True(plan[DeployPlan.Database].RetainOnDelete, "the provider never drops the clone");
         Assert.True(plan[DeployPlan.PublicRevoked].RetainOnDelete);
         // The provider would rename the clone on a new name (postgresql_database.name is not ForceNew): replace instead.
         Assert.Equal(["name"], plan[DeployPlan.Database].ReplaceOnChanges);
         Assert.All(plan.Resources.Where(r => r.Name != DeployPlan.Database), r => Assert.Empty(r.ReplaceOnChanges));
         Assert.True(plan[DeployPlan.CloneCommand].DeleteBeforeReplace, "a replaced clone family is dropped before the new one is made");
-        Assert.Null(plan[DeployPlan.CloneCommand].DeletedWith);
-        Assert.Equal(["dump-restore-pg-dump-psql"], plan[DeployPlan.SeedCommand].DependsOn);
+        Assert.Equal(["clone-converge"], plan[DeployPlan.SeedCommand].DependsOn);
         Assert.Equal(["governance-seed", "compact-vacuum-full"], plan[DeployPlan.SuiteCommand].DependsOn);
         Assert.Equal(["cloneDatabase=directus_gov_test_20260602", "templateDatabase=directus_gov_test_20260602_template", "sourceDatabase=directus"],
             plan[DeployPlan.CloneCommand].Command!.Triggers);

@@ -25,7 +25,7 @@ public class EngineModelTests
             DeleteBeforeReplace = dbr,
             RetainOnDelete = retain,
             DeletedWith = deletedWith is null ? null : U(deletedWith),
-            Aliases = aliases?.Select(U).ToList() ?? [],
+            Aliases = aliases?.Select(a => EngineAlias.Of(U(a))).ToList() ?? [],
         };
 
     /// <summary>Records what would run at the server; fails on the step named <see cref="FailOn"/>.</summary>
@@ -164,6 +164,80 @@ public class EngineModelTests
         // Without the alias the same rename is a create and, at the end, the old one's delete.
         var (_, renamed) = await UpAsync(state, Cmd("new-name", "v2"));
         Assert.Equal(["create new-name: v2", "delete old-name: reset"], renamed.Log);
+    }
+
+    private const string Stack = "urn:pulumi:test::govclone::";
+
+    private static EngineResource Component(string name, string type, params EngineAlias[] aliases) =>
+        new() { Urn = Stack + type + "::" + name, Name = name, Type = type, Aliases = aliases };
+
+    private static EngineResource Child(EngineResource parent, string name, string create, string? delete = null, params EngineAlias[] aliases) => new()
+    {
+        Urn = Stack + parent.Type + "$command:local:Command::" + name,
+        Name = name,
+        Type = "command:local:Command",
+        ParentUrn = parent.Urn,
+        Inputs = new Dictionary<string, object?> { ["create"] = create, ["delete"] = delete },
+        Aliases = aliases,
+    };
+
+    /// <summary>
+    /// pulumi/pulumi v3.258.0 step_generator.go: a component matched through its alias gives each child an inherited
+    /// alias under its old URN (a child name starting with the new component name renamed with it), and each alias of
+    /// the child is tried under the old parent too; so a component's new name and type keep its children.
+    /// </summary>
+    [Fact]
+    public async Task A_renamed_and_retyped_component_keeps_its_children_through_the_engines_inherited_aliases()
+    {
+        var oldComponent = Component("dump", "t:m:Old");
+        var (state, _) = await UpAsync(StackState.Empty, oldComponent,
+            Child(oldComponent, "dump-run", "run", delete: "drop"), Child(oldComponent, "dump-extra", "extra", delete: "drop extra"));
+
+        var component = Component("clone", "t:m:New", new EngineAlias("dump", "t:m:Old"));
+        EngineResource[] program =
+        [
+            component,
+            Child(component, "clone-run", "run", delete: "drop"), // "clone-…" is "dump-…" renamed with its parent: no alias of its own
+            Child(component, "clone-kept", "extra", "drop extra", new EngineAlias("dump-extra")), // a new name: its own alias, tried under the old parent
+        ];
+        var plan = EngineModel.Update(state, program);
+        Assert.All(plan.Steps, s => Assert.Equal(StepOp.Same, s.Op));
+        Assert.Equal(program.Select(r => r.Urn).Order(StringComparer.Ordinal), plan.Changes.Keys.Order(StringComparer.Ordinal));
+        var (upgraded, runner) = await UpAsync(state, program);
+        Assert.Empty(runner.Log);
+        Assert.Equal(program.Select(r => r.Urn).Order(StringComparer.Ordinal), upgraded.Urns);
+
+        // The inherited aliases, in the engine's order: the spec under the new parent, then both under the old one.
+        var aliased = new Dictionary<string, string> { [component.Urn] = oldComponent.Urn };
+        Assert.Equal(
+            [Stack + "t:m:New$command:local:Command::dump-extra", Stack + "t:m:Old$command:local:Command::dump-kept", Stack + "t:m:Old$command:local:Command::dump-extra"],
+            EngineModel.AliasUrns(program[2], aliased));
+        Assert.Equal([Stack + "t:m:Old$command:local:Command::dump-run"], EngineModel.AliasUrns(program[1], aliased));
+        Assert.Empty(EngineModel.AliasUrns(program[1], new Dictionary<string, string>()));
+
+        // Without the component's alias the children are new resources, and the old ones' deletes run at the end.
+        var (_, unaliased) = await UpAsync(state, Component("clone", "t:m:New"), Child(Component("clone", "t:m:New"), "clone-run", "run", delete: "drop"));
+        Assert.Equal(["create clone: ", "create clone-run: run", "delete dump-extra: drop extra", "delete dump-run: drop"], unaliased.Log);
+    }
+
+    [Fact]
+    public void An_alias_spec_takes_the_resources_name_type_and_parent_unless_it_names_its_own_and_two_claims_on_one_resource_fail()
+    {
+        var parent = Component("p", "t:m:P");
+        var r = Child(parent, "r", "run", null,
+            new EngineAlias(Name: "a"), new EngineAlias(Type: "command:remote:Command"), new EngineAlias(Name: "b", NoParent: true),
+            new EngineAlias(Name: "c", ParentUrn: Stack + "t:m:Q::q"), EngineAlias.Of(Stack + "x:y:Z::z"));
+        Assert.Equal(
+            [
+                Stack + "t:m:P$command:local:Command::a", Stack + "t:m:P$command:remote:Command::r", Stack + "command:local:Command::b",
+                Stack + "t:m:Q$command:local:Command::c", Stack + "x:y:Z::z",
+            ],
+            EngineModel.AliasUrns(r, new Dictionary<string, string>()));
+
+        var state = new StackState([new StateEntry(Cmd("old", "v1"))]);
+        Assert.Throws<InvalidOperationException>(() => EngineModel.Update(state, [Cmd("a", "v1", aliases: ["old"]), Cmd("b", "v1", aliases: ["old"])]));
+        Assert.Throws<InvalidOperationException>(() => EngineModel.Update(state, [Cmd("a", "v1", aliases: ["old"]), Cmd("old", "v1")]));
+        Assert.Throws<InvalidOperationException>(() => EngineModel.Update(state, [Cmd("old", "v1"), Cmd("a", "v1", aliases: ["old"])]));
     }
 
     [Fact]

@@ -310,12 +310,12 @@ public class TransitionTests : CloneTestBase
         var plan = await TransitionAsync(next);
         // The old seeded state is the new one (an alias): updated in place, its reset Delete forgotten, never run.
         AssertChanges(plan,
-            updates: [DeployPlan.RetainedTemplate, DeployPlan.SeedCommand],
+            updates: [DeployPlan.RetiredTemplateDrop, DeployPlan.SeedCommand],
             replaces: [DeployPlan.CloneCommand, DeployPlan.SuiteCommand],
             deletes: ["production", "production-read"]);
         var ran = ActionsSince(before).ToList();
         Assert.DoesNotContain(ran, a => a.What == "delete");
-        Assert.Equal([DeployPlan.CloneCommand, DeployPlan.RetainedTemplate, DeployPlan.SeedCommand, DeployPlan.SuiteCommand], ran.Select(a => a.Resource));
+        Assert.Equal([DeployPlan.CloneCommand, DeployPlan.RetiredTemplateDrop, DeployPlan.SeedCommand, DeployPlan.SuiteCommand], ran.Select(a => a.Resource));
         Assert.True(await Pg.DatabaseExistsAsync(next.TemplateDatabase), "the template survives the upgrade");
         await AssertConvergedAsync(next);
 
@@ -324,6 +324,39 @@ public class TransitionTests : CloneTestBase
         Assert.True(destroyed.Succeeded, destroyed.Failure?.Message);
         Assert.False(await Pg.DatabaseExistsAsync(Clone));
         Assert.False(await Pg.DatabaseExistsAsync(next.TemplateDatabase));
+    }
+
+    /// <summary>
+    /// A stack made by the program as released before issue 24 (components <c>clone</c> and <c>dump-restore</c>, Commands
+    /// <c>dump-restore-pg-dump-psql</c>, <c>dump-restore-retained-template</c>, <c>regression-suite-run</c>) keeps every
+    /// resource through the aliases: no create, no replace but the suite's per-run one, no delete; at the server
+    /// only the suite step runs (and the retired step's new echo, at the project directory).
+    /// </summary>
+    [Fact]
+    public async Task Transition_upgrade_of_a_stack_made_by_the_released_program_keeps_every_resource_and_runs_only_the_suite()
+    {
+        var s = Config(("retainTemplate", "true"), ("compactGeneration", "1"));
+        var (_, released) = await _lab.UpAsync(_lab.ReleasedProgram(s));
+        Assert.True(released.Succeeded, released.Failure?.Message);
+        Assert.Contains(_lab.State.Urns, u => u.EndsWith("::dump-restore-pg-dump-psql", StringComparison.Ordinal));
+        var marker = await MarkerAsync(Clone);
+        var template = await MarkerAsync(s.TemplateDatabase);
+
+        var before = _lab.Runner.Actions.Count;
+        var plan = await TransitionAsync(s);
+        AssertChanges(plan, updates: [DeployPlan.RetiredTemplateDrop]);
+        Assert.Equal([(DeployPlan.RetiredTemplateDrop, "update"), (DeployPlan.SuiteCommand, "create")], ActionsSince(before).Select(a => (a.Resource, a.What)));
+        Assert.StartsWith("echo ", ActionsSince(before).First().Text, StringComparison.Ordinal);
+        Assert.Equal(_lab.Program(s).Select(r => r.Urn).Order(StringComparer.Ordinal), _lab.State.Urns);
+        Assert.Equal(marker, await MarkerAsync(Clone)); // no re-clone
+        Assert.Equal(template, await MarkerAsync(s.TemplateDatabase));
+        await AssertConvergedAsync(s);
+
+        // The renamed clone step kept the Delete the released one stored: destroy drops clone and template under the lock.
+        var (_, destroyed) = await _lab.DestroyAsync();
+        Assert.True(destroyed.Succeeded, destroyed.Failure?.Message);
+        Assert.False(await Pg.DatabaseExistsAsync(Clone));
+        Assert.False(await Pg.DatabaseExistsAsync(s.TemplateDatabase));
     }
 
     /// <summary>
