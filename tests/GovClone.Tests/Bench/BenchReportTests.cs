@@ -68,6 +68,6 @@ public sealed class BenchReportTests
         Assert.Equal(true, targets["[48 MB] first clone masked (credentials) within 1.15x of unmasked"].Met);
         Assert.Equal("1.10x the unmasked streams clone's time", targets["[48 MB] first clone masked (credentials) within 1.15x of unmasked"].Have);
         Assert.Equal(false, targets["[48 MB] first clone masked (personal) within 1.15x of unmasked"].Met);
-        Assert.Equal("size 48MB: first-clone 1.00x plain, n/a best peer (none ran); first-up 1.00x plain; branch-ready 2.00 s; re-clone-ready 2.00 s", SummaryLines.For(run, ways));
+        Assert.Equal("size 48MB: first-clone 1.00x plain, 1.00x best peer (pg_dump -Fd); first-up 1.00x plain; branch-ready 2.00 s; re-clone-ready 2.00 s", SummaryLines.For(run, ways));
     }
 }
