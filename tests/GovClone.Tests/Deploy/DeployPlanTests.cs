@@ -68,6 +68,7 @@ public class DeployPlanTests
             ["streamTableMinBytes"] = "1048576",
             ["maxBranches"] = "20",
             ["branchMinFreeBytes"] = "1073741824",
+            ["masking"] = "personal",
         };
         // govclone:branchOf makes another kind of stack (a branch stack, BranchPlanTests), not a variant of this one.
         foreach (var key in SettingKeys.All.Where(k => !k.IsSecret && k != SettingKeys.BranchOf))
