@@ -358,13 +358,3 @@ public sealed class CloneBench(BenchLab lab, Ways ways, Action<string> log)
         await lab.DropDatabaseAsync(database);
     }
 }
-
-/// <summary>The sort-memory probe's builds: the lane's memory against maintenance_work_mem.</summary>
-public sealed class SortProbe(IReadOnlyList<(string Table, string Definition, long LaneKilobytes)> indexes)
-{
-    public IReadOnlyList<(string Table, string Definition, long LaneKilobytes)> Indexes { get; } = indexes;
-
-    public (List<double> Seconds, List<double> Cpu) Cap { get; } = ([], []);
-
-    public (List<double> Seconds, List<double> Cpu) Lane { get; } = ([], []);
-}

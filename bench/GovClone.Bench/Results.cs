@@ -161,3 +161,13 @@ public static class Stats
 
     public static string LoadAverage() => File.ReadAllText("/proc/loadavg").Split(' ')[0];
 }
+
+/// <summary>The sort-memory probe's builds: the lane's memory against maintenance_work_mem.</summary>
+public sealed class SortProbe(IReadOnlyList<(string Table, string Definition, long LaneKilobytes)> indexes)
+{
+    public IReadOnlyList<(string Table, string Definition, long LaneKilobytes)> Indexes { get; } = indexes;
+
+    public (List<double> Seconds, List<double> Cpu) Cap { get; } = ([], []);
+
+    public (List<double> Seconds, List<double> Cpu) Lane { get; } = ([], []);
+}

@@ -73,8 +73,13 @@ public class UpgradeTests
         var config = GovCloneStackTests.Nonprod(("retainTemplate", "true"));
         var legacySettings = SettingsParser.Parse(new Dictionary<string, string?>
         {
-            ["transport"] = "ssh", ["sshHost"] = "contabo", ["host"] = "127.0.0.1", ["port"] = "15432", ["sslMode"] = "disable",
-            ["retainTemplate"] = "true", ["seedProfile"] = oldProfile,
+            ["transport"] = "ssh",
+            ["sshHost"] = "contabo",
+            ["host"] = "127.0.0.1",
+            ["port"] = "15432",
+            ["sslMode"] = "disable",
+            ["retainTemplate"] = "true",
+            ["seedProfile"] = oldProfile,
         });
         var state = new StackState(LegacyProgram.Of(legacySettings, GovCloneStackTests.Password, "legacy-run").Select(r => new StateEntry(r)));
         var program = await (await StackRun.RunAsync(config)).EngineResourcesAsync();

@@ -46,4 +46,28 @@ public sealed class BenchReportTests
 
         Assert.Equal("size 48MB: first-clone 1.00x plain, n/a best peer (none ran); first-up 1.00x plain; branch-ready 1.00 s; re-clone-ready 1.00 s", SummaryLines.For(run, ways));
     }
+
+    [Fact]
+    public void Each_size_carries_the_masked_first_clone_targets_against_the_unmasked_one()
+    {
+        var ways = new Ways(2);
+        var run = new SizeRun(48_000_000, 66_000_000, ways);
+        foreach (var way in ways.All)
+        {
+            run[way].Seconds.Add(2.0);
+        }
+
+        run[ways.MaskedCredentials].Seconds[0] = 2.2; // 1.10x of the unmasked streams clone
+        run[ways.MaskedPersonal].Seconds[0] = 2.4; // 1.20x
+        foreach (var lever in run.Levers.Values)
+        {
+            lever.Add(0.5);
+        }
+
+        var targets = Report.Targets([run], run, ways).ToDictionary(t => t.Name, StringComparer.Ordinal);
+        Assert.Equal(true, targets["[48 MB] first clone masked (credentials) within 1.15x of unmasked"].Met);
+        Assert.Equal("1.10x the unmasked streams clone's time", targets["[48 MB] first clone masked (credentials) within 1.15x of unmasked"].Have);
+        Assert.Equal(false, targets["[48 MB] first clone masked (personal) within 1.15x of unmasked"].Met);
+        Assert.Equal("size 48MB: first-clone 1.00x plain, 1.00x best peer (pg_dump -Fd); first-up 1.00x plain; branch-ready 2.00 s; re-clone-ready 2.00 s", SummaryLines.For(run, ways));
+    }
 }

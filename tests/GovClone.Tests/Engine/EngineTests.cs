@@ -115,6 +115,9 @@ public partial class EngineTests : CloneTestBase
         psi.Environment["GOVCLONE_USER"] = Pg.Server.SuperUser;
         psi.Environment["PGPASSWORD"] = Pg.Password;
         psi.Environment["PGSSLMODE"] = "disable";
+        // The masking govclone would send (the default profile): the clone is then current for the lifecycle's settings.
+        psi.Environment["GOVCLONE_MASKING"] = Settings.Masking.EngineText;
+        psi.Environment["GOVCLONE_MASKING_ID"] = Settings.Masking.Identity;
         // The work folders: one of an engine whose process is gone (removed), one of a live process (kept).
         using var tmp = new FaultTests.TempDirectory();
         psi.Environment["TMPDIR"] = tmp.Path;
