@@ -39,7 +39,7 @@ public class CliOutputTests : CloneTestBase
 
         (exit, output, _) = await Cli("status", "--clone-generation", "2");
         Assert.Equal(0, exit);
-        Assert.Contains("not current: govclone:cloneGeneration is 2", output, StringComparison.Ordinal);
+        Assert.Contains("not current: it is of generation 1, and govclone:cloneGeneration is 2", output, StringComparison.Ordinal);
     }
 
     [Theory]

@@ -338,6 +338,11 @@ public sealed partial class WorkflowLab : IAsyncDisposable
 
         foreach (var pid in end)
         {
+            if (!IsStandInForward(pid))
+            {
+                continue; // gone, and its pid perhaps another process's by now (pids wrap): never end that one
+            }
+
             try
             {
                 using var p = Process.GetProcessById(pid);
@@ -351,6 +356,20 @@ public sealed partial class WorkflowLab : IAsyncDisposable
             catch (InvalidOperationException)
             {
             }
+        }
+    }
+
+    /// <summary>Whether <paramref name="pid"/> is still a stand-in tunnel (GovClone.StandIns <c>forward</c>), by its command line.</summary>
+    private static bool IsStandInForward(int pid)
+    {
+        try
+        {
+            var argv = File.ReadAllText($"/proc/{pid}/cmdline").Split('\0');
+            return argv.Any(a => a.EndsWith("GovClone.StandIns.dll", StringComparison.Ordinal)) && argv.Contains("forward");
+        }
+        catch (IOException)
+        {
+            return false; // no such process
         }
     }
 
