@@ -68,8 +68,10 @@ masked_rest() {
     if [ -z "$name" ]; then continue; fi
     case "$big_names" in *"$name"$'\n'*) continue ;; esac
     printf 'COPY %s (%s) FROM stdin;\n' "$name" "$columns"
+    # masked_rest runs inside copy_rest's && list, where errexit does not apply: a failed read returns here, before
+    # the COPY's end, so the clone's session never reaches COMMIT (the lane fails, the clone stays unmarked).
     in_source -c 'BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY' -c "SET TRANSACTION SNAPSHOT '$snapshot'" \
-      -c "COPY (SELECT $select FROM $name) TO STDOUT" -c "$(source_check)"
+      -c "COPY (SELECT $select FROM $name) TO STDOUT" -c "$(source_check)" || return 1
     printf '%s\n' '\.'
     source_session "copy $name (masked)" checked
   done <"$work/mask.tsv"

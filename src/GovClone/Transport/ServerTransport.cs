@@ -140,7 +140,9 @@ public sealed partial class ServerTransport
         var env = new Dictionary<string, string?>(StringComparer.Ordinal)
         {
             ["PGAPPNAME"] = applicationName,
-            ["PGCONNECT_TIMEOUT"] = "10",
+            // 30 s, not less: a 2-core host under load (or an ssh hop) has been seen to take over 10 s to accept a
+            // loopback connection mid-clone, and a lane whose read cannot connect fails the whole clone.
+            ["PGCONNECT_TIMEOUT"] = "30",
             // Never let the caller's psqlrc, service file or session options change what a script does or where it
             // connects (CallerEnvironment; the engine unsets them again itself).
             [CallerEnvironment.Psqlrc] = "/dev/null",

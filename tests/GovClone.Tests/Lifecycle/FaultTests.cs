@@ -41,6 +41,39 @@ public class FaultTests : CloneTestBase
     }
 
     [Fact]
+    public async Task A_masked_small_table_whose_source_read_fails_fails_the_clone_and_never_commits_its_lane()
+    {
+        // The small masked tables (directus_users, …) are fed to the rest-of-data lane by their own masked COPY at the
+        // source. When that read could not connect (a loaded host: "timeout expired"), the lane used to end the COPY
+        // with no rows and COMMIT, and the clone failed later at a foreign key naming the missing users.
+        using var bin = new TempDirectory();
+        WriteTool(bin.Path, "pg_dump", $"exec {Pg.Server.BinDirectory}/pg_dump \"$@\"");
+        WriteTool(bin.Path, "pg_restore", $"exec {Pg.Server.BinDirectory}/pg_restore \"$@\"");
+        WriteTool(bin.Path, "psql", $$"""
+            if [[ "$*" == *'COPY (SELECT'*'TO STDOUT'* && "$*" != *'FORMAT binary'* ]]; then
+              echo 'psql: error: connection to server at "127.0.0.1", port 5432 failed: timeout expired' >&2
+              exit 2
+            fi
+            exec {{Pg.Server.BinDirectory}}/psql "$@"
+            """);
+        var lifecycle = new CloneLifecycle(Pg.Settings(Clone, new Dictionary<string, string?>
+        {
+            ["pgBinDir"] = bin.Path,
+            ["cloneMethod"] = "streams",
+            ["masking"] = "credentials",
+            ["retainTemplate"] = "false",
+        }));
+
+        var ex = await Assert.ThrowsAsync<OperationFailedException>(() => lifecycle.CloneAsync());
+        Assert.Contains("a data stream failed", ex.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("violates foreign key", ex.Message, StringComparison.Ordinal);
+        Assert.False((await Lifecycle.StatusAsync()).State.Exists);
+
+        var up = await Lifecycle.UpAsync();
+        Assert.True(up.Verify.Passed, "up converges once the source reads again");
+    }
+
+    [Fact]
     public async Task A_clone_script_whose_run_is_gone_changes_nothing_and_never_marks_complete()
     {
         Assert.True((await Lifecycle.UpAsync()).Verify.Passed);
