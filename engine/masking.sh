@@ -79,26 +79,14 @@ masked_rest() {
 
 # A copy that was not masked at the source (dump, source-template) converges before the swap: each masked table's
 # columns rewritten by UPDATE (the same expressions, on the build), then VACUUM FULL of it, which writes the table
-# anew and drops the files that held the clear values (what they still touch: docs/masking.md).
+# anew and drops the files that held the clear values (what they still touch: docs/masking.md). The statements are
+# sql/engine/mask_converge.sql … mask_converge_end.sql, the very files the decision record's by-hand re-clone sends.
 mask_converge() {
   if [ -z "$masking" ]; then return 0; fi
-  local name columns select set n=0
   step_note="masking $masking_id: rewriting the masked columns of $target (the copy was not masked at the source)"
   emit note text="$step_note"
   sql_files mask_rules.sql mask_tables.sql | { cat; printf ';\n'; } | in_clone -tA -F "$tab" >"$work/mask.tsv"
-  {
-    printf '%s\n' 'BEGIN;'
-    write_guard
-    # A hashed key and the foreign keys that name it change together: without the triggers' checks in between.
-    if [ "$superuser" = superuser ]; then printf '%s\n' 'SET LOCAL session_replication_role = replica;'; fi
-    while IFS="$tab" read -r name columns select set; do
-      if [ -n "$name" ]; then printf 'UPDATE %s SET %s;\n' "$name" "$set"; fi
-    done <"$work/mask.tsv"
-    printf '%s\n' 'COMMIT;'
-    while IFS="$tab" read -r name columns select set; do
-      if [ -n "$name" ]; then write_guard; printf 'VACUUM (FULL, ANALYZE) %s;\n' "$name"; n=$((n + 1)); fi
-    done <"$work/mask.tsv"
-  } | in_clone -o /dev/null
+  sql_files holder_check.sql mask_converge.sql mask_rules.sql mask_tables.sql mask_converge_end.sql | in_clone -q -o /dev/null
   emit masking identity="$masking_id" tables:="$(wc -l <"$work/mask.tsv")" converged:=true \
     text="masking $masking_id: $(wc -l <"$work/mask.tsv") table(s) rewritten by UPDATE and VACUUM FULL before the swap"
 }

@@ -11,7 +11,8 @@
 # nothing.
 
 # The check that ends a source transaction, as one line (psql -c, or a line on the snapshot session's fifo).
-source_check() { govclone_sql source_check.sql; }
+# Without psql's own line: it goes in psql -c strings, which take server SQL only.
+source_check() { govclone_sql source_check.sql | sed '/^\\set ON_ERROR_STOP on$/d'; }
 
 # source_session KIND: a psql session on the source ended with its check passed (checked=yes), or a pg_dump ran.
 source_session() { printf '%s\n' "$1" >>"$work/source.$2"; }

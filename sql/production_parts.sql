@@ -8,6 +8,7 @@
 --   kind 'writes':    a table's rows inserted/updated/deleted so far, from PostgreSQL's cumulative statistics
 --                     ("ins upd del"); a session reports them about once a second while busy, so the last
 --                     moment's writes may be missing
+\set ON_ERROR_STOP on
 SELECT 'table' AS kind, current_schema() || '.' || t.name, t.digest FROM (
   SELECT 'governance_object_ownership' AS name, coalesce(md5(string_agg(x::text, E'\n' ORDER BY x::text)), '-') AS digest FROM governance_object_ownership x
   UNION ALL SELECT 'governance_ruleset', coalesce(md5(string_agg(x::text, E'\n' ORDER BY x::text)), '-') FROM governance_ruleset x

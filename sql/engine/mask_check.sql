@@ -2,6 +2,7 @@
 -- masking rule in force that cannot run, one row each: the rule, the problem, the fix. No row: every rule can run.
 -- govclone checks this before anything runs (GovClone.Masking.MaskingValidator, exit 2); the engine again (a refusal).
 -- The tail of mask_rules.sql's query: cat mask_rules.sql mask_check.sql | psql.
+\set ON_ERROR_STOP on
 SELECT rule, problem, fix FROM (
   SELECT ord, rule,
          CASE

@@ -6,6 +6,7 @@
 -- the key is derived inside the query, at the server, from the cluster's system identifier and the family's name
 -- (govclone.clone), so no text that govclone sends or prints holds it (docs/masking.md).
 -- The tail of mask_rules.sql's query: cat mask_rules.sql mask_tables.sql | psql.
+\set ON_ERROR_STOP on
 , k AS (
   SELECT format('(SELECT encode(sha256(convert_to(%L || system_identifier::text || %L, ''UTF8'')), ''hex'') FROM pg_control_system())',
                 'govclone-mask:', ':' || current_setting('govclone.clone')) AS key

@@ -5,6 +5,7 @@
 -- table, a row lock), so a transaction that ends here without one wrote nothing. govclone's source transactions are
 -- each one such transaction (pg_dump's: its own READ ONLY transaction, which it never commits), so a run whose
 -- every source session passed this check changed nothing in production; a run where one fails, fails.
+\set ON_ERROR_STOP on
 DO $source$
 BEGIN
   IF current_setting('transaction_read_only') <> 'on' THEN

@@ -173,7 +173,8 @@ public static class LeverCommands
     /// template and the spare (copies of an older moment) are unmarked and dropped; the copy is built in
     /// <c>&lt;clone&gt;_next</c> (a fresh database like the source, closed to PUBLIC): the runbook's pg_dump | psql at the
     /// server in one transaction that commits only when pg_dump exited 0 (owners and privileges as the source has
-    /// them), ANALYZE; then the source's database settings, the swap that marks it complete for this generation, and
+    /// them), ANALYZE; under govclone:masking the masked columns rewritten in the build (UPDATE, then VACUUM FULL:
+    /// sql/engine/mask_converge*.sql, as the engine's dump way); then the source's database settings, the swap that marks it complete for this generation, and
     /// the old clone dropped. The old clone stays usable until the swap. The next govclone clone from the source
     /// keeps a new template.
     /// </summary>
@@ -191,6 +192,12 @@ public static class LeverCommands
             + " && echo 'COMMIT;'; } | " + ShellQuote.Join([t.Tool("psql"), .. t.ConnectionArgs, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-o", "/dev/null", "-d", next])
             + " && " + ShellQuote.Join([t.Tool("psql"), .. t.ConnectionArgs, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", next, "-c", "ANALYZE;"]);
         var atServer = ShellQuote.Join(t.Argv("bash", "-c", "set -euo pipefail; " + copy));
+        // govclone:masking: the copy held production's values until here; the rewrite (the engine's dump way does the
+        // same, with the same files) runs in the build before the swap marks it complete with the masking's identity.
+        var mask = s.Masking.EngineText.Length == 0
+            ? null
+            : FilesByHandIn(s, t, next, [("expected_database", next), ("clone", s.CloneDatabase), ("masking", s.Masking.EngineText)],
+                "mask_converge.sql", "mask_rules.sql", "mask_tables.sql", "mask_converge_end.sql");
         var swap = FilesByHand(s, t,
             [
                 ("clone", s.CloneDatabase), ("template", s.TemplateDatabase), ("source", s.SourceDatabase), ("origin", next),
@@ -198,20 +205,21 @@ public static class LeverCommands
                 ("marker", GovClone.Engine.EngineScript.CompleteMarkerFor(s, "dump", "full")),
             ],
             "prefix_guard.sql", "family_guard.sql", "database_settings.sql", "swap.sql", "family_guard.sql", "drop_leftovers.sql");
-        return string.Join(" && ", [.. stale, create, atServer, swap]);
+        return string.Join(" && ", [.. stale, create, atServer, .. (mask is null ? Array.Empty<string>() : [mask]), swap]);
     }
 
     /// <summary>
     /// <c>cat sql/engine/FILE… | [ssh HOST "]docker exec -i postgres psql … -d postgres -c "SET govclone.NAME = 'VALUE'"… -f -["]</c>:
     /// the engine's SQL files on stdin, after the settings they read (psql runs the -c and -f in order, in one session).
     /// </summary>
-    private static string FilesByHand(GovCloneSettings s, ServerTransport t, IReadOnlyList<(string Name, string Value)> settings, params string[] files)
+    private static string FilesByHand(GovCloneSettings s, ServerTransport t, IReadOnlyList<(string Name, string Value)> settings, params string[] files) =>
+        FilesByHandIn(s, t, s.MaintenanceDatabase, settings, files);
+
+    /// <summary>The same, in <paramref name="database"/> (the build, for the masked columns' rewrite).</summary>
+    private static string FilesByHandIn(GovCloneSettings s, ServerTransport t, string database, IReadOnlyList<(string Name, string Value)> settings, params string[] files)
     {
         var set = settings.SelectMany(p => new[] { "-c", $"SET govclone.{p.Name} = {DatabaseNameGuard.QuoteLiteral(p.Value)}" });
-        var psql = t.Argv([.. MaintenancePsql(s, t), .. set, "-f", "-"]);
+        var psql = t.Argv([t.Tool("psql"), .. t.ConnectionArgs, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", database, .. set, "-f", "-"]);
         return "cat " + string.Join(' ', files.Select(f => ShellQuote.Word("sql/engine/" + f))) + " | " + ShellQuote.Join(psql);
     }
-
-    private static IReadOnlyList<string> MaintenancePsql(GovCloneSettings s, ServerTransport t) =>
-        [t.Tool("psql"), .. t.ConnectionArgs, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", s.MaintenanceDatabase];
 }

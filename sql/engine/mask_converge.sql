@@ -1,0 +1,57 @@
+-- mask_converge.sql (a copy built without masking at the source, by hand: <clone>_next of the decision record's
+-- "re-clone from scratch" line): the head of the masked columns' rewrite, in one transaction behind the clone guard
+-- (clone_guard.sql's text; the build is named on purpose with govclone.expected_database). Not complete on its own:
+-- mask_rules.sql and mask_tables.sql complete its view of the masked tables, mask_converge_end.sql rewrites them, as
+-- engine/masking.sh's mask_converge does (UPDATE with mask_tables.sql's SET list, then VACUUM FULL of each table):
+--   cat sql/engine/mask_converge.sql sql/engine/mask_rules.sql sql/engine/mask_tables.sql sql/engine/mask_converge_end.sql \
+--     | psql -X -v ON_ERROR_STOP=1 -d <clone>_next -c "SET govclone.expected_database = '<clone>_next'" \
+--            -c "SET govclone.clone = '<clone>'" -c "SET govclone.masking = '<the rules in force>'" -f -
+-- By hand on any other database the guard refuses, inside the transaction: nothing changes.
+\set ON_ERROR_STOP on
+BEGIN;
+DO $guard$
+DECLARE
+  -- govclone:rules begin (generated from src/GovClone/Guards/FamilyRules.cs; FamilyRulesTests hold every copy to it and rewrite them when asked)
+  rule_prefix constant text := 'directus_gov_test_';
+  rule_max_bytes constant int := 63;
+  rule_clone_max_bytes constant int := 57;
+  rule_branch_max constant int := 20;
+  rule_fingerprint_base constant bigint := 1000000;
+  rule_fingerprint_span constant bigint := 8999999;
+  rule_suffixes constant text[] := ARRAY['_template', '_next', '_old', '_spare'];
+  rule_roles constant text[] := ARRAY['template', 'next', 'old', 'spare'];
+  rule_marker_complete constant text := 'govclone:complete family=%s source=%s generation=%s masking=%s method=%s fidelity=%s';
+  rule_marker_template constant text := 'govclone:template family=%s source=%s generation=%s masking=%s method=%s fidelity=%s';
+  rule_marker_spare constant text := 'govclone:spare family=%s source=%s generation=%s masking=%s template=%s method=%s fidelity=%s';
+  rule_marker_building constant text := 'govclone:building family=%s role=%s';
+  rule_marker_old constant text := 'govclone:old family=%s';
+  rule_marker_dropping constant text := 'govclone:dropping family=%s role=%s';
+  rule_marker_branch constant text := 'govclone:branch family=%s source=%s generation=%s template=%s owner=%s created=%s used=%s';
+  rule_marker_branch_incomplete constant text := 'govclone:branch-incomplete family=%s owner=%s created=%s';
+  -- govclone:rules end
+  db text := current_database();
+  expected text := coalesce(current_setting('govclone.expected_database', true), '');
+  marker text := coalesce((SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = current_database()), '');
+BEGIN
+  PERFORM set_config('govclone.guarded', '', false);
+  IF left(db, length(rule_prefix)) <> rule_prefix THEN
+    RAISE EXCEPTION 'govclone guard: refusing to modify database "%": its name does not start with %', db, rule_prefix
+      USING ERRCODE = 'GC001', HINT = 'Point the connection at the clone (govclone:cloneDatabase), never at production.';
+  END IF;
+  IF db ~ '[^a-z0-9_]' OR db = rule_prefix THEN
+    RAISE EXCEPTION 'govclone guard: refusing to modify database %: a clone''s name is % and then only a-z, 0-9 and _ (no newline or other control character, space, quote or look-alike)', to_json(db), rule_prefix
+      USING ERRCODE = 'GC001', HINT = 'Point the connection at the clone (govclone:cloneDatabase), a plain lower-case name.';
+  END IF;
+  IF expected NOT IN ('', db) THEN
+    RAISE EXCEPTION 'govclone guard: connected to "%" but the caller expected "%"', db, expected
+      USING ERRCODE = 'GC001', HINT = 'The connection string and govclone:cloneDatabase disagree; fix the connection.';
+  END IF;
+  IF expected = '' AND left(marker, length(split_part(rule_marker_complete, ' ', 1)) + 1) <> split_part(rule_marker_complete, ' ', 1) || ' ' THEN
+    RAISE EXCEPTION 'govclone guard: refusing to modify database "%": it is not marked a complete clone (its marker: "%")', db, left(marker, 80)
+      USING ERRCODE = 'GC001',
+            HINT = 'Run this file only on a complete clone; for a branch use govclone seed|reset --branch NAME, or name the database on purpose: psql -c "SET govclone.expected_database = ''<its name>''" -f FILE.';
+  END IF;
+  PERFORM set_config('govclone.guarded', db, false);
+END
+$guard$;
+CREATE TEMP VIEW govclone_mask_tables (name, columns, select_list, set_list) AS
