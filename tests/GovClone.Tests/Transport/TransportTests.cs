@@ -165,7 +165,7 @@ public class TransportTests : CloneTestBase
         var expectedHash = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.ASCII.GetBytes(key + "\n"))).ToLowerInvariant();
         var check = $"stat -c '%a' {ShellQuote.Word(file.Path)} {ShellQuote.Word(Path.GetDirectoryName(file.Path)!)}; sha256sum < {ShellQuote.Word(file.Path)} | cut -d' ' -f1\n";
         ProcessResult result;
-        await using (var watch = new ArgvWatch(marker))
+        await using (var watch = Pg.WatchArgv(marker))
         {
             result = await ProcessRunner.RunAsync(spec with { StandardInput = "eval \"$(cat)\"\n" + check });
             Assert.Empty(watch.Leaks);
@@ -179,7 +179,7 @@ public class TransportTests : CloneTestBase
         Assert.DoesNotContain(marker, File.ReadAllText(Pg.StandInLog), StringComparison.Ordinal);
 
         // A whole lever over ssh with the key: converges, and the key is in no argv, output or log line.
-        await using (var watch = new ArgvWatch(marker))
+        await using (var watch = Pg.WatchArgv(marker))
         {
             var up = await new CloneLifecycle(settings).UpAsync();
             Assert.True(up.Verify.Passed);
