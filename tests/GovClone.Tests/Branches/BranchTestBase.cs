@@ -39,7 +39,7 @@ public abstract class BranchTestBase : CloneTestBase
         }
         else
         {
-            await _shared.ConvergeAsync(Pg, Kept);
+            await SharedBranchClone.ConvergeAsync(Pg, Kept);
         }
 
         Branches = new BranchLifecycle(Kept);
@@ -107,7 +107,7 @@ public sealed class SharedBranchClone : IAsyncLifetime
     /// <c>up</c> with the retained template; when an earlier test left no current template (it re-cloned without one, or
     /// replaced it), the family is dropped and made again, exactly as a test's own clone is.
     /// </summary>
-    public async Task ConvergeAsync(TestServer pg, GovCloneSettings kept)
+    public static async Task ConvergeAsync(TestServer pg, GovCloneSettings kept)
     {
         ArgumentNullException.ThrowIfNull(pg);
         var lifecycle = new CloneLifecycle(kept);
