@@ -19,7 +19,7 @@ public sealed class CloneArgs : ResourceArgs
     [Input("drop", required: true)]
     public Input<string> Drop { get; set; } = null!;
 
-    /// <summary>The clone family's identity (<c>cloneDatabase=…</c>, <c>templateDatabase=…</c>, <c>sourceDatabase=…</c>): a change replaces the step, the old family dropped first.</summary>
+    /// <summary>The clone family's identity (<c>cloneDatabase=…</c>, <c>templateDatabase=…</c>, <c>sourceDatabase=…</c>, and <c>masking=…</c> unless the default's): a change replaces the step, the old family dropped first.</summary>
     [Input("family", required: true)]
     public InputList<string> Family { get; set; } = null!;
 
@@ -42,14 +42,18 @@ public sealed class CloneArgs : ResourceArgs
 
     [Input("retainTemplate", required: true)]
     public Input<string> RetainTemplate { get; set; } = null!;
+
+    /// <summary>govclone:masking's identity, as the clone's marker carries it.</summary>
+    [Input("masking", required: true)]
+    public Input<string> Masking { get; set; } = null!;
 }
 
 /// <summary>
 /// The clone: <c>{name}-converge</c> runs <c>govclone clone</c> under the run lock, converging to a complete clone of
 /// the configured generation (copies nothing when current; swaps in the ready spare, FILE_COPYs the retained template
 /// or streams from the source otherwise; keeps or drops the template as govclone:retainTemplate says). Its Delete is
-/// <c>govclone drop</c> (the clone family, under the lock). A different clone, template or source replaces it, the
-/// old family dropped first. <c>govclone script</c> prints what runs at the server.
+/// <c>govclone drop</c> (the clone family, under the lock). A different clone, template, source or masking replaces
+/// it, the old family dropped first. <c>govclone script</c> prints what runs at the server.
 /// </summary>
 public sealed class Clone : ComponentResource
 {
@@ -103,6 +107,7 @@ public sealed class Clone : ComponentResource
         TemplateDatabase = args.TemplateDatabase;
         CloneMethod = args.CloneMethod;
         RetainTemplate = args.RetainTemplate;
+        Masking = args.Masking;
         RegisterOutputs();
     }
 
@@ -118,6 +123,10 @@ public sealed class Clone : ComponentResource
 
     [Output("retainTemplate")]
     public Output<string> RetainTemplate { get; }
+
+    /// <summary>govclone:masking's identity (docs/masking.md).</summary>
+    [Output("masking")]
+    public Output<string> Masking { get; }
 
     /// <summary><c>govclone clone</c> (create, update), <c>govclone drop</c> (delete).</summary>
     public Local.Command Converge { get; }

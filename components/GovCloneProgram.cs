@@ -60,6 +60,7 @@ public static class GovCloneProgram
             TemplateDatabase = plan.Clone.TemplateDatabase,
             CloneMethod = plan.Clone.CloneMethod,
             RetainTemplate = plan.Clone.RetainTemplate,
+            Masking = plan.Clone.Masking,
         }, Opts(new Alias { Name = "dump-restore", Type = ResourceTypes.DumpRestore })); // its name and type before issue 24
 
         var seed = plan.SeededState.Seed;
@@ -109,6 +110,9 @@ public static class GovCloneProgram
             ["decisionReason"] = result.Apply(o => o.DecisionReason),
             ["decisionFactors"] = result.Apply(o => o.Factors),
             ["productionUnchanged"] = result.Apply(o => o.ProductionUnchanged),
+            ["masking"] = result.Apply(o => o.Masking),
+            ["maskingClean"] = result.Apply(o => o.MaskingClean),
+            ["maskingColumns"] = result.Apply(o => o.MaskingColumns),
             ["plannedDecision"] = StackOutputs.PlannedDecision(s),
             ["seedProfile"] = plan.SeededState.Profile,
             ["cloneGeneration"] = s.CloneGeneration,

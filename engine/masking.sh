@@ -61,20 +61,27 @@ copy_query() {
 }
 
 # The masked tables not streamed on their own, in copy_rest's transaction: COPY … FROM stdin fed by the source's masked
-# COPY at the snapshot (text format), as pg_dump's own data would be.
+# COPY at the snapshot (text format), as pg_dump's own data would be. All of them from ONE source session (one connection,
+# one snapshot import): its psql writes each table's COPY header (\echo), the rows of its masked COPY TO STDOUT, then the
+# \. that ends it, and ends its one transaction with the source check.
 masked_rest() {
-  local name columns select set
+  local name columns select set header
+  local -a commands=()
   while IFS="$tab" read -r name columns select set; do
     if [ -z "$name" ]; then continue; fi
     case "$big_names" in *"$name"$'\n'*) continue ;; esac
-    printf 'COPY %s (%s) FROM stdin;\n' "$name" "$columns"
-    # masked_rest runs inside copy_rest's && list, where errexit does not apply: a failed read returns here, before
-    # the COPY's end, so the clone's session never reaches COMMIT (the lane fails, the clone stays unmarked).
-    in_source -c 'BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY' -c "SET TRANSACTION SNAPSHOT '$snapshot'" \
-      -c "COPY (SELECT $select FROM $name) TO STDOUT" -c "$(source_check)" || return 1
-    printf '%s\n' '\.'
-    source_session "copy $name (masked)" checked
+    # \echo's argument in single quotes: a quote doubled, a backslash doubled (psql reads \\ as one).
+    header="COPY $name ($columns) FROM stdin;"
+    header="${header//\\/\\\\}"
+    commands+=(-c "\\echo '${header//\'/\'\'}'" -c "COPY (SELECT $select FROM $name) TO STDOUT" -c "\\echo '\\\\.'")
   done <"$work/mask.tsv"
+  if [ "${#commands[@]}" -eq 0 ]; then return 0; fi
+  # masked_rest runs inside copy_rest's && list, where errexit does not apply: a failed read (ON_ERROR_STOP: psql stops
+  # at the failing COPY, before its \.) returns here, so the clone's session never reaches COMMIT (the lane fails, the
+  # clone stays unmarked).
+  in_source -c 'BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY' -c "SET TRANSACTION SNAPSHOT '$snapshot'" \
+    "${commands[@]}" -c "$(source_check)" || return 1
+  source_session "copy $((${#commands[@]} / 6)) masked table(s)" checked
 }
 
 # A copy that was not masked at the source (dump, source-template) converges before the swap: each masked table's

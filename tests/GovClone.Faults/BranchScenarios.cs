@@ -26,8 +26,9 @@ public static class BranchScenarios
         new("4/5 seed", KillTarget.Tool), new("5/5 suite", KillTarget.Tool), new("2/5 copy", KillTarget.Server), new("3/5 mark", KillTarget.Server),
     ];
 
+    /// <summary>CI's bounded set (--quick): the tool killed mid-copy, the server crashed at the mark.</summary>
     public static IEnumerable<Point> QuickPoints() =>
-        [new("2/5 copy", KillTarget.Tool), new("3/5 mark", KillTarget.Tool), new("4/5 seed", KillTarget.Tool), new("2/5 copy", KillTarget.Server)];
+        [new("2/5 copy", KillTarget.Tool), new("3/5 mark", KillTarget.Server)];
 
     public static async Task RunAsync(FaultLab lab, FaultReport report, bool quick, int iterations, Random random, Action<string> log)
     {

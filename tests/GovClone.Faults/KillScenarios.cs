@@ -75,18 +75,18 @@ public static class KillScenarios
         }
     }
 
-    /// <summary>The bounded set CI runs: every target, every way and the spare's remake, twenty-four distinct points.</summary>
+    /// <summary>
+    /// The bounded set CI runs (scripts/faults --quick), twelve distinct points: every target (the tool, psql, pg_dump, the
+    /// server) of the dump and the streams ways, the template's file copy killed and crashed, and the spare's remake
+    /// crashed. The full run (no --quick) has every point of <see cref="Points"/>; what each kill asserts is the same.
+    /// </summary>
     public static IEnumerable<KillPoint> QuickPoints() =>
     [
-        new("1/4 create", KillTarget.Tool), new("copy 50%", KillTarget.Tool), new("4/4 swap", KillTarget.Tool),
-        new("1/4 create", KillTarget.Psql), new("copy 80%", KillTarget.Psql),
-        new("index build", KillTarget.Psql), new("3/4 analyze", KillTarget.Psql),
-        new("2/4 stream start", KillTarget.PgDump), new("copy 20%", KillTarget.Server),
-        new("copy 50%", KillTarget.Tool, "streams"), new("copy 20%", KillTarget.Psql, "streams"), new("copy 50%", KillTarget.PgDump, "streams"),
-        new("3/7 schema", KillTarget.Psql, "streams"), new("4/7 index build", KillTarget.Server, "streams"), new("5/7 post-data", KillTarget.Tool, "streams"),
-        new("6/7 analyze", KillTarget.Tool, "streams"), new("7/7 swap", KillTarget.Psql, "streams"), new("template retain", KillTarget.Tool, "streams"),
-        new("2/3 file copy", KillTarget.Tool, "template"), new("2/3 file copy", KillTarget.Server, "template"), new("3/3 swap", KillTarget.Psql, "template"),
-        new("spare copy", KillTarget.Tool, "spare"), new("spare copy", KillTarget.Server, "spare"), new("spare mark", KillTarget.Psql, "spare"),
+        new("copy 50%", KillTarget.Tool), new("copy 80%", KillTarget.Psql), new("2/4 stream start", KillTarget.PgDump), new("copy 20%", KillTarget.Server),
+        new("5/7 post-data", KillTarget.Tool, "streams"), new("copy 20%", KillTarget.Psql, "streams"), new("copy 50%", KillTarget.PgDump, "streams"),
+        new("4/7 index build", KillTarget.Server, "streams"), new("template retain", KillTarget.Tool, "streams"),
+        new("2/3 file copy", KillTarget.Tool, "template"), new("2/3 file copy", KillTarget.Server, "template"),
+        new("spare copy", KillTarget.Server, "spare"),
     ];
 
     public static async Task RunAsync(FaultLab lab, FaultReport report, IReadOnlyList<KillPoint> points, int iterations, Random random, Action<string> log)

@@ -5,7 +5,7 @@ using GovClone.Sandbox;
 using Spectre.Console;
 
 // scripts/faults [--quick] [--iterations N] [--size 128MB] [--seed N] [--only pulumi]
-// Full run: every kill point (27 target x point pairs) N times with random jitter; --quick: 12 points once.
+// Full run: every kill point N times with random jitter; --quick (CI): 12 points once (KillScenarios.QuickPoints).
 var quick = args.Contains("--quick");
 var iterations = quick ? 1 : int.Parse(Arg("--iterations") ?? "2", CultureInfo.InvariantCulture);
 var size = SourceGenerator.ParseSize(Arg("--size") ?? (quick ? "48MB" : "128MB"));

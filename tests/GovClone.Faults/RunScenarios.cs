@@ -52,14 +52,17 @@ public static class RunScenarios
     public static async Task SecretsAsync(FaultLab lab, FaultReport report, string standIns, Action<string> log)
     {
         var standInLog = Path.Combine(lab.WorkDirectory, "stand-in-argv.log");
+        // Every psql/pg_dump/… of these runs (here, or "in the container" behind the stand-ins) goes through a shim that
+        // logs its argv to the stand-ins' log: the watch reads every command line, not a sample.
+        var shims = ArgvWatch.WriteToolShims(lab.Server.BinDirectory, Path.Combine(lab.WorkDirectory, "tool-shims"), standInLog);
         var env = new Dictionary<string, string?>
         {
-            ["PATH"] = standIns + ":" + Environment.GetEnvironmentVariable("PATH"),
+            ["PATH"] = standIns + ":" + shims + ":" + Environment.GetEnvironmentVariable("PATH"),
             ["GOVCLONE_STANDIN_LOG"] = standInLog,
             // "Inside the container" the stand-in docker points libpq at the lab's server.
             ["GOVCLONE_STANDIN_PGHOST"] = lab.Server.Host,
             ["GOVCLONE_STANDIN_PGPORT"] = lab.Server.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["GOVCLONE_STANDIN_PGBIN"] = lab.Server.BinDirectory,
+            ["GOVCLONE_STANDIN_PGBIN"] = shims,
         };
         foreach (var transport in new[] { "local", "docker", "ssh" })
         {
@@ -72,9 +75,9 @@ public static class RunScenarios
             var outputs = new List<CliRun>();
             int leaks;
             IReadOnlyCollection<string> seen;
-            await using (var watch = new ArgvWatch(lab.Password))
+            await using (var watch = new ArgvWatch(standInLog, lab.Password))
             {
-                // From the source (streams): pg_dump and psql must run for the sampler to see them.
+                // From the source (streams): pg_dump and psql must run, and be in the log.
                 outputs.Add(await lab.RunCliAsync(["clone", "--force", "--yes", "--clone-method", "streams", .. t], env));
                 outputs.Add(await lab.RunCliAsync(["up", .. t], env));
                 outputs.Add(await lab.RunCliAsync(["status", "--json", .. t], env));
@@ -94,7 +97,7 @@ public static class RunScenarios
             var sawChildren = seen.Contains("pg_dump") && seen.Contains("psql");
             var ok = outputs.Take(5).All(o => o.ExitCode == 0) && sawChildren;
             report.Add($"secrets: {transport}", secrets: leaks + inOutput + inStandInLog, failed: !ok);
-            log($"secrets ({transport}): argv leaks {leaks}, outputs with the password {inOutput}, stand-in log {inStandInLog}; sampler saw pg_dump+psql: {sawChildren}; exits {string.Join('/', outputs.Select(o => o.ExitCode))}");
+            log($"secrets ({transport}): argv leaks {leaks}, outputs with the password {inOutput}, stand-in log {inStandInLog}; argv log has pg_dump+psql: {sawChildren}; exits {string.Join('/', outputs.Select(o => o.ExitCode))}");
             if (!ok)
             {
                 report.Problem($"secrets ({transport}): a lever failed: " + string.Join(" / ", outputs.Where(o => o.ExitCode != 0).Select(o => o.Stderr.Trim())));

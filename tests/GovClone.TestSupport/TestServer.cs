@@ -17,11 +17,12 @@ public sealed class TestServer
     private static readonly Lazy<Task<TestServer>> Shared = new(StartAsync);
     private static int _cloneCounter;
 
-    private TestServer(LocalPostgresServer server, string password, string standInLog)
+    private TestServer(LocalPostgresServer server, string password, string standInLog, string toolShims)
     {
         Server = server;
         Password = password;
         StandInLog = standInLog;
+        ToolShims = toolShims;
     }
 
     public LocalPostgresServer Server { get; }
@@ -29,7 +30,18 @@ public sealed class TestServer
     /// <summary>The superuser's password: tests assert it never shows in argv, output or exceptions.</summary>
     public string Password { get; }
 
+    /// <summary>The argv log every stand-in and every <see cref="ToolShims"/> tool appends to (read by <see cref="ArgvWatch"/>).</summary>
     public string StandInLog { get; }
+
+    /// <summary>
+    /// The server's PostgreSQL bin folder as shims that log their argv to <see cref="StandInLog"/> and exec the real tool:
+    /// first on the tests' PATH (after the transport stand-ins) and the stand-ins' "container" bin folder, and what a test
+    /// passes as govclone:pgBinDir, so every psql/pg_dump command line of a run is in the log.
+    /// </summary>
+    public string ToolShims { get; }
+
+    /// <summary>A watch over the argv log from now on: every command line the stand-ins and the tool shims log.</summary>
+    public ArgvWatch WatchArgv(params string[] secrets) => new(StandInLog, secrets);
 
     public static Task<TestServer> GetAsync() => Shared.Value;
 
@@ -115,11 +127,12 @@ public sealed class TestServer
         }
 
         var log = Path.Combine(dir, "stand-in-argv.log");
-        Environment.SetEnvironmentVariable("PATH", standIns + ":" + Environment.GetEnvironmentVariable("PATH"));
+        var shims = ArgvWatch.WriteToolShims(server.BinDirectory, Path.Combine(dir, "tool-shims"), log);
+        Environment.SetEnvironmentVariable("PATH", standIns + ":" + shims + ":" + Environment.GetEnvironmentVariable("PATH"));
         Environment.SetEnvironmentVariable("GOVCLONE_STANDIN_PGHOST", server.Host);
         Environment.SetEnvironmentVariable("GOVCLONE_STANDIN_PGPORT", server.Port.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        Environment.SetEnvironmentVariable("GOVCLONE_STANDIN_PGBIN", server.BinDirectory);
+        Environment.SetEnvironmentVariable("GOVCLONE_STANDIN_PGBIN", shims);
         Environment.SetEnvironmentVariable("GOVCLONE_STANDIN_LOG", log);
-        return new TestServer(server, password, log);
+        return new TestServer(server, password, log, shims);
     }
 }

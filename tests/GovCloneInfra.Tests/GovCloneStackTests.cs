@@ -288,6 +288,8 @@ public class GovCloneStackTests
         Assert.Equal("directus_gov_test_20260602_template", clone["templateDatabase"]);
         Assert.Equal("auto", clone["cloneMethod"]);
         Assert.Equal("auto", clone["retainTemplate"]);
+        Assert.Equal(PlanFor(Nonprod()).CloneStack!.Clone.Masking, clone["masking"]); // the plan's identity: credentials-…
+        Assert.StartsWith("credentials-", (string)clone["masking"]!, StringComparison.Ordinal);
         Assert.Equal("baseline", (await Registered("governance"))["profile"]);
         Assert.Equal(2.0, (await Registered("compact"))["generation"]);
         var suite = await Registered("regression-suite");
@@ -304,6 +306,19 @@ public class GovCloneStackTests
         Assert.Equal("baseline", run.Outputs["seedProfile"]);
         Assert.Equal(3, run.Outputs["cloneGeneration"]);
         Assert.Equal("RETAIN", run.Outputs["plannedDecision"]);
+        // The masking in force and its proof, from up's verify.masking (StackOutputs, the core's parse).
+        Assert.Equal("credentials-0123456789ab", await Out<string>("masking"));
+        Assert.True(await Out<bool>("maskingClean"));
+        var columns = await Out<IReadOnlyList<IReadOnlyDictionary<string, string>>>("maskingColumns");
+        Assert.Equal(["public.directus_users.password", "public.directus_sessions.token"], columns.Select(c => c["column"]));
+        Assert.Equal(["null", "hash"], columns.Select(c => c["strategy"]));
+        Assert.All(columns, c => Assert.Equal("0", c["equalToSource"]));
+
+        var dirty = await StackRun.RunAsync(Nonprod(), suiteStdout: StackRun.CannedSuite(tokenEqualToSource: 3));
+        Assert.False((bool)(await OutputUtilities.GetValueAsync((Output<bool>)dirty.Outputs["maskingClean"]!))!);
+        Assert.False((bool)(await OutputUtilities.GetValueAsync((Output<bool>)dirty.Outputs["verified"]!))!);
+        Assert.Equal("3", (await OutputUtilities.GetValueAsync((Output<IReadOnlyList<IReadOnlyDictionary<string, string>>>)dirty.Outputs["maskingColumns"]!))!
+            .Single(c => c["column"] == "public.directus_sessions.token")["equalToSource"]);
 
         var changed = await StackRun.RunAsync(Nonprod(("productionRolloutLanded", "true"), ("productionSeedVerified", "true")),
             suiteStdout: StackRun.CannedSuite(productionUnchanged: false, verdict: "DROP"));

@@ -59,7 +59,7 @@ public sealed class StackRun
     /// <summary>What the suite Command prints (the levers' NDJSON results).</summary>
     public string SuiteStdout { get; init; } = CannedSuite();
 
-    public static string CannedSuite(bool productionUnchanged = true, string verdict = "RETAIN")
+    public static string CannedSuite(bool productionUnchanged = true, string verdict = "RETAIN", long tokenEqualToSource = 0)
     {
         var metrics = new Dictionary<string, object>
         {
@@ -75,7 +75,21 @@ public sealed class StackRun
             ["dot_tools"] = new { value = 309 },
             ["axis_tables"] = new { value = 0 },
         };
-        var up = new { @event = "result", lever = "up", ok = true, exitCode = 0, changed = false, changes = 0, verify = new { profile = "committed", passed = true, checks = Array.Empty<object>() }, productionUnchanged };
+        // verify.masking as up prints it (docs/cli-json.md): the default profile's identity and its per-column proof.
+        var masking = new
+        {
+            identity = "credentials-0123456789ab",
+            profile = "credentials",
+            rules = 2,
+            clean = tokenEqualToSource == 0,
+            columns = new[]
+            {
+                new { column = "public.directus_users.password", strategy = "null", rows = 40L, nonNull = 0L, equalToSource = 0L },
+                new { column = "public.directus_sessions.token", strategy = "hash", rows = 120L, nonNull = 120L, equalToSource = tokenEqualToSource },
+            },
+            absent = Array.Empty<string>(),
+        };
+        var up = new { @event = "result", lever = "up", ok = true, exitCode = 0, changed = false, changes = 0, verify = new { profile = "committed", passed = tokenEqualToSource == 0, checks = Array.Empty<object>(), masking }, productionUnchanged };
         var status = new
         {
             @event = "result",

@@ -164,6 +164,24 @@ public sealed class TransitionTests : IAsyncLifetime
         Assert.StartsWith(GovClone.Engine.EngineScript.TemplateMarkerFor(s) + " ", await MarkerAsync(s.TemplateDatabase), StringComparison.Ordinal);
     }
 
+    /// <summary>A masking change replaces the clone step (the rules' identity is its trigger): the old family dropped first, the clone made under the new rules.</summary>
+    [Fact]
+    public async Task Transition_masking_credentials_to_personal()
+    {
+        await UpFreshAsync(Config(("retainTemplate", "true")));
+        var next = Config(("retainTemplate", "true"), ("masking", "personal"));
+        var before = _lab.Runner.Actions.Count;
+        AssertChanges(await TransitionAsync(next), replaces: [DeployPlan.CloneCommand, DeployPlan.SuiteCommand]);
+        Assert.Equal(
+            [(DeployPlan.CloneCommand, "delete"), (DeployPlan.CloneCommand, "create"), (DeployPlan.SuiteCommand, "create")],
+            _lab.Runner.Actions.Skip(before).Select(a => (a.Resource, a.What)));
+        await AssertConvergedAsync(next);
+        var s = Settings(next);
+        Assert.StartsWith("personal-", s.Masking.Identity, StringComparison.Ordinal);
+        Assert.StartsWith(GovClone.Engine.EngineScript.MarkerFor(s) + " ", await MarkerAsync(_clone), StringComparison.Ordinal);
+        Assert.StartsWith(GovClone.Engine.EngineScript.TemplateMarkerFor(s) + " ", await MarkerAsync(s.TemplateDatabase), StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Transition_compactGeneration_bump()
     {

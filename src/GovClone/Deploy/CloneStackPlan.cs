@@ -40,7 +40,8 @@ public sealed record CloneDatabasePlan(ServerInputs Server, DatabaseInputs Datab
 /// </summary>
 /// <param name="CloneMethod">govclone:cloneMethod as its word.</param>
 /// <param name="RetainTemplate">govclone:retainTemplate as its word (auto, true, false).</param>
-public sealed record ClonePlan(CommandStep Converge, CommandStep RetiredTemplateDrop, int Generation, string TemplateDatabase, string CloneMethod, string RetainTemplate);
+/// <param name="Masking">govclone:masking's identity (<c>none</c>, or <c>profile-&lt;12 hex&gt;</c>), as the clone's marker carries it (docs/masking.md).</param>
+public sealed record ClonePlan(CommandStep Converge, CommandStep RetiredTemplateDrop, int Generation, string TemplateDatabase, string CloneMethod, string RetainTemplate, string Masking);
 
 /// <summary>The seeded governance state (component <c>governance</c>, components/SeededState.cs): <c>govclone seed --profile P</c> (<c>governance-seed</c>).</summary>
 /// <param name="Profile">govclone:seedProfile: committed or baseline.</param>

@@ -63,7 +63,7 @@ public sealed partial class DeployPlan
                 "the clone: govclone clone converges it to a complete clone of the configured generation; govclone drop removes it",
                 aliases: [new PlannedAlias("dump-restore", ResourceTypes.DumpRestore)]),
             Command(CloneCommand, Clone, p.Clone.Converge,
-                "govclone clone under the run lock: copies nothing when the clone is complete and of this generation, re-clones when the generation differs, drops a template govclone:retainTemplate false no longer wants; Delete: govclone drop (clone and template, under the lock)",
+                "govclone clone under the run lock: copies nothing when the clone is complete and of this generation, re-clones when the generation differs (and, replaced, when the masking does), drops a template govclone:retainTemplate false no longer wants; Delete: govclone drop (clone and template, under the lock)",
                 dependsOn: [Database, PublicRevoked],
                 deleteBeforeReplace: true,
                 aliases: [new PlannedAlias("dump-restore-pg-dump-psql")],

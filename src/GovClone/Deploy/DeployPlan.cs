@@ -79,9 +79,10 @@ public sealed partial class DeployPlan
     [
         SettingKeys.CloneGeneration, SettingKeys.CloneMethod, SettingKeys.RetainTemplate, SettingKeys.KeepSpare, SettingKeys.ToastCompression,
         SettingKeys.CloneJobs, SettingKeys.MaintenanceWorkMem, SettingKeys.StreamTableMinBytes, SettingKeys.HostFreeBytes,
+        SettingKeys.Masking,
     ];
 
-    /// <summary>Settings a change of which replaces the clone Command (a different clone family): its Delete drops the old one first.</summary>
+    /// <summary>Settings a change of which replaces the clone Command (a different clone family): its Delete drops the old one first. govclone:masking too, by its identity (<see cref="MaskingTriggers"/>).</summary>
     public static readonly IReadOnlyList<SettingKey> CloneIdentityTriggers =
     [
         SettingKeys.CloneDatabase, SettingKeys.TemplateDatabase, SettingKeys.SourceDatabase,
@@ -157,7 +158,9 @@ public sealed partial class DeployPlan
                 // before replace) the old family is dropped before the new one is made, so the old Delete can never
                 // drop what the new config made (a template name two clones share, or the same clone re-read from
                 // another source). Every other setting is an update: the lever runs again and converges.
-                triggers: [.. CloneIdentityTriggers.Select(k => (object)$"{k.Name}={values[k]}")],
+                // A different masking too (its identity, as the markers carry it): the old family holds values the new
+                // rules say a copy never holds, and it is not current (the CLI's up re-clones it from the source).
+                triggers: [.. CloneIdentityTriggers.Select(k => (object)$"{k.Name}={values[k]}"), .. MaskingTriggers(s.Masking)],
                 values, cloneSettings, secretsForClone,
                 delete: Line("drop", [], values, SettingKeys.CloneDatabase, SettingKeys.TemplateDatabase)),
             RetiredTemplateDrop: new CommandStep
@@ -169,7 +172,8 @@ public sealed partial class DeployPlan
             Generation: s.CloneGeneration,
             TemplateDatabase: s.TemplateDatabase,
             CloneMethod: SettingValues.Word(s.CloneMethod),
-            RetainTemplate: values[SettingKeys.RetainTemplate]!);
+            RetainTemplate: values[SettingKeys.RetainTemplate]!,
+            Masking: s.Masking.Identity);
 
         // The generation as the number earlier versions used, so an upgraded stack updates the seed in place (its old
         // reset Delete is then forgotten, never run).
@@ -190,6 +194,19 @@ public sealed partial class DeployPlan
                 triggers: [inputs.RunId], values, allSettings, secretsForClone));
 
         return new DeployPlan(s, inputs, new CloneStackPlan(database, clone, seeded, compaction, suite), branchStack: null);
+    }
+
+    /// <summary>
+    /// The clone Command's masking trigger: <c>masking=&lt;identity&gt;</c> (docs/masking.md), none for the default's
+    /// identity. Triggers differ exactly when the identity does (no trigger is the default's), so a masking change
+    /// replaces the clone step, and a stack made before govclone:masking (whose clone step has the three family
+    /// triggers) keeps its clone step under the default: an update, whose <c>govclone clone</c> re-clones the
+    /// unmasked clone (its marker has no <c>masking=</c>, so it is not current).
+    /// </summary>
+    public static IReadOnlyList<object> MaskingTriggers(MaskingRules masking)
+    {
+        ArgumentNullException.ThrowIfNull(masking);
+        return masking.Identity == MaskingRules.Default().Identity ? [] : [$"{SettingKeys.Masking.Name}={masking.Identity}"];
     }
 
     /// <summary>

@@ -5,7 +5,7 @@ using GovClone.Tests.Cli;
 namespace GovClone.Tests.Branches;
 
 /// <summary>`govclone branch …` and `--branch NAME` as scripts and CI call them: exit codes, confirmation, --dry-run, --json documents.</summary>
-public class BranchCliTests : BranchTestBase
+public class BranchCliTests(SharedBranchClone shared) : BranchTestBase(shared), IClassFixture<SharedBranchClone>
 {
     private Dictionary<string, string> Env => new()
     {

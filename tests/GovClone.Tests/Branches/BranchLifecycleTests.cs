@@ -10,7 +10,7 @@ using Npgsql;
 namespace GovClone.Tests.Branches;
 
 /// <summary><c>branch create</c>, <c>list</c>, <c>drop</c>, <c>gc</c> and the levers on a branch, against the real server.</summary>
-public class BranchLifecycleTests : BranchTestBase
+public class BranchLifecycleTests(SharedBranchClone shared) : BranchTestBase(shared), IClassFixture<SharedBranchClone>
 {
     [Fact]
     public async Task Create_copies_the_template_closes_it_marks_it_seeds_it_and_runs_the_suite_leaving_clone_and_template_alone()

@@ -11,7 +11,7 @@ namespace GovClone.Tests.Branches;
 /// A branch's copy against a rebuild of the template it copies (a re-clone from the source replaces the template):
 /// no branch is ever marked complete from a template that was not the same, whole and current, all through its copy.
 /// </summary>
-public class BranchTemplateRaceTests : BranchTestBase
+public class BranchTemplateRaceTests(SharedBranchClone shared) : BranchTestBase(shared), IClassFixture<SharedBranchClone>
 {
     /// <summary>A lifecycle that runs <paramref name="meanwhile"/> once, when the copy step starts (after the template was read, before CREATE DATABASE).</summary>
     private BranchLifecycle AtCopy(Action meanwhile)

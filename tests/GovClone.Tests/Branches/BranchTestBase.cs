@@ -4,9 +4,26 @@ using GovClone.Tests.Support;
 
 namespace GovClone.Tests.Branches;
 
-/// <summary>A test's own clone, converged with a retained template (what branches are copied from); its branches dropped at the end.</summary>
+/// <summary>
+/// A clone converged with a retained template (what branches are copied from); the test's branches dropped at the end.
+/// The clone is the test's own, or (given a <see cref="SharedBranchClone"/>) the class's: then each test starts with an
+/// <c>up</c> of it, which copies nothing when an earlier test left it complete, and a fresh clone when one dropped it
+/// or its template.
+/// </summary>
 public abstract class BranchTestBase : CloneTestBase
 {
+    private readonly SharedBranchClone? _shared;
+
+    protected BranchTestBase()
+    {
+    }
+
+    protected BranchTestBase(SharedBranchClone shared)
+        : base((shared ?? throw new ArgumentNullException(nameof(shared))).Clone, dropFamily: false)
+    {
+        _shared = shared;
+    }
+
     protected GovCloneSettings Kept { get; private set; } = null!;
 
     protected BranchLifecycle Branches { get; private set; } = null!;
@@ -15,8 +32,16 @@ public abstract class BranchTestBase : CloneTestBase
     {
         await base.InitializeAsync();
         Kept = Settings with { RetainTemplate = RetainTemplate.Yes };
-        var up = await new CloneLifecycle(Kept).UpAsync();
-        Assert.True(up.Verify.Passed);
+        if (_shared is null)
+        {
+            var up = await new CloneLifecycle(Kept).UpAsync();
+            Assert.True(up.Verify.Passed);
+        }
+        else
+        {
+            await SharedBranchClone.ConvergeAsync(Pg, Kept);
+        }
+
         Branches = new BranchLifecycle(Kept);
     }
 
@@ -67,5 +92,54 @@ public abstract class BranchTestBase : CloneTestBase
         }
 
         return all;
+    }
+}
+
+/// <summary>
+/// One clone for the tests of a class (they run one after another): converged with a retained template before each
+/// test, its whole family dropped after the last one.
+/// </summary>
+public sealed class SharedBranchClone : IAsyncLifetime
+{
+    public string Clone { get; } = TestServer.NewCloneName();
+
+    /// <summary>
+    /// <c>up</c> with the retained template; when an earlier test left no current template (it re-cloned without one, or
+    /// replaced it), the family is dropped and made again, exactly as a test's own clone is.
+    /// </summary>
+    public static async Task ConvergeAsync(TestServer pg, GovCloneSettings kept)
+    {
+        ArgumentNullException.ThrowIfNull(pg);
+        var lifecycle = new CloneLifecycle(kept);
+        var up = await lifecycle.UpAsync();
+        bool current;
+        await using (var maintenance = await pg.OpenAsync("postgres"))
+        {
+            current = (await lifecycle.ReadTemplateAsync(maintenance, CancellationToken.None)).Current;
+        }
+
+        if (!up.Verify.Passed || !current)
+        {
+            await DropAsync(pg, kept);
+            up = await lifecycle.UpAsync();
+        }
+
+        Assert.True(up.Verify.Passed);
+    }
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
+    {
+        var pg = await TestServer.GetAsync();
+        await DropAsync(pg, pg.Settings(Clone));
+    }
+
+    private static async Task DropAsync(TestServer pg, GovCloneSettings settings)
+    {
+        foreach (var sql in CloneLifecycle.DropStatements(settings))
+        {
+            await pg.ExecuteAsync("postgres", sql);
+        }
     }
 }

@@ -132,7 +132,7 @@ public class ChangeSemanticsTests
                 Assert.DoesNotContain(steps.Take(at), s => s.New?.Type == ResourceTypes.Database && dropped.Contains((string)s.New.Inputs["name"]!));
             }
 
-            Assert.True(deletes.Count == 0 || row.Key is "sourceDatabase" or "cloneDatabase" or "templateDatabase", $"{row.Key}: {row.Plan}");
+            Assert.True(deletes.Count == 0 || row.Key is "sourceDatabase" or "cloneDatabase" or "templateDatabase" or "masking", $"{row.Key}: {row.Plan}");
         }
     }
 
@@ -183,6 +183,10 @@ public class ChangeSemanticsTests
         Assert.Equal(["`govclone drop` (the old one's)", "`govclone clone`", "`govclone seed`"], rows["sourceDatabase"].AtTheServer);
         Assert.Equal(["`govclone clone`", "`govclone seed`"], rows["password"].AtTheServer); // compaction off here; its update runs nothing
         Assert.Equal(["`govclone clone`"], rows["sshPrivateKey"].AtTheServer);
+        // A masking change replaces the clone step (its identity is a trigger): the old family, holding values under the
+        // old rules, dropped first; the new clone made under the new rules. The seed does not read it.
+        Assert.Equal(["`govclone drop` (the old one's)", "`govclone clone`"], rows["masking"].AtTheServer);
+        Assert.Equal([DeployPlan.CloneCommand], rows["masking"].Plan.NamesOf(ChangeKind.Replace).Where(n => n != DeployPlan.SuiteCommand));
     }
 
     [Fact]

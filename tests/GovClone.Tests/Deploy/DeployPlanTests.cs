@@ -278,4 +278,37 @@ public class DeployPlanTests
             "urn:pulumi:nonprod::govclone::govclone:governance:SeededState$command:local:Command::governance-seed",
             plan[DeployPlan.SeedCommand].Urn(plan, "nonprod", "govclone"));
     }
+
+    /// <summary>
+    /// govclone:masking reaches the clone lever (it clones under the rules the suite checks, not the default), and its
+    /// identity is the clone step's trigger: a change replaces the step (the old family, holding values under other
+    /// rules, dropped first), as the CLI's up re-clones; the default's identity adds no trigger, so a stack made before
+    /// masking keeps its clone step.
+    /// </summary>
+    [Fact]
+    public void The_clone_step_reads_govclone_masking_and_its_identity_is_the_clone_steps_trigger()
+    {
+        string[] family = ["cloneDatabase=directus_gov_test_20260602", "templateDatabase=directus_gov_test_20260602_template", "sourceDatabase=directus"];
+        foreach (var masking in new[] { "credentials", "personal", "none", "personal, directus_activity.ip: keep" })
+        {
+            var s = Nonprod(("masking", masking));
+            var plan = Plan(s);
+            var converge = plan[DeployPlan.CloneCommand].Command!;
+            Assert.Contains(SettingKeys.Masking, converge.Settings);
+            Assert.Equal(masking, converge.Environment[SettingKeys.Masking.EnvironmentVariable]);
+            var parsed = SettingsLoader.Load(new SettingsSources
+            {
+                NoStackFile = true,
+                Environment = converge.Environment.Where(kv => kv.Value.Length > 0).ToDictionary(kv => kv.Key, kv => kv.Value),
+            });
+            Assert.Equal(s.Masking.Identity, parsed.Masking.Identity);
+            Assert.Equal(s.Masking.Identity, plan.CloneStack!.Clone.Masking);
+            object[] expected = masking == "credentials" ? family : [.. family, "masking=" + s.Masking.Identity];
+            Assert.Equal(expected, converge.Triggers);
+        }
+
+        Assert.Equal(Plan(Nonprod())[DeployPlan.CloneCommand].Command!.Triggers, Plan(Nonprod(("masking", "credentials")))[DeployPlan.CloneCommand].Command!.Triggers);
+        Assert.NotEqual(Nonprod(("masking", "personal")).Masking.Identity, Nonprod(("masking", "personal, directus_activity.ip: keep")).Masking.Identity);
+        Assert.StartsWith("masking=personal-", (string)Plan(Nonprod(("masking", "personal")))[DeployPlan.CloneCommand].Command!.Triggers[^1], StringComparison.Ordinal);
+    }
 }

@@ -111,6 +111,19 @@ public class GuardTests : CloneTestBase
     }
 
     [Fact]
+    public async Task The_source_connection_is_read_only()
+    {
+        await using var source = await Lifecycle.Connections.OpenSourceAsync(CancellationToken.None);
+        await using var cmd = new NpgsqlCommand("CREATE TABLE govclone_must_not_exist (x int)", source);
+        var ex = await Assert.ThrowsAsync<PostgresException>(() => cmd.ExecuteNonQueryAsync());
+        Assert.Equal(PostgresErrorCodes.ReadOnlySqlTransaction, ex.SqlState);
+    }
+}
+
+/// <summary>The guard's halves that need no server: the files' guard blocks, and C#'s refusal before any connection.</summary>
+public class GuardFileTests
+{
+    [Fact]
     public async Task Every_mutating_file_opens_with_the_same_guard_block()
     {
         foreach (var file in new[] { SqlScripts.SeedCommitted, SqlScripts.ResetInPlace, SqlScripts.Compact, SqlScripts.PurgeForeignRows })
@@ -132,17 +145,16 @@ public class GuardTests : CloneTestBase
     [InlineData("DIRECTUS_GOV_TEST_X")]
     public async Task A_lifecycle_for_a_wrong_name_is_refused_before_any_connection(string clone)
     {
-        var settings = Pg.Settings(Clone) with { CloneDatabase = clone, Port = 1 }; // port 1: any connection attempt would fail differently
+        var raw = new Dictionary<string, string?>
+        {
+            ["host"] = "127.0.0.1",
+            ["port"] = "1", // any connection attempt would fail differently
+            ["sslMode"] = "disable",
+            ["sourceDatabase"] = TestServer.Source,
+            ["cloneDatabase"] = TestServer.NewCloneName(),
+        };
+        var settings = GovClone.Configuration.SettingsParser.Parse(raw, new GovClone.Configuration.Secret("not-used")) with { CloneDatabase = clone };
         Assert.Throws<GuardException>(() => new CloneLifecycle(settings));
         await Task.CompletedTask;
-    }
-
-    [Fact]
-    public async Task The_source_connection_is_read_only()
-    {
-        await using var source = await Lifecycle.Connections.OpenSourceAsync(CancellationToken.None);
-        await using var cmd = new NpgsqlCommand("CREATE TABLE govclone_must_not_exist (x int)", source);
-        var ex = await Assert.ThrowsAsync<PostgresException>(() => cmd.ExecuteNonQueryAsync());
-        Assert.Equal(PostgresErrorCodes.ReadOnlySqlTransaction, ex.SqlState);
     }
 }

@@ -24,7 +24,13 @@ public sealed class ReCloneSizeTests : IAsyncLifetime
 
     private readonly string _password = LabKit.NewPassword("size");
     private string _work = null!;
+    private string _bin = null!;
     private LocalPostgresServer _server = null!;
+
+    /// <summary>While this file exists, the copy's data dump (pg_dump --section=data) stays alive after its output until <see cref="Release"/> exists.</summary>
+    private string Hold => Path.Combine(_work, "hold");
+
+    private string Release => Path.Combine(_work, "release");
 
     public async Task InitializeAsync()
     {
@@ -32,6 +38,21 @@ public sealed class ReCloneSizeTests : IAsyncLifetime
         _server = await LocalPostgresServer.StartAsync(new LocalServerOptions { StateDirectory = Path.Combine(_work, "server"), Password = _password });
         await SourceGenerator.EnsureAsync(_server, Source);
         await SourceGenerator.PadAsync(_server, Source, 40L << 20); // big tables to stream on their own, many relation files
+
+        // The server's tools, pg_dump wrapped: while Hold exists, the rest lane's data dump (the small tables, after its
+        // lane's big tables) ends only once Release exists, so a re-clone cannot finish before the test has crashed the
+        // server; until then it behaves as pg_dump (same output, same exit status).
+        _bin = ArgvWatch.WriteToolShims(_server.BinDirectory, Path.Combine(_work, "bin"), Path.Combine(_work, "argv.log"));
+        File.WriteAllText(Path.Combine(_bin, "pg_dump"), $$"""
+            #!/bin/sh
+            "{{_server.BinDirectory}}/pg_dump" "$@"
+            rc=$?
+            case " $* " in
+              *" --section=data "*) while [ -e '{{Hold}}' ] && [ ! -e '{{Release}}' ]; do sleep 0.1; done ;;
+            esac
+            exit $rc
+
+            """);
     }
 
     public async Task DisposeAsync()
@@ -49,6 +70,7 @@ public sealed class ReCloneSizeTests : IAsyncLifetime
         raw["retainTemplate"] = "false";
         raw["keepSpare"] = "false";
         raw["lockTimeoutSeconds"] = "600";
+        raw["pgBinDir"] = _bin;
         return SettingsParser.Parse(raw, new Secret(_password));
     }
 
@@ -71,13 +93,16 @@ public sealed class ReCloneSizeTests : IAsyncLifetime
         // <clone>_next is all that is new.
         Assert.True((await lifecycle.UpAsync()).Verify.Passed);
         var seeded = await DigestsAsync(Clone);
+        File.WriteAllText(Hold, string.Empty); // the copy cannot finish now (its data dump is held): no race with the crash
         var copy = lifecycle.CloneAsync(force: true);
         await Eventually.HoldsAsync(async () => copy.IsCompleted
             || await ScalarAsync<long>($"SELECT coalesce((SELECT pg_database_size(oid) FROM pg_database WHERE datname = '{Clone}_next'), 0)") > first.Bytes / 2,
             "the re-clone's copy did not reach half the clone's size", TimeSpan.FromMinutes(5));
-        Assert.False(copy.IsCompleted, "the re-clone ended before the crash point");
+        Assert.False(copy.IsCompleted, "the re-clone ended before the crash point (it failed: the held data dump cannot let it succeed)");
         await _server.StopAsync("immediate");
+        File.WriteAllText(Release, string.Empty);
         await Assert.ThrowsAnyAsync<Exception>(() => copy);
+        File.Delete(Hold);
         await _server.RestartAsync();
 
         Assert.True((await lifecycle.StatusAsync()).State.Complete, "the old clone is still the clone, complete");

@@ -35,14 +35,9 @@ public class ProcessRunnerTests
         }
     }
 
-    [Fact]
+    [LinuxFact]
     public async Task Cancelling_a_run_kills_the_whole_process_tree()
     {
-        if (!OperatingSystem.IsLinux())
-        {
-            return;
-        }
-
         using var cts = new CancellationTokenSource();
         var grandchild = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
         var run = ProcessRunner.RunAsync(Hanging(pid =>
@@ -56,14 +51,9 @@ public class ProcessRunnerTests
         await Eventually.HoldsAsync(() => IsDead(pid), $"the child's own child (sleep, pid {pid}) still runs after the cancel");
     }
 
-    [Fact]
+    [LinuxFact]
     public async Task A_disk_measurement_that_times_out_kills_df_and_goes_without()
     {
-        if (!OperatingSystem.IsLinux())
-        {
-            return;
-        }
-
         int? pid = null;
         var (free, total) = await HostDisk.DiskFreeAsync(Hanging(p => pid = p), TimeSpan.FromSeconds(10), CancellationToken.None);
 

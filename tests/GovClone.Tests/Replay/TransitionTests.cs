@@ -88,6 +88,10 @@ public class TransitionTests : CloneTestBase
         Assert.True(outputs.CloneSizeBytes > 0);
         Assert.Contains("own=30", outputs.Evidence, StringComparison.Ordinal);
         Assert.Equal(["Disk cost", "Value", "Isolation", "Drift risk", "Naming"], outputs.Factors.Select(f => f["factor"]));
+        Assert.Equal(s.Masking.Identity, outputs.Masking); // the default, credentials-…
+        Assert.True(outputs.MaskingClean);
+        Assert.Contains(outputs.MaskingColumns, c => c["column"] == "public.directus_users.password" && c["strategy"] == "null");
+        Assert.All(outputs.MaskingColumns, c => Assert.Equal("0", c["equalToSource"]));
         Assert.Null(StackOutputs.FromSuite(s, "govclone: a line that is not JSON\n"));
 
         // Drift made out of band (a row gone): the next pulumi up changes no resource's inputs but the suite
@@ -154,6 +158,40 @@ public class TransitionTests : CloneTestBase
         Assert.Equal(
             [(DeployPlan.CloneCommand, "update"), (DeployPlan.SeedCommand, "create"), (DeployPlan.SuiteCommand, "create")],
             ActionsSince(before).Select(a => (a.Resource, a.What)));
+    }
+
+    /// <summary>
+    /// A masking change replaces the clone step (the rules' identity is its trigger), as the CLI's up re-clones: the old
+    /// family (clone and template, holding values under the old rules) dropped first, then the clone made under the new
+    /// rules, so the suite's up finds it current and clones nothing; the stack outputs state the masking and its proof.
+    /// </summary>
+    [Fact]
+    public async Task Transition_masking_credentials_to_personal_replaces_the_clone_step_which_clones_under_the_new_rules_once()
+    {
+        var old = Config(("retainTemplate", "true"));
+        await UpFreshAsync(old);
+        var next = Config(("retainTemplate", "true"), ("masking", "personal"));
+        var before = _lab.Runner.Actions.Count;
+        var plan = await TransitionAsync(next);
+        AssertChanges(plan, replaces: [DeployPlan.CloneCommand, DeployPlan.SuiteCommand]);
+        var ran = ActionsSince(before).ToList();
+        Assert.Equal(
+            [(DeployPlan.CloneCommand, "delete"), (DeployPlan.CloneCommand, "create"), (DeployPlan.SuiteCommand, "create")],
+            ran.Select(a => (a.Resource, a.What)));
+        Assert.StartsWith(GovClone.Engine.EngineScript.MarkerFor(next) + " ", await MarkerAsync(Clone), StringComparison.Ordinal);
+        Assert.StartsWith(GovClone.Engine.EngineScript.TemplateMarkerFor(next) + " ", await MarkerAsync(next.TemplateDatabase), StringComparison.Ordinal);
+        Assert.Contains("\"lever\":\"clone\",\"changed\":false", ran[^1].Stdout, StringComparison.Ordinal); // the clone step made it under personal
+
+        var outputs = StackOutputs.FromSuite(next, ran[^1].Stdout)!;
+        Assert.StartsWith("personal-", outputs.Masking, StringComparison.Ordinal);
+        Assert.Equal(next.Masking.Identity, outputs.Masking);
+        Assert.True(outputs.MaskingClean);
+        Assert.Contains(outputs.MaskingColumns, c => c["column"] == "public.directus_users.email" && c["strategy"] == "email");
+        Assert.All(outputs.MaskingColumns, c => Assert.Equal("0", c["equalToSource"]));
+        await AssertConvergedAsync(next);
+
+        // The same rules again: nothing but the suite.
+        AssertChanges(await TransitionAsync(next));
     }
 
     [Fact]

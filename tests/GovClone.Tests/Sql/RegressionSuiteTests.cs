@@ -5,14 +5,18 @@ using GovClone.Tests.Support;
 
 namespace GovClone.Tests.Sql;
 
-public class RegressionSuiteTests : CloneTestBase
+/// <summary>The checked-in suite file against its generator: no server.</summary>
+public class RegressionSuiteFileTests
 {
-    private static string RepoFile(string relative) =>
-        Path.Combine(SettingsLoader.FindProjectDirectory(AppContext.BaseDirectory), relative);
-
     [Fact]
     public void The_checked_in_suite_is_exactly_what_the_generator_renders() =>
-        Assert.Equal(RegressionSuite.Render(SeedProfile.Committed), File.ReadAllText(RepoFile("sql/A_coverage_regression_suite_clone.sql")));
+        Assert.Equal(RegressionSuite.Render(SeedProfile.Committed), File.ReadAllText(RegressionSuiteTests.RepoFile("sql/A_coverage_regression_suite_clone.sql")));
+}
+
+public class RegressionSuiteTests : CloneTestBase
+{
+    internal static string RepoFile(string relative) =>
+        Path.Combine(SettingsLoader.FindProjectDirectory(AppContext.BaseDirectory), relative);
 
     private async Task<ProcessResult> RunSuiteWithPsqlAsync(string? extraArgs = null)
     {

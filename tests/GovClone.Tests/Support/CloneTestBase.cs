@@ -7,9 +7,27 @@ namespace GovClone.Tests.Support;
 /// <summary>A test that owns one clone name on the shared real server, dropped when the test ends.</summary>
 public abstract class CloneTestBase : IAsyncLifetime
 {
+    private readonly bool _dropFamily;
+
+    /// <summary>A clone name of the test's own, its family dropped when the test ends.</summary>
+    protected CloneTestBase()
+        : this(TestServer.NewCloneName(), dropFamily: true)
+    {
+    }
+
+    /// <summary>
+    /// <paramref name="clone"/>, shared with the other tests of a class fixture that drops it (<paramref name="dropFamily"/>
+    /// false): the test still checks production's fingerprint around itself.
+    /// </summary>
+    protected CloneTestBase(string clone, bool dropFamily)
+    {
+        Clone = clone;
+        _dropFamily = dropFamily;
+    }
+
     protected TestServer Pg { get; private set; } = null!;
 
-    protected string Clone { get; } = TestServer.NewCloneName();
+    protected string Clone { get; }
 
     protected GovCloneSettings Settings { get; private set; } = null!;
 
@@ -28,7 +46,7 @@ public abstract class CloneTestBase : IAsyncLifetime
     public virtual async Task DisposeAsync()
     {
         // The clone's whole family (template, _next, _old, _spare), as `govclone drop` sends it.
-        foreach (var sql in CloneLifecycle.DropStatements(Settings))
+        foreach (var sql in _dropFamily ? CloneLifecycle.DropStatements(Settings) : [])
         {
             await Pg.ExecuteAsync("postgres", sql);
         }

@@ -21,10 +21,10 @@ public sealed class SshFixture : IAsyncLifetime
         var standIns = Path.Combine(AppContext.BaseDirectory, "stand-ins");
         Server = await SshServer.StartAsync(new Dictionary<string, string>
         {
-            ["PATH"] = $"{standIns}:{pg.Server.BinDirectory}:/usr/local/bin:/usr/bin:/bin",
+            ["PATH"] = $"{standIns}:{pg.ToolShims}:/usr/local/bin:/usr/bin:/bin", // the shims log every tool's argv
             ["GOVCLONE_STANDIN_PGHOST"] = pg.Server.Host,
             ["GOVCLONE_STANDIN_PGPORT"] = pg.Server.Port.ToString(CultureInfo.InvariantCulture),
-            ["GOVCLONE_STANDIN_PGBIN"] = pg.Server.BinDirectory,
+            ["GOVCLONE_STANDIN_PGBIN"] = pg.ToolShims,
         });
         foreach (var (k, v) in Server.ClientEnvironment)
         {
@@ -71,7 +71,7 @@ public class RealSshTests(SshFixture ssh) : CloneTestBase, IClassFixture<SshFixt
     {
         var settings = Over("streams") with { RetainTemplate = RetainTemplate.Yes };
         var lifecycle = new CloneLifecycle(settings);
-        await using (var watch = new ArgvWatch(Pg.Password))
+        await using (var watch = Pg.WatchArgv(Pg.Password))
         {
             Assert.True((await lifecycle.UpAsync()).Verify.Passed);
             Assert.True((await lifecycle.VerifyAsync()).Passed);
@@ -89,6 +89,7 @@ public class RealSshTests(SshFixture ssh) : CloneTestBase, IClassFixture<SshFixt
             Assert.True((await lifecycle.DropAsync()).Changed);
             Assert.Empty(watch.Leaks);
             Assert.Contains("ssh", watch.ProgramsSeen);
+            Assert.Contains("pg_dump", watch.ProgramsSeen); // the tools the sshd's sessions ran are in the log too
         }
 
         AssertNoPasswordLogged();
