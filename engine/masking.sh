@@ -36,8 +36,8 @@ mask_line() { awk -F "$tab" -v t="$1" '$1 == t { print; exit }' "$work/mask.tsv"
 # The masked tables that are not streamed on their own leave pg_dump's data (mask_exclude) for masked_rest.
 mask_plan_lanes() {
   mask_exclude=()
-  local name columns select set
-  while IFS="$tab" read -r name columns select set; do
+  local name columns select
+  while IFS="$tab" read -r name columns select _; do
     if [ -z "$name" ]; then continue; fi
     case "$big_names" in *"$name"$'\n'*) continue ;; esac
     mask_exclude+=(--exclude-table-data="$name")
@@ -65,9 +65,9 @@ copy_query() {
 # one snapshot import): its psql writes each table's COPY header (\echo), the rows of its masked COPY TO STDOUT, then the
 # \. that ends it, and ends its one transaction with the source check.
 masked_rest() {
-  local name columns select set header
+  local name columns select header
   local -a commands=()
-  while IFS="$tab" read -r name columns select set; do
+  while IFS="$tab" read -r name columns select _; do
     if [ -z "$name" ]; then continue; fi
     case "$big_names" in *"$name"$'\n'*) continue ;; esac
     # \echo's argument in single quotes: a quote doubled, a backslash doubled (psql reads \\ as one).
