@@ -22,6 +22,9 @@ public sealed partial class DeployPlan
     public static readonly IReadOnlyList<SettingKey> BranchSettings =
     [
         SettingKeys.CloneGeneration, SettingKeys.HostFreeBytes, SettingKeys.MaxBranches, SettingKeys.BranchMinFreeBytes, SettingKeys.BranchOf,
+        // The clone's masking: the branch's verify proves these rules, per masked column (without it a branch stack's
+        // proof checked the default rules whatever the clone was made under).
+        SettingKeys.Masking,
     ];
 
     /// <summary>Settings a change of which replaces the branch (another branch): its Delete drops the old one first.</summary>
