@@ -61,7 +61,9 @@ public static partial class GovCloneCli
         }
 
         using var cts = new CancellationTokenSource();
-        ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cts.Cancel(); };
+        // CancelAsync, not Cancel: the token's callbacks (the prompt's WaitAsync, and with it the rest of the lever up to
+        // Main's return) must not run inline on the runtime's signal-handling thread, which the process's exit waits for.
+        ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; _ = cts.CancelAsync(); };
         Console.CancelKeyPress += onCancel;
         try
         {
