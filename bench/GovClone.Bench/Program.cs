@@ -6,6 +6,27 @@ using Spectre.Console;
 
 // bench/clone [--size 1.2GB | --sizes 0.3GB,1.2GB,3GB] [--rounds N] [--smoke] [--charts DIR]
 // One source, grown from the smallest size to the largest; at each size every way runs once per round.
+const string Usage = "usage: bench/clone [--size 1.2GB | --sizes 0.3GB,1.2GB,3GB] [--rounds N] [--smoke] [--charts DIR]";
+if (args.Contains("--help") || args.Contains("-h"))
+{
+    Console.WriteLine(Usage);
+    return 0;
+}
+
+// An argument it does not know is refused before anything starts (a mistyped option used to start the default 1.2 GB run).
+for (var a = 0; a < args.Length; a++)
+{
+    if (args[a] is "--size" or "--sizes" or "--rounds" or "--charts" && a + 1 < args.Length)
+    {
+        a++;
+    }
+    else if (args[a] != "--smoke")
+    {
+        Console.Error.WriteLine($"bench/clone: '{args[a]}' is not an option here (or lacks its value). {Usage}");
+        return 2;
+    }
+}
+
 var inv = CultureInfo.InvariantCulture;
 long[] sizes;
 int rounds;
