@@ -70,7 +70,8 @@ public static class RunScenarios
             {
                 "ssh" => ["--transport", "ssh", "--ssh-host", "contabo"],
                 "docker" => ["--transport", "docker"],
-                _ => [],
+                // Locally govclone runs the tools from govclone:pgBinDir (the lab's server's), not PATH: the shims then.
+                _ => ["-c", "pgBinDir=" + shims],
             };
             var outputs = new List<CliRun>();
             int leaks;
