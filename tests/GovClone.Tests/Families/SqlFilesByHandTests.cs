@@ -33,6 +33,7 @@ public class SqlFilesByHandTests(FamiliesFixture f)
     [InlineData("sql/engine/analyze.sql")]
     [InlineData("sql/engine/analyze_rest.sql")]
     [InlineData("sql/engine/analyze_late.sql")]
+    [InlineData("sql/engine/mask_converge.sql")]
     [InlineData("sql/generate_source.sql")]
     [InlineData("sql/pad_source.sql")]
     public void A_mutating_file_guards_inside_its_transaction(string file)

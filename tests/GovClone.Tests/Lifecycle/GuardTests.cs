@@ -131,7 +131,7 @@ public class GuardFileTests
             Assert.Contains(GovClone.Engine.ServerScripts.GuardBlock, SqlScripts.Get(file), StringComparison.Ordinal);
         }
 
-        foreach (var file in new[] { "analyze.sql", "analyze_rest.sql", "analyze_late.sql" })
+        foreach (var file in new[] { "analyze.sql", "analyze_rest.sql", "analyze_late.sql", "mask_converge.sql" })
         {
             Assert.Contains(GovClone.Engine.ServerScripts.GuardBlock, EngineFiles.GetSql(file), StringComparison.Ordinal);
         }
