@@ -50,6 +50,21 @@ public class BranchPlanTests
         }
     }
 
+    [Theory]
+    [InlineData("credentials")]
+    [InlineData("personal")]
+    [InlineData("none")]
+    public void The_clones_masking_reaches_every_branch_step_so_its_verify_proves_those_rules(string masking)
+    {
+        // A branch's verify reads the masking proof under govclone:masking; without it the steps ran under the default.
+        var plan = Plan(BranchStack(("masking", masking)));
+        Assert.All(plan.Commands, c =>
+        {
+            Assert.Contains(SettingKeys.Masking, c.Command!.Settings);
+            Assert.Equal(masking, c.Command.Environment[SettingKeys.Masking.EnvironmentVariable]);
+        });
+    }
+
     [Fact]
     public void The_profile_and_the_parent_reach_the_lines_and_the_stack_names_the_branch()
     {
