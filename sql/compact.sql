@@ -1,4 +1,4 @@
--- compact.sql: VACUUM (FULL, ANALYZE) the clone (rewrites every table, refreshes statistics).
+-- compact.sql: VACUUM (FULL, ANALYZE) the clone's own tables (rewrites each, refreshes statistics; never a shared catalog).
 --   cat sql/compact.sql | psql -X -v ON_ERROR_STOP=1 -d directus_gov_test_20260602 -f -
 -- Refuses (guard) any database but a complete clone, or the one named in govclone.expected_database.
 \set ON_ERROR_STOP on
@@ -52,6 +52,13 @@ $guard$;
 -- the guard's own verdict (govclone.guarded, set only when the guard passed, in this session), so not even a psql that
 -- goes on after an error reaches it.
 SELECT coalesce(current_setting('govclone.guarded', true) = current_database(), false) AS govclone_guarded \gset
+-- The clone's own tables, by name: a database-wide VACUUM FULL also rewrites the server's shared catalogs
+-- (pg_database, pg_authid, pg_subscription, …), queueing an exclusive lock on them that every new connection to every
+-- database, production's included, then waits behind; and the queued lock waits for any session that read them in
+-- an open transaction (another clone's snapshot session): a server-wide stall. So: every table and materialized view
+-- of this database that is not shared and not another session's temporary table, in one VACUUM.
 \if :govclone_guarded
-VACUUM (FULL, ANALYZE);
+SELECT 'VACUUM (FULL, ANALYZE) ' || string_agg(format('%I.%I', n.nspname, c.relname), ', ' ORDER BY n.nspname, c.relname)
+FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE c.relkind IN ('r', 'm') AND NOT c.relisshared AND c.relpersistence <> 't' \gexec
 \endif

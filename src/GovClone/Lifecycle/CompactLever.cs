@@ -5,7 +5,7 @@ using GovClone.Transport;
 
 namespace GovClone.Lifecycle;
 
-/// <summary>compact: VACUUM (FULL, ANALYZE) of the clone, after the guard block of sql/compact.sql, under the run lock.</summary>
+/// <summary>compact: VACUUM (FULL, ANALYZE) of the clone's own tables (never a shared catalog), after the guard block of sql/compact.sql, under the run lock.</summary>
 internal sealed class CompactLever(GovCloneSettings settings, Connections connections, CloneStates states, FamilyPreparation family)
 {
     public async Task<LeverResult> CompactAsync(CancellationToken ct)
@@ -17,11 +17,15 @@ internal sealed class CompactLever(GovCloneSettings settings, Connections connec
 
         await using (var clone = await connections.OpenCloneAsync(ct))
         {
-            // VACUUM cannot run inside a transaction block, and Npgsql sends a multi-statement text as one
-            // implicit transaction: so the file's guard block and its VACUUM (what its psql \if runs) go as two commands.
-            var (guard, vacuum) = SqlScripts.CompactParts();
+            // VACUUM cannot run inside a transaction block, and Npgsql sends a multi-statement text as one implicit
+            // transaction: so the file's guard block, the query its psql \if runs with \gexec (the VACUUM of the clone's
+            // own tables, never a shared catalog) and that VACUUM go as three commands.
+            var (guard, vacuumStatementQuery) = SqlScripts.CompactParts();
             await GuardedSql.ExecuteAsync(clone, guard, ct);
-            await GuardedSql.ExecuteAsync(clone, vacuum, ct);
+            if (await GuardedSql.ScalarAsync<string>(clone, vacuumStatementQuery, ct) is { } vacuum)
+            {
+                await GuardedSql.ExecuteAsync(clone, vacuum, ct);
+            }
         }
 
         var after = (await states.ReadStateAsync(runLock.Maintenance, ct)).SizeBytes ?? 0;

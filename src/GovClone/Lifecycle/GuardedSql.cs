@@ -11,12 +11,20 @@ internal static class GuardedSql
     /// Runs <paramref name="sql"/>; a name guard's or the family guard's refusal (SQLSTATE GC001, GC005, or a
     /// "govclone guard:" message) becomes a <see cref="GuardException"/> naming govclone:cloneDatabase.
     /// </summary>
-    public static async Task ExecuteAsync(NpgsqlConnection connection, string sql, CancellationToken ct)
+    public static async Task ExecuteAsync(NpgsqlConnection connection, string sql, CancellationToken ct) =>
+        await RunAsync(connection, sql, async cmd => await cmd.ExecuteNonQueryAsync(ct));
+
+    /// <summary>Like <see cref="ExecuteAsync"/>, for a query of one value (null for SQL NULL or no row).</summary>
+    public static async Task<T?> ScalarAsync<T>(NpgsqlConnection connection, string sql, CancellationToken ct)
+        where T : class =>
+        await RunAsync(connection, sql, async cmd => await cmd.ExecuteScalarAsync(ct)) as T;
+
+    private static async Task<object?> RunAsync(NpgsqlConnection connection, string sql, Func<NpgsqlCommand, Task<object?>> run)
     {
         await using var cmd = new NpgsqlCommand(sql, connection);
         try
         {
-            await cmd.ExecuteNonQueryAsync(ct);
+            return await run(cmd);
         }
         catch (PostgresException ex) when (ex.SqlState is GovCloneErrorCodes.Guard or GovCloneErrorCodes.FamilyGuard || ex.MessageText.StartsWith("govclone guard:", StringComparison.Ordinal))
         {

@@ -49,10 +49,11 @@ public static class SqlScripts
             .ToArray();
 
     /// <summary>
-    /// compact.sql for Npgsql: its guard block and the statement its psql <c>\if :govclone_guarded</c> runs, sent as two
-    /// commands (VACUUM cannot run inside a transaction block, which a multi-statement command is).
+    /// compact.sql for Npgsql: its guard block, and the query its psql <c>\if :govclone_guarded</c> runs with <c>\gexec</c>
+    /// (without it), whose one value is the VACUUM statement to send next: three commands, since VACUUM cannot run inside a
+    /// transaction block, which a multi-statement command is.
     /// </summary>
-    public static (string Guard, string Vacuum) CompactParts()
+    public static (string Guard, string VacuumStatementQuery) CompactParts()
     {
         var text = Get(Compact);
         const string end = "$guard$;";
@@ -66,7 +67,13 @@ public static class SqlScripts
             throw new InvalidOperationException("sql/compact.sql has no guard block or no \\if :govclone_guarded … \\endif");
         }
 
-        return (text[start..stop], string.Join('\n', lines[(from + 1)..to]).Trim());
+        var query = string.Join('\n', lines[(from + 1)..to].Where(l => !l.TrimStart().StartsWith("--", StringComparison.Ordinal))).Trim();
+        if (!query.EndsWith("\\gexec", StringComparison.Ordinal))
+        {
+            throw new InvalidOperationException("sql/compact.sql's \\if :govclone_guarded block is not one query ending in \\gexec");
+        }
+
+        return (text[start..stop], query[..^"\\gexec".Length].TrimEnd());
     }
 
     /// <summary>A single-statement file without its comments-only lines and trailing semicolon, to embed as a sub-query.</summary>

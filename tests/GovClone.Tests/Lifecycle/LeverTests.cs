@@ -126,6 +126,43 @@ public class LeverTests : CloneTestBase
     }
 
     [Fact]
+    public async Task Compact_rewrites_only_the_clones_own_tables_so_an_open_transaction_on_a_shared_catalog_stalls_nothing()
+    {
+        await Lifecycle.UpAsync();
+        await using var watch = await Pg.OpenAsync("postgres"); // opened first: a new connection is what a queued shared-catalog lock would stall
+        const string sharedFilenodes = "SELECT string_agg(pg_relation_filenode(c.oid)::text, ',' ORDER BY c.oid) FROM pg_class c WHERE c.relisshared AND c.relkind = 'r'";
+        var filenodesBefore = await ScalarOnAsync(watch, sharedFilenodes);
+
+        // Another clone's snapshot session on production, as the engine's is: an open transaction that read the shared
+        // catalogs (pg_dump does). A database-wide VACUUM FULL queues an exclusive lock on them behind it, and every new
+        // connection to the server, production's app's included, then waits behind that: a server-wide stall (found in
+        // this suite: one test's clone and another's compact waited on each other through it until one was killed).
+        await using var holder = await Pg.OpenAsync(TestServer.Source);
+        await ScalarOnAsync(holder, "BEGIN READ ONLY; SELECT count(*) FROM pg_database; SELECT count(*) FROM pg_subscription; SELECT count(*)::text FROM pg_authid");
+
+        var compact = Lifecycle.CompactAsync();
+        const string queued = "SELECT string_agg(format('%s by pid %s (%s)', l.relation::regclass, l.pid, l.mode), '; ') "
+            + "FROM pg_locks l JOIN pg_class c ON c.oid = l.relation WHERE NOT l.granted AND c.relisshared";
+        while (!compact.IsCompleted)
+        {
+            var waiting = await ScalarOnAsync(watch, queued);
+            Assert.True(waiting is null, $"compact queued a lock on a shared catalog: {waiting}");
+            await Task.WhenAny(compact, Task.Delay(50));
+        }
+
+        var r = await compact;
+        Assert.Contains("VACUUM (FULL, ANALYZE)", r.Summary, StringComparison.Ordinal);
+        Assert.Equal(CommittedEvidence, Evidence(await MetricsAsync()));
+        Assert.Equal(filenodesBefore, await ScalarOnAsync(watch, sharedFilenodes)); // no shared catalog rewritten
+    }
+
+    private static async Task<string?> ScalarOnAsync(Npgsql.NpgsqlConnection conn, string sql)
+    {
+        await using var cmd = new Npgsql.NpgsqlCommand(sql, conn);
+        return await cmd.ExecuteScalarAsync() as string;
+    }
+
+    [Fact]
     public async Task Drop_with_open_sessions_succeeds_and_a_second_drop_is_a_no_op()
     {
         await Lifecycle.CloneAsync();

@@ -46,6 +46,25 @@ public class TestTimesScriptTests
         Assert.DoesNotContain("compact.sql", one.StandardOutput.Split("per class")[0], StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_whole_runs_results_list_the_slowest_and_every_class()
+    {
+        // A whole suite's worth of results: the sorted list outgrows a pipe's buffer, so a reader that stops after N lines
+        // (head) would end the script by SIGPIPE before the per-class part (it did, on this repo's 696-test run).
+        var line = Trx.Split('\n').First(l => l.Contains("TransitionTests", StringComparison.Ordinal));
+        var many = string.Join('\n', Enumerable.Range(0, 2000).Select(i => line.Replace("never_renaming", $"never_renaming_{i}", StringComparison.Ordinal)));
+        using var dir = new FaultTests.TempDirectory();
+        var trx = Path.Combine(dir.Path, "t.trx");
+        await File.WriteAllTextAsync(trx, Trx.Replace("</Results>", many + "\n</Results>", StringComparison.Ordinal));
+
+        var run = await InProcessCli.ScriptAsync("test-times", null, trx, "5");
+        Assert.True(run.Succeeded, $"exit {run.ExitCode}: {run.StandardError}");
+        var lines = run.StandardOutput.Split('\n');
+        Assert.Equal("2003 tests, 253129 s summed", lines[0]);
+        Assert.Equal(5, lines.SkipWhile(l => !l.StartsWith("slowest 5 tests", StringComparison.Ordinal)).Skip(1).TakeWhile(l => l.Length > 0).Count());
+        Assert.Contains("253126.5\t2001\tGovClone.Tests.Replay.TransitionTests", lines);
+    }
+
     [Theory]
     [InlineData(false, "30")]
     [InlineData(true, "ten")]
