@@ -100,7 +100,7 @@ public sealed class CloneBench(BenchLab lab, Ways ways, Action<string> log)
         // inherits it): the clone's own spare is left for the remake measured below.
         await lab.SettleAsync();
         var branchSpare = await Cli(run, "spare", "--keep-spare", "false");
-        Expect(branchSpare, "_bspare made in");
+        Expect(branchSpare, $"branch spare: {lab.Settings.CloneDatabase}{GovClone.Guards.FamilyRules.BranchSpareSuffix} "); // made now, or ready already (the spare a clone started)
         await lab.SettleAsync();
         var branch = await Cli(run, "branch", "create", "bench", "--keep-spare", "false");
         Expect(branch, "ready: suite PASS");
