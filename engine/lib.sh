@@ -10,12 +10,12 @@
 # govclone:rules begin (generated from src/GovClone/Guards/FamilyRules.cs; FamilyRulesTests hold every copy to it and rewrite them when asked)
 readonly govclone_prefix=directus_gov_test_
 readonly govclone_max_bytes=63
-readonly govclone_clone_max_bytes=57
+readonly govclone_clone_max_bytes=56
 readonly govclone_next_suffix=_next
 readonly govclone_old_suffix=_old
 readonly govclone_spare_suffix=_spare
 readonly govclone_template_suffix=_template
-readonly govclone_reserved_suffixes='_template _next _old _spare'
+readonly govclone_reserved_suffixes='_template _next _old _spare _bspare'
 # govclone_marker KIND VALUE...: the marker of KIND with the first fields of its format, in order (a prefix of it,
 # or the whole marker before its at=).
 govclone_marker() {
@@ -30,6 +30,7 @@ govclone_marker() {
     dropping) fields='family role' ;;
     branch) fields='family source generation template owner created used' ;;
     branch-incomplete) fields='family owner created' ;;
+    branch-spare) fields='family source generation template oid' ;;
     *) return 1 ;;
   esac
   text="govclone:$kind"
@@ -82,7 +83,7 @@ engine_params() {
       *) fail_refused "govclone:cloneDatabase" "'$name' does not start with $govclone_prefix" "name the clone ${govclone_prefix}<a-z0-9_>" ;;
     esac
     if [ "${#name}" -gt "$govclone_max_bytes" ]; then
-      fail_refused "govclone:cloneDatabase" "'$name' is longer than PostgreSQL's $govclone_max_bytes bytes" "name the clone in at most $govclone_clone_max_bytes bytes (room for <clone>$govclone_spare_suffix)"
+      fail_refused "govclone:cloneDatabase" "'$name' is longer than PostgreSQL's $govclone_max_bytes bytes" "name the clone in at most $govclone_clone_max_bytes bytes (room for its companions: $govclone_reserved_suffixes)"
     fi
   done
   # A clone never ends in a family suffix (it would be another clone's companion or template), a template never in a companion's.

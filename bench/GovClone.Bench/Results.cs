@@ -50,8 +50,11 @@ public sealed class Ways
 
     /// <summary>The spare's remake, off the critical path (clone --force starts it in the background): measured on its own.</summary>
     public Way SpareRemake { get; } = new("govclone spare (the spare's remake, off the critical path)", WayKind.Govclone);
-    /// <summary>Issue 17's row: a branch for a pull request, from the template to a seeded copy that passed the suite.</summary>
-    public Way Branch { get; } = new("govclone branch create + seed + suite (a copy of the template)", WayKind.Govclone);
+    /// <summary>
+    /// Issue 17's row: a branch for a pull request, from the template to a seeded copy that passed the suite; since issue
+    /// 26.4 with the ready branch spare made (untimed) before, as a user's clone has it: the create renames it.
+    /// </summary>
+    public Way Branch { get; } = new("govclone branch create + seed + suite (the ready branch spare renamed)", WayKind.Govclone);
 
     public Way SourceTemplate { get; } = new("govclone source-template (explicit; idle source only)", WayKind.Govclone);
 

@@ -9,12 +9,12 @@ DECLARE
   -- govclone:rules begin (generated from src/GovClone/Guards/FamilyRules.cs; FamilyRulesTests hold every copy to it and rewrite them when asked)
   rule_prefix constant text := 'directus_gov_test_';
   rule_max_bytes constant int := 63;
-  rule_clone_max_bytes constant int := 57;
+  rule_clone_max_bytes constant int := 56;
   rule_branch_max constant int := 20;
   rule_fingerprint_base constant bigint := 1000000;
   rule_fingerprint_span constant bigint := 8999999;
-  rule_suffixes constant text[] := ARRAY['_template', '_next', '_old', '_spare'];
-  rule_roles constant text[] := ARRAY['template', 'next', 'old', 'spare'];
+  rule_suffixes constant text[] := ARRAY['_template', '_next', '_old', '_spare', '_bspare'];
+  rule_roles constant text[] := ARRAY['template', 'next', 'old', 'spare', 'bspare'];
   rule_marker_complete constant text := 'govclone:complete family=%s source=%s generation=%s masking=%s method=%s fidelity=%s';
   rule_marker_template constant text := 'govclone:template family=%s source=%s generation=%s masking=%s method=%s fidelity=%s';
   rule_marker_spare constant text := 'govclone:spare family=%s source=%s generation=%s masking=%s template=%s method=%s fidelity=%s';
@@ -23,6 +23,7 @@ DECLARE
   rule_marker_dropping constant text := 'govclone:dropping family=%s role=%s';
   rule_marker_branch constant text := 'govclone:branch family=%s source=%s generation=%s template=%s owner=%s created=%s used=%s';
   rule_marker_branch_incomplete constant text := 'govclone:branch-incomplete family=%s owner=%s created=%s';
+  rule_marker_branch_spare constant text := 'govclone:branch-spare family=%s source=%s generation=%s template=%s oid=%s';
   -- govclone:rules end
   db text := current_database();
   expected text := coalesce(current_setting('govclone.expected_database', true), '');

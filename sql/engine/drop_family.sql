@@ -4,6 +4,6 @@
 \set ON_ERROR_STOP on
 SELECT format('DROP DATABASE IF EXISTS %I WITH (FORCE)', f.name)
 FROM unnest(ARRAY[current_setting('govclone.clone'), current_setting('govclone.template'), current_setting('govclone.next'),
-                  current_setting('govclone.old'), current_setting('govclone.spare')]) WITH ORDINALITY AS f(name, n)
+                  current_setting('govclone.old'), current_setting('govclone.spare'), current_setting('govclone.bspare')]) WITH ORDINALITY AS f(name, n)
 WHERE EXISTS (SELECT 1 FROM pg_database d WHERE d.datname = f.name)
 ORDER BY f.n \gexec

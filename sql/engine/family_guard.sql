@@ -1,8 +1,8 @@
 -- family_guard.sql (maintenance database; after prefix_guard.sql, which sets the family's names): a family is a fact on
 -- the server, not a name pattern. For each name of the clone's family that exists (govclone.clone, .template, .next,
--- .old, .spare) it reads the marker, written when govclone made that database, and decides:
+-- .old, .spare, .bspare: the ready branch spare) it reads the marker, written when govclone made that database, and decides:
 --   ours      the marker names this family (govclone.clone) and this role: the clone (complete; or building: an empty
---             database adopted as it; or dropping), the template, the spare;
+--             database adopted as it; or dropping), the template, the spare, the branch spare;
 --   leftover  ours, and left by an interrupted run: a next (building or dropping), an old, a building or dropping
 --             template or spare; the lever holding the lock drops it;
 --   foreign   another family's or another role's marker (a branch, another clone's template, this clone's spare where
@@ -27,12 +27,12 @@ DECLARE
   -- govclone:rules begin (generated from src/GovClone/Guards/FamilyRules.cs; FamilyRulesTests hold every copy to it and rewrite them when asked)
   rule_prefix constant text := 'directus_gov_test_';
   rule_max_bytes constant int := 63;
-  rule_clone_max_bytes constant int := 57;
+  rule_clone_max_bytes constant int := 56;
   rule_branch_max constant int := 20;
   rule_fingerprint_base constant bigint := 1000000;
   rule_fingerprint_span constant bigint := 8999999;
-  rule_suffixes constant text[] := ARRAY['_template', '_next', '_old', '_spare'];
-  rule_roles constant text[] := ARRAY['template', 'next', 'old', 'spare'];
+  rule_suffixes constant text[] := ARRAY['_template', '_next', '_old', '_spare', '_bspare'];
+  rule_roles constant text[] := ARRAY['template', 'next', 'old', 'spare', 'bspare'];
   rule_marker_complete constant text := 'govclone:complete family=%s source=%s generation=%s masking=%s method=%s fidelity=%s';
   rule_marker_template constant text := 'govclone:template family=%s source=%s generation=%s masking=%s method=%s fidelity=%s';
   rule_marker_spare constant text := 'govclone:spare family=%s source=%s generation=%s masking=%s template=%s method=%s fidelity=%s';
@@ -41,10 +41,11 @@ DECLARE
   rule_marker_dropping constant text := 'govclone:dropping family=%s role=%s';
   rule_marker_branch constant text := 'govclone:branch family=%s source=%s generation=%s template=%s owner=%s created=%s used=%s';
   rule_marker_branch_incomplete constant text := 'govclone:branch-incomplete family=%s owner=%s created=%s';
+  rule_marker_branch_spare constant text := 'govclone:branch-spare family=%s source=%s generation=%s template=%s oid=%s';
   -- govclone:rules end
   clone text := current_setting('govclone.clone');
   census boolean := coalesce(current_setting('govclone.family_mode', true), '') = 'census';
-  roles text[] := ARRAY['clone', 'template', 'next', 'old', 'spare'];
+  roles text[] := ARRAY['clone', 'template', 'next', 'old', 'spare', 'bspare'];
   role text;
   name text;
   marker text;
@@ -64,7 +65,7 @@ DECLARE
   fingerprinted boolean;
   known text[] := ARRAY(SELECT split_part(split_part(t, ' ', 1), ':', 2)
                         FROM unnest(ARRAY[rule_marker_complete, rule_marker_template, rule_marker_spare, rule_marker_building, rule_marker_old,
-                                          rule_marker_dropping, rule_marker_branch, rule_marker_branch_incomplete]) t);
+                                          rule_marker_dropping, rule_marker_branch, rule_marker_branch_incomplete, rule_marker_branch_spare]) t);
 BEGIN
   FOREACH role IN ARRAY roles LOOP
     name := current_setting('govclone.' || role);
@@ -81,7 +82,7 @@ BEGIN
     IF kind IS NOT NULL AND NOT kind = ANY (known) THEN
       kind := '?'; -- a govclone marker of no kind this version knows: not this family's
     END IF;
-    IF marker = '' AND fingerprinted AND role IN ('template', 'next', 'spare') THEN
+    IF marker = '' AND fingerprinted AND role IN ('template', 'next', 'spare', 'bspare') THEN
       -- Created by this family's run (its CREATE carried this family's fingerprint for this name), whose client died
       -- before the marker that follows it in the same session: this family's leftover, being built.
       kind := split_part(split_part(rule_marker_building, ' ', 1), ':', 2);
@@ -96,7 +97,7 @@ BEGIN
                           WHEN 'complete' THEN name END;
     END IF;
     has := CASE kind WHEN 'complete' THEN 'clone' WHEN 'template' THEN 'template' WHEN 'spare' THEN 'spare' WHEN 'old' THEN 'old'
-                     WHEN 'branch' THEN 'branch' WHEN 'branch-incomplete' THEN 'branch'
+                     WHEN 'branch' THEN 'branch' WHEN 'branch-incomplete' THEN 'branch' WHEN 'branch-spare' THEN 'bspare'
                      WHEN 'building' THEN substring(marker FROM ' role=([^ ]+)') WHEN 'dropping' THEN substring(marker FROM ' role=([^ ]+)') END;
     verdict := CASE
       WHEN kind IS NULL THEN 'unmarked'

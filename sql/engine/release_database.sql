@@ -1,5 +1,5 @@
 -- release_database.sql (maintenance database): makes govclone.database (a database of the clone's family: the
--- template, <clone>_old, the spare, a build) droppable and never taken for anything: marks it
+-- template, <clone>_old, the spare, the branch spare, a build) droppable and never taken for anything: marks it
 -- 'govclone:dropping family=<clone> role=<its role>' (no complete, template or spare marker, yet still this family's:
 -- a drop cut short leaves a leftover the next lever recognises) and clears IS_TEMPLATE (PostgreSQL refuses to drop a
 -- template). After prefix_guard.sql and family_guard.sql; then drop_database.sql (psql) or DROP DATABASE IF EXISTS …
@@ -10,12 +10,12 @@ DECLARE
   -- govclone:rules begin (generated from src/GovClone/Guards/FamilyRules.cs; FamilyRulesTests hold every copy to it and rewrite them when asked)
   rule_prefix constant text := 'directus_gov_test_';
   rule_max_bytes constant int := 63;
-  rule_clone_max_bytes constant int := 57;
+  rule_clone_max_bytes constant int := 56;
   rule_branch_max constant int := 20;
   rule_fingerprint_base constant bigint := 1000000;
   rule_fingerprint_span constant bigint := 8999999;
-  rule_suffixes constant text[] := ARRAY['_template', '_next', '_old', '_spare'];
-  rule_roles constant text[] := ARRAY['template', 'next', 'old', 'spare'];
+  rule_suffixes constant text[] := ARRAY['_template', '_next', '_old', '_spare', '_bspare'];
+  rule_roles constant text[] := ARRAY['template', 'next', 'old', 'spare', 'bspare'];
   rule_marker_complete constant text := 'govclone:complete family=%s source=%s generation=%s masking=%s method=%s fidelity=%s';
   rule_marker_template constant text := 'govclone:template family=%s source=%s generation=%s masking=%s method=%s fidelity=%s';
   rule_marker_spare constant text := 'govclone:spare family=%s source=%s generation=%s masking=%s template=%s method=%s fidelity=%s';
@@ -24,12 +24,13 @@ DECLARE
   rule_marker_dropping constant text := 'govclone:dropping family=%s role=%s';
   rule_marker_branch constant text := 'govclone:branch family=%s source=%s generation=%s template=%s owner=%s created=%s used=%s';
   rule_marker_branch_incomplete constant text := 'govclone:branch-incomplete family=%s owner=%s created=%s';
+  rule_marker_branch_spare constant text := 'govclone:branch-spare family=%s source=%s generation=%s template=%s oid=%s';
   -- govclone:rules end
   name text := current_setting('govclone.database');
   role text := CASE current_setting('govclone.database')
                  WHEN current_setting('govclone.clone') THEN 'clone' WHEN current_setting('govclone.template') THEN 'template'
                  WHEN current_setting('govclone.next') THEN 'next' WHEN current_setting('govclone.old') THEN 'old'
-                 WHEN current_setting('govclone.spare') THEN 'spare' END;
+                 WHEN current_setting('govclone.spare') THEN 'spare' WHEN current_setting('govclone.bspare') THEN 'bspare' END;
 BEGIN
   -- An invalid database (datconnlimit -2: an interrupted DROP) refuses ALTER with FATAL; DROP alone removes it.
   IF role IS NOT NULL AND EXISTS (SELECT 1 FROM pg_database WHERE datname = name AND datconnlimit <> -2) THEN

@@ -133,6 +133,9 @@ public static partial class GovCloneCli
 
             var result = await Branches(p, s).CreateAsync(name, new BranchCreateOptions(profile, Owner(p), makeTemplate), ct);
             var exit = result.Passed ? 0 : 1;
+            // The next branch spare, off the critical path: `govclone spare` in the background, as after a re-clone (a host
+            // that cannot start one leaves it to the next `govclone spare`, clone or up).
+            var spare = result.SpareDue && _host.StartDetached is not null ? StartSpare(p, s) : null;
             if (p.GetValue(_g.Json))
             {
                 return Json.Result("branch create", exit, new
@@ -150,6 +153,7 @@ public static partial class GovCloneCli
                     fidelity = Fidelity.Word(result.FidelityGaps.ToArray()),
                     fidelityGaps = result.FidelityGaps,
                     fidelityOwn = Fidelity.Own,
+                    branchSpare = new { used = result.UsedBranchSpare, remake = spare },
                 });
             }
 
@@ -163,6 +167,11 @@ public static partial class GovCloneCli
             if (result.Verify.Masking is { } masking)
             {
                 _console.MarkupLine(Markup.Escape(masking.Line));
+            }
+
+            if (spare is not null)
+            {
+                _console.MarkupLine(Markup.Escape("branch spare: " + spare));
             }
 
             _console.MarkupLine($"branch create: {Markup.Escape(branch.Database)} {(result.Passed ? "ready: suite PASS" : "[red]suite DRIFT[/]")}");
@@ -250,12 +259,13 @@ public static partial class GovCloneCli
                     dropped = r.Dropped.Select(BranchJson),
                     skipped = r.Skipped.Select(k => new { name = k.Name, database = k.Database, reason = k.Reason }),
                     kept = r.Kept,
+                    branchSpare = r.BranchSpare,
                     plan = dryRun ? plan.Select(st => new { where = st.Where, language = st.Language, text = st.Text }) : null,
                 });
             }
 
             var verb = dryRun ? "would drop" : "dropped";
-            var summary = $"branch gc ({(dryRun ? "dry run, nothing changed" : "done")}): {verb} {r.Dropped.Count} idle branch(es) unused for {BranchDuration.Format(age)}{(r.Dropped.Count == 0 ? string.Empty : ": " + string.Join(", ", r.Dropped.Select(b => b.Name)))}; kept {r.Kept} in use or recent";
+            var summary = $"branch gc ({(dryRun ? "dry run, nothing changed" : "done")}): {verb} {r.Dropped.Count} idle branch(es) unused for {BranchDuration.Format(age)}{(r.Dropped.Count == 0 ? string.Empty : ": " + string.Join(", ", r.Dropped.Select(b => b.Name)))}; kept {r.Kept} in use or recent{(r.BranchSpare is null ? string.Empty : "; " + r.BranchSpare)}";
             if (!dryRun)
             {
                 _console.MarkupLine(Markup.Escape(summary));

@@ -48,13 +48,17 @@ public static partial class GovCloneCli
             Under its own lock (seed, verify and the rest run meanwhile): drops a
             clone a re-clone retired (<clone>_old), then makes <clone>_spare, a
             FILE_COPY of the current retained template, marked ready last, when
-            govclone:keepSpare allows. clone, clone --force and up start it in the
-            background after they change the clone.
+            govclone:keepSpare allows; then <clone>_bspare, the ready branch spare
+            that branch create renames, when govclone:keepBranchSpare allows and the
+            branch budget has room. clone, clone --force, up and branch create start
+            it in the background.
             """,
         ["branch"] = """
             A branch <clone>_NAME is a FILE_COPY of the retained template (production
-            is not read), seeded and verified; its levers take the branch's own lock,
-            never the clone's. Budget: govclone:maxBranches, branchMinFreeBytes.
+            is not read), seeded and verified; create renames the ready branch spare
+            <clone>_bspare instead when there is one (govclone:keepBranchSpare); its
+            levers take the branch's own lock, never the clone's. Budget:
+            govclone:maxBranches, branchMinFreeBytes.
             seed, reset and verify take --branch NAME. drop and gc ask on a
             terminal; otherwise they need -y/--yes.
             """,

@@ -100,7 +100,9 @@ public static class BranchScenarios
     private static async Task<KillOutcome> KillOnceAsync(FaultLab lab, Point point, TimeSpan jitter)
     {
         var phase = string.Empty;
-        using var tool = lab.StartCli(["branch", "create", Name]);
+        // The copy, not the ready branch spare's rename (issue 26.4, one transaction: nothing to kill half-way), so each
+        // point kills what it names; the create that must converge afterwards may rename the branch spare.
+        using var tool = lab.StartCli(["branch", "create", Name, "--keep-branch-spare", "false"]);
         var collect = FaultLab.CollectAsync(tool, line =>
         {
             if (line.StartsWith("govclone: branch ", StringComparison.Ordinal))

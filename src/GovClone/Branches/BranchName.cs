@@ -21,8 +21,8 @@ public sealed record BranchName
     /// <summary>The argument every branch lever names the branch by.</summary>
     public const string Argument = "NAME";
 
-    /// <summary>What NAME may not be, nor end in after an underscore: the clone family's companions (docs: DESIGN D).</summary>
-    public static IReadOnlyList<string> Reserved { get; } = ["template", "next", "old", "spare"];
+    /// <summary>What NAME may not be, nor end in after an underscore: the clone family's companions (docs: DESIGN D), from <see cref="FamilyRules.Reserved"/>.</summary>
+    public static IReadOnlyList<string> Reserved { get; } = FamilyRules.Reserved.Select(r => r.Suffix[1..]).ToArray();
 
     private BranchName(string name, string parent, string database)
     {
@@ -64,7 +64,7 @@ public sealed record BranchName
         {
             if (name == reserved || name.EndsWith("_" + reserved, StringComparison.Ordinal))
             {
-                throw new GuardException(Argument, $"'{name}' is or ends in '{reserved}', a name the clone family uses (<clone>_template, _next, _old, _spare)", "give the branch another name, e.g. pr123");
+                throw new GuardException(Argument, $"'{name}' is or ends in '{reserved}', a name the clone family uses (<clone>{string.Join(", ", FamilyRules.Reserved.Select(r => r.Suffix))})", "give the branch another name, e.g. pr123");
             }
         }
 

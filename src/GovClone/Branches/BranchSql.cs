@@ -18,6 +18,9 @@ public static class BranchSql
     public const string Touch = "branch_touch.sql";
     public const string Release = "branch_release.sql";
     public const string List = "branch_list.sql";
+    public const string SpareState = "bspare_state.sql";
+    public const string SpareMark = "bspare_mark.sql";
+    public const string SpareTake = "bspare_take.sql";
 
     private const string Prefix = "GovClone.BranchSql.";
 

@@ -165,6 +165,12 @@ public sealed record GovCloneSettings
     /// <summary>govclone:branchMinFreeBytes: the free bytes the host keeps after a branch's copy (0: no floor).</summary>
     public long BranchMinFreeBytes { get; init; } = 2L * 1024 * 1024 * 1024;
 
+    /// <summary>
+    /// govclone:keepBranchSpare: keep a ready branch spare <c>&lt;clone&gt;_bspare</c> (a copy of the retained template made
+    /// ahead of time by <c>govclone spare</c>, within the branch budget), so <c>branch create</c> renames it instead of copying.
+    /// </summary>
+    public bool KeepBranchSpare { get; init; } = true;
+
     /// <summary>govclone:masking: what of production the clone never holds in clear (docs/masking.md).</summary>
     public MaskingRules Masking { get; init; } = MaskingRules.Default();
 

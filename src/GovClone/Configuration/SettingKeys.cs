@@ -190,6 +190,8 @@ public static class SettingKeys
     { Type = SettingType.WholeNumber, Min = 0, Max = 1000 };
     public static readonly SettingKey BranchMinFreeBytes = new("branchMinFreeBytes", "2147483648", "free bytes the host must keep after a branch's copy (df of the data directory, or govclone:hostFreeBytes); a create that would leave less is refused (0: no floor)")
     { Type = SettingType.Bytes };
+    public static readonly SettingKey KeepBranchSpare = new("keepBranchSpare", "true", "keep a ready branch spare <clone>_bspare, a copy of the retained template made ahead of time (by govclone spare, which clone, up and branch create start in the background) within the branch budget, so branch create is a rename instead of a copy: true | false")
+    { Type = SettingType.Boolean };
 
     // Masked clones (issue 25; docs/masking.md).
     public static readonly SettingKey Masking = new("masking", "credentials", "what of production a clone never holds in clear: a profile (credentials: passwords, tokens, secrets | personal: credentials plus emails, names, IPs, user agents | none: an exact copy), then rules table.column: strategy (null, constant:VALUE, hash, email, redact, keep), comma-separated or a YAML list")
@@ -201,7 +203,7 @@ public static class SettingKeys
         Transport, DockerContainer, SshHost, SshUser, SshPort, SshPrivateKey, PgBinDir, AppDatabase, QueryAllowlist,
         ProductionRolloutLanded, ProductionSeedVerified, FollowUps, CloneGeneration, CompactGeneration,
         SeedProfile, LockTimeoutSeconds, SourceLockTimeoutSeconds, HostFreeBytes, CloneMethod, RetainTemplate, KeepSpare, TemplateDatabase, ToastCompression,
-        CloneJobs, MaintenanceWorkMem, StreamTableMinBytes, BranchOf, MaxBranches, BranchMinFreeBytes, Masking,
+        CloneJobs, MaintenanceWorkMem, StreamTableMinBytes, BranchOf, MaxBranches, BranchMinFreeBytes, KeepBranchSpare, Masking,
     ];
 
     public static SettingKey? Find(string name) =>

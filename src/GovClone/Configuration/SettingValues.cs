@@ -64,6 +64,7 @@ public static class SettingValues
             [SettingKeys.BranchOf] = s.BranchOf,
             [SettingKeys.MaxBranches] = I(s.MaxBranches),
             [SettingKeys.BranchMinFreeBytes] = I(s.BranchMinFreeBytes),
+            [SettingKeys.KeepBranchSpare] = s.KeepBranchSpare ? "true" : "false",
             [SettingKeys.Masking] = s.Masking.ToString(),
         };
         var missing = SettingKeys.All.Where(k => !k.IsSecret && !values.ContainsKey(k)).Select(k => k.Name).ToList();

@@ -157,6 +157,7 @@ public static class SettingsParser
         BranchOf = c.Value<string?>(SettingKeys.BranchOf),
         MaxBranches = c.Value<int>(SettingKeys.MaxBranches),
         BranchMinFreeBytes = c.Value<long>(SettingKeys.BranchMinFreeBytes),
+        KeepBranchSpare = c.Value<bool>(SettingKeys.KeepBranchSpare),
         Masking = c.Value<MaskingRules>(SettingKeys.Masking),
     };
 }

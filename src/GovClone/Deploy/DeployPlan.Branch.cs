@@ -21,7 +21,7 @@ public sealed partial class DeployPlan
     /// <summary>What a branch's levers read besides the identity settings: the template's generation, the budget, the free space.</summary>
     public static readonly IReadOnlyList<SettingKey> BranchSettings =
     [
-        SettingKeys.CloneGeneration, SettingKeys.HostFreeBytes, SettingKeys.MaxBranches, SettingKeys.BranchMinFreeBytes, SettingKeys.BranchOf,
+        SettingKeys.CloneGeneration, SettingKeys.HostFreeBytes, SettingKeys.MaxBranches, SettingKeys.BranchMinFreeBytes, SettingKeys.KeepBranchSpare, SettingKeys.BranchOf,
         // The clone's masking: the branch's verify proves these rules, per masked column (without it a branch stack's
         // proof checked the default rules whatever the clone was made under).
         SettingKeys.Masking,

@@ -77,7 +77,7 @@ public sealed partial class DeployPlan
     /// <summary>What and how the clone lever copies, and which template it keeps.</summary>
     public static readonly IReadOnlyList<SettingKey> CloneSettings =
     [
-        SettingKeys.CloneGeneration, SettingKeys.CloneMethod, SettingKeys.RetainTemplate, SettingKeys.KeepSpare, SettingKeys.ToastCompression,
+        SettingKeys.CloneGeneration, SettingKeys.CloneMethod, SettingKeys.RetainTemplate, SettingKeys.KeepSpare, SettingKeys.KeepBranchSpare, SettingKeys.ToastCompression,
         SettingKeys.CloneJobs, SettingKeys.MaintenanceWorkMem, SettingKeys.StreamTableMinBytes, SettingKeys.HostFreeBytes,
         SettingKeys.Masking,
     ];

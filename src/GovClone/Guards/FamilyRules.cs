@@ -27,18 +27,24 @@ public static class FamilyRules
     /// <summary>The suffix of the ready spare (role <c>spare</c>).</summary>
     public const string SpareSuffix = "_spare";
 
+    /// <summary>
+    /// The suffix of the ready branch spare (role <c>bspare</c>: like every companion, its suffix is <c>_</c> and its role): a copy of the retained template made ahead of time,
+    /// which <c>branch create</c> renames to the branch instead of copying the template.
+    /// </summary>
+    public const string BranchSpareSuffix = "_bspare";
+
     /// <summary>The suffix of the retained template's default name (role <c>template</c>; govclone:templateDatabase may name another).</summary>
     public const string TemplateSuffix = "_template";
 
-    /// <summary>The companions a clone is built, retired and kept ready in: <c>&lt;clone&gt;_next</c>, <c>_old</c>, <c>_spare</c>.</summary>
-    public static IReadOnlyList<string> CompanionSuffixes { get; } = [NextSuffix, OldSuffix, SpareSuffix];
+    /// <summary>The companions a clone is built, retired and kept ready in: <c>&lt;clone&gt;_next</c>, <c>_old</c>, <c>_spare</c>, <c>_bspare</c>.</summary>
+    public static IReadOnlyList<string> CompanionSuffixes { get; } = [NextSuffix, OldSuffix, SpareSuffix, BranchSpareSuffix];
 
     /// <summary>
     /// The suffixes no clone name and no branch NAME may end in, and the roles they name, in this order (the template's
     /// default name, then the companions): a clone named <c>x_spare</c> would be clone <c>x</c>'s spare.
     /// </summary>
     public static IReadOnlyList<(string Suffix, string Role)> Reserved { get; } =
-        [(TemplateSuffix, Roles.Template), (NextSuffix, Roles.Next), (OldSuffix, Roles.Old), (SpareSuffix, Roles.Spare)];
+        [(TemplateSuffix, Roles.Template), (NextSuffix, Roles.Next), (OldSuffix, Roles.Old), (SpareSuffix, Roles.Spare), (BranchSpareSuffix, Roles.BranchSpare)];
 
     /// <summary>The most bytes of a clone's name: room for its longest companion suffix within 63 bytes.</summary>
     public static int CloneMaxBytes => MaxIdentifierBytes - CompanionSuffixes.Max(s => s.Length);
@@ -67,10 +73,11 @@ public static class FamilyRules
         public const string Next = "next";
         public const string Old = "old";
         public const string Spare = "spare";
+        public const string BranchSpare = "bspare";
         public const string Branch = "branch";
 
         /// <summary>The family's own databases, in the order the guards and <c>drop</c> take them (the clone first).</summary>
-        public static IReadOnlyList<string> Family { get; } = [Clone, Template, Next, Old, Spare];
+        public static IReadOnlyList<string> Family { get; } = [Clone, Template, Next, Old, Spare, BranchSpare];
     }
 
     /// <summary>The start of every marker (a database comment): <c>govclone:&lt;kind&gt; family=&lt;clone&gt; …</c>.</summary>
@@ -90,6 +97,7 @@ public static class FamilyRules
         new(MarkerKinds.Dropping, null, ["family", "role"]),
         new(MarkerKinds.Branch, Roles.Branch, ["family", "source", "generation", "template", "owner", "created", "used"]),
         new(MarkerKinds.BranchIncomplete, Roles.Branch, ["family", "owner", "created"]),
+        new(MarkerKinds.BranchSpare, Roles.BranchSpare, ["family", "source", "generation", "template", "oid"]),
     ];
 
     /// <summary>The format of <paramref name="kind"/>.</summary>
@@ -104,6 +112,7 @@ public static class FamilyRules
         Roles.Next => clone + NextSuffix,
         Roles.Old => clone + OldSuffix,
         Roles.Spare => clone + SpareSuffix,
+        Roles.BranchSpare => clone + BranchSpareSuffix,
         _ => throw new ArgumentOutOfRangeException(nameof(role), role, "not a role with a fixed name"),
     };
 
@@ -216,6 +225,9 @@ public static class MarkerKinds
 
     /// <summary>A branch being made (or whose create was cut short).</summary>
     public const string BranchIncomplete = "branch-incomplete";
+
+    /// <summary>The ready branch spare: a copy of the retained template of the marked time and oid, taken by the next <c>branch create</c>.</summary>
+    public const string BranchSpare = "branch-spare";
 }
 
 /// <summary>One marker format: <c>govclone:&lt;Kind&gt; field=value …</c>; <see cref="Role"/> is the role it marks (null: named by its <c>role=</c> field).</summary>

@@ -11,10 +11,11 @@ namespace GovClone.Lifecycle;
 
 /// <summary>
 /// A branch's copy (<c>branch create</c>'s first steps): the current retained template (waited for while a re-clone
-/// rebuilds it, or made with <c>--make-template</c>), the budget, <c>CREATE DATABASE … TEMPLATE</c>, and the mark that
-/// checks the template did not change meanwhile (<c>sql/branch/branch_mark.sql</c>); again from a new template when it did.
+/// rebuilds it, or made with <c>--make-template</c>), the budget, the ready branch spare renamed (<see cref="BranchSpare"/>)
+/// or else <c>CREATE DATABASE … TEMPLATE</c>, and the mark that checks the template did not change meanwhile
+/// (<c>sql/branch/branch_mark.sql</c>); again from a new template when it did.
 /// </summary>
-internal sealed class BranchCopy(GovCloneSettings settings, BranchDatabases databases, BranchBudget budget, BranchSteps stepLog)
+internal sealed class BranchCopy(GovCloneSettings settings, BranchDatabases databases, BranchBudget budget, BranchSpare spare, BranchSteps stepLog)
 {
     /// <summary>The copy: budget, CREATE DATABASE … TEMPLATE, the checked mark; again from a new template when a re-clone replaced it meanwhile.</summary>
     public async Task<IReadOnlyList<LeverResult>> CopyAsync(BranchName branch, BranchInfo? existing, BranchCreateOptions options, RunLock runLock, Func<int> next, int total, CancellationToken ct)
@@ -38,45 +39,88 @@ internal sealed class BranchCopy(GovCloneSettings settings, BranchDatabases data
         {
             var budgetStep = stepLog.Start(budgetNo, total, "budget", $"branches of {settings.CloneDatabase} (at most {settings.MaxBranches}, govclone:maxBranches) and the host's free space after the copy (at least {LifecycleDecider.FormatBytes(settings.BranchMinFreeBytes)}, govclone:branchMinFreeBytes)");
             var template = await CurrentTemplateAsync(maintenance, options, deadline, ct);
-            await budget.CheckAsync(maintenance, branch, template.SizeBytes ?? 0, afterCopy: false, ct);
+            // A ready branch spare of this very template is renamed, not copied: no bytes more on the host.
+            var spareState = settings.KeepBranchSpare ? await spare.ReadAsync(maintenance, ct) : null;
+            var spareReady = spareState is { Current: true } && spareState.TemplateOid == template.Oid;
+            await budget.CheckAsync(maintenance, branch, spareReady ? 0 : template.SizeBytes ?? 0, afterCopy: false, ct);
             stepLog.Finish(budgetStep);
 
-            await BranchGuardedSql.ExecuteAsync(maintenance, BranchSql.With(BranchSql.Parameters(branch, settings.TemplateDatabase), BranchSql.Guard), ct);
-            var fingerprint = long.Parse((await BranchGuardedSql.ScalarAsync<string>(maintenance, "SELECT current_setting('govclone.fingerprint_branch')", ct))!, CultureInfo.InvariantCulture);
-            var copyStep = stepLog.Start(copyNo, total, "copy", $"{BranchSql.CreateFrom(branch, settings.TemplateDatabase, fileCopy, fingerprint)} (a copy of the retained template; production is not read)");
-            try
+            var taken = false;
+            if (spareState is { Exists: true })
             {
-                await BranchGuardedSql.ExecuteAsync(maintenance, BranchSql.CreateFrom(branch, settings.TemplateDatabase, fileCopy, fingerprint), ct);
-            }
-            catch (PostgresException ex) when (ex.SqlState is PostgresErrorCodes.InvalidCatalogName or PostgresErrorCodes.ObjectInUse && deadline.Elapsed.TotalSeconds < settings.LockTimeoutSeconds)
-            {
-                // The template went (a re-clone is rebuilding it) or is in use: read it again and copy the new one.
-                stepLog.Finish(copyStep);
-                continue;
+                // A ready one is renamed (one step, "copy"); a stale one is dropped and the template copied.
+                (BranchStep Step, long Started)? takeStep = spareReady ? stepLog.Start(copyNo, total, "copy", $"ALTER DATABASE {spare.Name} RENAME TO {branch.Database}: the ready branch spare, a copy of {settings.TemplateDatabase} as it is now (oid {template.Oid}, marked at {template.At}), made ahead of time") : null;
+                // Under the clone's budget lock: the rename, then the count with it in (as after a copy).
+                await budget.WithLockAsync(maintenance, async () =>
+                {
+                    var take = await spare.TryTakeAsync(maintenance, branch, template.Oid!.Value, template.Comment, options.Owner, ct);
+                    if (take.Note is not null)
+                    {
+                        results.Add(new LeverResult("branch spare", take.Dropped, take.Note));
+                    }
+
+                    taken = take.Taken;
+                    if (taken)
+                    {
+                        try
+                        {
+                            await budget.CheckAsync(maintenance, branch, 0, afterCopy: true, ct);
+                        }
+                        catch (GuardException)
+                        {
+                            await databases.DropLockedAsync(maintenance, branch, force: true, ct);
+                            throw;
+                        }
+                    }
+                }, ct);
+                if (taken)
+                {
+                    await CopySettingsAsync(branch, maintenance, ct);
+                }
+
+                if (takeStep is { } step)
+                {
+                    stepLog.Finish(step);
+                }
             }
 
-            // At once, in this session: close it to PUBLIC and mark it incomplete (naming this family). Whatever stops the
-            // create from here, or during the CREATE itself (its fingerprint is written by the CREATE), leaves a database
-            // the next create or drop recognises as this branch, never one it could take for somebody else's.
-            await BranchGuardedSql.ExecuteAsync(maintenance, BranchSql.With(BranchSql.Parameters(branch, settings.TemplateDatabase, ("owner", options.Owner)), BranchSql.Guard, BranchSql.Begin), ct);
-            // The template's database-level settings (the source's, which the clone carries): CREATE DATABASE … TEMPLATE copies none.
-            await BranchGuardedSql.ExecuteAsync(maintenance, BranchSql.With(BranchSql.Parameters(branch, settings.TemplateDatabase, ("settings_from", settings.TemplateDatabase),
-                ("settings_to", branch.Database)), BranchSql.Guard) + EngineFiles.GetSql("database_settings.sql"), ct);
-
-            // Under the clone's budget lock: count again with it in.
-            await budget.WithLockAsync(maintenance, async () =>
+            if (!taken)
             {
+                await BranchGuardedSql.ExecuteAsync(maintenance, BranchSql.With(BranchSql.Parameters(branch, settings.TemplateDatabase), BranchSql.Guard), ct);
+                var fingerprint = long.Parse((await BranchGuardedSql.ScalarAsync<string>(maintenance, "SELECT current_setting('govclone.fingerprint_branch')", ct))!, CultureInfo.InvariantCulture);
+                var copyStep = stepLog.Start(copyNo, total, "copy", $"{BranchSql.CreateFrom(branch, settings.TemplateDatabase, fileCopy, fingerprint)} (a copy of the retained template; production is not read)");
                 try
                 {
-                    await budget.CheckAsync(maintenance, branch, 0, afterCopy: true, ct);
+                    await BranchGuardedSql.ExecuteAsync(maintenance, BranchSql.CreateFrom(branch, settings.TemplateDatabase, fileCopy, fingerprint), ct);
                 }
-                catch (GuardException)
+                catch (PostgresException ex) when (ex.SqlState is PostgresErrorCodes.InvalidCatalogName or PostgresErrorCodes.ObjectInUse && deadline.Elapsed.TotalSeconds < settings.LockTimeoutSeconds)
                 {
-                    await databases.DropLockedAsync(maintenance, branch, force: true, ct);
-                    throw;
+                    // The template went (a re-clone is rebuilding it) or is in use: read it again and copy the new one.
+                    stepLog.Finish(copyStep);
+                    continue;
                 }
-            }, ct);
-            stepLog.Finish(copyStep);
+
+                // At once, in this session: close it to PUBLIC and mark it incomplete (naming this family). Whatever stops the
+                // create from here, or during the CREATE itself (its fingerprint is written by the CREATE), leaves a database
+                // the next create or drop recognises as this branch, never one it could take for somebody else's.
+                await BranchGuardedSql.ExecuteAsync(maintenance, BranchSql.With(BranchSql.Parameters(branch, settings.TemplateDatabase, ("owner", options.Owner)), BranchSql.Guard, BranchSql.Begin), ct);
+                await CopySettingsAsync(branch, maintenance, ct);
+
+                // Under the clone's budget lock: count again with it in.
+                await budget.WithLockAsync(maintenance, async () =>
+                {
+                    try
+                    {
+                        await budget.CheckAsync(maintenance, branch, 0, afterCopy: true, ct);
+                    }
+                    catch (GuardException)
+                    {
+                        await databases.DropLockedAsync(maintenance, branch, force: true, ct);
+                        throw;
+                    }
+                }, ct);
+                stepLog.Finish(copyStep);
+            }
 
             var markStep = stepLog.Start(markNo, total, "mark", $"mark {branch.Database} complete if {settings.TemplateDatabase} is still the template it copied (oid {template.Oid}, marked at {template.At})");
             try
@@ -105,12 +149,22 @@ internal sealed class BranchCopy(GovCloneSettings settings, BranchDatabases data
             }
 
             stepLog.Finish(markStep);
+            UsedBranchSpare = taken;
             var size = await BranchGuardedSql.ScalarAsync<long?>(maintenance, $"SELECT pg_database_size({Guards.DatabaseNameGuard.QuoteLiteral(branch.Database)})", ct) ?? 0;
-            results.Add(new LeverResult("copy", true, string.Create(CultureInfo.InvariantCulture,
-                $"copied {settings.TemplateDatabase} (retained template, marked at {template.At}) -> {branch.Database} by {(fileCopy ? "FILE_COPY" : "CREATE DATABASE … TEMPLATE")}: {LifecycleDecider.FormatBytes(size)} in {deadline.Elapsed.TotalSeconds:0.0}s; closed to PUBLIC, marked complete (owner {options.Owner})")));
+            results.Add(new LeverResult("copy", true, taken
+                ? string.Create(CultureInfo.InvariantCulture, $"renamed the ready branch spare {spare.Name} (a copy of {settings.TemplateDatabase}, marked at {template.At}, made ahead of time) -> {branch.Database}: {LifecycleDecider.FormatBytes(size)} in {deadline.Elapsed.TotalSeconds:0.0}s, no copy; closed to PUBLIC, marked complete (owner {options.Owner})")
+                : string.Create(CultureInfo.InvariantCulture, $"copied {settings.TemplateDatabase} (retained template, marked at {template.At}) -> {branch.Database} by {(fileCopy ? "FILE_COPY" : "CREATE DATABASE … TEMPLATE")}: {LifecycleDecider.FormatBytes(size)} in {deadline.Elapsed.TotalSeconds:0.0}s; closed to PUBLIC, marked complete (owner {options.Owner})")));
             return results;
         }
     }
+
+    /// <summary>Whether the last copy was the ready branch spare renamed (govclone:keepBranchSpare), not a copy of the template.</summary>
+    public bool UsedBranchSpare { get; private set; }
+
+    /// <summary>The template's database-level settings (the source's, which the clone carries): CREATE DATABASE … TEMPLATE copies none.</summary>
+    private async Task CopySettingsAsync(BranchName branch, NpgsqlConnection maintenance, CancellationToken ct) =>
+        await BranchGuardedSql.ExecuteAsync(maintenance, BranchSql.With(BranchSql.Parameters(branch, settings.TemplateDatabase, ("settings_from", settings.TemplateDatabase),
+            ("settings_to", branch.Database)), BranchSql.Guard) + EngineFiles.GetSql("database_settings.sql"), ct);
 
     internal sealed record TemplateSnapshot(long? Oid, string Comment, bool Current, string At, long? SizeBytes);
 

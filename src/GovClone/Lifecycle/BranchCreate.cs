@@ -14,8 +14,9 @@ namespace GovClone.Lifecycle;
 internal sealed class BranchCreate(GovCloneSettings settings, BranchDatabases databases, BranchCopy copier, BranchSteps stepLog)
 {
     /// <summary>
-    /// <c>branch create NAME</c>: converges the branch. Absent (or left incomplete by a create cut short): copies the
-    /// retained template, within the budget, and marks it complete once the copy is proven whole. Then seeds it to the
+    /// <c>branch create NAME</c>: converges the branch. Absent (or left incomplete by a create cut short): renames the ready
+    /// branch spare when it is a copy of the current retained template, else copies the template, within the budget, and
+    /// marks it complete once the copy is proven whole. Then seeds it to the
     /// profile when the suite differs, runs the suite, and records the use. A second create copies nothing.
     /// </summary>
     public async Task<BranchCreateResult> CreateAsync(string name, BranchCreateOptions options, CancellationToken ct)
@@ -68,7 +69,13 @@ internal sealed class BranchCreate(GovCloneSettings settings, BranchDatabases da
         stepLog.Finish(suiteStep);
         await databases.TouchAsync(maintenance, branch, ct);
         var info = await databases.FindAsync(maintenance, branch, ct);
-        return new BranchCreateResult(branch, copy, steps, verify, info) { Production = copier.MadeTemplateProduction ?? ProductionReport.NotRead, FidelityGaps = await FidelityGapsAsync(maintenance, branch, ct) };
+        return new BranchCreateResult(branch, copy, steps, verify, info)
+        {
+            Production = copier.MadeTemplateProduction ?? ProductionReport.NotRead,
+            FidelityGaps = await FidelityGapsAsync(maintenance, branch, ct),
+            UsedBranchSpare = copy && copier.UsedBranchSpare,
+            SpareDue = copy && settings.KeepBranchSpare && settings.RetainTemplate != RetainTemplate.No,
+        };
     }
 
     /// <summary>

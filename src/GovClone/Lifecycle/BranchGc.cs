@@ -93,7 +93,48 @@ internal sealed class BranchGc(GovCloneSettings settings, BranchDatabases databa
             }
         }
 
-        return new BranchGcResult(olderThan, dryRun, dropped, skipped, kept);
+        return new BranchGcResult(olderThan, dryRun, dropped, skipped, kept) { BranchSpare = await StaleBranchSpareAsync(maintenance, dryRun, ct) };
+    }
+
+    /// <summary>
+    /// A branch spare that is not ready (stale: the template was re-cloned since; or a leftover of a remake cut short) is
+    /// disk no create will take: dropped, under the spare lock (busy: left for the next `govclone spare`). A ready one stays.
+    /// </summary>
+    private async Task<string?> StaleBranchSpareAsync(NpgsqlConnection maintenance, bool dryRun, CancellationToken ct)
+    {
+        var spare = new BranchSpare(settings, new HostDisk(new ServerTransport(settings)));
+        var state = await spare.ReadAsync(maintenance, ct);
+        if (!state.Exists || state.Current)
+        {
+            return null;
+        }
+
+        if (dryRun)
+        {
+            return $"would drop the branch spare {spare.Name} (not a ready copy of the current template)";
+        }
+
+        var key = Guards.LockKeys.Spare(settings.CloneDatabase);
+        if (!await TryLockAsync(maintenance, key, ct))
+        {
+            return $"left the branch spare {spare.Name}: `govclone spare` is making it";
+        }
+
+        try
+        {
+            await spare.DropAsync(maintenance, new LockHolder(maintenance.ProcessID, key), ct);
+            return $"dropped the branch spare {spare.Name} (not a ready copy of the current template)";
+        }
+        catch (GuardException ex)
+        {
+            return $"left {spare.Name}: {ex.Message}";
+        }
+        finally
+        {
+            await using var unlock = new NpgsqlCommand("SELECT pg_advisory_unlock($1)", maintenance);
+            unlock.Parameters.AddWithValue(key);
+            await unlock.ExecuteNonQueryAsync(CancellationToken.None);
+        }
     }
 
     private static async Task<bool> TryLockAsync(NpgsqlConnection maintenance, long key, CancellationToken ct)

@@ -46,8 +46,9 @@ public sealed class BranchLifecycle
         Guards.DatabaseNameGuard.RequireClone(settings.CloneDatabase, settings.SourceDatabase);
         _databases = new BranchDatabases(settings);
         var stepLog = new BranchSteps(steps);
-        var budget = new BranchBudget(settings, new HostDisk(new ServerTransport(settings)));
-        _create = new BranchCreate(settings, _databases, new BranchCopy(settings, _databases, budget, stepLog), stepLog);
+        var disk = new HostDisk(new ServerTransport(settings));
+        var budget = new BranchBudget(settings, disk);
+        _create = new BranchCreate(settings, _databases, new BranchCopy(settings, _databases, budget, new BranchSpare(settings, disk), stepLog), stepLog);
         _drop = new BranchDrop(settings, _databases);
         _gc = new BranchGc(settings, _databases);
         _seed = new BranchSeedLevers(settings, _databases);

@@ -25,6 +25,15 @@ public sealed record BranchCreateResult(BranchName Branch, bool Copied, IReadOnl
     /// <summary>What the branch lacks of the source (as a clone's result says it): the template's own gaps, database settings it could not carry.</summary>
     public IReadOnlyList<string> FidelityGaps { get; init; } = [];
 
+    /// <summary>The branch is the ready branch spare renamed (govclone:keepBranchSpare), not a copy made now.</summary>
+    public bool UsedBranchSpare { get; init; }
+
+    /// <summary>
+    /// The branch spare is to be made (this create used it, or found none ready): <c>govclone spare</c> makes the next one
+    /// (the CLI starts it in the background, as after a re-clone).
+    /// </summary>
+    public bool SpareDue { get; init; }
+
     public bool Passed => Verify.Passed;
 
     public bool Changed => Steps.Any(s => s.Changed);
@@ -36,5 +45,8 @@ public sealed record BranchSkipped(string Name, string Database, string Reason);
 /// <summary>The outcome of <c>branch gc</c> (or what it would do, with --dry-run).</summary>
 public sealed record BranchGcResult(TimeSpan OlderThan, bool DryRun, IReadOnlyList<BranchInfo> Dropped, IReadOnlyList<BranchSkipped> Skipped, int Kept)
 {
-    public bool Changed => !DryRun && Dropped.Count > 0;
+    /// <summary>What became of a branch spare that was not ready (stale or a leftover): dropped, or why not; null when none.</summary>
+    public string? BranchSpare { get; init; }
+
+    public bool Changed => !DryRun && (Dropped.Count > 0 || BranchSpare?.StartsWith("dropped", StringComparison.Ordinal) == true);
 }

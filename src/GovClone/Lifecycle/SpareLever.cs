@@ -16,13 +16,18 @@ internal sealed class SpareLever(GovCloneSettings settings, Connections connecti
     /// spare: under the spare lock only (other levers use the clone meanwhile), drops a clone a swap retired
     /// (<c>&lt;clone&gt;_old</c>) and makes sure a ready spare exists when govclone:keepSpare allows: a FILE_COPY of the
     /// current retained template, marked last (engine/spare.sh); drops a stale one. A re-clone then is a swap of names.
+    /// Then the ready branch spare <c>&lt;clone&gt;_bspare</c> likewise (<see cref="BranchSpare.MakeAsync"/>), so the next
+    /// <c>branch create</c> is a rename.
     /// </summary>
     public async Task<LeverResult> SpareAsync(CancellationToken ct)
     {
         await using var spareLock = await RunLock.AcquireSpareAsync(connections, settings, ct);
         await states.RequireSourceAsync(spareLock.Maintenance, ct);
         await family.RequireAsync(spareLock.Maintenance, adopt: false, ct);
-        return await RunEngineAsync(spareLock.Holder, ct);
+        var spare = await RunEngineAsync(spareLock.Holder, ct);
+        // Then the ready branch spare (govclone:keepBranchSpare), under the same lock: branch create renames it.
+        var branchSpare = await new BranchSpare(settings, new HostDisk(transport)).MakeAsync(spareLock.Maintenance, spareLock.Holder, ct);
+        return spare with { Changed = spare.Changed || branchSpare.Changed, Summary = spare.Summary + "; branch spare: " + branchSpare.Summary };
     }
 
     /// <summary>The spare remade after a clone, on the run lock's session (which holds the spare lock too).</summary>

@@ -47,6 +47,8 @@ public class BranchNameTests
     [InlineData("x_template", "the clone family uses")]
     [InlineData("a_old", "the clone family uses")]
     [InlineData("b_spare", "the clone family uses")]
+    [InlineData("bspare", "the clone family uses")] // <clone>_bspare is the ready branch spare
+    [InlineData("pr1_bspare", "the clone family uses")]
     public void A_bad_name_is_refused_naming_NAME_and_the_fix(string name, string why)
     {
         var ex = Assert.Throws<GuardException>(() => BranchName.Of(Settings(), name));
@@ -64,12 +66,12 @@ public class BranchNameTests
         Assert.Throws<GuardException>(() => BranchName.Of(Settings(("appDatabase", "directus_gov_test_20260602_app")), "app"));
         Assert.Throws<GuardException>(() => BranchName.Of(Settings(("queryAllowlist", "directus,directus_gov_test_20260602_q")), "q"));
 
-        // A 57-byte clone leaves room for 5 characters of NAME.
-        var longClone = "directus_gov_test_" + new string('x', 57 - "directus_gov_test_".Length);
+        // A 56-byte clone (the longest: room for <clone>_bspare) leaves room for 6 characters of NAME.
+        var longClone = "directus_gov_test_" + new string('x', 56 - "directus_gov_test_".Length);
         var s = Settings(("cloneDatabase", longClone), ("templateDatabase", "directus_gov_test_tpl"));
-        Assert.Equal(63, BranchName.Of(s, "abcde").Database.Length);
-        var ex = Assert.Throws<GuardException>(() => BranchName.Of(s, "abcdef"));
-        Assert.Contains("at most 5 characters", ex.Fix, StringComparison.Ordinal);
+        Assert.Equal(63, BranchName.Of(s, "abcdef").Database.Length);
+        var ex = Assert.Throws<GuardException>(() => BranchName.Of(s, "abcdefg"));
+        Assert.Contains("at most 6 characters", ex.Fix, StringComparison.Ordinal);
     }
 
     [Fact]

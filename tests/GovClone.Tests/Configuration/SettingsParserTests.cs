@@ -36,18 +36,19 @@ public class SettingsParserTests
     [Fact]
     public void A_clone_name_leaves_room_for_its_companions()
     {
-        var fits = "directus_gov_test_" + new string('a', 39); // 57 bytes: <clone>_spare is 63
+        var fits = "directus_gov_test_" + new string('a', 38); // 56 bytes: <clone>_bspare is 63
         Assert.Equal(fits, Parse(("cloneDatabase", fits), ("templateDatabase", "directus_gov_test_tpl")).CloneDatabase);
         var ex = Assert.Throws<GuardException>(() => Parse(("cloneDatabase", fits + "a"), ("templateDatabase", "directus_gov_test_tpl")));
         Assert.Equal("govclone:cloneDatabase", ex.Setting);
-        Assert.Contains(fits + "a_spare", ex.Message, StringComparison.Ordinal);
-        Assert.Contains("at most 57 bytes", ex.Message, StringComparison.Ordinal);
+        Assert.Contains(fits + "a_bspare", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("at most 56 bytes", ex.Message, StringComparison.Ordinal);
     }
 
     [Theory]
     [InlineData("_next")]
     [InlineData("_old")]
     [InlineData("_spare")]
+    [InlineData("_bspare")]
     public void The_template_is_not_one_of_the_clones_companions(string suffix)
     {
         var ex = Assert.Throws<GuardException>(() => Parse(("cloneDatabase", "directus_gov_test_x"), ("templateDatabase", "directus_gov_test_x" + suffix)));

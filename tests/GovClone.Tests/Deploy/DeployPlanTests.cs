@@ -69,6 +69,7 @@ public class DeployPlanTests
             ["streamTableMinBytes"] = "1048576",
             ["maxBranches"] = "20",
             ["branchMinFreeBytes"] = "1073741824",
+            ["keepBranchSpare"] = "false",
             ["masking"] = "personal",
         };
         // govclone:branchOf makes another kind of stack (a branch stack, BranchPlanTests), not a variant of this one.

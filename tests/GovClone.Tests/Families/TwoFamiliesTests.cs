@@ -205,10 +205,10 @@ public class TwoFamiliesTests(FamiliesFixture f)
         { X, ["compact"], [X] },
         { X, ["verify"], [] },
         { X, ["status"], [] },
-        { X, ["spare"], [] },
-        { X, ["branch", "create", "tmp"], [X + "_tmp"] },
+        { X, ["spare"], [X + "_bspare"] }, // the ready branch spare (keepBranchSpare; X keeps no clone spare)
+        { X, ["branch", "create", "tmp"], [X + "_tmp", X + "_bspare"] }, // its ready branch spare, renamed, when there is one
         { X, ["branch", "drop", "tmp", "--yes"], [X + "_tmp"] },
-        { X, ["branch", "gc", "--older-than", "1000h", "--yes"], [] },
+        { X, ["branch", "gc", "--older-than", "1000h", "--yes"], [X + "_bspare"] }, // a branch spare the re-clone above left stale
         { X, ["verify", "--branch", "rb"], [] },
         { A, ["up"], [A] },
         { A, ["clone"], [] },
@@ -216,12 +216,12 @@ public class TwoFamiliesTests(FamiliesFixture f)
         { A, ["seed", "--yes"], [A] },
         { A, ["compact"], [A] },
         { A, ["status"], [] },
-        { A, ["spare"], [A + "_spare"] },
+        { A, ["spare"], [A + "_spare", A + "_bspare"] },
         { A, ["verify", "--branch", "rb"], [A + "_rb"] },
         { A, ["seed", "--branch", "pr1", "--yes"], [A + "_pr1"] },
-        { A, ["branch", "create", "tmp"], [A + "_tmp"] },
+        { A, ["branch", "create", "tmp"], [A + "_tmp", A + "_bspare"] },
         { A, ["branch", "drop", "tmp", "--yes"], [A + "_tmp"] },
-        { A, ["branch", "gc", "--older-than", "1000h", "--yes"], [] },
+        { A, ["branch", "gc", "--older-than", "1000h", "--yes"], [A + "_bspare"] },
     };
 
     [Theory]

@@ -80,6 +80,8 @@ public partial class FamilyRulesTests
         Assert.Matches(SqlCopy(), "  IF current_database() NOT LIKE 'directus\\_gov\\_test\\_%' THEN");
         Assert.Matches(SqlCopy(), "  retired text := current_setting('govclone.clone') || '_old';");
         Assert.Matches(SqlCopy(), "  IF marker LIKE 'govclone:branch %' THEN");
+        Assert.Matches(SqlCopy(), "  spare text := current_setting('govclone.clone') || '_bspare';");
+        Assert.Matches(SqlCopy(), "  IF marker LIKE 'govclone:branch-spare %' THEN");
         Assert.Matches(ShellCopy(), "readonly govclone_prefix=directus_gov_test_");
         Assert.Matches(ShellCopy(), "  spare=\"${clone}_spare\"");
         Assert.Matches(ShellCopy(), "  marker_want=\"govclone:complete source=$source_db generation=$generation\"");
@@ -94,12 +96,12 @@ public partial class FamilyRulesTests
     {
         var sql = FamilyRules.SqlBlock();
         Assert.Contains($"rule_prefix constant text := '{FamilyRules.Prefix}';", sql, StringComparison.Ordinal);
-        Assert.Contains("rule_suffixes constant text[] := ARRAY['_template', '_next', '_old', '_spare'];", sql, StringComparison.Ordinal);
+        Assert.Contains("rule_suffixes constant text[] := ARRAY['_template', '_next', '_old', '_spare', '_bspare'];", sql, StringComparison.Ordinal);
         Assert.Contains("rule_marker_building constant text := 'govclone:building family=%s role=%s';", sql, StringComparison.Ordinal);
         var sh = FamilyRules.ShellBlock();
         Assert.Contains($"readonly govclone_prefix={FamilyRules.Prefix}\n", sh, StringComparison.Ordinal);
         Assert.Contains("    complete) fields='family source generation masking method fidelity' ;;\n", sh, StringComparison.Ordinal);
-        Assert.Equal(57, FamilyRules.CloneMaxBytes);
+        Assert.Equal(56, FamilyRules.CloneMaxBytes); // room for <clone>_bspare, the longest companion
     }
 
     [Fact]
@@ -180,12 +182,12 @@ public partial class FamilyRulesTests
     }
 
     // The prefix, a suffix as a literal, or a marker's kind word.
-    [GeneratedRegex(@"directus\\?_gov\\?_test\\?_|'_(next|old|spare|template)'|govclone:(complete|template|spare|building|old|dropping|branch|branch-incomplete)(?![\w:-])")]
+    [GeneratedRegex(@"directus\\?_gov\\?_test\\?_|'_(next|old|spare|bspare|template)'|govclone:(complete|template|spare|building|old|dropping|branch|branch-incomplete|branch-spare)(?![\w:-])")]
     private static partial Regex SqlCopy();
 
-    [GeneratedRegex(@"directus_gov_test_|\}_(next|old|spare|template)\b|[""']_(next|old|spare|template)[""']|govclone:(complete|template|spare|building|old|dropping|branch|branch-incomplete)(?![\w:-])")]
+    [GeneratedRegex(@"directus_gov_test_|\}_(next|old|spare|bspare|template)\b|[""']_(next|old|spare|bspare|template)[""']|govclone:(complete|template|spare|building|old|dropping|branch|branch-incomplete|branch-spare)(?![\w:-])")]
     private static partial Regex ShellCopy();
 
-    [GeneratedRegex(@"""_(next|old|spare|template)""|\+ ""_(next|old|spare|template)|""govclone:(complete|template|spare|building|old|dropping|branch|branch-incomplete)(?![\w:-])|14695981039346656037")]
+    [GeneratedRegex(@"""_(next|old|spare|bspare|template)""|\+ ""_(next|old|spare|bspare|template)|""govclone:(complete|template|spare|building|old|dropping|branch|branch-incomplete|branch-spare)(?![\w:-])|14695981039346656037")]
     private static partial Regex CSharpCopy();
 }

@@ -1,0 +1,54 @@
+-- bspare_mark.sql (maintenance database; after prefix_guard.sql, holder_check.sql and family_guard.sql, in the session
+-- whose CREATE DATABASE govclone.bspare TEMPLATE govclone.template just made the ready branch spare): marks it ready,
+-- last, but only when the retained template it copied is still the one read before the copy (its oid
+-- govclone.template_oid and its comment govclone.template_comment) and current. It makes it connection-free and closed
+-- to PUBLIC (so it stays equal to the template until a branch create renames it), puts its creation fingerprint
+-- (CONNECTION LIMIT) back to -1 and marks it 'govclone:branch-spare family=<clone> source=… generation=N
+-- template=<the template's at> oid=<the template's oid> at=<time>'. Otherwise it raises SQLSTATE GC003 and marks
+-- nothing: an unmarked branch spare is never taken, and the next `govclone spare` or branch create drops it as this
+-- family's leftover (its fingerprint says so).
+\set ON_ERROR_STOP on
+DO $mark$
+DECLARE
+  -- govclone:rules begin (generated from src/GovClone/Guards/FamilyRules.cs; FamilyRulesTests hold every copy to it and rewrite them when asked)
+  rule_prefix constant text := 'directus_gov_test_';
+  rule_max_bytes constant int := 63;
+  rule_clone_max_bytes constant int := 56;
+  rule_branch_max constant int := 20;
+  rule_fingerprint_base constant bigint := 1000000;
+  rule_fingerprint_span constant bigint := 8999999;
+  rule_suffixes constant text[] := ARRAY['_template', '_next', '_old', '_spare', '_bspare'];
+  rule_roles constant text[] := ARRAY['template', 'next', 'old', 'spare', 'bspare'];
+  rule_marker_complete constant text := 'govclone:complete family=%s source=%s generation=%s masking=%s method=%s fidelity=%s';
+  rule_marker_template constant text := 'govclone:template family=%s source=%s generation=%s masking=%s method=%s fidelity=%s';
+  rule_marker_spare constant text := 'govclone:spare family=%s source=%s generation=%s masking=%s template=%s method=%s fidelity=%s';
+  rule_marker_building constant text := 'govclone:building family=%s role=%s';
+  rule_marker_old constant text := 'govclone:old family=%s';
+  rule_marker_dropping constant text := 'govclone:dropping family=%s role=%s';
+  rule_marker_branch constant text := 'govclone:branch family=%s source=%s generation=%s template=%s owner=%s created=%s used=%s';
+  rule_marker_branch_incomplete constant text := 'govclone:branch-incomplete family=%s owner=%s created=%s';
+  rule_marker_branch_spare constant text := 'govclone:branch-spare family=%s source=%s generation=%s template=%s oid=%s';
+  -- govclone:rules end
+  template_oid bigint;
+  template_comment text;
+  current boolean;
+BEGIN
+  SELECT d.oid::bigint, coalesce(shobj_description(d.oid, 'pg_database'), ''),
+         d.datistemplate AND NOT d.datallowconn AND d.datconnlimit <> -2
+           AND left(coalesce(shobj_description(d.oid, 'pg_database'), ''), length(current_setting('govclone.template_marker')) + 1)
+               = current_setting('govclone.template_marker') || ' '
+    INTO template_oid, template_comment, current
+    FROM pg_database d WHERE d.datname = current_setting('govclone.template');
+  IF template_oid IS DISTINCT FROM current_setting('govclone.template_oid')::bigint
+     OR template_comment IS DISTINCT FROM current_setting('govclone.template_comment') OR NOT coalesce(current, false) THEN
+    RAISE EXCEPTION 'govclone: the retained template % changed while the branch spare % was copied from it; it is left unmarked',
+      current_setting('govclone.template'), current_setting('govclone.bspare') USING ERRCODE = 'GC003';
+  END IF;
+  EXECUTE format('ALTER DATABASE %I WITH ALLOW_CONNECTIONS false CONNECTION LIMIT -1', current_setting('govclone.bspare'));
+  EXECUTE format('REVOKE CONNECT, TEMPORARY ON DATABASE %I FROM PUBLIC', current_setting('govclone.bspare'));
+  EXECUTE format('COMMENT ON DATABASE %I IS %L', current_setting('govclone.bspare'),
+    format(rule_marker_branch_spare, current_setting('govclone.clone'), current_setting('govclone.source'), current_setting('govclone.generation'),
+           coalesce(substring(template_comment FROM ' at=([^ ]+)$'), '-'), template_oid)
+    || ' at=' || to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'));
+END
+$mark$;
