@@ -8,8 +8,10 @@
 -- and marked incomplete like branch_begin.sql does: 'govclone:branch-incomplete family=<clone> owner=<govclone.owner>
 -- created=<time>'. branch_mark.sql marks the branch complete after, as after a copy. Refusals, each changing nothing:
 --   GC001  the names are not the family's branch spare and a branch of the clone, both directus_gov_test_*;
---   GC003  the branch spare is not a ready copy of the template as it is now, or a database already has the branch's
---          name (the caller drops it and copies the template).
+--   GC003  the branch spare is not a ready copy of the template as it is now (the caller drops it and copies the
+--          template);
+--   42P04  (duplicate_database) a database already has the branch's name: the spare is ready and stays (the caller
+--          fails the create, naming that database).
 -- By hand (every setting it reads; the template's oid and comment as template_state.sql or bspare_state.sql read them):
 --   psql -X -d postgres -c "SET govclone.clone = 'directus_gov_test_20260602'" \
 --        -c "SET govclone.bspare = 'directus_gov_test_20260602_bspare'" -c "SET govclone.branch = 'directus_gov_test_20260602_pr123'" \
@@ -83,7 +85,8 @@ BEGIN
       USING ERRCODE = 'GC003';
   END IF;
   IF EXISTS (SELECT 1 FROM pg_database WHERE datname = branch) THEN
-    RAISE EXCEPTION 'govclone: % exists: the branch spare is not renamed over it', branch USING ERRCODE = 'GC003';
+    RAISE EXCEPTION 'govclone: the database % already exists: the branch spare % is not renamed over it (it stays ready)', branch, spare
+      USING ERRCODE = 'duplicate_database';
   END IF;
   EXECUTE format('ALTER DATABASE %I RENAME TO %I', spare, branch);
   EXECUTE format('ALTER DATABASE %I WITH ALLOW_CONNECTIONS true CONNECTION LIMIT -1', branch);
