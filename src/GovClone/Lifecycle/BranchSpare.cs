@@ -165,7 +165,9 @@ internal sealed class BranchSpare(GovCloneSettings settings, HostDisk disk)
     /// <c>branch create</c>'s rename instead of a copy, on the branch's lock session under the budget lock: when a current
     /// branch spare copies <paramref name="template"/> (the same oid and marker), and the spare lock is free (no
     /// <c>govclone spare</c> making it), renames it to the branch in one transaction (<c>sql/branch/bspare_take.sql</c>,
-    /// behind prefix_guard.sql, family_guard.sql, holder_check.sql and branch_guard.sql). A stale one is dropped.
+    /// behind prefix_guard.sql, family_guard.sql, holder_check.sql and branch_guard.sql). A stale one is dropped (the
+    /// file's SQLSTATE GC003). A database already at the branch's name fails the create with the file's SQLSTATE 42P04
+    /// (a <see cref="PostgresException"/> naming it) and keeps the spare, which is still ready.
     /// </summary>
     public async Task<Take> TryTakeAsync(NpgsqlConnection maintenance, BranchName branch, long templateOid, string templateComment, string owner, CancellationToken ct)
     {
@@ -233,6 +235,8 @@ internal sealed class BranchSpare(GovCloneSettings settings, HostDisk disk)
                     return await DropStaleAsync(maintenance, holder, notCurrent.MessageText, ct);
                 }
 
+                // Anything else leaves the branch spare as it is: a guard's refusal, or 42P04 (duplicate_database: a
+                // database of the branch's name came meanwhile), which fails the create naming it; the spare stays ready.
                 throw;
             }
 

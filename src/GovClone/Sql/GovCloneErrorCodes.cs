@@ -2,7 +2,9 @@ namespace GovClone.Sql;
 
 /// <summary>
 /// The SQLSTATEs govclone's own SQL raises (<c>RAISE … USING ERRCODE</c> in sql/ and sql/engine/; sql/README.md lists
-/// them). The server's standard ones are Npgsql's <see cref="Npgsql.PostgresErrorCodes"/>.
+/// them). The server's standard ones are Npgsql's <see cref="Npgsql.PostgresErrorCodes"/>, which govclone's files raise too
+/// where one fits: bspare_take.sql's <c>42P04</c> (<see cref="Npgsql.PostgresErrorCodes.DuplicateDatabase"/>) when a
+/// database already has the branch's name.
 /// </summary>
 public static class GovCloneErrorCodes
 {
@@ -20,7 +22,10 @@ public static class GovCloneErrorCodes
     /// <summary>source_check.sql: a govclone transaction on the source (production) is not read-only, or wrote (issue 21).</summary>
     public const string SourceWritten = "GC004";
 
-    /// <summary>The template or spare is not current (require_template.sql, spare_mark.sql, swap.sql): nothing was changed.</summary>
+    /// <summary>
+    /// The template, the spare or the branch spare is not current (require_template.sql, spare_mark.sql, swap.sql,
+    /// bspare_mark.sql, bspare_take.sql): nothing was changed.
+    /// </summary>
     public const string NotCurrent = "GC003";
 
     /// <summary>

@@ -1,7 +1,9 @@
+using System.Globalization;
 using GovClone.Configuration;
 using GovClone.Engine;
 using GovClone.Guards;
 using GovClone.Lifecycle;
+using GovClone.Processes;
 using GovClone.Tests.Support;
 using Npgsql;
 
@@ -129,6 +131,91 @@ public class BranchSpareTests(SharedBranchClone shared) : BranchTestBase(shared)
         Assert.True(await Pg.DatabaseExistsAsync(SpareName));
     }
 
+    [Fact]
+    public async Task Take_by_hand_over_an_existing_database_refuses_42P04_and_keeps_the_spare_while_a_stale_one_gets_GC003()
+    {
+        // A current branch spare, and a database nobody marked already at the branch's name.
+        Assert.Contains("made", (await new CloneLifecycle(NoFloor).SpareAsync()).Summary, StringComparison.Ordinal);
+        var spareOid = await OidAsync(SpareName);
+        var spareMarker = await CommentAsync(SpareName);
+        var branch = Clone + "_dup";
+        await Pg.ExecuteAsync("postgres", $"CREATE DATABASE \"{branch}\"");
+        var branchOid = await OidAsync(branch);
+        var templateOid = (await OidAsync(Kept.TemplateDatabase))!.Value;
+        var templateComment = (await CommentAsync(Kept.TemplateDatabase))!;
+
+        // sql/branch/bspare_take.sql as its header runs it: psql -X -d postgres, its settings, -f the file.
+        var exists = await TakeByHandAsync(branch, templateOid, templateComment);
+        Assert.True(exists.ExitCode == 3, exists.StandardError); // psql: the file's error under its own ON_ERROR_STOP
+        Assert.Contains($"ERROR:  42P04: govclone: the database {branch} already exists: the branch spare {SpareName} is not renamed over it", exists.StandardError, StringComparison.Ordinal);
+        await AssertUnchangedAsync();
+        Assert.Contains($"branch spare: {SpareName} ready", (await new CloneLifecycle(NoFloor).SpareAsync()).Summary, StringComparison.Ordinal);
+        Assert.Equal(spareOid, await OidAsync(SpareName));
+
+        // Not current: the template is not the one read before (its comment differs), or the spare copies another one.
+        var changed = await TakeByHandAsync(branch, templateOid, templateComment + "x");
+        Assert.True(changed.ExitCode == 3, changed.StandardError);
+        Assert.Contains($"ERROR:  GC003: govclone: the branch spare {SpareName} is not a ready copy of the retained template", changed.StandardError, StringComparison.Ordinal);
+        await AssertUnchangedAsync();
+        var staleMarker = System.Text.RegularExpressions.Regex.Replace(spareMarker!, " oid=[0-9]+ ", " oid=0 ");
+        Assert.NotEqual(spareMarker, staleMarker);
+        await Pg.ExecuteAsync("postgres", $"COMMENT ON DATABASE \"{SpareName}\" IS '{staleMarker}'");
+        var stale = await TakeByHandAsync(branch, templateOid, templateComment);
+        Assert.True(stale.ExitCode == 3, stale.StandardError);
+        Assert.Contains($"ERROR:  GC003: govclone: the branch spare {SpareName} is not a ready copy of the retained template", stale.StandardError, StringComparison.Ordinal);
+        Assert.Equal((spareOid, staleMarker), (await OidAsync(SpareName), await CommentAsync(SpareName)));
+        Assert.Equal(branchOid, await OidAsync(branch));
+
+        // Current again and nothing at the branch's name: the same by-hand run renames it.
+        await Pg.ExecuteAsync("postgres", $"COMMENT ON DATABASE \"{SpareName}\" IS '{spareMarker}'");
+        await Pg.ExecuteAsync("postgres", $"DROP DATABASE \"{branch}\"");
+        var taken = await TakeByHandAsync(branch, templateOid, templateComment);
+        Assert.True(taken.ExitCode == 0, taken.StandardError);
+        Assert.False(await Pg.DatabaseExistsAsync(SpareName));
+        Assert.Equal(spareOid, await OidAsync(branch));
+        Assert.StartsWith($"govclone:branch-incomplete family={Clone} owner=by-hand created=", await CommentAsync(branch), StringComparison.Ordinal);
+
+        async Task AssertUnchangedAsync()
+        {
+            Assert.Equal((spareOid, spareMarker), (await OidAsync(SpareName), await CommentAsync(SpareName)));
+            Assert.Equal(branchOid, await OidAsync(branch));
+            Assert.Equal(string.Empty, await Pg.ScalarAsync("postgres", $"SELECT coalesce(shobj_description(oid, 'pg_database'), '') FROM pg_database WHERE datname = '{branch}'"));
+            Assert.Equal(false, await Pg.ScalarAsync("postgres", $"SELECT datallowconn FROM pg_database WHERE datname = '{SpareName}'"));
+        }
+    }
+
+    [Fact]
+    public async Task Create_over_a_database_at_the_branch_name_fails_naming_it_and_keeps_the_ready_branch_spare()
+    {
+        // branch create's rename (TryTakeAsync) when a database of the branch's name (one the branch guard lets by: a
+        // branch marker of this family) came meanwhile: 42P04 reaches the caller; the ready branch spare is not dropped.
+        Assert.Contains("made", (await new CloneLifecycle(NoFloor).SpareAsync()).Summary, StringComparison.Ordinal);
+        var spareOid = await OidAsync(SpareName);
+        var spareMarker = await CommentAsync(SpareName);
+        var branch = GovClone.Branches.BranchName.Of(NoFloor, "dup2");
+        await Pg.ExecuteAsync("postgres", $"CREATE DATABASE \"{branch.Database}\"");
+        await Pg.ExecuteAsync("postgres", $"COMMENT ON DATABASE \"{branch.Database}\" IS '{FamilyRules.Marker(MarkerKinds.BranchIncomplete).Text(Clone, "someone", "2026-06-02T00:00:00Z")}'");
+        var branchOid = await OidAsync(branch.Database);
+        var templateOid = (await OidAsync(Kept.TemplateDatabase))!.Value;
+        var templateComment = (await CommentAsync(Kept.TemplateDatabase))!;
+
+        await using (var maintenance = await Pg.OpenAsync("postgres"))
+        {
+            var spare = new BranchSpare(NoFloor, new HostDisk(new GovClone.Transport.ServerTransport(NoFloor)));
+            var ex = await Assert.ThrowsAsync<PostgresException>(() => spare.TryTakeAsync(maintenance, branch, templateOid, templateComment, "tester", CancellationToken.None));
+            Assert.Equal(PostgresErrorCodes.DuplicateDatabase, ex.SqlState);
+            Assert.Contains(branch.Database, ex.MessageText, StringComparison.Ordinal);
+            Assert.True((await spare.ReadAsync(maintenance, CancellationToken.None)).Current);
+        }
+
+        Assert.Equal((spareOid, spareMarker), (await OidAsync(SpareName), await CommentAsync(SpareName)));
+        Assert.Equal(branchOid, await OidAsync(branch.Database));
+
+        // Its lock was let go: `govclone spare` takes it and keeps the spare.
+        Assert.Contains($"branch spare: {SpareName} ready", (await new CloneLifecycle(NoFloor).SpareAsync()).Summary, StringComparison.Ordinal);
+        Assert.Equal(spareOid, await OidAsync(SpareName));
+    }
+
     [Theory]
     [InlineData("directus", "directus_bspare")] // production as the clone
     [InlineData("directus_gov_test_x", "directus")] // production named as the clone's branch spare
@@ -162,6 +249,25 @@ public class BranchSpareTests(SharedBranchClone shared) : BranchTestBase(shared)
         var ex = Assert.Throws<ConfigurationException>(() => TestServerSettings(("keepBranchSpare", value)));
         Assert.Equal("govclone:keepBranchSpare", ex.Setting);
         Assert.Contains("true or false", ex.Fix, StringComparison.Ordinal);
+    }
+
+    /// <summary>sql/branch/bspare_take.sql run by plain psql, as its header shows, with the settings it reads.</summary>
+    private async Task<ProcessResult> TakeByHandAsync(string branch, long templateOid, string templateComment)
+    {
+        var server = Pg.Server;
+        string Set(string name, string value) => $"SET govclone.{name} = {DatabaseNameGuard.QuoteLiteral(value)}";
+        var spec = new ProcessSpec(Path.Combine(server.BinDirectory, "psql"),
+        [
+            "-X", "-v", "VERBOSITY=verbose", "-h", server.Host, "-p", server.Port.ToString(CultureInfo.InvariantCulture), "-U", server.SuperUser, "-d", "postgres",
+            "-c", Set("clone", Clone), "-c", Set("bspare", SpareName), "-c", Set("branch", branch), "-c", Set("template", Kept.TemplateDatabase),
+            "-c", Set("owner", "by-hand"), "-c", Set("template_oid", templateOid.ToString(CultureInfo.InvariantCulture)), "-c", Set("template_comment", templateComment),
+            "-c", Set("template_marker", EngineScript.TemplateMarkerFor(Kept)), "-c", Set("bspare_marker", FamilyRules.Marker(MarkerKinds.BranchSpare).Text(Clone, Kept.SourceDatabase, Kept.CloneGeneration.ToString(CultureInfo.InvariantCulture))),
+            "-f", Path.Combine(InProcessCli.RepoRoot, "sql/branch/bspare_take.sql"),
+        ])
+        {
+            Environment = new Dictionary<string, string?> { ["PGPASSWORD"] = Pg.Password, ["PGOPTIONS"] = null, ["PSQLRC"] = "/dev/null" },
+        };
+        return await ProcessRunner.RunAsync(spec, CancellationToken.None);
     }
 
     private GovCloneSettings TestServerSettings(params (string Key, string Value)[] values) =>

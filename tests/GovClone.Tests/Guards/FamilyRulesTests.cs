@@ -22,30 +22,11 @@ public partial class FamilyRulesTests
     [Fact]
     public void Every_generated_copy_of_the_rules_equals_the_definition()
     {
-        var write = Environment.GetEnvironmentVariable("GOVCLONE_WRITE_RULES") == "1";
-        var drifted = new List<string>();
-        var copies = 0;
-        foreach (var (file, comment, block) in SqlFiles().Select(f => (f, "--", FamilyRules.SqlBlock())).Concat(ShellFiles().Select(f => (f, "#", FamilyRules.ShellBlock()))))
-        {
-            var text = File.ReadAllText(file);
-            var pattern = new Regex($@"^[ ]*{Regex.Escape(comment)} {Regex.Escape(FamilyRules.BlockBegin)}\n.*?^[ ]*{Regex.Escape(comment)} {Regex.Escape(FamilyRules.BlockEnd)}\n", RegexOptions.Multiline | RegexOptions.Singleline);
-            foreach (Match m in pattern.Matches(text))
-            {
-                copies++;
-                if (m.Value != block)
-                {
-                    drifted.Add(Path.GetRelativePath(Root, file));
-                }
-            }
-
-            if (write)
-            {
-                File.WriteAllText(file, pattern.Replace(text, block.Replace("$", "$$", StringComparison.Ordinal)));
-            }
-        }
-
-        Assert.True(copies >= 20, $"only {copies} generated copies of the rules were found");
-        Assert.True(drifted.Count == 0, "these copies of the rules differ from src/GovClone/Guards/FamilyRules.cs (GOVCLONE_WRITE_RULES=1 rewrites them): " + string.Join(", ", drifted));
+        var copies = GeneratedCopies.Find(SqlFiles(), "--", FamilyRules.BlockBegin, FamilyRules.BlockEnd, FamilyRules.SqlBlock())
+            .Concat(GeneratedCopies.Find(ShellFiles(), "#", FamilyRules.BlockBegin, FamilyRules.BlockEnd, FamilyRules.ShellBlock())).ToArray();
+        var drifted = copies.Where(c => !c.Equal).Select(c => c.File).ToArray();
+        Assert.True(copies.Length >= 20, $"only {copies.Length} generated copies of the rules were found");
+        Assert.True(drifted.Length == 0, $"these copies of the rules differ from src/GovClone/Guards/FamilyRules.cs ({GeneratedCopies.WriteVariable}=1 rewrites them): " + string.Join(", ", drifted));
     }
 
     [Fact]
