@@ -98,10 +98,16 @@ internal sealed class StatusReport(GovCloneSettings settings, Connections connec
         };
     }
 
+    /// <summary>
+    /// Sessions on the clone ($1) that are neither this one, govclone's own, nor an autovacuum worker (the server's own
+    /// upkeep, which DROP DATABASE ends itself): the isolation factor's "no app connections".
+    /// </summary>
+    internal const string AppConnectionsSql =
+        "SELECT count(*)::int FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid() AND coalesce(application_name, '') NOT LIKE 'govclone%' AND backend_type IS DISTINCT FROM 'autovacuum worker'";
+
     private async Task<int> CountAppConnectionsAsync(NpgsqlConnection maintenance, CancellationToken ct)
     {
-        await using var cmd = new NpgsqlCommand(
-            "SELECT count(*)::int FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid() AND coalesce(application_name, '') NOT LIKE 'govclone%'", maintenance);
+        await using var cmd = new NpgsqlCommand(AppConnectionsSql, maintenance);
         cmd.Parameters.AddWithValue(settings.CloneDatabase);
         return (int)(await cmd.ExecuteScalarAsync(ct))!;
     }
