@@ -12,7 +12,8 @@ namespace GovClone.Tests.Sql;
 /// source-template clone's "the source has sessions" (sql/engine/source_sessions.sql) and the decision's "app connections
 /// on the clone" (StatusReport) leave it out, while a client session still counts. On a private server whose autovacuum
 /// wakes every second and crawls over one table (cost limit 1), so a worker stays on the database while the test reads.
-/// (A branch just seeded on a busy server drew such a worker, and gc kept it as "a session".)
+/// (The likely cause, not proven, of BranchLifecycleTests' gc test keeping a just-seeded idle branch as "a session" once
+/// on a busy machine: a seed draws autovacuum. The three counts are still three texts; this test is what holds them equal.)
 /// </summary>
 public sealed class AutovacuumSessionTests : IAsyncLifetime
 {
