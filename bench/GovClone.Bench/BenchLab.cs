@@ -69,7 +69,10 @@ public sealed partial class BenchLab : IAsyncDisposable
     /// <summary>Starts the private server and generates the Directus-like source at its smallest; <see cref="GrowSourceAsync"/> pads it.</summary>
     public static async Task<BenchLab> StartAsync(Action<string> log)
     {
-        var cli = LabKit.FindCli("bench/GovClone.Bench");
+        // The CLI users run: bench/clone builds it with ./govclone (ReadyToRun where the SDK can) and names it here; the
+        // Release build beside the bench (JIT-compiled at every start) only when run some other way.
+        var cli = Environment.GetEnvironmentVariable("GOVCLONE_BENCH_CLI") is { Length: > 0 } wrapperCli ? wrapperCli : LabKit.FindCli("bench/GovClone.Bench");
+        log($"govclone under test: {cli}");
         var work = LabKit.CreateWorkDirectory("bench");
         var password = LabKit.NewPassword("bench");
         log($"starting a private PostgreSQL in {work} (fsync on, defaults otherwise)");

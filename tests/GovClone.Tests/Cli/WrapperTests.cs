@@ -39,8 +39,8 @@ public class WrapperTests
                 Make(s, old);
             }
 
-            var stamp = Make("src/GovClone.Cli/bin/Release/net10.0/.govclone-build-stamp", built);
-            Make("src/GovClone.Cli/bin/Release/net10.0/GovClone.Cli.dll", built);
+            var stamp = Make("src/GovClone.Cli/bin/govclone/.govclone-build-stamp", built);
+            Make("src/GovClone.Cli/bin/govclone/GovClone.Cli.dll", built);
             async Task<ProcessResult> Stale() => await ProcessRunner.RunAsync(new ProcessSpec(Path.Combine(Root, "scripts", "cli-stale"), [root]));
 
             Assert.Equal((1, string.Empty), ((await Stale()).ExitCode, (await Stale()).StandardOutput));
@@ -83,7 +83,7 @@ public class WrapperTests
         // First use builds the Release CLI if nothing built it yet (it may print the build).
         var first = await ProcessRunner.RunAsync(new ProcessSpec(wrapper, ["--help"]) { WorkingDirectory = Root });
         Assert.True(first.Succeeded, first.StandardError);
-        var stamp = Path.Combine(Root, "src", "GovClone.Cli", "bin", "Release", "net10.0", ".govclone-build-stamp");
+        var stamp = Path.Combine(Root, "src", "GovClone.Cli", "bin", "govclone", ".govclone-build-stamp");
         var builtAt = File.GetLastWriteTimeUtc(stamp);
 
         // This test runs after a Debug build of the solution; build output written after the wrapper's last build (as
