@@ -20,16 +20,7 @@ internal sealed class BranchBudget(GovCloneSettings settings, HostDisk disk)
     /// </summary>
     public async Task CheckAsync(NpgsqlConnection maintenance, BranchName branch, long copyBytes, bool afterCopy, CancellationToken ct)
     {
-        var branches = await BranchCatalog.ReadAsync(maintenance, settings, ct);
-        var others = branches.Where(b => b.Database != branch.Database).ToList();
-        var count = others.Count + 1;
-        if (count > settings.MaxBranches)
-        {
-            throw new GuardException(SettingKeys.MaxBranches.ConfigKey,
-                $"{settings.CloneDatabase} has {others.Count} branch(es) ({string.Join(", ", others.Select(b => b.Name))}) and allows at most {settings.MaxBranches}; {branch.Name} was {(afterCopy ? "dropped again: another create took the last place meanwhile" : "not made")}, nothing was changed",
-                "drop one (`govclone branch drop NAME`, or `govclone branch gc --older-than 24h` for idle ones), or raise govclone:maxBranches");
-        }
-
+        await CheckCountAsync(maintenance, branch, afterCopy, ct);
         if (settings.BranchMinFreeBytes <= 0)
         {
             return;
@@ -52,6 +43,24 @@ internal sealed class BranchBudget(GovCloneSettings settings, HostDisk disk)
                     ? $"after copying {branch.Database} the host has {LifecycleDecider.FormatBytes(free.Value)} free, under the floor of {LifecycleDecider.FormatBytes(settings.BranchMinFreeBytes)}; the copy was dropped again, nothing was changed"
                     : $"the host has {LifecycleDecider.FormatBytes(free.Value)} free; a copy of the template ({LifecycleDecider.FormatBytes(copyBytes)}) would leave {LifecycleDecider.FormatBytes(Math.Max(0, after))}, under the floor of {LifecycleDecider.FormatBytes(settings.BranchMinFreeBytes)}; nothing was changed",
                 "free space on the host (`govclone branch gc --older-than 24h` drops idle branches), or lower govclone:branchMinFreeBytes");
+        }
+    }
+
+    /// <summary>
+    /// govclone:maxBranches alone: the (marked) branches there are, this one among them. After the ready branch spare's
+    /// rename this is the whole after-copy check: a rename writes no byte, and the free space was held to the floor before
+    /// it (a copy of 0 bytes: the spare is on the host already), so a second df through the transport would prove nothing more.
+    /// </summary>
+    public async Task CheckCountAsync(NpgsqlConnection maintenance, BranchName branch, bool afterCopy, CancellationToken ct)
+    {
+        var branches = await BranchCatalog.ReadAsync(maintenance, settings, ct);
+        var others = branches.Where(b => b.Database != branch.Database).ToList();
+        var count = others.Count + 1;
+        if (count > settings.MaxBranches)
+        {
+            throw new GuardException(SettingKeys.MaxBranches.ConfigKey,
+                $"{settings.CloneDatabase} has {others.Count} branch(es) ({string.Join(", ", others.Select(b => b.Name))}) and allows at most {settings.MaxBranches}; {branch.Name} was {(afterCopy ? "dropped again: another create took the last place meanwhile" : "not made")}, nothing was changed",
+                "drop one (`govclone branch drop NAME`, or `govclone branch gc --older-than 24h` for idle ones), or raise govclone:maxBranches");
         }
     }
 

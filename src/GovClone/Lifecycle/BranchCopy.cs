@@ -64,7 +64,7 @@ internal sealed class BranchCopy(GovCloneSettings settings, BranchDatabases data
                     {
                         try
                         {
-                            await budget.CheckAsync(maintenance, branch, 0, afterCopy: true, ct);
+                            await budget.CheckCountAsync(maintenance, branch, afterCopy: true, ct);
                         }
                         catch (GuardException)
                         {

@@ -46,26 +46,18 @@ internal sealed class BranchCreate(GovCloneSettings settings, BranchDatabases da
 
         // Seed (only when the suite differs), then the suite: the same files and the same rules as the clone's levers.
         var seedStep = stepLog.Start(++n, total, "seed", $"seed {branch.Database} to the {Word(options.Profile)} profile when the suite differs (sql/{(options.Profile == SeedProfile.Committed ? "seed_committed_state.sql" : "reset_in_place.sql")})");
-        var verify = await BranchSeeding.VerifyAsync(connections, options.Profile, ct);
-        if (verify.Passed)
+        try
         {
-            steps.Add(new LeverResult("seed", false, $"the branch is at the {Word(options.Profile)} profile already; nothing written"));
+            steps.Add(await BranchSeeding.SeedAsync(connections, branch.Database, options.Profile, purgeForeign: false, onlyWhenSuiteDiffers: true, ct));
         }
-        else
+        catch (StateNotReachedException ex)
         {
-            try
-            {
-                steps.Add(await BranchSeeding.SeedAsync(connections, branch.Database, options.Profile, purgeForeign: false, ct));
-            }
-            catch (StateNotReachedException ex)
-            {
-                steps.Add(new LeverResult("seed", true, ex.Message));
-            }
+            steps.Add(new LeverResult("seed", true, ex.Message));
         }
 
         stepLog.Finish(seedStep);
         var suiteStep = stepLog.Start(++n, total, "suite", $"regression suite on {branch.Database} ({Word(options.Profile)})");
-        verify = await BranchSeeding.WithMaskingAsync(connections, on, await BranchSeeding.VerifyAsync(connections, options.Profile, ct), ct);
+        var verify = await BranchSeeding.SuiteAsync(connections, on, options.Profile, ct);
         stepLog.Finish(suiteStep);
         await databases.TouchAsync(maintenance, branch, ct);
         var info = await databases.FindAsync(maintenance, branch, ct);

@@ -17,7 +17,7 @@ internal sealed class BranchSeedLevers(GovCloneSettings settings, BranchDatabase
         await databases.RequireCompleteAsync(runLock.Maintenance, branch, ct);
         try
         {
-            return await BranchSeeding.SeedAsync(connections, branch.Database, profile, purgeForeign, ct);
+            return await BranchSeeding.SeedAsync(connections, branch.Database, profile, purgeForeign, onlyWhenSuiteDiffers: false, ct);
         }
         finally
         {
@@ -33,7 +33,7 @@ internal sealed class BranchSeedLevers(GovCloneSettings settings, BranchDatabase
         var connections = new Connections(on);
         await using var runLock = await RunLock.AcquireAsync(connections, on, "verify", ct);
         await databases.RequireCompleteAsync(runLock.Maintenance, branch, ct);
-        var result = await BranchSeeding.WithMaskingAsync(connections, on, await BranchSeeding.VerifyAsync(connections, profile ?? settings.SeedProfile, ct), ct);
+        var result = await BranchSeeding.SuiteAsync(connections, on, profile ?? settings.SeedProfile, ct);
         await databases.TouchAsync(runLock.Maintenance, branch, ct);
         return result;
     }

@@ -17,6 +17,24 @@ internal static class BranchSeeding
     public static async Task<VerifyResult> VerifyAsync(Connections branch, SeedProfile profile, CancellationToken ct)
     {
         await using var conn = await branch.OpenCloneAsync(ct);
+        return await VerifyAsync(conn, profile, ct);
+    }
+
+    /// <summary>
+    /// The suite on the branch with its masking proof (issue 25.3), over one connection to it: what <c>branch create</c>'s
+    /// suite step and <c>verify --branch</c> report. The proof is of the masking in force (<paramref name="on"/>'s
+    /// govclone:masking, which the branch's parent clone was made under): per masked column, the branch's values that are
+    /// production's. The branch is a copy of the masked template, and its seed may write: the proof reads what it holds now.
+    /// </summary>
+    public static async Task<VerifyResult> SuiteAsync(Connections branch, GovCloneSettings on, SeedProfile profile, CancellationToken ct)
+    {
+        await using var conn = await branch.OpenCloneAsync(ct);
+        var suite = await VerifyAsync(conn, profile, ct);
+        return suite with { Masking = await Masking.MaskingProof.ReadAsync(branch, on, conn, ct) };
+    }
+
+    private static async Task<VerifyResult> VerifyAsync(NpgsqlConnection conn, SeedProfile profile, CancellationToken ct)
+    {
         await using var tx = await conn.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, ct);
         await using (var ro = new NpgsqlCommand("SET TRANSACTION READ ONLY", conn, tx))
         {
@@ -29,19 +47,12 @@ internal static class BranchSeeding
     }
 
     /// <summary>
-    /// The suite's result with the masking proof of the branch (issue 25.3): the masking in force (<paramref name="on"/>'s
-    /// govclone:masking, which the branch's parent clone was made under) and, per masked column, the branch's values
-    /// that are production's. The branch is a copy of the masked template, and its seed may write: the proof reads what
-    /// it holds now.
+    /// Seeds the branch <paramref name="database"/> to <paramref name="profile"/>; throws <see cref="StateNotReachedException"/>
+    /// (exit 1) unless the suite then passes. With <paramref name="onlyWhenSuiteDiffers"/> (<c>branch create</c>), a branch
+    /// whose suite passes for the profile already is left as it is (changed: false), read in the same look as the seed's
+    /// own "before".
     /// </summary>
-    public static async Task<VerifyResult> WithMaskingAsync(Connections branch, GovCloneSettings on, VerifyResult suite, CancellationToken ct)
-    {
-        await using var conn = await branch.OpenCloneAsync(ct);
-        return suite with { Masking = await Masking.MaskingProof.ReadAsync(branch, on, conn, ct) };
-    }
-
-    /// <summary>Seeds the branch <paramref name="database"/> to <paramref name="profile"/>; throws <see cref="StateNotReachedException"/> (exit 1) unless the suite then passes.</summary>
-    public static async Task<LeverResult> SeedAsync(Connections branch, string database, SeedProfile profile, bool purgeForeign, CancellationToken ct)
+    public static async Task<LeverResult> SeedAsync(Connections branch, string database, SeedProfile profile, bool purgeForeign, bool onlyWhenSuiteDiffers, CancellationToken ct)
     {
         var file = profile == SeedProfile.Committed ? SqlScripts.SeedCommitted : SqlScripts.ResetInPlace;
         var lever = profile == SeedProfile.Committed ? "seed" : "reset";
@@ -49,9 +60,15 @@ internal static class BranchSeeding
         IReadOnlyList<MetricValue> before;
         IReadOnlyList<ForeignRowGroup> purged = [];
         var refused = false;
+        VerifyResult? verify = null;
         await using (var conn = await branch.OpenCloneAsync(ct))
         {
             before = await GovernanceMetrics.ReadAsync(conn, ct);
+            if (onlyWhenSuiteDiffers && new VerifyResult(profile, ExpectedState.Compare(ExpectedState.For(profile), before)).Passed)
+            {
+                return new LeverResult(lever, false, $"the branch is at the {name} profile already; nothing written");
+            }
+
             if (purgeForeign)
             {
                 purged = await ForeignRows.ReadAsync(conn, ct);
@@ -64,10 +81,12 @@ internal static class BranchSeeding
             try
             {
                 await BranchGuardedSql.ExecuteAsync(conn, SqlScripts.Get(file), ct);
+                // The suite after the seed, in this same session (the file committed; a new read-only transaction sees it).
+                verify = await VerifyAsync(conn, profile, ct);
             }
             catch (PostgresException ex) when (ex.SqlState == ForeignRows.RefusedSqlState)
             {
-                refused = true; // the file's own check: nothing was changed
+                refused = true; // the file's own check: nothing was changed (its session aborted: read again in a new one)
             }
         }
 
@@ -87,7 +106,7 @@ internal static class BranchSeeding
                 profile, now.Drift.ToArray(), foreign);
         }
 
-        var verify = await VerifyAsync(branch, profile, ct);
+        verify ??= await VerifyAsync(branch, profile, ct);
         if (!verify.Passed)
         {
             throw new StateNotReachedException(
