@@ -30,10 +30,9 @@ plan_lanes() {
     printf '%s\t%s\t%s\t%s\n' "$name" "$sort_kb" "$columns" "$own" >>"$work/lane.$best"
   done <"$work/jobs.tsv"
 
+  # (jit is off in every engine session: engine_params.)
   load_options='-c synchronous_commit=off'
-  # jit off: a foreign key's validation is one big anti-join, which the server would JIT-compile in the
-  # leader and in each parallel worker, for a query that runs once.
-  build_options="-c synchronous_commit=off -c jit=off"
+  build_options='-c synchronous_commit=off'
   case ",$toast_values," in
     *",$toast,"*) load_options="$load_options -c default_toast_compression=$toast" ;;
     *) if [ -n "$toast_values" ]; then emit note text="the server lacks $toast TOAST compression; the clone keeps the server's default"; fi ;;

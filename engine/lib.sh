@@ -134,8 +134,11 @@ engine_params() {
   unset PGOPTIONS PGSERVICE PGSERVICEFILE PGSYSCONFDIR PGHOSTADDR PGDATABASE PGTARGETSESSIONATTRS PGLOADBALANCEHOSTS PGCLIENTENCODING PGDATESTYLE PGTZ PGGEQO
   # The SQL files read their parameters as govclone.* settings (current_setting), given to every session here:
   # the same files run with psql, by hand and with Npgsql. client_min_messages warning: no NOTICE ("drop
-  # cascades to …") buries a failure's cause.
-  PGOPTIONS="-c client_min_messages=warning$(pg_option govclone.clone "$clone")$(pg_option govclone.target "$target")"
+  # cascades to …") buries a failure's cause. jit off (as in govclone's own sessions, Transport/Connections.cs): the
+  # engine's queries are catalog reads and one-off statements, which a server with jit on (PostgreSQL's default)
+  # compiles whenever their estimate passes jit_above_cost (the masking check: 74 ms of JIT for an 80 ms query), and
+  # a foreign key's validation, one big anti-join, would be compiled in the leader and in each parallel worker.
+  PGOPTIONS="-c client_min_messages=warning -c jit=off$(pg_option govclone.clone "$clone")$(pg_option govclone.target "$target")"
   PGOPTIONS="$PGOPTIONS$(pg_option govclone.next "$target")$(pg_option govclone.old "$old")$(pg_option govclone.spare "$spare")"
   PGOPTIONS="$PGOPTIONS$(pg_option govclone.template "$template")$(pg_option govclone.source "$source_db")"
   PGOPTIONS="$PGOPTIONS$(pg_option govclone.expected_database "$target")"

@@ -7,7 +7,7 @@
 \set ON_ERROR_STOP on
 WITH mask_items AS (
   SELECT r.ord, left(r.item, 1) = '?' AS optional, ltrim(r.item, '?') AS item
-  FROM regexp_split_to_table(coalesce(current_setting('govclone.masking', true), ''), ';') WITH ORDINALITY AS r(item, ord)
+  FROM unnest(string_to_array(coalesce(current_setting('govclone.masking', true), ''), ';')) WITH ORDINALITY AS r(item, ord)
   WHERE r.item <> ''
 ), mask_parsed AS (
   SELECT ord, optional, item,

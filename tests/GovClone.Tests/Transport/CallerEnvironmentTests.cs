@@ -52,6 +52,55 @@ public class CallerEnvironmentTests : CliTestBase
     }
 
     [Fact]
+    public async Task Every_session_govclone_opens_runs_without_jit_on_a_server_whose_default_is_jit_on()
+    {
+        // The test server keeps PostgreSQL's default (jit on): a session of govclone's says off only by its own options.
+        Assert.Equal("on", (string?)await Pg.ScalarAsync("postgres", "SELECT current_setting('jit')"));
+        var connections = new Connections(Settings);
+        await using (var maintenance = await connections.OpenMaintenanceAsync(CancellationToken.None))
+        await using (var source = await connections.OpenSourceAsync(CancellationToken.None))
+        {
+            foreach (var conn in new[] { maintenance, source })
+            {
+                await using var show = new NpgsqlCommand("SELECT current_setting('jit')", conn);
+                Assert.Equal("off", (string?)await show.ExecuteScalarAsync());
+            }
+        }
+
+        // The engine's psql sessions (maintenance, source) as engine_params sets them up, run by bash from the checkout.
+        using var work = new GovClone.Tests.Lifecycle.FaultTests.TempDirectory();
+        var psi = new ProcessStartInfo("bash", ["-c", """
+            set -euo pipefail
+            GOVCLONE_SQL_DIR=sql/engine
+            for f in engine/*.sh; do if [ "$f" != engine/main.sh ]; then . "$f"; fi; done
+            engine_params
+            work="$1"
+            maint -tA -c "SELECT 'maintenance ' || current_setting('jit')"
+            in_source -tA -c "SELECT 'source ' || current_setting('jit')"
+            """, "engine-jit", work.Path])
+        {
+            WorkingDirectory = CliRunner.RepoRoot,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        psi.Environment["GOVCLONE_SOURCE_DATABASE"] = TestServer.Source;
+        psi.Environment["GOVCLONE_CLONE_DATABASE"] = Clone;
+        psi.Environment["GOVCLONE_PG_BIN_DIR"] = Pg.Server.BinDirectory;
+        psi.Environment["GOVCLONE_HOST"] = Pg.Server.Host;
+        psi.Environment["GOVCLONE_PORT"] = Pg.Server.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        psi.Environment["GOVCLONE_USER"] = Pg.Server.SuperUser;
+        psi.Environment["PGPASSWORD"] = Pg.Password;
+        psi.Environment["PGSSLMODE"] = "disable";
+        using var p = Process.Start(psi)!;
+        var stderr = p.StandardError.ReadToEndAsync();
+        var stdout = await p.StandardOutput.ReadToEndAsync();
+        await p.WaitForExitAsync();
+        Assert.True(p.ExitCode == 0, await stderr);
+        Assert.Equal("maintenance off\nsource off\n", stdout);
+    }
+
+    [Fact]
     public async Task A_callers_PGOPTIONS_and_service_file_reach_no_session_of_a_lever()
     {
         // The clone and its template, made without the caller's environment; the spare is left to make.
