@@ -102,7 +102,30 @@ public class LiveProductionTests : IAsyncLifetime
         await using (var production = await LiveProduction.StartAsync(_pg, _source))
         {
             await production.WaitForWritesAsync(); // the lease and app writers are running before the step starts
-            var action = await lab.Runner.RunTextAsync(suite.Name, "create", suite.Create!, suite.Environment, null, CancellationToken.None);
+
+            // The worker renews its lease between the step's two looks at production, whatever the step's speed: a session
+            // of the test's own holds a governance table of the clone, so the step's suite (which reads it after the first
+            // look) waits; the test lets it go only once the worker has renewed since that wait began.
+            await using var hold = await _pg.OpenAsync(_clone);
+            await using var holding = await hold.BeginTransactionAsync();
+            await using (var lockTable = new NpgsqlCommand("LOCK TABLE governance_ruleset IN ACCESS EXCLUSIVE MODE", hold, holding))
+            {
+                await lockTable.ExecuteNonQueryAsync();
+            }
+
+            var step = lab.Runner.RunTextAsync(suite.Name, "create", suite.Create!, suite.Environment, null, CancellationToken.None);
+            await Eventually.HoldsAsync(async () => step.IsCompleted || (long)(await _pg.ScalarAsync(_clone,
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '-- metrics.sql:%'"))! > 0,
+                "the step's suite never waited on the held governance table");
+            if (step.IsCompleted)
+            {
+                var early = await step;
+                Assert.Fail($"the step ended (exit {early.ExitCode}) without reading the held governance table: {early.Stderr}{early.Stdout}");
+            }
+
+            await production.WaitForRenewalsAsync();
+            await holding.RollbackAsync();
+            var action = await step;
             Assert.True(action.ExitCode == 0, action.Stderr + action.Stdout);
             var up = action.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonNode.Parse(l)!.AsObject())
                 .Single(o => (string?)o["event"] == "result" && (string?)o["lever"] == "up");
@@ -313,6 +336,14 @@ public class LiveProductionTests : IAsyncLifetime
         {
             await Eventually.HoldsAsync(async () => Interlocked.Read(ref _renewals) > 0 && await ActivityInsertsAsync() > _insertsAtStart,
                 "the live writers' renewals and inserts were not seen");
+        }
+
+        /// <summary>Until the worker has renewed its lease twice more from now (committed, each its own transaction).</summary>
+        public async Task WaitForRenewalsAsync()
+        {
+            var from = Interlocked.Read(ref _renewals);
+            await Eventually.HoldsAsync(() => _leases.IsFaulted || Interlocked.Read(ref _renewals) >= from + 2, "the worker renewed no lease");
+            Assert.False(_leases.IsFaulted, _leases.Exception?.ToString());
         }
 
         private async Task<long> ActivityInsertsAsync() =>
