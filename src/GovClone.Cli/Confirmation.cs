@@ -9,6 +9,14 @@ namespace GovClone.Cli;
 /// </summary>
 internal static class Confirmation
 {
+    private static int s_prompting;
+
+    /// <summary>
+    /// True while a confirmation prompt waits for its answer: nothing has been changed yet, so the Ctrl-C handler lets
+    /// the runtime end the process (exit 130) instead of cancelling the lever's token and waiting for it to unwind.
+    /// </summary>
+    public static bool IsPrompting => Volatile.Read(ref s_prompting) > 0;
+
     /// <summary>Returns when the lever may go ahead; throws <see cref="ConfirmationException"/> (exit 2) when it may not.</summary>
     /// <param name="what">What the lever will do, e.g. "drops directus_gov_test_x and its retained template".</param>
     /// <param name="noun">What <paramref name="clone"/> names, in the prompt: "clone", or "branch" for a branch lever.</param>
@@ -26,12 +34,23 @@ internal static class Confirmation
         }
 
         console.MarkupLine($"govclone {Markup.Escape(lever)} [yellow]{Markup.Escape(what)}[/].");
-        // WaitAsync: a Ctrl-C that comes before the prompt reads its first key cancels the token while Spectre's
-        // key loop goes on waiting (it only checks the token between keys); the lever ends all the same (exit 130).
-        var answer = await new TextPrompt<string>($"Type the {noun}'s name ([bold]{Markup.Escape(clone)}[/]) to confirm:")
-            .AllowEmpty()
-            .ShowAsync(console, ct)
-            .WaitAsync(ct);
+        string answer;
+        // While the prompt is up nothing has been changed, so a Ctrl-C there ends the process at once (see
+        // IsPrompting) rather than unwinding through Spectre's key loop: a clean-clone CI run once saw `reset` print
+        // its prompt, get the Ctrl-C and never exit. The token still ends the wait for a caller that cancels otherwise.
+        Interlocked.Increment(ref s_prompting);
+        try
+        {
+            answer = await new TextPrompt<string>($"Type the {noun}'s name ([bold]{Markup.Escape(clone)}[/]) to confirm:")
+                .AllowEmpty()
+                .ShowAsync(console, ct)
+                .WaitAsync(ct);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref s_prompting);
+        }
+
         if (!string.Equals(answer.Trim(), clone, StringComparison.Ordinal))
         {
             throw new ConfirmationException("confirmation", $"'{answer.Trim()}' is not the {noun}'s name; {lever} cancelled, nothing was changed",

@@ -63,7 +63,22 @@ public static partial class GovCloneCli
         using var cts = new CancellationTokenSource();
         // CancelAsync, not Cancel: the token's callbacks (the prompt's WaitAsync, and with it the rest of the lever up to
         // Main's return) must not run inline on the runtime's signal-handling thread, which the process's exit waits for.
-        ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; _ = cts.CancelAsync(); };
+        // At a confirmation prompt nothing has been changed: the runtime ends the process (SIGINT, exit 130), restoring
+        // the terminal, with nothing left to unwind.
+        ConsoleCancelEventHandler onCancel = (_, e) =>
+        {
+            if (Confirmation.IsPrompting)
+            {
+                host.Error.WriteLine();
+                host.Error.WriteLine("govclone: cancelled at the confirmation; nothing was changed.");
+                host.Error.Flush();
+                e.Cancel = false;
+                return;
+            }
+
+            e.Cancel = true;
+            _ = cts.CancelAsync();
+        };
         Console.CancelKeyPress += onCancel;
         try
         {

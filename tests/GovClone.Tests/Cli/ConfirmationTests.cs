@@ -178,6 +178,7 @@ public class ConfirmationTests : CliTestBase
 
         (exit, screen) = await OnTerminalAsync("\u0003", "reset");
         Assert.True(exit == 130, screen);
+        Assert.Contains("govclone: cancelled at the confirmation; nothing was changed.", screen, StringComparison.Ordinal);
         Assert.Equal(before, await SnapshotAsync());
 
         (exit, screen) = await OnTerminalAsync(Clone + "\r", "drop");
