@@ -50,7 +50,8 @@ public sealed class FaultLab : IAsyncDisposable
 
     public static async Task<FaultLab> StartAsync(long padBytes, Action<string> log)
     {
-        var cli = LabKit.FindCli("tests/GovClone.Faults");
+        // The wrapper's build, as users run it (each kill point starts the CLI several times), unless GOVCLONE_TEST_CLI=debug.
+        var cli = WrapperCli.Path ?? LabKit.FindCli("tests/GovClone.Faults");
         var work = LabKit.CreateWorkDirectory("faults");
         var password = LabKit.NewPassword("fault");
         log($"starting a private PostgreSQL in {work}");

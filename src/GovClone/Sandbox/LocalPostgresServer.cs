@@ -304,7 +304,7 @@ public sealed class LocalPostgresServer : IAsyncDisposable
             "shared_buffers = 128MB",
             "maintenance_work_mem = 256MB",
             // A clone's schema transaction locks every object it drops and creates; several clones at once (the
-            // tests run two at a time) overflow the default shared lock table (64 per connection): "out of shared memory".
+            // tests run four at a time) overflow the default shared lock table (64 per connection): "out of shared memory".
             "max_locks_per_transaction = 256",
             "log_min_messages = warning",
         };

@@ -7,7 +7,7 @@ namespace GovClone.Tests.Support.Replay;
 /// <summary>
 /// A stack replayed against the tests' real PostgreSQL: its state, and each <c>pulumi up</c> / <c>pulumi destroy</c>
 /// run step by step in the engine's order, every Command's text by <c>/bin/sh -c</c> in a project directory whose
-/// <c>./govclone</c> runs the CLI built with the tests (the repo's wrapper would build its own Release copy).
+/// <c>./govclone</c> runs the repo's wrapper build of the CLI (<see cref="BuiltCli"/>), built once per test process, not once per project directory.
 /// </summary>
 public sealed class DeploymentLab : IAsyncDisposable
 {
@@ -46,12 +46,18 @@ public sealed class DeploymentLab : IAsyncDisposable
     }
 
     /// <summary>
-    /// GovClone.Cli.dll in the CLI project's own output for the tests' configuration (the test project references
-    /// the CLI, which builds it). Not the copy beside the tests: a test project's other packages may have replaced
-    /// a dependency there with another version the CLI was not built against.
+    /// The CLI the replays start: the wrapper's build (<see cref="WrapperCli"/>, what the Commands' <c>./govclone</c>
+    /// runs for a user), or with <c>GOVCLONE_TEST_CLI=debug</c> GovClone.Cli.dll in the CLI project's own output for the
+    /// tests' configuration. Not the copy beside the tests: a test project's other packages may have replaced a
+    /// dependency there with another version the CLI was not built against.
     /// </summary>
     public static string BuiltCli()
     {
+        if (WrapperCli.Path is { } wrapper)
+        {
+            return wrapper;
+        }
+
         var configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent?.Name ?? "Debug";
         var repo = GovClone.Configuration.SettingsLoader.FindProjectDirectory(AppContext.BaseDirectory);
         var own = Path.Combine(repo, "src", "GovClone.Cli", "bin", configuration, "net10.0", "GovClone.Cli.dll");

@@ -178,7 +178,8 @@ public class ConfirmationTests : CliTestBase
 
         (exit, screen) = await OnTerminalAsync("\u0003", "reset");
         Assert.True(exit == 130, screen);
-        Assert.Contains("govclone: cancelled at the confirmation; nothing was changed.", screen, StringComparison.Ordinal);
+        // Not asserted: its "cancelled at the confirmation" line. The process writes it and dies of the SIGINT at once,
+        // and `script` may stop reading the terminal before those last bytes (seen under scripts/test-under-load).
         Assert.Equal(before, await SnapshotAsync());
 
         (exit, screen) = await OnTerminalAsync(Clone + "\r", "drop");

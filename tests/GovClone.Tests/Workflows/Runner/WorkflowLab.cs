@@ -135,7 +135,7 @@ public sealed partial class WorkflowLab : IAsyncDisposable
         File.Copy(Path.Combine(repo, "Pulumi.yaml"), Path.Combine(Origin, "Pulumi.yaml"));
         await File.WriteAllTextAsync(Path.Combine(Origin, "Pulumi.nonprod.yaml"), StackFile(await File.ReadAllTextAsync(Path.Combine(repo, "Pulumi.nonprod.yaml"))));
         var shim = Path.Combine(Origin, "govclone");
-        await File.WriteAllTextAsync(shim, $"#!/bin/sh\n# the CLI built with the tests (the repo's wrapper would build a Release copy in every job)\nexec dotnet {ShellQuote.Word(DeploymentLab.BuiltCli())} \"$@\"\n");
+        await File.WriteAllTextAsync(shim, $"#!/bin/sh\n# the repo's wrapper build of the CLI (DeploymentLab.BuiltCli): a wrapper in the lab's copy would build its own in every job\nexec dotnet {ShellQuote.Word(DeploymentLab.BuiltCli())} \"$@\"\n");
         File.SetUnixFileMode(shim, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         await GitOkAsync(Origin, "init", "-q", "-b", "main");
         await GitOkAsync(Origin, "add", "-A");
