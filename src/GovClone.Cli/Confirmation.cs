@@ -1,4 +1,5 @@
 using Spectre.Console;
+using Spectre.Console.Rendering;
 
 namespace GovClone.Cli;
 
@@ -33,23 +34,33 @@ internal static class Confirmation
                 $"pass -y/--yes to {lever} without asking, or --dry-run to see what it would run");
         }
 
-        console.MarkupLine($"govclone {Markup.Escape(lever)} [yellow]{Markup.Escape(what)}[/].");
-        string answer;
-        // While the prompt is up nothing has been changed, so a Ctrl-C signal there ends the process at once (see
-        // IsPrompting) rather than unwinding through Spectre's key loop. Not yet handled: a Ctrl-C that reaches the
-        // prompt as input (0x03, no signal; seen under scripts/test-under-load, the terminal echoed no ^C), which
-        // Spectre's loop ignores, so the prompt waits on. The token still ends the wait for a caller that cancels otherwise.
+        // While the prompt is up nothing has been changed, and a Ctrl-C must end the lever (exit 130) however the
+        // process was started. As SIGINT it may never arrive: a process started in the background by a
+        // non-interactive shell, or under nohup, inherits SIGINT ignored (seen when the tests ran that way: the prompt
+        // waited at the test's hang guard with SIGINT in its ignored mask). So the prompt takes Ctrl-C as input
+        // (TreatControlCAsInput: the terminal no longer turns it into a signal) from before its first line, and reads
+        // its keys through CtrlCInput, which turns that key into CtrlCAtPromptException. A SIGINT that still arrives
+        // (one sent by kill) ends the process through the handler (see IsPrompting).
+        var controlCWasInput = TakeControlCAsInput(true);
         Interlocked.Increment(ref s_prompting);
+        string answer;
         try
         {
+            console.MarkupLine($"govclone {Markup.Escape(lever)} [yellow]{Markup.Escape(what)}[/].");
             answer = await new TextPrompt<string>($"Type the {noun}'s name ([bold]{Markup.Escape(clone)}[/]) to confirm:")
                 .AllowEmpty()
-                .ShowAsync(console, ct)
+                .ShowAsync(new CtrlCInputConsole(console), ct)
                 .WaitAsync(ct);
+        }
+        catch (CtrlCAtPromptException)
+        {
+            console.WriteLine(); // end the prompt's line: the message goes below it
+            throw;
         }
         finally
         {
             Interlocked.Decrement(ref s_prompting);
+            TakeControlCAsInput(controlCWasInput);
         }
 
         if (!string.Equals(answer.Trim(), clone, StringComparison.Ordinal))
@@ -58,6 +69,66 @@ internal static class Confirmation
                 $"type {clone} exactly, or pass -y/--yes");
         }
     }
+    /// <summary>Sets Console.TreatControlCAsInput where stdin is a terminal; returns what it was (false elsewhere).</summary>
+    private static bool TakeControlCAsInput(bool value)
+    {
+        if (Console.IsInputRedirected)
+        {
+            return false; // (a scripted console in the tests: there is no terminal to set)
+        }
+
+        var was = Console.TreatControlCAsInput;
+        Console.TreatControlCAsInput = value;
+        return was;
+    }
+}
+
+/// <summary>A Ctrl-C read as a key at a confirmation prompt: the lever ends, exit 130, nothing changed.</summary>
+internal sealed class CtrlCAtPromptException() : GovCloneException("cancelled at the confirmation (Ctrl-C); nothing was changed")
+{
+    public override int ExitCode => 130;
+}
+
+/// <summary>
+/// The console a confirmation prompt renders to, unchanged but for its input: a Ctrl-C key (0x03, read when the
+/// terminal did not turn it into SIGINT) throws <see cref="CtrlCAtPromptException"/> instead of being ignored.
+/// </summary>
+internal sealed class CtrlCInputConsole(IAnsiConsole inner) : IAnsiConsole
+{
+    private readonly CtrlCInput _input = new(inner.Input);
+
+    public Profile Profile => inner.Profile;
+
+    public IAnsiConsoleCursor Cursor => inner.Cursor;
+
+    public IAnsiConsoleInput Input => _input;
+
+    public IExclusivityMode ExclusivityMode => inner.ExclusivityMode;
+
+    public RenderPipeline Pipeline => inner.Pipeline;
+
+    public void Clear(bool home) => inner.Clear(home);
+
+    public void Write(IRenderable renderable) => inner.Write(renderable);
+
+    public void WriteAnsi(Action<AnsiWriter> action) => inner.WriteAnsi(action);
+}
+
+/// <summary>Reads keys from <paramref name="inner"/>; a Ctrl-C key throws <see cref="CtrlCAtPromptException"/>.</summary>
+internal sealed class CtrlCInput(IAnsiConsoleInput inner) : IAnsiConsoleInput
+{
+    public static bool IsCtrlC(ConsoleKeyInfo key) =>
+        key.KeyChar == '\u0003' || (key.Key == ConsoleKey.C && key.Modifiers.HasFlag(ConsoleModifiers.Control));
+
+    public bool IsKeyAvailable() => inner.IsKeyAvailable();
+
+    public ConsoleKeyInfo? ReadKey(bool intercept) => Check(inner.ReadKey(intercept));
+
+    public async Task<ConsoleKeyInfo?> ReadKeyAsync(bool intercept, CancellationToken cancellationToken) =>
+        Check(await inner.ReadKeyAsync(intercept, cancellationToken));
+
+    private static ConsoleKeyInfo? Check(ConsoleKeyInfo? key) =>
+        key is { } k && IsCtrlC(k) ? throw new CtrlCAtPromptException() : key;
 }
 
 /// <summary>A destructive lever was not confirmed (no --yes without a terminal, or the wrong name typed): refused, exit 2, nothing changed.</summary>
