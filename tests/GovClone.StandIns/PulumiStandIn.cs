@@ -626,10 +626,16 @@ public static class PulumiStandIn
         public void SaveState(string name, StackState state) =>
             WritePrivate(Path.Combine(StackDirectory(name), "state.json"), StateJson.Write(state));
 
+        /// <summary>
+        /// Replaces the file whole (a temporary file renamed over it), as Pulumi's file backend writes its blobs: two jobs
+        /// on one stack at once (two pull requests' previews set the same secret) never read a half-written file.
+        /// </summary>
         private static void WritePrivate(string path, string text)
         {
-            File.WriteAllText(path, text);
-            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite); // the state holds secrets, as Pulumi's does (encrypted there)
+            var temporary = $"{path}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp";
+            File.WriteAllText(temporary, text);
+            File.SetUnixFileMode(temporary, UnixFileMode.UserRead | UnixFileMode.UserWrite); // the state holds secrets, as Pulumi's does (encrypted there)
+            File.Move(temporary, path, overwrite: true);
         }
     }
 }
