@@ -55,7 +55,7 @@ public sealed class FaultLab : IAsyncDisposable
         var work = LabKit.CreateWorkDirectory("faults");
         var password = LabKit.NewPassword("fault");
         log($"starting a private PostgreSQL in {work}");
-        var server = await LocalPostgresServer.StartAsync(new LocalServerOptions { StateDirectory = Path.Combine(work, "server"), Password = password });
+        var server = await LocalPostgresServer.StartAsync(new LocalServerOptions { StateDirectory = Path.Combine(work, "server"), Password = password, ClustersRoot = TestClusters.Root });
         await SourceGenerator.EnsureAsync(server, Source);
         if (padBytes > 0)
         {

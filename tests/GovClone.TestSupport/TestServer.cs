@@ -106,7 +106,12 @@ public sealed class TestServer
             }
         }
 
-        // As root the clusters live under the postgres account's home: stop and remove those whose state folder is gone.
+        // Stop and remove the clusters whose state folder is gone: on the tmpfs, and (as root) under the postgres account's home.
+        if (TestClusters.Root is { } root)
+        {
+            await LocalPostgresServer.SweepOrphanedClustersAsync(root);
+        }
+
         await LocalPostgresServer.SweepOrphanedClustersAsync();
     }
 
@@ -115,7 +120,7 @@ public sealed class TestServer
         await SweepStaleServersAsync();
         var dir = Path.Combine(Path.GetTempPath(), $"govclone-tests-{Environment.ProcessId}-{Guid.NewGuid():N}"[..40]);
         var password = "pw-" + Guid.NewGuid().ToString("N");
-        var server = await LocalPostgresServer.StartAsync(new LocalServerOptions { StateDirectory = dir, Password = password });
+        var server = await LocalPostgresServer.StartAsync(new LocalServerOptions { StateDirectory = dir, Password = password, ClustersRoot = TestClusters.Root });
         AppDomain.CurrentDomain.ProcessExit += (_, _) => server.DestroyAsync().GetAwaiter().GetResult();
         await SourceGenerator.EnsureAsync(server, Source);
 

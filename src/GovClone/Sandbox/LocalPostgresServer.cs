@@ -25,7 +25,7 @@ public sealed class LocalPostgresServer : IAsyncDisposable
         Options = options;
         BinDirectory = binDirectory;
         Port = port;
-        ClusterDirectory = clusterDirectory ?? ClusterDirectoryFor(options.StateDirectory);
+        ClusterDirectory = clusterDirectory ?? ServerAccount.ClusterDirectoryFor(options.StateDirectory, options.ClustersRoot);
     }
 
     public LocalServerOptions Options { get; }
@@ -150,7 +150,10 @@ public sealed class LocalPostgresServer : IAsyncDisposable
     /// As root: stops and removes the clusters under the postgres account's home whose state folder is gone (a test
     /// run or a checkout deleted without <c>sandbox down</c>). Clusters of state folders that exist are left alone.
     /// </summary>
-    public static Task SweepOrphanedClustersAsync(CancellationToken ct = default) => OrphanedClusters.SweepAsync(ct);
+    public static Task SweepOrphanedClustersAsync(CancellationToken ct = default) => OrphanedClusters.SweepAsync(null, ct);
+
+    /// <summary>The same, for the clusters made under <paramref name="clustersRoot"/> (<see cref="LocalServerOptions.ClustersRoot"/>), as any user.</summary>
+    public static Task SweepOrphanedClustersAsync(string clustersRoot, CancellationToken ct = default) => OrphanedClusters.SweepAsync(clustersRoot, ct);
 
     /// <summary>A handle on a cluster whose state file is gone: enough to stop it (port unknown).</summary>
     internal static LocalPostgresServer? TryFromClusterDirectory(string stateDirectory, string cluster)
@@ -237,10 +240,11 @@ public sealed class LocalPostgresServer : IAsyncDisposable
             return;
         }
 
-        if (!Directory.Exists(ServerAccount.ClustersRoot))
+        var root = Options.ClustersRoot ?? ServerAccount.ClustersRoot;
+        if (!Directory.Exists(root))
         {
-            Directory.CreateDirectory(ServerAccount.ClustersRoot);
-            await ServerAccount.ChownToServerUserAsync(ServerAccount.ClustersRoot, recursive: false, ct);
+            Directory.CreateDirectory(root);
+            await ServerAccount.ChownToServerUserAsync(root, recursive: false, ct);
         }
 
         if (!Directory.Exists(ClusterDirectory))
@@ -258,7 +262,7 @@ public sealed class LocalPostgresServer : IAsyncDisposable
         var probe = await RunAsServerUserAsync("test", ["-w", ClusterDirectory], ct, onPath: true);
         if (!probe.Succeeded)
         {
-            throw new OperationFailedException($"running as root, the server runs as the postgres system account, which cannot write {ClusterDirectory}. Let that account reach its home folder {Path.GetDirectoryName(ServerAccount.ClustersRoot)} (Debian's postgresql package creates it so), or run govclone as a user other than root.");
+            throw new OperationFailedException($"running as root, the server runs as the postgres system account, which cannot write {ClusterDirectory}. Let that account reach {(Options.ClustersRoot is null ? $"its home folder {Path.GetDirectoryName(ServerAccount.ClustersRoot)} (Debian's postgresql package creates it so)" : Path.GetFullPath(Options.ClustersRoot))}, or run govclone as a user other than root.");
         }
     }
 

@@ -9,6 +9,14 @@ public sealed record LocalServerOptions
     /// </summary>
     public required string StateDirectory { get; init; }
 
+    /// <summary>
+    /// Folder the cluster's own folder is made in (named from the state folder, with a note of it, and swept with
+    /// <see cref="LocalPostgresServer.SweepOrphanedClustersAsync"/> once that state folder is gone). Null: the state
+    /// folder itself, or as root the postgres account's home. The tests put theirs on a tmpfs: creating and dropping
+    /// thousands of databases spends most of an ext4 server's CPU in the kernel's inode allocation.
+    /// </summary>
+    public string? ClustersRoot { get; init; }
+
     public string SuperUser { get; init; } = "workflow_admin";
 
     /// <summary>Password of the superuser; null for trust authentication on loopback.</summary>

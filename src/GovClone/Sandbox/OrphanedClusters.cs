@@ -14,14 +14,16 @@ internal static class OrphanedClusters
     /// As root: stops and removes the clusters under the postgres account's home whose state folder is gone (a test
     /// run or a checkout deleted without <c>sandbox down</c>). Clusters of state folders that exist are left alone.
     /// </summary>
-    public static async Task SweepAsync(CancellationToken ct)
+    /// <param name="clustersRoot">Another folder of clusters (<see cref="LocalServerOptions.ClustersRoot"/>), swept as any user; null: the postgres account's home, as root.</param>
+    public static async Task SweepAsync(string? clustersRoot, CancellationToken ct)
     {
-        if (!ServerAccount.IsRoot || !Directory.Exists(ServerAccount.ClustersRoot))
+        var root = clustersRoot ?? ServerAccount.ClustersRoot;
+        if ((clustersRoot is null && !ServerAccount.IsRoot) || !Directory.Exists(root))
         {
             return;
         }
 
-        foreach (var cluster in Directory.GetDirectories(ServerAccount.ClustersRoot))
+        foreach (var cluster in Directory.GetDirectories(root))
         {
             var ownerFile = Path.Combine(cluster, OwnerFileName);
             string owner;

@@ -19,19 +19,20 @@ internal static class ServerAccount
     /// <summary>
     /// Where the cluster of <paramref name="stateDirectory"/> lives: the state folder itself when the server runs as
     /// the current user; as root, <c>~postgres/govclone-clusters/&lt;hash of the state folder's full path&gt;</c>, a folder
-    /// the postgres account owns, outside any folder it may not enter.
+    /// the postgres account owns, outside any folder it may not enter. With <paramref name="clustersRoot"/> (see
+    /// <see cref="LocalServerOptions.ClustersRoot"/>): <c>&lt;clustersRoot&gt;/&lt;that hash&gt;</c>, as any user.
     /// </summary>
-    public static string ClusterDirectoryFor(string stateDirectory)
+    public static string ClusterDirectoryFor(string stateDirectory, string? clustersRoot = null)
     {
         ArgumentNullException.ThrowIfNull(stateDirectory);
         var full = Path.GetFullPath(stateDirectory);
-        if (!IsRoot)
+        if (!IsRoot && clustersRoot is null)
         {
             return full;
         }
 
         var key = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(full)))[..20].ToLowerInvariant();
-        return Path.Combine(ClustersRoot, key);
+        return Path.Combine(clustersRoot is null ? ClustersRoot : Path.GetFullPath(clustersRoot), key);
     }
 
     /// <summary>The folder under the postgres account's home (from /etc/passwd; Debian: /var/lib/postgresql) holding root-started clusters.</summary>

@@ -35,7 +35,7 @@ public sealed class ReCloneSizeTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _work = LabKit.CreateWorkDirectory("size");
-        _server = await LocalPostgresServer.StartAsync(new LocalServerOptions { StateDirectory = Path.Combine(_work, "server"), Password = _password });
+        _server = await LocalPostgresServer.StartAsync(new LocalServerOptions { StateDirectory = Path.Combine(_work, "server"), Password = _password, ClustersRoot = TestClusters.Root });
         await SourceGenerator.EnsureAsync(_server, Source);
         await SourceGenerator.PadAsync(_server, Source, 40L << 20); // big tables to stream on their own, many relation files
 

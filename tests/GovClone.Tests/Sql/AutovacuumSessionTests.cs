@@ -25,7 +25,7 @@ public sealed class AutovacuumSessionTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _work = LabKit.CreateWorkDirectory("autovacuum");
-        _server = await LocalPostgresServer.StartAsync(new LocalServerOptions { StateDirectory = Path.Combine(_work, "server"), Password = "pw-" + Guid.NewGuid().ToString("N") });
+        _server = await LocalPostgresServer.StartAsync(new LocalServerOptions { StateDirectory = Path.Combine(_work, "server"), Password = "pw-" + Guid.NewGuid().ToString("N"), ClustersRoot = TestClusters.Root });
         await ExecuteAsync("postgres", "ALTER SYSTEM SET autovacuum_naptime = '1s'");
         await ExecuteAsync("postgres", "SELECT pg_reload_conf()");
         await ExecuteAsync("postgres", $"CREATE DATABASE \"{Database}\"");
