@@ -24,9 +24,14 @@ public static class WrapperCli
 
     private static string? Build()
     {
-        if (string.Equals(Environment.GetEnvironmentVariable("GOVCLONE_TEST_CLI"), "debug", StringComparison.Ordinal))
+        switch (Environment.GetEnvironmentVariable("GOVCLONE_TEST_CLI"))
         {
-            return null;
+            case "debug":
+                return null;
+            case null or "":
+                break;
+            case var other:
+                throw new InvalidOperationException($"GOVCLONE_TEST_CLI: '{other}' is not a choice. Fix: unset it (the wrapper's ReadyToRun build), or set it to debug (the Debug build)");
         }
 
         var repo = GovClone.Configuration.SettingsLoader.FindProjectDirectory(AppContext.BaseDirectory);
