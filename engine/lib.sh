@@ -171,16 +171,16 @@ sql_files() {
 }
 
 # Runs a PostgreSQL client: its stderr passes through, and is kept in the run's error log, whose last SQLSTATE
-# classifies a failure.
+# classifies a failure. Its stderr goes to a file of this (sub)shell's own, $BASHPID: a shell runs one client at a
+# time, and the lanes and the two ends of a pipe are shells of their own; the redirection empties it at each call.
+# (Not mktemp and rm: two processes per client call; $work goes at the end.)
 pg() {
-  local err rc=0
-  err="$(mktemp "$work/stderr.XXXXXX")"
+  local err="$work/stderr.$BASHPID" rc=0
   "$@" 2>"$err" || rc=$?
   if [ -s "$err" ]; then
     cat "$err" >&2
     cat "$err" >>"$work/errors"
   fi
-  rm -f "$err"
   return "$rc"
 }
 

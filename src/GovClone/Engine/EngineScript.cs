@@ -36,8 +36,6 @@ public static class EngineScript
     /// <summary>Exit status of an engine that refused before changing anything (it also emits a <c>refused</c> event).</summary>
     public const int RefusedExitCode = 2;
 
-    private const string HereDoc = "GOVCLONE_SQL";
-
     /// <summary>
     /// The identity a finished clone this config wants carries (a prefix of its marker, before <c>method=</c> unless
     /// govclone:cloneMethod names a way the data is read from the source): family, source, generation (and method).
@@ -231,24 +229,23 @@ public static class EngineScript
     /// <summary>auto keeps a template while the clone is under this share of free space: the decision's "negligible" disk share.</summary>
     private static int FreeSpaceMultiple => (int)Math.Round(1 / SettingKeys.AutoKeepShareOfFree);
 
-    /// <summary>govclone_sql NAME: the engine's SQL files, each a quoted here-document (nothing in them is expanded).</summary>
+    /// <summary>
+    /// govclone_sql NAME: the engine's SQL files, each printed by the printf builtin from a single-quoted word (nothing in
+    /// it is expanded; a quote is written '\''). Not a here-document into cat: a clone prints about 60 of them, and each
+    /// cat was a process (fork, exec) of its own.
+    /// </summary>
     private static void AppendSqlFunction(StringBuilder sb)
     {
         sb.Append("# ---- sql/engine/*.sql, as govclone_sql NAME prints them\ngovclone_sql() {\n  case \"$1\" in\n");
         foreach (var (name, text) in EngineFiles.Sql)
         {
-            if (text.Split('\n').Any(l => l.Trim() == HereDoc))
-            {
-                throw new InvalidOperationException($"sql/engine/{name} contains the here-document terminator {HereDoc}");
-            }
-
-            sb.Append("    ").Append(name).Append(")\n      cat <<'").Append(HereDoc).Append("'\n").Append(text);
+            sb.Append("    ").Append(name).Append(")\n      printf '%s' '").Append(text.Replace("'", "'\\''", StringComparison.Ordinal));
             if (!text.EndsWith('\n'))
             {
                 sb.Append('\n');
             }
 
-            sb.Append(HereDoc).Append("\n      ;;\n");
+            sb.Append("'\n      ;;\n");
         }
 
         sb.Append("    *) echo \"govclone: no engine SQL file $1\" >&2; return 1 ;;\n  esac\n}\n");
