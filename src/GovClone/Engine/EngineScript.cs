@@ -236,7 +236,8 @@ public static class EngineScript
     /// </summary>
     private static void AppendSqlFunction(StringBuilder sb)
     {
-        sb.Append("# ---- sql/engine/*.sql, as govclone_sql NAME prints them\ngovclone_sql() {\n  case \"$1\" in\n");
+        // (SC2016: the $ and backquotes in the SQL are the SQL's own, not expansions.)
+        sb.Append("# ---- sql/engine/*.sql, as govclone_sql NAME prints them\n# shellcheck disable=SC2016\ngovclone_sql() {\n  case \"$1\" in\n");
         foreach (var (name, text) in EngineFiles.Sql)
         {
             sb.Append("    ").Append(name).Append(")\n      printf '%s' '").Append(text.Replace("'", "'\\''", StringComparison.Ordinal));

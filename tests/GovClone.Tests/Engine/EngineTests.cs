@@ -22,7 +22,7 @@ public partial class EngineTests : CloneTestBase
     private static string Repo => SettingsLoader.FindProjectDirectory(AppContext.BaseDirectory);
 
     [Fact]
-    public void The_bundle_is_the_generated_header_then_every_engine_file_verbatim_and_no_value_outside_the_header()
+    public async Task The_bundle_is_the_generated_header_then_every_engine_file_verbatim_and_no_value_outside_the_header()
     {
         var settings = Pg.Settings(Clone, new Dictionary<string, string?> { ["cloneMethod"] = "streams", ["hostFreeBytes"] = "12345" });
         var t = new ServerTransport(settings);
@@ -34,10 +34,17 @@ public partial class EngineTests : CloneTestBase
             Assert.Contains(File.ReadAllText(file), bundle, StringComparison.Ordinal);
         }
 
-        foreach (var file in Directory.GetFiles(Path.Combine(Repo, "sql", "engine"), "*.sql"))
+        // The SQL files are single-quoted words in govclone_sql: bash prints each one back byte for byte.
+        var files = Directory.GetFiles(Path.Combine(Repo, "sql", "engine"), "*.sql").Order(StringComparer.Ordinal).ToArray();
+        var start = bundle.IndexOf("\ngovclone_sql() {\n", StringComparison.Ordinal);
+        var end = bundle.IndexOf("\n  esac\n}\n", start, StringComparison.Ordinal);
+        Assert.True(start > 0 && end > start, "the bundle defines govclone_sql");
+        var printed = await ProcessRunner.RunAsync(new ProcessSpec("bash", ["-s"])
         {
-            Assert.Contains(File.ReadAllText(file), bundle, StringComparison.Ordinal);
-        }
+            StandardInput = bundle[start..(end + 10)] + "for f in " + string.Join(' ', files.Select(Path.GetFileName)) + "; do govclone_sql \"$f\" || exit 1; printf '\\0'; done\n",
+        });
+        Assert.True(printed.Succeeded, printed.StandardError);
+        Assert.Equal(files.Select(File.ReadAllText), printed.StandardOutput.Split('\0')[..^1]);
 
         // Parameters reach the files only through the header: no setting's value appears anywhere after it.
         var body = bundle[header.Length..];
