@@ -69,7 +69,11 @@ internal static class Confirmation
                 $"type {clone} exactly, or pass -y/--yes");
         }
     }
-    /// <summary>Sets Console.TreatControlCAsInput where stdin is a terminal; returns what it was (false elsewhere).</summary>
+
+    /// <summary>
+    /// Sets Console.TreatControlCAsInput where stdin is a terminal; returns what it was (false elsewhere, or where the
+    /// terminal refuses the mode: the prompt then still works, and a Ctrl-C comes as SIGINT as before).
+    /// </summary>
     private static bool TakeControlCAsInput(bool value)
     {
         if (Console.IsInputRedirected)
@@ -77,9 +81,16 @@ internal static class Confirmation
             return false; // (a scripted console in the tests: there is no terminal to set)
         }
 
-        var was = Console.TreatControlCAsInput;
-        Console.TreatControlCAsInput = value;
-        return was;
+        try
+        {
+            var was = Console.TreatControlCAsInput;
+            Console.TreatControlCAsInput = value;
+            return was;
+        }
+        catch (IOException)
+        {
+            return false;
+        }
     }
 }
 
