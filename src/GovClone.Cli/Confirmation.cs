@@ -49,7 +49,7 @@ internal static class Confirmation
             console.MarkupLine($"govclone {Markup.Escape(lever)} [yellow]{Markup.Escape(what)}[/].");
             answer = await new TextPrompt<string>($"Type the {noun}'s name ([bold]{Markup.Escape(clone)}[/]) to confirm:")
                 .AllowEmpty()
-                .ShowAsync(new CtrlCInputConsole(console), ct)
+                .ShowAsync(new InputConsole(console, new CtrlCInput(console.Input)), ct)
                 .WaitAsync(ct);
         }
         catch (CtrlCAtPromptException)
@@ -101,18 +101,16 @@ internal sealed class CtrlCAtPromptException() : GovCloneException("cancelled at
 }
 
 /// <summary>
-/// The console a confirmation prompt renders to, unchanged but for its input: a Ctrl-C key (0x03, read when the
-/// terminal did not turn it into SIGINT) throws <see cref="CtrlCAtPromptException"/> instead of being ignored.
+/// <paramref name="inner"/> with its keys read from <paramref name="input"/>: the confirmation prompt reads through
+/// <see cref="CtrlCInput"/>, the tests from a script.
 /// </summary>
-internal sealed class CtrlCInputConsole(IAnsiConsole inner) : IAnsiConsole
+internal sealed class InputConsole(IAnsiConsole inner, IAnsiConsoleInput input) : IAnsiConsole
 {
-    private readonly CtrlCInput _input = new(inner.Input);
-
     public Profile Profile => inner.Profile;
 
     public IAnsiConsoleCursor Cursor => inner.Cursor;
 
-    public IAnsiConsoleInput Input => _input;
+    public IAnsiConsoleInput Input => input;
 
     public IExclusivityMode ExclusivityMode => inner.ExclusivityMode;
 
@@ -125,7 +123,7 @@ internal sealed class CtrlCInputConsole(IAnsiConsole inner) : IAnsiConsole
     public void WriteAnsi(Action<AnsiWriter> action) => inner.WriteAnsi(action);
 }
 
-/// <summary>Reads keys from <paramref name="inner"/>; a Ctrl-C key throws <see cref="CtrlCAtPromptException"/>.</summary>
+/// <summary>Reads keys from <paramref name="inner"/>; a Ctrl-C key (0x03, read when the terminal did not turn it into SIGINT) throws <see cref="CtrlCAtPromptException"/>.</summary>
 internal sealed class CtrlCInput(IAnsiConsoleInput inner) : IAnsiConsoleInput
 {
     public static bool IsCtrlC(ConsoleKeyInfo key) =>

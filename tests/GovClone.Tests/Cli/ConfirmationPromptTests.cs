@@ -1,6 +1,5 @@
 using GovClone.Cli;
 using Spectre.Console;
-using Spectre.Console.Rendering;
 
 namespace GovClone.Tests.Cli;
 
@@ -13,27 +12,27 @@ public class ConfirmationPromptTests
 {
     private static ConsoleKeyInfo Key(char c) => new(c, c == '\r' ? ConsoleKey.Enter : ConsoleKey.A, false, false, false);
 
-    private static Task PromptAsync(ScriptedConsole console) =>
-        Confirmation.RequireAsync(console, interactive: true, yes: false, "drop", "directus_gov_test_x", "drops directus_gov_test_x", CancellationToken.None);
+    private static Task PromptAsync(ScriptedKeys keys) =>
+        Confirmation.RequireAsync(keys.Console, interactive: true, yes: false, "drop", "directus_gov_test_x", "drops directus_gov_test_x", CancellationToken.None);
 
     [Fact]
     public async Task A_ctrl_c_read_as_a_key_ends_the_prompt_with_exit_130_and_no_answer()
     {
         var ctrlC = new ConsoleKeyInfo('\u0003', ConsoleKey.C, false, false, true);
-        var console = new ScriptedConsole([Key('d'), ctrlC, .. "irectus_gov_test_x\r".Select(Key)]);
+        var keys = new ScriptedKeys([Key('d'), ctrlC, .. "irectus_gov_test_x\r".Select(Key)]);
 
-        var ex = await Assert.ThrowsAsync<CtrlCAtPromptException>(() => PromptAsync(console));
+        var ex = await Assert.ThrowsAsync<CtrlCAtPromptException>(() => PromptAsync(keys));
         Assert.Equal(130, ex.ExitCode);
         Assert.Contains("nothing was changed", ex.Message, StringComparison.Ordinal);
-        Assert.Equal("irectus_gov_test_x\r".Length, console.Unread); // the prompt stopped at the Ctrl-C: nothing after it was read
+        Assert.Equal("irectus_gov_test_x\r".Length, keys.Unread); // the prompt stopped at the Ctrl-C: nothing after it was read
     }
 
     [Fact]
     public async Task The_clones_name_typed_exactly_confirms_and_a_wrong_name_refuses_with_exit_2()
     {
-        await PromptAsync(new ScriptedConsole([.. "directus_gov_test_x\r".Select(Key)]));
+        await PromptAsync(new ScriptedKeys([.. "directus_gov_test_x\r".Select(Key)]));
 
-        var ex = await Assert.ThrowsAsync<ConfirmationException>(() => PromptAsync(new ScriptedConsole([.. "directus\r".Select(Key)])));
+        var ex = await Assert.ThrowsAsync<ConfirmationException>(() => PromptAsync(new ScriptedKeys([.. "directus\r".Select(Key)])));
         Assert.Equal(2, ex.ExitCode);
         Assert.Contains("'directus' is not the clone's name", ex.Message, StringComparison.Ordinal);
     }
@@ -46,34 +45,16 @@ public class ConfirmationPromptTests
     public void Only_a_control_c_counts_as_ctrl_c(char c, ConsoleKey key, bool shift, bool expected) =>
         Assert.Equal(expected, CtrlCInput.IsCtrlC(new ConsoleKeyInfo(c, key, shift, false, c != 'c' && c != 'C')));
 
-    /// <summary>A Spectre console that renders to a string and reads its keys from a script.</summary>
-    private sealed class ScriptedConsole(IEnumerable<ConsoleKeyInfo> keys) : IAnsiConsole, IAnsiConsoleInput
+    /// <summary>Keys from a script, read through a Spectre console that renders to a string.</summary>
+    private sealed class ScriptedKeys(IEnumerable<ConsoleKeyInfo> keys) : IAnsiConsoleInput
     {
         private readonly Queue<ConsoleKeyInfo> _keys = new(keys);
-        private readonly IAnsiConsole _out = AnsiConsole.Create(new AnsiConsoleSettings
-        {
-            Out = new AnsiConsoleOutput(new StringWriter()),
-            Interactive = InteractionSupport.Yes,
-            Ansi = AnsiSupport.No,
-        });
 
         public int Unread => _keys.Count;
 
-        public Profile Profile => _out.Profile;
-
-        public IAnsiConsoleCursor Cursor => _out.Cursor;
-
-        public IAnsiConsoleInput Input => this;
-
-        public IExclusivityMode ExclusivityMode => _out.ExclusivityMode;
-
-        public RenderPipeline Pipeline => _out.Pipeline;
-
-        public void Clear(bool home) => _out.Clear(home);
-
-        public void Write(IRenderable renderable) => _out.Write(renderable);
-
-        public void WriteAnsi(Action<AnsiWriter> action) => _out.WriteAnsi(action);
+        public IAnsiConsole Console => new InputConsole(
+            AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(new StringWriter()), Interactive = InteractionSupport.Yes, Ansi = AnsiSupport.No }),
+            this);
 
         public bool IsKeyAvailable() => _keys.Count > 0;
 
