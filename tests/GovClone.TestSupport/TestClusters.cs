@@ -37,7 +37,8 @@ public static class TestClusters
         const string shm = "/dev/shm";
         try
         {
-            return Directory.Exists(shm) && new DriveInfo(shm).AvailableFreeSpace >= TmpfsNeedsBytes ? Path.Combine(shm, "govclone-test-clusters") : null;
+            // One folder per user: /dev/shm is shared, and a folder another account made there is not ours to write in.
+            return Directory.Exists(shm) && new DriveInfo(shm).AvailableFreeSpace >= TmpfsNeedsBytes ? Path.Combine(shm, "govclone-test-clusters-" + Environment.UserName) : null;
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException)
         {
