@@ -44,11 +44,20 @@ plan_lanes() {
 # runs merged in one pass cost less CPU (bench/clone's sort-memory table measures both side by side). The job
 # list gives each job the least memory that still merges in one pass (sort_kb: at least 8 MB, at most
 # maintenance_work_mem).
-# A running lane keeps a core busy, so a parallel worker beside it adds no core, only its temp-file exchange: a
-# lane builds with up to one worker per lane that has finished (none while all the others still run), and PostgreSQL
-# launches a worker only while each participant has at least 32 MB, so such a lane sorts in 32 MB per
-# participant (or its sort_kb, if more), within maintenance_work_mem.
-lanes_done() { local n=0 f; for f in "$work"/lane.*.done; do if [ -e "$f" ]; then n=$((n + 1)); fi; done; echo "$n"; }
+# A lane that still copies keeps a core busy, so a parallel worker beside it adds no core, only its temp-file
+# exchange: a lane builds with up to one worker per other lane that has finished or is building its last job (its data
+# all copied: that core is free within the build's time, and the last big table's index builds no longer run alone on
+# one core while the other sits idle; none while all the others still copy or have jobs left), and PostgreSQL launches
+# a worker only while each participant has at least 32 MB, so such a lane sorts in 32 MB per participant (or its
+# sort_kb, if more), within maintenance_work_mem.
+# lanes_free LANE: how many other lanes are done or on their last job's build (lane.N.done, lane.N.tail).
+lanes_free() {
+  local n=0 i
+  for ((i = 0; i < lanes; i++)); do
+    if [ "$i" != "$1" ] && { [ -e "$work/lane.$i.done" ] || [ -e "$work/lane.$i.tail" ]; }; then n=$((n + 1)); fi
+  done
+  echo "$n"
+}
 
 # copy_table TABLE COLUMNS JOB: one big table, source to clone, in binary; its rows to copied.JOB.
 copy_table() {
@@ -78,13 +87,13 @@ copy_rest() {
 # can analyze (materialized views, partitioned tables), so that step is skipped when there are none.
 finish_job() {
   local workers memory
-  workers="$(lanes_done)"
+  workers="$(lanes_free "${3%%.*}")"
   if [ "$workers" -gt $((max_sort_kb / 32768 - 1)) ]; then workers=$((max_sort_kb / 32768 - 1)); fi
   if [ "$workers" -gt 0 ]; then
     memory=$((($4 > 32768 ? $4 : 32768) * (workers + 1)))
     if [ "$memory" -gt "$max_sort_kb" ]; then memory=$max_sort_kb; fi
     emit lane lane="$3" table="$1" sort_kb:="$memory" workers:="$workers" \
-      text="lane $3: post-data of $1: index builds sort in ${memory}kB with up to $workers parallel worker(s), one per lane that has finished"
+      text="lane $3: post-data of $1: index builds sort in ${memory}kB with up to $workers parallel worker(s), one per lane that has finished or is building its last job"
   else
     workers=0 memory=$4
     emit lane lane="$3" table="$1" sort_kb:="$memory" workers:=0 \
@@ -108,7 +117,8 @@ finish_job() {
 
 # run_lane FILE LANE: the lane's jobs in order; a job's rows are reported as it finishes.
 run_lane() {
-  local n=0 name sort_kb columns own job started_ms
+  local n=0 name sort_kb columns own job started_ms total
+  total="$(wc -l <"$1")"
   while IFS="$tab" read -r name sort_kb columns own; do
     if [ -e "$work/failed" ]; then return 1; fi
     n=$((n + 1))
@@ -123,6 +133,7 @@ run_lane() {
     emit copied lane="$job" table="$name" rows:="$(copied_rows "$work/copied.$job")" start_ms:="$started_ms"
     clock_ms
     started_ms=$now_ms
+    if [ "$n" -eq "$total" ]; then : >"$work/lane.$2.tail"; fi
     finish_job "$name" "$own" "$job" "$sort_kb"
     emit built lane="$job" table="$name" start_ms:="$started_ms"
   done <"$1"

@@ -114,7 +114,7 @@ public class CloneMethodTests : CloneTestBase
         Assert.True(result.Succeeded, result.StandardError);
         var lanes = Events(result.StandardOutput).OfType<LaneEvent>().Select(l => l.Text).ToList();
         Assert.Equal(3, lanes.Count); // two big tables and the rest
-        const string Alone = ": index builds sort in 65536kB with up to 1 parallel worker(s), one per lane that has finished";
+        const string Alone = ": index builds sort in 65536kB with up to 1 parallel worker(s), one per lane that has finished or is building its last job";
         const string Busy = ": index builds sort in 8192kB, no parallel workers";
         Assert.All(lanes, l => Assert.True(l.EndsWith(Alone, StringComparison.Ordinal) || l.EndsWith(Busy, StringComparison.Ordinal), l));
         Assert.Contains(lanes, l => l.EndsWith(": post-data of \"public\".\"directus_revisions\"" + Alone, StringComparison.Ordinal));
@@ -122,6 +122,55 @@ public class CloneMethodTests : CloneTestBase
         Assert.Equal(await TableDigestsAsync(TestServer.Source), await TableDigestsAsync(Clone));
         Assert.Equal(await CatalogCountsAsync(TestServer.Source), await CatalogCountsAsync(Clone));
         Assert.True((await new CloneLifecycle(settings).StatusAsync()).State.Complete);
+    }
+
+    [Fact]
+    public async Task A_streams_clone_gives_a_big_tables_index_builds_a_parallel_worker_while_the_other_lane_builds_its_last_job()
+    {
+        // The revisions table finishes loading only after another lane has copied all its data and begun its last
+        // job's build (lane.N.tail); that build (the small tables': the job that ends with analyze-late) is held until
+        // both lanes are on their last build. So the revisions table's index builds start beside a lane with nothing
+        // left to copy, which is still building: one parallel worker (before, none until that lane had finished, and
+        // the last big table's builds ran alone on one core while the other idled).
+        using var bin = new FaultTests.TempDirectory();
+        using var tmp = new FaultTests.TempDirectory();
+        FaultTests.WriteTool(bin.Path, "psql", $$"""
+            tails() { compgen -G "$TMPDIR/govclone-clone.*/lane.*.tail" | wc -l; }
+            hold_until() { # at most 5 minutes on a busy machine
+              for _ in $(seq 1 3000); do if [ "$(tails)" -ge "$1" ]; then return; fi; sleep 0.1; done
+            }
+            file=''; prev=''
+            for a in "$@"; do if [ "$prev" = -f ]; then file="$a"; fi; prev="$a"; done
+            if [[ "$*" == *'COPY "public"."directus_revisions"'*'FROM STDIN'* ]]; then
+              hold_until 1
+            elif [[ "$file" == */finish.*.psql ]] && grep -q analyze-late "$file"; then
+              hold_until 2
+            fi
+            exec {{Pg.Server.BinDirectory}}/psql "$@"
+            """);
+        FaultTests.WriteTool(bin.Path, "pg_dump", $"exec {Pg.Server.BinDirectory}/pg_dump \"$@\"");
+        FaultTests.WriteTool(bin.Path, "pg_restore", $"exec {Pg.Server.BinDirectory}/pg_restore \"$@\"");
+        var settings = Pg.Settings(Clone, new Dictionary<string, string?>
+        {
+            ["cloneMethod"] = "streams",
+            ["retainTemplate"] = "false",
+            ["pgBinDir"] = bin.Path,
+            ["maintenanceWorkMem"] = "64MB",
+            ["streamTableMinBytes"] = (await BigTableThresholdAsync(TestServer.Source)).ToString(CultureInfo.InvariantCulture),
+        });
+        var transport = new ServerTransport(settings);
+        var spec = transport.BashScript(EngineScript.Clone(settings, transport));
+        var result = await ProcessRunner.RunAsync(spec with { Environment = new Dictionary<string, string?>(spec.Environment) { ["TMPDIR"] = tmp.Path } });
+
+        Assert.True(result.Succeeded, result.StandardError);
+        var lanes = Events(result.StandardOutput).OfType<LaneEvent>().ToList();
+        var revisions = Assert.Single(lanes, l => l.Table == "\"public\".\"directus_revisions\"");
+        var rest = Assert.Single(lanes, l => l.Table == "-");
+        Assert.NotEqual(rest.Lane.Split('.')[0], revisions.Lane.Split('.')[0]);
+        Assert.Equal(1, revisions.Workers);
+        Assert.EndsWith(": index builds sort in 65536kB with up to 1 parallel worker(s), one per lane that has finished or is building its last job", revisions.Text, StringComparison.Ordinal);
+        Assert.Equal(await TableDigestsAsync(TestServer.Source), await TableDigestsAsync(Clone));
+        Assert.Equal(await CatalogCountsAsync(TestServer.Source), await CatalogCountsAsync(Clone));
     }
 
     [Fact]
