@@ -122,7 +122,7 @@ public sealed class Connections
     }
 
     private NpgsqlDataSource DataSourceFor(string database, bool readOnly) =>
-        DataSources.GetOrAdd(ConnectionString(database, readOnly), static cs => NpgsqlDataSource.Create(cs));
+        DataSources.GetOrAdd(ConnectionString(database, readOnly), static cs => new NpgsqlDataSourceBuilder(cs).ConfigureTypeLoading(t => t.EnableTypeLoading(false)).Build());
 
     private async Task<NpgsqlConnection> OpenAsync(NpgsqlDataSource dataSource, string database, CancellationToken ct)
     {
