@@ -28,6 +28,12 @@ public sealed class CloneTimeline
 
     public required IReadOnlyList<CoreSample> Cores { get; init; }
 
+    /// <summary>When the engine started, in seconds on the caller's clock (its first event's arrival minus its <c>ms</c>); null without engine events.</summary>
+    public double? EngineStartedAt { get; init; }
+
+    /// <summary>When the <c>ready</c> event arrived, in seconds on the caller's clock; null when there was none.</summary>
+    public double? ReadyArrivedAt { get; init; }
+
     /// <summary>The engine's run, first event to last, in seconds.</summary>
     public double Seconds => Spans.Count == 0 ? 0 : Spans.Max(s => s.End);
 
@@ -43,6 +49,7 @@ public sealed class CloneTimeline
         var spans = new List<Span>();
         var open = new Dictionary<string, double>(StringComparer.Ordinal);
         double? offset = null;
+        double? ready = null;
         foreach (var (arrived, json) in events)
         {
             using var doc = JsonDocument.Parse(json);
@@ -56,6 +63,9 @@ public sealed class CloneTimeline
             offset ??= arrived - at;
             switch (nameElement.GetString())
             {
+                case "ready":
+                    ready ??= arrived;
+                    break;
                 case "step" when Text(e, "name") is { } step:
                     if (Text(e, "phase") == "start")
                     {
@@ -86,7 +96,7 @@ public sealed class CloneTimeline
             }
         }
 
-        return new CloneTimeline { Spans = spans, Cores = cores.Where(c => c.At >= 0).ToList() };
+        return new CloneTimeline { Spans = spans, Cores = cores.Where(c => c.At >= 0).ToList(), EngineStartedAt = offset, ReadyArrivedAt = ready };
     }
 
     /// <summary>
@@ -122,6 +132,30 @@ public sealed class CloneTimeline
                 yield return string.Create(inv, $"cores busy during the copy step: mean {during.Average(c => c.Cores):0.00}, below 1.0 in {during.Count(c => c.Cores < 1.0)} of {during.Count} samples (100 ms each)");
             }
         }
+    }
+
+    /// <summary>
+    /// Issue 26.2: where one clone's seconds went, from the process's start (the caller's clock's zero) to its exit
+    /// (<paramref name="processSeconds"/>): before the engine (the process's start, settings, the run lock, the checks,
+    /// production's fingerprint), each engine step, the engine's own start and the gaps between its steps, and after
+    /// the <c>ready</c> event (the template's decision, production's report, the exit). One line, seconds.
+    /// </summary>
+    public string? FixedCosts(double processSeconds)
+    {
+        if (EngineStartedAt is not { } engine || ReadyArrivedAt is not { } ready)
+        {
+            return null;
+        }
+
+        var inv = CultureInfo.InvariantCulture;
+        var steps = Spans.Where(s => s.Row == "steps").OrderBy(s => s.Start).ToList();
+        var readyMs = ready - engine;
+        var inSteps = steps.Where(s => s.End <= readyMs + 0.001).Sum(s => s.Seconds);
+        var parts = new List<string> { string.Create(inv, $"before the engine {engine:0.00} s") };
+        parts.AddRange(steps.Select(s => string.Create(inv, $"{s.Part} {s.Seconds:0.00} s")));
+        parts.Add(string.Create(inv, $"the engine outside its steps {Math.Max(readyMs - inSteps, 0):0.00} s"));
+        parts.Add(string.Create(inv, $"after ready {Math.Max(processSeconds - ready, 0):0.00} s"));
+        return string.Create(inv, $"{processSeconds:0.00} s: ") + string.Join(", ", parts);
     }
 
     private static Span LaneSpan(JsonElement e, string part, double at)
