@@ -78,7 +78,12 @@ foreach (var size in sizes)
         // timed in the tables): where its seconds went, from the process's start to its exit.
         var (small, smallRun) = await lab.RecordTimelineAsync();
         fixedCosts = smallRun.ExitCode == 0 ? small.FixedCosts(smallRun.Seconds) : null;
-        Log($"fixed seconds at {run.Label}: {fixedCosts ?? $"no timeline (govclone exited {smallRun.ExitCode})"}");
+        if (fixedCosts is null)
+        {
+            bench.Failures.Add($"fixed seconds: govclone {smallRun.Command} exited {smallRun.ExitCode} without a ready event:\n{smallRun.Output}");
+        }
+
+        Log($"fixed seconds at {run.Label}: {fixedCosts ?? "none (the failure is listed at the end)"}");
     }
     Console.WriteLine();
     console.Write(Report.SizeTable(run, rounds, ways));

@@ -70,4 +70,37 @@ public sealed class BenchReportTests
         Assert.Equal(false, targets["[48 MB] first clone masked (personal) within 1.15x of unmasked"].Met);
         Assert.Equal("size 48MB: first-clone 1.00x plain, 1.00x best peer (pg_dump -Fd); first-up 1.00x plain; branch-ready 2.00 s; re-clone-ready 2.00 s", SummaryLines.For(run, ways));
     }
+
+    [Fact]
+    public void The_fixed_seconds_line_splits_a_clone_from_its_process_start_to_its_exit()
+    {
+        // Arrival times on the bench's clock (the process started at 0): the engine's first event came 0.40 s in with
+        // ms 50, so the engine started at 0.35 s; ready came at 3.35 s (engine 3.00 s), the process ended at 3.60 s.
+        static string Step(string phase, string name, int ms) => $$"""{"event":"step","phase":"{{phase}}","step":1,"steps":3,"name":"{{name}}","ms":{{ms}}}""";
+        var events = new List<(double, string)>
+        {
+            (0.40, """{"event":"method","method":"streams","ms":50}"""),
+            (0.41, Step("start", "create", 60)),
+            (0.65, Step("finish", "create", 300)),
+            (0.66, Step("start", "copy", 310)),
+            (3.25, Step("finish", "copy", 2900)),
+            (3.26, Step("start", "mark", 2910)),
+            (3.34, Step("finish", "mark", 2990)),
+            (3.35, """{"event":"ready","database":"directus_gov_test_x","method":"streams","ms":3000}"""),
+            (3.40, """{"event":"lever","ok":true}"""), // govclone's own, no engine clock: not counted
+        };
+
+        var line = CloneTimeline.FromEvents(events, []).FixedCosts(3.60);
+
+        Assert.Equal(
+            "3.60 s: before the engine 0.35 s, create 0.24 s, copy 2.59 s, mark 0.08 s, the engine outside its steps 0.09 s, after ready 0.25 s",
+            line);
+    }
+
+    [Fact]
+    public void Without_a_ready_event_there_is_no_fixed_seconds_line()
+    {
+        var events = new List<(double, string)> { (0.40, """{"event":"method","method":"streams","ms":50}""") };
+        Assert.Null(CloneTimeline.FromEvents(events, []).FixedCosts(1.0));
+    }
 }
