@@ -37,8 +37,9 @@ public partial class EngineTests : CloneTestBase
         // The SQL files are single-quoted words in govclone_sql: bash prints each one back byte for byte.
         var files = Directory.GetFiles(Path.Combine(Repo, "sql", "engine"), "*.sql").Order(StringComparer.Ordinal).ToArray();
         var start = bundle.IndexOf("\ngovclone_sql() {\n", StringComparison.Ordinal);
+        Assert.True(start > 0, "the bundle defines govclone_sql");
         var end = bundle.IndexOf("\n  esac\n}\n", start, StringComparison.Ordinal);
-        Assert.True(start > 0 && end > start, "the bundle defines govclone_sql");
+        Assert.True(end > start, "govclone_sql's case ends in the bundle");
         var printed = await ProcessRunner.RunAsync(new ProcessSpec("bash", ["-s"])
         {
             StandardInput = bundle[start..(end + 10)] + "for f in " + string.Join(' ', files.Select(Path.GetFileName)) + "; do govclone_sql \"$f\" || exit 1; printf '\\0'; done\n",
