@@ -86,30 +86,14 @@ public class CloneMethodTests : CloneTestBase
         // held until another lane has finished: the lane left alone then builds its indexes with a parallel
         // worker, in 32 MB per participant (PostgreSQL launches none with less). TMPDIR is the test's own, so
         // the held psql can see the script's lane files.
-        using var bin = new FaultTests.TempDirectory();
-        using var tmp = new FaultTests.TempDirectory();
-        FaultTests.WriteTool(bin.Path, "psql", $$"""
+        var (result, settings) = await RunStreamsEngineWithHeldPsqlAsync("""
             if [[ "$*" == *'COPY "public"."directus_revisions"'*'FROM STDIN'* ]]; then
               for _ in $(seq 1 3000); do # until another lane has finished (at most 5 minutes on a busy machine)
                 if compgen -G "$TMPDIR/govclone-clone.*/lane.*.done" >/dev/null; then break; fi
                 sleep 0.1
               done
             fi
-            exec {{Pg.Server.BinDirectory}}/psql "$@"
             """);
-        FaultTests.WriteTool(bin.Path, "pg_dump", $"exec {Pg.Server.BinDirectory}/pg_dump \"$@\"");
-        FaultTests.WriteTool(bin.Path, "pg_restore", $"exec {Pg.Server.BinDirectory}/pg_restore \"$@\"");
-        var settings = Pg.Settings(Clone, new Dictionary<string, string?>
-        {
-            ["cloneMethod"] = "streams",
-            ["retainTemplate"] = "false",
-            ["pgBinDir"] = bin.Path,
-            ["maintenanceWorkMem"] = "64MB",
-            ["streamTableMinBytes"] = (await BigTableThresholdAsync(TestServer.Source)).ToString(CultureInfo.InvariantCulture),
-        });
-        var transport = new ServerTransport(settings);
-        var spec = transport.BashScript(EngineScript.Clone(settings, transport));
-        var result = await ProcessRunner.RunAsync(spec with { Environment = new Dictionary<string, string?>(spec.Environment) { ["TMPDIR"] = tmp.Path } });
 
         Assert.True(result.Succeeded, result.StandardError);
         var lanes = Events(result.StandardOutput).OfType<LaneEvent>().Select(l => l.Text).ToList();
@@ -132,9 +116,7 @@ public class CloneMethodTests : CloneTestBase
         // both lanes are on their last build. So the revisions table's index builds start beside a lane with nothing
         // left to copy, which is still building: one parallel worker (before, none until that lane had finished, and
         // the last big table's builds ran alone on one core while the other idled).
-        using var bin = new FaultTests.TempDirectory();
-        using var tmp = new FaultTests.TempDirectory();
-        FaultTests.WriteTool(bin.Path, "psql", $$"""
+        var (result, _) = await RunStreamsEngineWithHeldPsqlAsync("""
             tails() { compgen -G "$TMPDIR/govclone-clone.*/lane.*.tail" | wc -l; }
             hold_until() { # at most 5 minutes on a busy machine
               for _ in $(seq 1 3000); do if [ "$(tails)" -ge "$1" ]; then return; fi; sleep 0.1; done
@@ -146,8 +128,29 @@ public class CloneMethodTests : CloneTestBase
             elif [[ "$file" == */finish.*.psql ]] && grep -q analyze-late "$file"; then
               hold_until 2
             fi
-            exec {{Pg.Server.BinDirectory}}/psql "$@"
             """);
+
+        Assert.True(result.Succeeded, result.StandardError);
+        var lanes = Events(result.StandardOutput).OfType<LaneEvent>().ToList();
+        var revisions = Assert.Single(lanes, l => l.Table == "\"public\".\"directus_revisions\"");
+        var rest = Assert.Single(lanes, l => l.Table == "-");
+        Assert.NotEqual(rest.Lane.Split('.')[0], revisions.Lane.Split('.')[0]);
+        Assert.Equal(1, revisions.Workers);
+        Assert.EndsWith(": index builds sort in 65536kB with up to 1 parallel worker(s), one per lane that has finished or is building its last job", revisions.Text, StringComparison.Ordinal);
+        Assert.Equal(await TableDigestsAsync(TestServer.Source), await TableDigestsAsync(Clone));
+        Assert.Equal(await CatalogCountsAsync(TestServer.Source), await CatalogCountsAsync(Clone));
+    }
+
+    /// <summary>
+    /// The streams engine as govclone sends it, with 64 MB of maintenance memory, through a bin folder whose psql first
+    /// runs <paramref name="hold"/> (bash that may wait on the engine's lane files; it sees the psql arguments as
+    /// <c>$@</c>), with TMPDIR the test's own so that it finds them; pg_dump and pg_restore are the server's.
+    /// </summary>
+    private async Task<(ProcessResult Result, GovClone.Configuration.GovCloneSettings Settings)> RunStreamsEngineWithHeldPsqlAsync(string hold)
+    {
+        using var bin = new FaultTests.TempDirectory();
+        using var tmp = new FaultTests.TempDirectory();
+        FaultTests.WriteTool(bin.Path, "psql", hold + "\n" + $"exec {Pg.Server.BinDirectory}/psql \"$@\"");
         FaultTests.WriteTool(bin.Path, "pg_dump", $"exec {Pg.Server.BinDirectory}/pg_dump \"$@\"");
         FaultTests.WriteTool(bin.Path, "pg_restore", $"exec {Pg.Server.BinDirectory}/pg_restore \"$@\"");
         var settings = Pg.Settings(Clone, new Dictionary<string, string?>
@@ -161,16 +164,7 @@ public class CloneMethodTests : CloneTestBase
         var transport = new ServerTransport(settings);
         var spec = transport.BashScript(EngineScript.Clone(settings, transport));
         var result = await ProcessRunner.RunAsync(spec with { Environment = new Dictionary<string, string?>(spec.Environment) { ["TMPDIR"] = tmp.Path } });
-
-        Assert.True(result.Succeeded, result.StandardError);
-        var lanes = Events(result.StandardOutput).OfType<LaneEvent>().ToList();
-        var revisions = Assert.Single(lanes, l => l.Table == "\"public\".\"directus_revisions\"");
-        var rest = Assert.Single(lanes, l => l.Table == "-");
-        Assert.NotEqual(rest.Lane.Split('.')[0], revisions.Lane.Split('.')[0]);
-        Assert.Equal(1, revisions.Workers);
-        Assert.EndsWith(": index builds sort in 65536kB with up to 1 parallel worker(s), one per lane that has finished or is building its last job", revisions.Text, StringComparison.Ordinal);
-        Assert.Equal(await TableDigestsAsync(TestServer.Source), await TableDigestsAsync(Clone));
-        Assert.Equal(await CatalogCountsAsync(TestServer.Source), await CatalogCountsAsync(Clone));
+        return (result, settings);
     }
 
     [Fact]
