@@ -141,6 +141,24 @@ public class CloneMethodTests : CloneTestBase
         Assert.Equal(await CatalogCountsAsync(TestServer.Source), await CatalogCountsAsync(Clone));
     }
 
+    [Fact]
+    public async Task A_streams_clones_sessions_ask_the_kernel_to_write_the_builds_pages_back_as_they_go()
+    {
+        // backend_flush_after 2MB on every session the engine starts (engine/lib.sh): what the loads write is on its way
+        // to disk while the copy runs, not left for the retained template's checkpoint to wait for. Each psql records the
+        // options it starts its session with; the clone succeeding shows the server took them (a value it rejects fails
+        // the connection).
+        using var record = new FaultTests.TempDirectory();
+        var options = Path.Combine(record.Path, "pgoptions");
+        var (result, _) = await RunStreamsEngineWithHeldPsqlAsync($"printf '%s\\n' \"$PGOPTIONS\" >> '{options}'");
+
+        Assert.True(result.Succeeded, result.StandardError);
+        var sessions = await File.ReadAllLinesAsync(options);
+        Assert.True(sessions.Length >= 3, $"{sessions.Length} psql sessions recorded"); // both lanes' loads and the restore, at least
+        Assert.All(sessions, o => Assert.Contains(" -c backend_flush_after=2MB", o, StringComparison.Ordinal));
+        Assert.Equal(await TableDigestsAsync(TestServer.Source), await TableDigestsAsync(Clone));
+    }
+
     /// <summary>
     /// The streams engine as govclone sends it, with 64 MB of maintenance memory, through a bin folder whose psql first
     /// runs <paramref name="hold"/> (bash that may wait on the engine's lane files; it sees the psql arguments as
