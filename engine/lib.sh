@@ -138,7 +138,7 @@ engine_params() {
   # engine's queries are catalog reads and one-off statements, which a server with jit on (PostgreSQL's default)
   # compiles whenever their estimate passes jit_above_cost (the masking check: 74 ms of JIT for an 80 ms query), and
   # a foreign key's validation, one big anti-join, would be compiled in the leader and in each parallel worker.
-  # backend_flush_after 2MB (its maximum; PostgreSQL's default for a backend is 0): a session that writes the build
+  # backend_flush_after 2MB (its maximum with 8 kB pages; a backend's default is 0): a session that writes the build
   # asks the kernel to write its pages back as it goes, while the copy keeps the cores busy and the disk idle. Else
   # the whole clone stays dirty in the page cache, and the retained template's FILE_COPY (its checkpoint) waits for
   # all of it at once: on a 0.3 GB sandbox source at production settings, by hand, clone + template 5.70 → 5.31 s (medians of 7,
