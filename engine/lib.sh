@@ -141,9 +141,9 @@ engine_params() {
   # backend_flush_after 2MB (its maximum with 8 kB pages; a backend's default is 0): a session that writes the build
   # asks the kernel to write its pages back as it goes, while the copy keeps the cores busy and the disk idle. Else
   # the whole clone stays dirty in the page cache, and the retained template's FILE_COPY (its checkpoint) waits for
-  # all of it at once: on a 0.3 GB sandbox source at production settings, by hand, clone + template 5.70 → 5.31 s (medians of 7,
-  # interleaved), the clone alone unchanged (4.93 → 4.78 s, of 6). It spreads the clone's writes on a shared server
-  # instead of leaving them for its next checkpoint, which is what the setting is for (the manual's backend_flush_after).
+  # all of it at once. On a 0.3 GB sandbox source at production settings, by hand: clone + template 5.70 → 5.31 s
+  # (medians of 7, interleaved), the clone alone unchanged (4.93 → 4.78 s, of 6). It spreads the clone's writes on a
+  # shared server instead of leaving them for its next checkpoint: what the setting is for (the manual's entry for it).
   PGOPTIONS="-c client_min_messages=warning -c jit=off -c backend_flush_after=2MB$(pg_option govclone.clone "$clone")$(pg_option govclone.target "$target")"
   PGOPTIONS="$PGOPTIONS$(pg_option govclone.next "$target")$(pg_option govclone.old "$old")$(pg_option govclone.spare "$spare")"
   PGOPTIONS="$PGOPTIONS$(pg_option govclone.template "$template")$(pg_option govclone.source "$source_db")"
