@@ -121,4 +121,76 @@ public class WrapperTests
             }
         }
     }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task The_wrapper_falls_back_to_a_plain_release_build_when_publish_fails_and_runs_nothing_when_both_fail(bool buildWorks)
+    {
+        // A copy of the wrapper and scripts/cli-stale in a folder without a build, and a dotnet on PATH that logs its
+        // arguments, fails every publish (a platform the SDK cannot publish ReadyToRun for, or a feed without the
+        // runtime pack), and builds (an empty dll in -o) or fails as the case says; `dotnet DLL ARGS` says what it ran.
+        var root = Directory.CreateTempSubdirectory("govclone-wrapper-").FullName;
+        try
+        {
+            Directory.CreateDirectory(Path.Combine(root, "scripts"));
+            Directory.CreateDirectory(Path.Combine(root, "src", "GovClone.Cli"));
+            File.Copy(Path.Combine(Root, "govclone"), Path.Combine(root, "govclone"));
+            File.Copy(Path.Combine(Root, "scripts", "cli-stale"), Path.Combine(root, "scripts", "cli-stale"));
+            var bin = Directory.CreateDirectory(Path.Combine(root, "fake-bin")).FullName;
+            var log = Path.Combine(root, "dotnet.log");
+            var dotnet = Path.Combine(bin, "dotnet");
+            await File.WriteAllTextAsync(dotnet, $$"""
+                #!/usr/bin/env bash
+                printf '%s\n' "$*" >> '{{log}}'
+                case "$1" in
+                  publish) echo 'error NETSDK1094: Unable to optimize assemblies for performance' >&2; exit 1 ;;
+                  build)
+                    {{(buildWorks ? "" : "echo 'error CS1002: ; expected' >&2; exit 1")}}
+                    out=''; prev=''
+                    for a in "$@"; do if [ "$prev" = -o ]; then out="$a"; fi; prev="$a"; done
+                    mkdir -p "$out" && : >"$out/GovClone.Cli.dll" ;;
+                  *) echo "ran: $*" ;;
+                esac
+                """);
+            File.SetUnixFileMode(dotnet, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            var spec = new ProcessSpec(Path.Combine(root, "govclone"), ["--version"])
+            {
+                WorkingDirectory = root,
+                Environment = new Dictionary<string, string?> { ["PATH"] = bin + ":" + Environment.GetEnvironmentVariable("PATH") },
+            };
+            var output = Path.Combine(root, "src", "GovClone.Cli", "bin", "govclone");
+            var stamp = Path.Combine(output, ".govclone-build-stamp");
+
+            var first = await ProcessRunner.RunAsync(spec);
+            var calls = await File.ReadAllLinesAsync(log);
+            Assert.StartsWith($"publish {root}/src/GovClone.Cli -c Release -r ", calls[0], StringComparison.Ordinal);
+            Assert.Contains(" -p:PublishReadyToRun=true ", calls[0], StringComparison.Ordinal);
+            Assert.Equal($"build {root}/src/GovClone.Cli -c Release -o {output} --nologo -v quiet -clp:NoSummary", calls[1]);
+            if (!buildWorks)
+            {
+                // Both failed: the wrapper fails with the build's error, runs no CLI, and leaves no stamp (the next call builds).
+                Assert.NotEqual(0, first.ExitCode);
+                Assert.Contains("error CS1002", first.StandardError, StringComparison.Ordinal);
+                Assert.Equal(2, calls.Length);
+                Assert.False(File.Exists(stamp));
+                return;
+            }
+
+            Assert.True(first.Succeeded, first.StandardError);
+            Assert.Equal($"ran: {output}/GovClone.Cli.dll --version\n", first.StandardOutput);
+            Assert.True(File.Exists(stamp));
+            Assert.False(File.Exists(stamp + ".new"));
+
+            // Built now: the next call only runs the CLI.
+            var second = await ProcessRunner.RunAsync(spec);
+            Assert.True(second.Succeeded, second.StandardError);
+            var after = await File.ReadAllLinesAsync(log);
+            Assert.Equal(calls.Append($"{output}/GovClone.Cli.dll --version"), after);
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
 }
