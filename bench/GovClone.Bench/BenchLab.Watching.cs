@@ -11,8 +11,12 @@ public sealed partial class BenchLab
     /// <summary>Runs govclone like <see cref="RunCliAsync(string[])"/>, handing each stdout line to <paramref name="onLine"/> as it arrives.</summary>
     public Task<TimedRun> RunCliWatchingAsync(Action<string> onLine, params string[] args) => RunCliAsync(onLine, args);
 
-    /// <summary>Issue 26.1: one streams clone with --json (after dropping the clone), its events and the machine's busy ticks every 100 ms, as a timeline.</summary>
-    public async Task<(CloneTimeline Timeline, TimedRun Run)> RecordTimelineAsync()
+    /// <summary>
+    /// Issue 26.1: one streams clone with --json (after dropping the clone), its events and the machine's busy ticks every
+    /// 100 ms, as a timeline; with <paramref name="retainTemplate"/>, the clone keeps its retained template, as a first
+    /// <c>up</c> does.
+    /// </summary>
+    public async Task<(CloneTimeline Timeline, TimedRun Run)> RecordTimelineAsync(bool retainTemplate = false)
     {
         await RunCliAsync("drop", "--yes");
         await SettleAsync();
@@ -43,7 +47,7 @@ public sealed partial class BenchLab
                     events.Enqueue((clock.Elapsed.TotalSeconds, line));
                 }
             },
-            "clone", "--clone-method", "streams", "--retain-template", "false", "--json");
+            "clone", "--clone-method", "streams", "--retain-template", retainTemplate ? "true" : "false", "--json");
         await stop.CancelAsync();
         await sampler;
         return (CloneTimeline.FromEvents(events.ToList(), samples.ToList()), run);

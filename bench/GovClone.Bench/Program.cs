@@ -68,6 +68,7 @@ Log(machine);
 
 var runs = new List<SizeRun>();
 string? fixedCosts = null;
+string? firstUpCosts = null;
 foreach (var size in sizes)
 {
     var run = await bench.MeasureAsync(size, rounds);
@@ -84,6 +85,17 @@ foreach (var size in sizes)
         }
 
         Log($"fixed seconds at {run.Label}: {fixedCosts ?? "none (the failure is listed at the end)"}");
+
+        // And the template a first `up` keeps: the same clone again, keeping its retained template (a FILE_COPY after
+        // ready), split at its ready and template events.
+        var (up, upRun) = await lab.RecordTimelineAsync(retainTemplate: true);
+        firstUpCosts = upRun.ExitCode == 0 ? up.FirstUpCosts(upRun.Seconds) : null;
+        if (firstUpCosts is null)
+        {
+            bench.Failures.Add($"first up's template: govclone {upRun.Command} exited {upRun.ExitCode} without a ready event and a kept template:\n{upRun.Output}");
+        }
+
+        Log($"first up at {run.Label} (the clone, then its retained template): {firstUpCosts ?? "none (the failure is listed at the end)"}");
     }
     Console.WriteLine();
     console.Write(Report.SizeTable(run, rounds, ways));
@@ -155,6 +167,11 @@ Console.WriteLine(string.Create(inv, $"machine: {machine}; sources {string.Join(
 if (fixedCosts is not null)
 {
     Console.WriteLine($"fixed seconds at {runs[0].Label}, one streams clone: {fixedCosts}");
+}
+
+if (firstUpCosts is not null)
+{
+    Console.WriteLine($"first up at {runs[0].Label}, the same clone keeping its retained template: {firstUpCosts}");
 }
 
 foreach (var run in runs)

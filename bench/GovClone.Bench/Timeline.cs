@@ -34,6 +34,9 @@ public sealed class CloneTimeline
     /// <summary>When the <c>ready</c> event arrived, in seconds on the caller's clock; null when there was none.</summary>
     public double? ReadyArrivedAt { get; init; }
 
+    /// <summary>When the <c>template</c> event of a kept template arrived, in seconds on the caller's clock; null when none was kept.</summary>
+    public double? TemplateKeptArrivedAt { get; init; }
+
     /// <summary>The engine's run, first event to last, in seconds.</summary>
     public double Seconds => Spans.Count == 0 ? 0 : Spans.Max(s => s.End);
 
@@ -50,6 +53,7 @@ public sealed class CloneTimeline
         var open = new Dictionary<string, double>(StringComparer.Ordinal);
         double? offset = null;
         double? ready = null;
+        double? template = null;
         foreach (var (arrived, json) in events)
         {
             using var doc = JsonDocument.Parse(json);
@@ -65,6 +69,9 @@ public sealed class CloneTimeline
             {
                 case "ready":
                     ready ??= arrived;
+                    break;
+                case "template" when e.TryGetProperty("kept", out var kept) && kept.ValueKind == JsonValueKind.True:
+                    template ??= arrived;
                     break;
                 case "step" when Text(e, "name") is { } step:
                     if (Text(e, "phase") == "start")
@@ -96,7 +103,7 @@ public sealed class CloneTimeline
             }
         }
 
-        return new CloneTimeline { Spans = spans, Cores = cores.Where(c => c.At >= 0).ToList(), EngineStartedAt = offset, ReadyArrivedAt = ready };
+        return new CloneTimeline { Spans = spans, Cores = cores.Where(c => c.At >= 0).ToList(), EngineStartedAt = offset, ReadyArrivedAt = ready, TemplateKeptArrivedAt = template };
     }
 
     /// <summary>
@@ -156,6 +163,22 @@ public sealed class CloneTimeline
         parts.Add(string.Create(inv, $"the engine outside its steps {Math.Max(readyMs - inSteps, 0):0.00} s"));
         parts.Add(string.Create(inv, $"after ready {Math.Max(processSeconds - ready, 0):0.00} s"));
         return string.Create(inv, $"{processSeconds:0.00} s: ") + string.Join(", ", parts);
+    }
+
+    /// <summary>
+    /// Issue 26.2's template: a first <c>up</c> (a streams clone that keeps its retained template) split at its
+    /// <c>ready</c> and <c>template</c> events: the clone, the template's FILE_COPY after it, and the rest to the exit; null
+    /// without both events (no clone, or no template kept).
+    /// </summary>
+    public string? FirstUpCosts(double processSeconds)
+    {
+        if (ReadyArrivedAt is not { } ready || TemplateKeptArrivedAt is not { } template)
+        {
+            return null;
+        }
+
+        return string.Create(CultureInfo.InvariantCulture,
+            $"{processSeconds:0.00} s: the clone ready at {ready:0.00} s, then its retained template {template - ready:0.00} s, then the exit {Math.Max(processSeconds - template, 0):0.00} s");
     }
 
     private static Span LaneSpan(JsonElement e, string part, double at)

@@ -98,6 +98,36 @@ public sealed class BenchReportTests
     }
 
     [Fact]
+    public void The_first_up_line_splits_a_clone_that_keeps_its_template_at_ready_and_at_the_template()
+    {
+        // The process started at 0; ready arrived at 4.60 s, the kept template's event at 6.65 s; the process ended at 6.80 s.
+        var events = new List<(double, string)>
+        {
+            (0.40, """{"event":"method","method":"streams","ms":50}"""),
+            (4.60, """{"event":"ready","database":"directus_gov_test_x","method":"streams","ms":4250}"""),
+            (6.65, """{"event":"template","kept":true,"database":"directus_gov_test_x_template","reason":"for re-clones (STRATEGY FILE_COPY)","ms":6300}"""),
+            (6.70, """{"event":"changed","changed":true,"method":"streams","ms":6350}"""),
+        };
+
+        Assert.Equal(
+            "6.80 s: the clone ready at 4.60 s, then its retained template 2.05 s, then the exit 0.15 s",
+            CloneTimeline.FromEvents(events, []).FirstUpCosts(6.80));
+    }
+
+    [Fact]
+    public void Without_a_kept_template_there_is_no_first_up_line()
+    {
+        var events = new List<(double, string)>
+        {
+            (0.40, """{"event":"method","method":"streams","ms":50}"""),
+            (4.60, """{"event":"ready","database":"directus_gov_test_x","method":"streams","ms":4250}"""),
+            (4.70, """{"event":"template","kept":false,"database":"directus_gov_test_x_template","reason":"retainTemplate false","ms":4350}"""),
+        };
+
+        Assert.Null(CloneTimeline.FromEvents(events, []).FirstUpCosts(4.80));
+    }
+
+    [Fact]
     public void Without_a_ready_event_there_is_no_fixed_seconds_line()
     {
         var events = new List<(double, string)> { (0.40, """{"event":"method","method":"streams","ms":50}""") };
