@@ -138,13 +138,7 @@ engine_params() {
   # engine's queries are catalog reads and one-off statements, which a server with jit on (PostgreSQL's default)
   # compiles whenever their estimate passes jit_above_cost (the masking check: 74 ms of JIT for an 80 ms query), and
   # a foreign key's validation, one big anti-join, would be compiled in the leader and in each parallel worker.
-  # backend_flush_after 2MB (its maximum with 8 kB pages; a backend's default is 0): a session that writes the build
-  # asks the kernel to write its pages back as it goes, while the copy keeps the cores busy and the disk idle. Else
-  # the whole clone stays dirty in the page cache, and the retained template's FILE_COPY (its checkpoint) waits for
-  # all of it at once. On a 0.3 GB sandbox source at production settings, by hand: clone + template 5.70 → 5.31 s
-  # (medians of 7, interleaved), the clone alone unchanged (4.93 → 4.78 s, of 6). It spreads the clone's writes on a
-  # shared server instead of leaving them for its next checkpoint: what the setting is for (the manual's entry for it).
-  PGOPTIONS="-c client_min_messages=warning -c jit=off -c backend_flush_after=2MB$(pg_option govclone.clone "$clone")$(pg_option govclone.target "$target")"
+  PGOPTIONS="-c client_min_messages=warning -c jit=off$(pg_option govclone.clone "$clone")$(pg_option govclone.target "$target")"
   PGOPTIONS="$PGOPTIONS$(pg_option govclone.next "$target")$(pg_option govclone.old "$old")$(pg_option govclone.spare "$spare")"
   PGOPTIONS="$PGOPTIONS$(pg_option govclone.template "$template")$(pg_option govclone.source "$source_db")"
   PGOPTIONS="$PGOPTIONS$(pg_option govclone.expected_database "$target")"
@@ -195,11 +189,18 @@ maint() { pg "${psql_cmd[@]}" -d "$maintenance" "$@"; }
 # and ANALYZE do not each wait for a WAL flush. Nothing is lost that counts: the complete marker is committed
 # synchronously, last, and a synchronous commit flushes the WAL up to its own record, so everything committed
 # before it. A crash before that leaves an unmarked clone: re-cloned.
+# backend_flush_after 2MB (its maximum with 8 kB pages; a backend's default is 0): a session that writes the build asks
+# the kernel to write its pages back as it goes, while the copy keeps the cores busy and the disk idle. Else the whole
+# clone stays dirty in the page cache, and the retained template's FILE_COPY (its checkpoint) waits for all of it at
+# once. On a 0.3 GB sandbox source at production settings, by hand: clone + template 5.70 → 5.31 s (medians of 7,
+# interleaved, lower in each pair), the clone alone unchanged (4.93 → 4.78 s, of 6); bench/clone does not separate it
+# from its rounds' spread. Only the build's sessions: production's (in_source) and the maintenance ones (maint) keep the
+# server's settings. (pg_restore's post-data writes its index files past shared buffers: the setting does nothing there.)
 # A pipe relay opts into 64 KB stdio buffers per call (detect_relays): stdio=in in_clone …, stdio=out in_source ….
 in_clone() {
   local relay=()
   if [ "${stdio:-}" = in ] && [ "${stdbuf_works:-no}" = yes ]; then relay=(stdbuf -i64K); fi
-  PGOPTIONS="$PGOPTIONS -c synchronous_commit=off" pg "${relay[@]}" "${psql_cmd[@]}" -d "$target" "$@"
+  PGOPTIONS="$PGOPTIONS -c synchronous_commit=off -c backend_flush_after=2MB" pg "${relay[@]}" "${psql_cmd[@]}" -d "$target" "$@"
 }
 in_source() {
   local relay=()

@@ -142,20 +142,28 @@ public class CloneMethodTests : CloneTestBase
     }
 
     [Fact]
-    public async Task A_streams_clones_sessions_ask_the_kernel_to_write_the_builds_pages_back_as_they_go()
+    public async Task A_streams_clones_build_sessions_ask_the_kernel_to_write_its_pages_back_as_they_go_and_production_sessions_do_not()
     {
-        // backend_flush_after 2MB on every session the engine starts (engine/lib.sh): what the loads write is on its way
-        // to disk while the copy runs, not left for the retained template's checkpoint to wait for. Each psql records the
-        // options it starts its session with; the clone succeeding shows the server took them (a value it rejects fails
-        // the connection).
+        // backend_flush_after 2MB on every psql session on the build (in_clone, engine/lib.sh): what the loads write is on
+        // its way to disk while the copy runs, not left for the retained template's checkpoint to wait for. Production's
+        // sessions keep the server's settings. Each psql records its database (-d) and the options it starts its session
+        // with; the clone succeeding shows the server took them (a value it rejects fails the connection).
         using var record = new FaultTests.TempDirectory();
         var options = Path.Combine(record.Path, "pgoptions");
-        var (result, _) = await RunStreamsEngineWithHeldPsqlAsync($"printf '%s\\n' \"$PGOPTIONS\" >> '{options}'");
+        var (result, _) = await RunStreamsEngineWithHeldPsqlAsync($$"""
+            db=''; prev=''
+            for a in "$@"; do if [ "$prev" = -d ]; then db="$a"; fi; prev="$a"; done
+            printf '%s\t%s\n' "$db" "$PGOPTIONS" >> '{{options}}'
+            """);
 
         Assert.True(result.Succeeded, result.StandardError);
-        var sessions = await File.ReadAllLinesAsync(options);
-        Assert.True(sessions.Length >= 3, $"{sessions.Length} psql sessions recorded"); // both lanes' loads and the restore, at least
-        Assert.All(sessions, o => Assert.Contains(" -c backend_flush_after=2MB", o, StringComparison.Ordinal));
+        var sessions = (await File.ReadAllLinesAsync(options)).Select(l => l.Split('\t', 2)).ToList();
+        var build = sessions.Where(s => s[0] == Clone + GovClone.Guards.FamilyRules.NextSuffix).ToList();
+        var production = sessions.Where(s => s[0] == TestServer.Source).ToList();
+        Assert.True(build.Count >= 3, $"{build.Count} psql sessions on the build"); // schema, both lanes' loads, at least
+        Assert.True(production.Count >= 2, $"{production.Count} psql sessions on production"); // the snapshot, the streams
+        Assert.All(build, s => Assert.Contains(" -c backend_flush_after=2MB", s[1], StringComparison.Ordinal));
+        Assert.All(production, s => Assert.DoesNotContain("backend_flush_after", s[1], StringComparison.Ordinal));
         Assert.Equal(await TableDigestsAsync(TestServer.Source), await TableDigestsAsync(Clone));
     }
 
