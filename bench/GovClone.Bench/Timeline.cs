@@ -156,11 +156,11 @@ public sealed class CloneTimeline
 
         var inv = CultureInfo.InvariantCulture;
         var steps = Spans.Where(s => s.Row == "steps").OrderBy(s => s.Start).ToList();
-        var readyMs = ready - engine;
-        var inSteps = steps.Where(s => s.End <= readyMs + 0.001).Sum(s => s.Seconds);
+        var readyInEngine = ready - engine; // seconds on the engine's clock, as the spans are
+        var inSteps = steps.Where(s => s.End <= readyInEngine + 0.001).Sum(s => s.Seconds);
         var parts = new List<string> { string.Create(inv, $"before the engine {engine:0.00} s") };
         parts.AddRange(steps.Select(s => string.Create(inv, $"{s.Part} {s.Seconds:0.00} s")));
-        parts.Add(string.Create(inv, $"the engine outside its steps {Math.Max(readyMs - inSteps, 0):0.00} s"));
+        parts.Add(string.Create(inv, $"the engine outside its steps {Math.Max(readyInEngine - inSteps, 0):0.00} s"));
         parts.Add(string.Create(inv, $"after ready {Math.Max(processSeconds - ready, 0):0.00} s"));
         return string.Create(inv, $"{processSeconds:0.00} s: ") + string.Join(", ", parts);
     }
