@@ -230,6 +230,8 @@ public static class ProcessRunner
             UseShellExecute = false,
             StandardOutputEncoding = Encoding.UTF8,
             StandardErrorEncoding = Encoding.UTF8,
+            // No byte order mark: a server-side script's length is counted in UTF-8 bytes (ServerTransport.BashScript).
+            StandardInputEncoding = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false),
         };
         if (spec.WorkingDirectory is not null)
         {
