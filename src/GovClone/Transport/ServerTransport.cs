@@ -219,8 +219,9 @@ public sealed partial class ServerTransport
             + "export PGAPPNAME=" + ShellQuote.Word(applicationName) + "; "
             + (lifeline ? "GOVCLONE_LIFELINE=stdin; " : string.Empty)
             + "IFS= read -r govclone_bytes; govclone_script=\"$(head -c \"$govclone_bytes\"; printf x)\"; govclone_script=\"${govclone_script%x}\"; "
-            + "if [ \"$(LC_ALL=C; echo \"${#govclone_script}\")\" != \"$govclone_bytes\" ]; then echo 'govclone: the script reached the server cut short; nothing of it ran' >&2; exit 1; fi; "
-            + "unset govclone_bytes; eval \"$govclone_script\"; exit $?\n";
+            + "govclone_got=\"$(LC_ALL=C; echo \"${#govclone_script}\")\"; if [ \"$govclone_got\" != \"$govclone_bytes\" ]; then "
+            + "echo \"govclone: the script reached the server incomplete ($govclone_got of $govclone_bytes bytes; head must be on the server's PATH); nothing of it ran\" >&2; exit 1; fi; "
+            + "unset govclone_bytes govclone_got; eval \"$govclone_script\"; exit $?\n";
         return new ProcessSpec(argv[0], argv.Skip(1).ToArray())
         {
             SecretFiles = key is null ? [] : [key],

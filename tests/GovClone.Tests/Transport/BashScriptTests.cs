@@ -43,7 +43,11 @@ public sealed class BashScriptTests : IDisposable
         var cut = spec with { StandardInput = spec.StandardInput![..^bytesLost] };
         var result = await ProcessRunner.RunAsync(cut);
         Assert.Equal(1, result.ExitCode);
-        Assert.Contains("govclone: the script reached the server cut short; nothing of it ran", result.StandardError, StringComparison.Ordinal);
+        // stdin: the preamble line, the password line, the script's length in bytes, the script.
+        var declared = spec.StandardInput.Split('\n')[2];
+        var arrived = int.Parse(declared, System.Globalization.CultureInfo.InvariantCulture) - bytesLost;
+        Assert.Contains($"govclone: the script reached the server incomplete ({arrived} of {declared} bytes; head must be on the server's PATH); nothing of it ran",
+            result.StandardError, StringComparison.Ordinal);
         Assert.False(File.Exists(marker), "a line of the cut script ran");
         Assert.DoesNotContain("the whole script ran", result.StandardOutput, StringComparison.Ordinal);
 
