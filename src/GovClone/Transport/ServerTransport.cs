@@ -211,10 +211,11 @@ public sealed partial class ServerTransport
         }
 
         // bash -s reads its commands from the pipe a byte at a time (so as not to read past the one it runs next), and
-        // so does its read builtin: the first line reads the password line and the length line so, then the script by
-        // head -c, which reads that many bytes in blocks and nothing past them (a 190 kB script read a byte at a time
-        // cost 50-80 ms of every engine run), checks it arrived whole (a run cut short must not run half a script),
-        // runs it, and exits. (The x keeps the script's trailing newlines from the command substitution.)
+        // so does its read builtin. The first line reads the two short lines with read (the password, the script's
+        // length), then the script with head -c, which reads that many bytes in blocks and nothing past them (the
+        // 190 kB engine script read a byte at a time cost 50-80 ms of every run); it checks the script arrived whole (a
+        // run cut short must not run half a script), runs it, and exits. (The x keeps the script's trailing newlines
+        // from the command substitution.)
         var preamble = "IFS= read -r govclone_pw; if [ -n \"$govclone_pw\" ]; then export PGPASSWORD=\"$govclone_pw\"; fi; unset govclone_pw; "
             + "export PGAPPNAME=" + ShellQuote.Word(applicationName) + "; "
             + (lifeline ? "GOVCLONE_LIFELINE=stdin; " : string.Empty)
