@@ -205,6 +205,7 @@ public sealed partial class ServerTransport
                 "use a password without line breaks for the docker and ssh transports");
         }
 
+        // A bash variable cannot hold a NUL: the preamble would find the script short and refuse it, far from here.
         if (script.Contains('\0', StringComparison.Ordinal))
         {
             throw new ArgumentException("a server-side script cannot hold a NUL byte", nameof(script));
