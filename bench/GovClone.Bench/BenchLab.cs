@@ -293,6 +293,72 @@ public sealed partial class BenchLab : IAsyncDisposable
         return timed;
     }
 
+    /// <summary>The copy path's scratch database: the largest table's definition (pre-data only: no keys or indexes).</summary>
+    public const string CopyPathTarget = "bench_copy_path";
+
+    /// <summary>The source's largest table (its total size, indexes and TOAST included), schema-qualified.</summary>
+    public Task<string> LargestTableAsync() => ScalarAsync<string>(Source, """
+        SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname)
+        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE c.relkind = 'r' AND n.nspname = 'public'
+        ORDER BY pg_total_relation_size(c.oid) DESC LIMIT 1
+        """);
+
+    /// <summary>Creates <see cref="CopyPathTarget"/> afresh with <paramref name="table"/>'s definition, untimed.</summary>
+    public async Task PrepareCopyPathAsync(string table)
+    {
+        await DropDatabaseAsync(CopyPathTarget);
+        await ExecuteAsync("postgres", $"CREATE DATABASE {CopyPathTarget}");
+        var bin = Server.BinDirectory;
+        await RunBashAsync($"set -euo pipefail; {bin}/pg_dump {ClientFlags} --no-owner --no-privileges --section=pre-data -t '{table}' -d {Source} " +
+                           $"| {bin}/psql {ClientFlags} -X -q -v ON_ERROR_STOP=1 -d {CopyPathTarget} -o /dev/null");
+    }
+
+    /// <summary>
+    /// <paramref name="table"/>'s rows, source to <see cref="CopyPathTarget"/>, in one transaction with its TRUNCATE and
+    /// COPY FREEZE, timed: either the way a streams clone's lane moves them (binary COPY TO STDOUT, piped through two
+    /// psql relays with the engine's 64 kB stdbuf where coreutils has it, and its load session's settings; engine/lanes.sh
+    /// copy_table), or through a FIFO both server sessions open themselves (COPY … TO and FROM a file: no relay).
+    /// govclone does not use the FIFO (docs/benchmark.md says why); this measures what it would save. Returns the rows
+    /// the target holds afterwards.
+    /// </summary>
+    public async Task<(double Seconds, Cpu Cpu, long Rows)> TimeCopyPathAsync(string table, bool fifo)
+    {
+        var psql = $"{Server.BinDirectory}/psql {ClientFlags} -X -q -v ON_ERROR_STOP=1";
+        const string load = "PGOPTIONS='-c synchronous_commit=off -c backend_flush_after=2MB'";
+        var script = fifo
+            ? $$"""
+              set -euo pipefail
+              dir="$(mktemp -d /tmp/govclone-bench-fifo.XXXXXX)"
+              trap 'rm -rf "$dir"' EXIT
+              chmod 755 "$dir" && mkfifo -m 666 "$dir/rows" # the server's account opens it
+              {{load}} {{psql}} -d {{CopyPathTarget}} -c BEGIN -c 'TRUNCATE {{table}}' -c "COPY {{table}} FROM '$dir/rows' (FORMAT binary, FREEZE)" -c COMMIT &
+              reader=$!
+              {{psql}} -d {{Source}} -c "COPY {{table}} TO '$dir/rows' (FORMAT binary)" &
+              writer=$!
+              # A session that fails before it opens the FIFO leaves the other waiting in open() for good: no signal ends
+              # that wait, pg_terminate_backend included. So once either has ended, open and close the FIFO from here
+              # until both have: the waiting one gets its partner, then an end of file or a broken pipe, and fails.
+              wait -n || true
+              ( while :; do exec 3<>"$dir/rows"; exec 3>&-; sleep 0.1; done ) >/dev/null 2>&1 &
+              poker=$!
+              status=0
+              wait "$reader" || status=$?
+              wait "$writer" || status=$?
+              kill "$poker"
+              exit "$status"
+              """
+            : $$"""
+              set -euo pipefail
+              out=() in=()
+              if stdbuf -o64K -i64K true >/dev/null 2>&1; then out=(stdbuf -o64K) in=(stdbuf -i64K); fi
+              "${out[@]}" {{psql}} -d {{Source}} -c 'COPY {{table}} TO STDOUT (FORMAT binary)' \
+                | {{load}} "${in[@]}" {{psql}} -d {{CopyPathTarget}} -c BEGIN -c 'TRUNCATE {{table}}' -c 'COPY {{table}} FROM STDIN (FORMAT binary, FREEZE)' -c COMMIT
+              """;
+        var (seconds, cpu) = await TimeBashAsync(script);
+        return (seconds, cpu, await ScalarAsync<long>(CopyPathTarget, $"SELECT count(*) FROM {table}"));
+    }
+
     private async Task<(double Seconds, Cpu Cpu)> TimeBashAsync(string script)
     {
         var run = await RunBashAsync(script);

@@ -274,6 +274,52 @@ public sealed class CloneBench(BenchLab lab, Ways ways, Action<string> log)
         return probe;
     }
 
+    /// <summary>
+    /// The copy path (docs/benchmark.md, "Hand measurements of 2026-12-08"): the source's largest table copied through
+    /// the engine's two psql relays and through a server-side FIFO, alternately, <paramref name="rounds"/> times each,
+    /// each after a settle; every copy must hold the source's row count.
+    /// </summary>
+    public async Task<CopyPathProbe> CopyPathAsync(int rounds)
+    {
+        var table = await lab.LargestTableAsync();
+        var probe = new CopyPathProbe(table, await lab.ScalarAsync<long>(BenchLab.Source, $"SELECT count(*) FROM {table}"));
+        await lab.PrepareCopyPathAsync(table);
+        var fifo = false;
+        try
+        {
+            for (var round = 1; round <= rounds; round++)
+            {
+                foreach (var throughFifo in new[] { false, true })
+                {
+                    fifo = throughFifo;
+                    await lab.SettleAsync();
+                    var (seconds, cpu, rows) = await lab.TimeCopyPathAsync(table, fifo);
+                    if (rows != probe.SourceRows)
+                    {
+                        Failures.Add(string.Create(Inv, $"copy path ({(fifo ? "FIFO" : "relays")}): {table} holds {rows} rows after the copy, the source {probe.SourceRows}"));
+                    }
+
+                    var stats = fifo ? probe.Fifo : probe.Relays;
+                    stats.Seconds.Add(seconds);
+                    stats.Cpu.Add(cpu.Own);
+                    log(string.Create(Inv, $"  copy path, {(fifo ? "server-side FIFO" : "psql relays")}: {seconds:0.00} s, {cpu.Own:0.0} CPU-s (server {cpu.Server:0.0}, tools {cpu.Tools:0.0})"));
+                }
+            }
+        }
+        catch (InvalidOperationException ex) when (fifo && probe.Fifo.Seconds.Count == 0)
+        {
+            // The FIFO needs the server's account to open a file under /tmp (and a superuser); where it cannot, the
+            // probe says so in one line, as the bench does for a peer it cannot install.
+            probe.Skipped = ex.Message.ReplaceLineEndings(" ");
+        }
+        finally
+        {
+            await lab.DropDatabaseAsync(BenchLab.CopyPathTarget);
+        }
+
+        return probe;
+    }
+
     private void LogCommandsOnce()
     {
         if (_commandsLogged)

@@ -115,6 +115,8 @@ var consistency = await bench.ConsistencyUnderWriterAsync(largest);
 Log(consistency);
 Log("sort memory: the big tables' index builds as a lane runs them, in maintenance_work_mem and in the lane's sort memory");
 var probe = await bench.SortMemoryAsync(rounds);
+Log("copy path: the largest table's rows through the engine's psql relays and through a server-side FIFO, alternately");
+var copyPath = await bench.CopyPathAsync(rounds);
 
 // Issue 26.1: the timeline of one streams clone at the largest size (not timed in the tables).
 Log($"timeline at {largest.Label}: one streams clone with --json, the engine's events (ms) and the machine's cores busy every 100 ms");
@@ -133,6 +135,15 @@ Console.WriteLine();
 if (probe.Indexes.Count > 0)
 {
     console.Write(Report.SortTable(probe, largest, rounds, lab.Settings.MaintenanceWorkMem));
+}
+
+if (copyPath.Skipped is null)
+{
+    console.Write(Report.CopyPathTable(copyPath, largest, rounds));
+}
+else
+{
+    Console.WriteLine($"copy path: skipped, the server-side FIFO did not run ({copyPath.Skipped})");
 }
 
 if (runs.Count > 1)

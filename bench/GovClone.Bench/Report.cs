@@ -111,6 +111,21 @@ public static class Report
                 (cap / Stats.Median(probe.Lane.Seconds)).ToString("0.00", Inv) + "x");
     }
 
+    /// <summary>The copy path's probe: the engine's psql relays against a server-side FIFO, on one big table.</summary>
+    public static Table CopyPathTable(CopyPathProbe probe, SizeRun run, int rounds)
+    {
+        ArgumentNullException.ThrowIfNull(probe);
+        ArgumentNullException.ThrowIfNull(run);
+        var relaysCpu = Stats.Median(probe.Relays.Cpu);
+        var fifoCpu = Stats.Median(probe.Fifo.Cpu);
+        return new Table()
+            .Title(string.Create(Inv, $"{run.Label}: {probe.Table}'s {probe.SourceRows:N0} rows, source to a scratch database, {rounds} round(s) (the FIFO is not a way govclone uses: docs/benchmark.md)"))
+            .AddColumns("path", "median s", "CPU-s srv+tools", "CPU vs relays")
+            .AddRow("the engine's: COPY TO STDOUT | psql relays (stdbuf 64 kB) | COPY FROM STDIN", F(Stats.Median(probe.Relays.Seconds)), relaysCpu.ToString("0.00", Inv), "1.00")
+            .AddRow(Markup.Escape("server-side FIFO: COPY … TO and COPY … FROM the same file"), F(Stats.Median(probe.Fifo.Seconds)), fifoCpu.ToString("0.00", Inv),
+                (fifoCpu / relaysCpu).ToString("0.00", Inv));
+    }
+
     /// <summary>
     /// The targets: those of one size on the headline size (the one nearest production's 1.2 GB); the ones issue
     /// 15 sets per size at every size they apply to.

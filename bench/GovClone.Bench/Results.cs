@@ -174,3 +174,22 @@ public sealed class SortProbe(IReadOnlyList<(string Table, string Definition, lo
 
     public (List<double> Seconds, List<double> Cpu) Lane { get; } = ([], []);
 }
+
+/// <summary>
+/// The copy path's probe: one big table's rows, source to a scratch database, through the engine's psql relays and
+/// through a server-side FIFO, alternately (<see cref="BenchLab.TimeCopyPathAsync"/>). <see cref="Skipped"/> says why
+/// it did not run (the server's account could not use the FIFO, say); it is not a way govclone uses.
+/// </summary>
+public sealed class CopyPathProbe(string table, long sourceRows)
+{
+    public string Table { get; } = table;
+
+    public long SourceRows { get; } = sourceRows;
+
+    public (List<double> Seconds, List<double> Cpu) Relays { get; } = ([], []);
+
+    public (List<double> Seconds, List<double> Cpu) Fifo { get; } = ([], []);
+
+    public string? Skipped { get; set; }
+}
+

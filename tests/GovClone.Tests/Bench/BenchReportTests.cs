@@ -1,4 +1,5 @@
 using GovClone.Bench;
+using Spectre.Console;
 
 namespace GovClone.Tests.Bench;
 
@@ -132,5 +133,25 @@ public sealed class BenchReportTests
     {
         var events = new List<(double, string)> { (0.40, """{"event":"method","method":"streams","ms":50}""") };
         Assert.Null(CloneTimeline.FromEvents(events, []).FixedCosts(1.0));
+    }
+
+    [Fact]
+    public void The_copy_path_table_gives_the_fifo_s_median_cpu_against_the_relays()
+    {
+        var ways = new Ways(2);
+        var probe = new CopyPathProbe("public.directus_revisions", 301_600);
+        probe.Relays.Seconds.AddRange([1.10, 1.20]);
+        probe.Relays.Cpu.AddRange([1.50, 1.70]);
+        probe.Fifo.Seconds.AddRange([1.00, 1.06]);
+        probe.Fifo.Cpu.AddRange([1.20, 1.20]);
+        var text = new StringWriter();
+        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(text), Ansi = AnsiSupport.No, ColorSystem = ColorSystemSupport.NoColors });
+        console.Profile.Width = 200;
+
+        console.Write(Report.CopyPathTable(probe, new SizeRun(300_000_000, 310_000_000, ways), 2));
+
+        var fifoRow = text.ToString().Split('\n').Single(l => l.Contains("server-side FIFO", StringComparison.Ordinal));
+        Assert.Equal(["1.03", "1.20", "0.75"], fifoRow.Split('│', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)[1..]);
+        Assert.Contains("301,600 rows", text.ToString(), StringComparison.Ordinal);
     }
 }
