@@ -325,22 +325,26 @@ public sealed partial class BenchLab : IAsyncDisposable
     public async Task<(double Seconds, Cpu Cpu, long Rows)> TimeCopyPathAsync(string table, bool fifo)
     {
         var psql = $"{Server.BinDirectory}/psql {ClientFlags} -X -q -v ON_ERROR_STOP=1";
-        const string load = "PGOPTIONS='-c synchronous_commit=off -c backend_flush_after=2MB'";
+        const string load = $"PGOPTIONS='{CopyPathProbe.EngineLoadOptions}'";
         var script = fifo
             ? $$"""
               set -euo pipefail
+              # The server's account opens the FIFO by its path: the folder lets it through (711) without listing it, and
+              # the FIFO's own name is random, so no other account on the machine can find it to read or write rows.
               dir="$(mktemp -d /tmp/govclone-bench-fifo.XXXXXX)"
               trap 'rm -rf "$dir"' EXIT
-              chmod 755 "$dir" && mkfifo -m 666 "$dir/rows" # the server's account opens it
-              {{load}} {{psql}} -d {{CopyPathTarget}} -c BEGIN -c 'TRUNCATE {{table}}' -c "COPY {{table}} FROM '$dir/rows' (FORMAT binary, FREEZE)" -c COMMIT &
+              chmod 711 "$dir"
+              rows="$(mktemp -u "$dir/rows.XXXXXXXXXXXXXXXX")"
+              mkfifo -m 666 "$rows"
+              {{load}} {{psql}} -d {{CopyPathTarget}} -c BEGIN -c 'TRUNCATE {{table}}' -c "COPY {{table}} FROM '$rows' (FORMAT binary, FREEZE)" -c COMMIT &
               reader=$!
-              {{psql}} -d {{Source}} -c "COPY {{table}} TO '$dir/rows' (FORMAT binary)" &
+              {{psql}} -d {{Source}} -c "COPY {{table}} TO '$rows' (FORMAT binary)" &
               writer=$!
               # A session that fails before it opens the FIFO leaves the other waiting in open() for good: no signal ends
               # that wait, pg_terminate_backend included. So once either has ended, open and close the FIFO from here
               # until both have: the waiting one gets its partner, then an end of file or a broken pipe, and fails.
               wait -n || true
-              ( while :; do exec 3<>"$dir/rows"; exec 3>&-; sleep 0.1; done ) >/dev/null 2>&1 &
+              ( while :; do exec 3<>"$rows"; exec 3>&-; sleep 0.1; done ) >/dev/null 2>&1 &
               poker=$!
               status=0
               wait "$reader" || status=$?
@@ -351,7 +355,7 @@ public sealed partial class BenchLab : IAsyncDisposable
             : $$"""
               set -euo pipefail
               out=() in=()
-              if stdbuf -o64K -i64K true >/dev/null 2>&1; then out=(stdbuf -o64K) in=(stdbuf -i64K); fi
+              if stdbuf -o64K -i64K true >/dev/null 2>&1; then out=({{CopyPathProbe.EngineRelayOut}}) in=({{CopyPathProbe.EngineRelayIn}}); fi
               "${out[@]}" {{psql}} -d {{Source}} -c 'COPY {{table}} TO STDOUT (FORMAT binary)' \
                 | {{load}} "${in[@]}" {{psql}} -d {{CopyPathTarget}} -c BEGIN -c 'TRUNCATE {{table}}' -c 'COPY {{table}} FROM STDIN (FORMAT binary, FREEZE)' -c COMMIT
               """;

@@ -182,6 +182,13 @@ public sealed class SortProbe(IReadOnlyList<(string Table, string Definition, lo
 /// </summary>
 public sealed class CopyPathProbe(string table, long sourceRows)
 {
+    /// <summary>The engine's load session options and relay buffers (engine/lib.sh in_clone, in_source): a test holds them equal.</summary>
+    public const string EngineLoadOptions = "-c synchronous_commit=off -c backend_flush_after=2MB";
+
+    public const string EngineRelayOut = "stdbuf -o64K";
+
+    public const string EngineRelayIn = "stdbuf -i64K";
+
     public string Table { get; } = table;
 
     public long SourceRows { get; } = sourceRows;

@@ -154,4 +154,15 @@ public sealed class BenchReportTests
         Assert.Equal(["1.03", "1.20", "0.75"], fifoRow.Split('│', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)[1..]);
         Assert.Contains("301,600 rows", text.ToString(), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void The_copy_path_probe_moves_rows_with_the_engine_s_own_relay_buffers_and_load_options()
+    {
+        // The probe's relays stand for a streams clone's lane (engine/lanes.sh copy_table through lib.sh's in_source
+        // and in_clone); if the engine's buffers or load options change, the probe must change with them.
+        var lib = File.ReadAllText(Path.Combine(GovClone.Configuration.SettingsLoader.FindProjectDirectory(AppContext.BaseDirectory), "engine", "lib.sh"));
+        Assert.Contains($"relay=({CopyPathProbe.EngineRelayOut})", lib, StringComparison.Ordinal);
+        Assert.Contains($"relay=({CopyPathProbe.EngineRelayIn})", lib, StringComparison.Ordinal);
+        Assert.Contains($"PGOPTIONS=\"$PGOPTIONS {CopyPathProbe.EngineLoadOptions}\"", lib, StringComparison.Ordinal);
+    }
 }
